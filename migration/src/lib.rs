@@ -1,0 +1,17 @@
+//! Database migrations of rights-graph. They run from the server (`rights-graph
+//! migrate`, and on every start) and from the usual sea-orm migration CLI
+//! (`cargo run -p migration -- up`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_schema;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_schema::Migration)]
+    }
+}

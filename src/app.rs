@@ -1,0 +1,120 @@
+//! The application: a migrated database, the GraphQL schema and an HTTP
+//! server bound to its address.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::db::{self, StatementCounter};
+use crate::http::{self, AppState};
+use crate::service::{reference_data, sample_data};
+
+/// A server ready to run: its database is migrated and loaded, its port bound.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    statements: StatementCounter,
+    db: DatabaseConnection,
+}
+
+/// Applies pending migrations, then loads the reference lists and (unless
+/// told not to) the sample dataset into a new database.
+pub async fn prepare_database(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("could not migrate the database")?;
+    reference_data::load(db)
+        .await
+        .context("could not load the ISO 3166 reference lists")?;
+    if !settings.skip_sample_data {
+        sample_data::load(db)
+            .await
+            .context("could not load the sample dataset")?;
+    }
+    Ok(())
+}
+
+impl Application {
+    /// Connects to and prepares the database, then binds the listen address
+    /// (port 0 picks a free port).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let (db, statements) = db::connect(settings).await?;
+        prepare_database(&db, settings).await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", settings.listen))?;
+        let router = http::router(AppState::new(db.clone()));
+        Ok(Application {
+            listener,
+            router,
+            statements,
+            db,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Counts the SQL statements the server runs.
+    pub fn statement_counter(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    /// The database connection pool.
+    pub fn database(&self) -> DatabaseConnection {
+        self.db.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(address = %self.listener.local_addr()?, "serving GraphQL at /graphql");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
+            .await?;
+        self.db.close().await.ok();
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "could not listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

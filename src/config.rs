@@ -1,0 +1,82 @@
+//! Configuration: command-line flags, each with an environment variable and a
+//! documented default. `rights-graph --help` lists them.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// rights-graph: a GraphQL service for cross-organisation human rights data.
+#[derive(Parser, Debug)]
+#[command(name = "rights-graph", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Migrate the database, load reference and sample data if it is new, and serve the API.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) and exit. `schema.graphql` is its output.
+    Schema,
+}
+
+/// How logs are written.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable on a terminal, JSON otherwise.
+    Auto,
+    /// Human-readable text.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Server settings.
+#[derive(Args, Debug, Clone)]
+pub struct Settings {
+    /// Database to use: `sqlite://PATH?mode=rwc` (created if missing) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://rights-graph.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Largest number of open database connections.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub database_max_connections: u32,
+
+    /// Address and port to serve on.
+    #[arg(
+        long = "listen",
+        env = "LISTEN_ADDR",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Do not load the sample dataset into a new database.
+    #[arg(long, env = "SKIP_SAMPLE_DATA", global = true)]
+    pub skip_sample_data: bool,
+
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Settings for the given database, with every other value at its default.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        let mut settings = Cli::parse_from(["rights-graph"]).settings;
+        settings.database_url = database_url.into();
+        settings
+    }
+}

@@ -1,0 +1,90 @@
+//! Errors as clients see them, and as operators see them.
+//!
+//! Every error a client receives carries a machine-readable
+//! `extensions.code`. Internal causes (database errors, bugs) are logged with
+//! an incident id and reach the client only as that id and a generic message:
+//! no SQL, no stack traces, no record contents.
+
+use async_graphql::ErrorExtensions;
+use uuid::Uuid;
+
+/// Machine-readable error codes, as found in `extensions.code`.
+pub mod code {
+    /// An argument or input value is malformed or refers to nothing.
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// The requested record does not exist (or is not visible to the caller).
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// The query text could not be parsed.
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// The query does not match the schema.
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// Something failed inside the service; the message carries an incident id.
+    pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+}
+
+/// An error raised while serving a request.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any
+/// `Display` error into a client-visible message, and an internal cause must
+/// never reach a client that way. The only conversion is the `From` below.
+#[derive(Debug)]
+pub enum AppError {
+    /// The client sent a value that cannot be used. `argument` names the
+    /// argument or input field, so clients can point at it.
+    BadInput { argument: String, message: String },
+    /// Nothing (visible) has this identifier.
+    NotFound(String),
+    /// A failure inside the service. Logged, never shown.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        AppError::Internal(error)
+    }
+}
+
+impl AppError {
+    /// A refused argument value.
+    pub fn bad_input(argument: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadInput {
+            argument: argument.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::BadInput { argument, message } => {
+                async_graphql::Error::new(format!("{argument}: {message}")).extend_with(|_, ext| {
+                    ext.set("code", code::BAD_USER_INPUT);
+                    ext.set("argument", argument.as_str());
+                })
+            }
+            AppError::NotFound(message) => async_graphql::Error::new(message)
+                .extend_with(|_, ext| ext.set("code", code::NOT_FOUND)),
+            AppError::Internal(cause) => {
+                let incident = Uuid::now_v7();
+                tracing::error!(%incident, error = ?cause, "internal error while serving a request");
+                async_graphql::Error::new(format!(
+                    "The server could not complete this request. Quote incident {incident} when reporting it."
+                ))
+                .extend_with(|_, ext| {
+                    ext.set("code", code::INTERNAL_SERVER_ERROR);
+                    ext.set("incident", incident.to_string());
+                })
+            }
+        }
+    }
+}
+
+/// Result of a service or resolver call.
+pub type AppResult<T> = Result<T, AppError>;

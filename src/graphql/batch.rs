@@ -1,0 +1,305 @@
+//! Request-scoped batch loading in waves.
+//!
+//! Resolvers ask the [`Batcher`] for keys and wait. Nothing is loaded while
+//! the request can still make progress; when every resolver of the request is
+//! waiting, and no load is in flight, all keys asked for so far are loaded at
+//! once: one batch per kind of key, run concurrently. This is the "wave".
+//!
+//! Unlike a timer-based data loader, the batches do not depend on how fast
+//! the server happens to resolve a level, so the number of statements a
+//! request makes is a function of the query alone: the same for 10 rows or
+//! 10,000, on a fast machine or a slow one. Results are cached for the rest of
+//! the request, so a record asked for twice is loaded once.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+
+use async_graphql::dataloader::Loader;
+use async_graphql::futures_util::future::BoxFuture;
+use tokio::sync::oneshot;
+
+/// The largest number of keys one statement is given; larger batches are split.
+const MAX_BATCH: usize = 5_000;
+
+type Reply<V> = oneshot::Sender<Result<Option<V>, async_graphql::Error>>;
+
+/// Keys of one kind: waiting for the next wave, in flight, or answered.
+struct Queue<K, V> {
+    waiting: HashMap<K, Vec<Reply<V>>>,
+    in_flight: HashMap<K, Vec<Reply<V>>>,
+    answered: HashMap<K, Option<V>>,
+}
+
+impl<K, V> Default for Queue<K, V> {
+    fn default() -> Self {
+        Queue {
+            waiting: HashMap::new(),
+            in_flight: HashMap::new(),
+            answered: HashMap::new(),
+        }
+    }
+}
+
+/// A queue with its key and value types erased, so that queues of every kind
+/// live in one map.
+trait AnyQueue<L>: Send {
+    fn as_any(&mut self) -> &mut dyn Any;
+    /// Moves the waiting keys in flight and returns the loads that answer them.
+    fn start(
+        &mut self,
+        loader: &Arc<L>,
+        state: &Arc<Mutex<State<L>>>,
+    ) -> Vec<BoxFuture<'static, ()>>;
+}
+
+struct State<L> {
+    queues: HashMap<TypeId, Box<dyn AnyQueue<L>>>,
+    loads_in_flight: usize,
+    /// Wakes the request when a load finishes.
+    request: Option<Waker>,
+}
+
+/// Loads keys for one request, in waves.
+pub struct Batcher<L> {
+    loader: Arc<L>,
+    state: Arc<Mutex<State<L>>>,
+}
+
+fn lock<L>(state: &Mutex<State<L>>) -> MutexGuard<'_, State<L>> {
+    // A panic while holding the lock leaves only plain maps behind; carry on.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<L: Send + Sync + 'static> Batcher<L> {
+    pub fn new(loader: L) -> Self {
+        Batcher {
+            loader: Arc::new(loader),
+            state: Arc::new(Mutex::new(State {
+                queues: HashMap::new(),
+                loads_in_flight: 0,
+                request: None,
+            })),
+        }
+    }
+
+    /// Loads the value for one key, batched with every other key asked for
+    /// before the request next waits.
+    pub async fn load_one<K>(&self, key: K) -> Result<Option<L::Value>, async_graphql::Error>
+    where
+        L: Loader<K, Error = async_graphql::Error>,
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+    {
+        let receiver = {
+            let mut state = lock(&self.state);
+            let queue = state
+                .queues
+                .entry(TypeId::of::<K>())
+                .or_insert_with(|| Box::new(Queue::<K, L::Value>::default()))
+                .as_any()
+                .downcast_mut::<Queue<K, L::Value>>()
+                .expect("queues are keyed by their key type");
+            if let Some(value) = queue.answered.get(&key) {
+                return Ok(value.clone());
+            }
+            let (sender, receiver) = oneshot::channel();
+            match queue.in_flight.get_mut(&key) {
+                Some(replies) => replies.push(sender),
+                None => queue.waiting.entry(key).or_default().push(sender),
+            }
+            receiver
+        };
+        receiver.await.unwrap_or_else(|_| {
+            Err(crate::error::AppError::Internal(anyhow::anyhow!(
+                "a batch load was dropped before it answered"
+            ))
+            .into())
+        })
+    }
+
+    /// Loads the values for several keys in the same wave.
+    pub async fn load_many<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<HashMap<K, L::Value>, async_graphql::Error>
+    where
+        L: Loader<K, Error = async_graphql::Error>,
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+    {
+        let keys: Vec<K> = keys.into_iter().collect();
+        let values = async_graphql::futures_util::future::try_join_all(
+            keys.iter().cloned().map(|k| self.load_one(k)),
+        )
+        .await?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect())
+    }
+
+    /// Runs `request`, starting a wave of loads whenever it is waiting on
+    /// nothing else.
+    pub fn drive<F: Future>(&self, request: F) -> Driven<tokio::task::Unconstrained<F>, L> {
+        // Tokio's cooperative budget would make the request yield with a wake
+        // deferred until after this poll, which the driver cannot see; a
+        // request that looks idle must really be waiting on its loads.
+        Driven {
+            request: Box::pin(tokio::task::unconstrained(request)),
+            loader: self.loader.clone(),
+            state: self.state.clone(),
+            waker: None,
+        }
+    }
+}
+
+impl<K, V, L> AnyQueue<L> for Queue<K, V>
+where
+    L: Loader<K, Value = V, Error = async_graphql::Error>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn start(
+        &mut self,
+        loader: &Arc<L>,
+        state: &Arc<Mutex<State<L>>>,
+    ) -> Vec<BoxFuture<'static, ()>> {
+        if self.waiting.is_empty() {
+            return Vec::new();
+        }
+        let keys: Vec<K> = self.waiting.keys().cloned().collect();
+        self.in_flight.extend(self.waiting.drain());
+        keys.chunks(MAX_BATCH)
+            .map(|chunk| {
+                let (loader, state, chunk) = (loader.clone(), state.clone(), chunk.to_vec());
+                let load: BoxFuture<'static, ()> = Box::pin(async move {
+                    let result = loader.load(&chunk).await;
+                    let mut state = lock(&state);
+                    let queue = state
+                        .queues
+                        .get_mut(&TypeId::of::<K>())
+                        .and_then(|q| q.as_any().downcast_mut::<Queue<K, V>>())
+                        .expect("a queue outlives its loads");
+                    for key in chunk {
+                        let value = result.as_ref().map(|found| found.get(&key).cloned());
+                        for reply in queue.in_flight.remove(&key).unwrap_or_default() {
+                            let _ = reply.send(value.clone().map_err(Clone::clone));
+                        }
+                        if let Ok(value) = value {
+                            queue.answered.insert(key, value);
+                        }
+                    }
+                });
+                load
+            })
+            .collect()
+    }
+}
+
+/// A request future driven together with its batch loads.
+pub struct Driven<F, L> {
+    request: Pin<Box<F>>,
+    loader: Arc<L>,
+    state: Arc<Mutex<State<L>>>,
+    waker: Option<Arc<CountingWaker>>,
+}
+
+/// The one waker the request's futures are given. It counts every wake, from
+/// whichever future and thread, so the driver can tell whether anything in
+/// the request became ready while it looked.
+struct CountingWaker {
+    wakes: AtomicU64,
+    task: Mutex<Waker>,
+}
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.task
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .wake_by_ref();
+    }
+}
+
+impl<F: Future, L: Send + Sync + 'static> Future for Driven<F, L> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        let counting = this
+            .waker
+            .get_or_insert_with(|| {
+                Arc::new(CountingWaker {
+                    wakes: AtomicU64::new(0),
+                    task: Mutex::new(cx.waker().clone()),
+                })
+            })
+            .clone();
+        {
+            let mut task = counting
+                .task
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !task.will_wake(cx.waker()) {
+                *task = cx.waker().clone();
+            }
+        }
+        let wakes_before = counting.wakes.load(Ordering::SeqCst);
+        let waker = Waker::from(counting.clone());
+        if let Poll::Ready(output) = this.request.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return Poll::Ready(output);
+        }
+        let mut state = lock(&this.state);
+        state.request = Some(cx.waker().clone());
+        // Loads answer before they count themselves out, so once none is in
+        // flight, every wake their answers caused shows in the count below.
+        if state.loads_in_flight > 0 || counting.wakes.load(Ordering::SeqCst) != wakes_before {
+            // Not idle yet: more keys may come in this wave.
+            return Poll::Pending;
+        }
+        let mut loads = Vec::new();
+        for queue in state.queues.values_mut() {
+            loads.extend(queue.start(&this.loader, &this.state));
+        }
+        state.loads_in_flight += loads.len();
+        drop(state);
+        for load in loads {
+            let finished = LoadFinished(this.state.clone());
+            tokio::spawn(async move {
+                load.await;
+                drop(finished);
+            });
+        }
+        Poll::Pending
+    }
+}
+
+/// Counts a load out and wakes the request when the load ends, even if it
+/// ended by panicking, so that the request never waits forever.
+struct LoadFinished<L>(Arc<Mutex<State<L>>>);
+
+impl<L> Drop for LoadFinished<L> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.0);
+        state.loads_in_flight -= 1;
+        if let Some(request) = state.request.take() {
+            request.wake();
+        }
+    }
+}

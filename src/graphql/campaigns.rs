@@ -1,0 +1,318 @@
+//! `Campaign`.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, campaign};
+
+use super::connection::{connection, page_args};
+use super::context::RequestContext;
+use super::defenders::{DefenderConnection, DefenderFilter, defenders_under};
+use super::ids::{GlobalId, NodeType, found};
+use super::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
+use super::organisations::Organisation;
+use super::places::{CountryConnection, SubdivisionConnection};
+use super::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
+use super::sources::{SourceConnection, sources_of};
+use crate::error::AppResult;
+use crate::service::campaigns::{self as service, CampaignVia};
+use crate::service::codes;
+use crate::service::defenders::DefenderVia;
+use crate::service::pagination::{PageArgs, ParentKey};
+use crate::service::places::{Countries, CountryVia, SubdivisionVia, Subdivisions};
+use crate::service::restrictions::RestrictionVia;
+use crate::service::sources::CitingRecord;
+
+/// Selects campaigns. Each list given matches any of its values (an empty list
+/// matches nothing); the lists combine with AND.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct CampaignFilter {
+    /// Campaigns that target any of these countries, as a whole or in part (ISO 3166-1 alpha-2 codes).
+    pub country_codes: Option<Vec<String>>,
+    /// Campaigns with any of these statuses.
+    pub statuses: Option<Vec<CampaignStatus>>,
+    /// Campaigns of any of these kinds.
+    pub kinds: Option<Vec<CampaignKind>>,
+}
+
+impl CampaignFilter {
+    /// Checks the codes and turns the input into the service's filter.
+    pub fn validate(self) -> AppResult<service::CampaignFilter> {
+        Ok(service::CampaignFilter {
+            country_codes: self
+                .country_codes
+                .map(|c| codes::country_codes("filter.countryCodes", &c))
+                .transpose()?,
+            statuses: self.statuses,
+            kinds: self.kinds,
+        })
+    }
+}
+
+/// A campaign: advocacy for a defender, against a law, an observation mission,
+/// a petition or a letter.
+pub struct Campaign(pub campaign::Model);
+
+impl From<campaign::Model> for Campaign {
+    fn from(model: campaign::Model) -> Self {
+        Campaign(model)
+    }
+}
+
+/// A campaign: advocacy for a defender, against a law, an observation mission,
+/// a petition or a letter.
+#[Object]
+impl Campaign {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::Campaign, self.0.id)
+    }
+
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What kind of campaign it is.
+    async fn kind(&self) -> CampaignKind {
+        self.0.kind
+    }
+
+    /// Where it stands.
+    async fn status(&self) -> CampaignStatus {
+        self.0.status
+    }
+
+    /// The organisation that leads it, where known.
+    async fn lead_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.0.lead_organisation_id else {
+            return Ok(None);
+        };
+        Ok(RequestContext::of(ctx)
+            .record::<entity::organisation::Entity>(id)
+            .await?
+            .map(Organisation))
+    }
+
+    /// When it started, where known.
+    async fn started_on(&self) -> Option<&PartialDate> {
+        self.0.started_on.as_ref()
+    }
+
+    /// When it ended; null while it runs or when not known.
+    async fn ended_on(&self) -> Option<&PartialDate> {
+        self.0.ended_on.as_ref()
+    }
+
+    /// What the campaign does, in words.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    /// What it achieved, where reported.
+    async fn outcome(&self) -> Option<CampaignOutcome> {
+        self.0.outcome
+    }
+
+    /// What it achieved, in words.
+    async fn outcome_summary(&self) -> Option<&str> {
+        self.0.outcome_summary.as_deref()
+    }
+
+    /// The defenders it works for.
+    #[allow(clippy::too_many_arguments)]
+    async fn defenders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
+        #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<DefenderConnection> {
+        let args = page_args(first, after, last, before);
+        defenders_under(
+            ctx,
+            DefenderVia::Campaign,
+            self.0.id.into(),
+            filter,
+            order_by,
+            args,
+        )
+        .await
+    }
+
+    /// The laws, bills and practices it addresses.
+    #[allow(clippy::too_many_arguments)]
+    async fn restrictions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<
+            RestrictionFilter,
+        >,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<RestrictionConnection> {
+        let args = page_args(first, after, last, before);
+        restrictions_under(
+            ctx,
+            RestrictionVia::Campaign,
+            self.0.id.into(),
+            filter,
+            order_by,
+            args,
+        )
+        .await
+    }
+
+    /// The countries it targets, as a whole or in part, by name.
+    async fn countries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CountryConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<Countries>(
+                CountryVia::Campaign,
+                self.0.id,
+                (),
+                Default::default(),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(CountryConnection::new(page, total, None))
+    }
+
+    /// The subdivisions (states, provinces...) it targets, by name.
+    async fn subdivisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<SubdivisionConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<Subdivisions>(
+                SubdivisionVia::Campaign,
+                self.0.id,
+                (),
+                (),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(SubdivisionConnection::new(page, total, None))
+    }
+
+    /// The sources this record rests on.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<SourceConnection> {
+        sources_of(
+            ctx,
+            CitingRecord::Campaign,
+            self.0.id,
+            page_args(first, after, last, before),
+        )
+        .await
+    }
+
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+connection!(
+    /// A page of campaigns.
+    CampaignConnection,
+    /// A campaign in a page, with its cursor.
+    CampaignEdge,
+    Campaign,
+    campaign::Model
+);
+
+/// Lists campaigns under a parent.
+pub async fn campaigns_under(
+    ctx: &Context<'_>,
+    via: CampaignVia,
+    parent: ParentKey,
+    filter: Option<CampaignFilter>,
+    order_by: Option<CampaignOrder>,
+    args: PageArgs,
+) -> Result<CampaignConnection> {
+    let filter = filter.unwrap_or_default().validate()?;
+    let (page, total) = RequestContext::of(ctx)
+        .list_under::<service::Campaigns>(via, parent, filter, order_by.into(), args)
+        .await?;
+    Ok(CampaignConnection::new(page, total, None))
+}
+
+/// Entry points for campaigns.
+#[derive(Default)]
+pub struct CampaignsQuery;
+
+#[Object]
+impl CampaignsQuery {
+    /// A campaign by id. Null, with a NOT_FOUND error, when there is none.
+    async fn campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign's global id.")] id: ID,
+    ) -> Result<Option<Campaign>> {
+        let id = GlobalId::decode_uuid_of("id", &id, NodeType::Campaign)?;
+        found(
+            RequestContext::of(ctx)
+                .record::<campaign::Entity>(id)
+                .await?,
+            NodeType::Campaign,
+            id,
+        )
+        .map(|model| Some(Campaign(model)))
+    }
+
+    /// Campaigns, by title unless ordered otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CampaignConnection> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let (page, total) = RequestContext::of(ctx)
+            .list::<service::Campaigns>(
+                filter,
+                order_by.into(),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(CampaignConnection::new(page, total, None))
+    }
+}

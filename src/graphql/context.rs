@@ -1,0 +1,359 @@
+//! Per-request state: the database, the viewer and the batch loaders. Loaders
+//! are made anew for each request so that nothing cached outlives it or
+//! crosses from one viewer to another.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::{Context, Result};
+use entity::{Right, Sector, country, defender_name, defender_restriction, subdivision};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::batch::Batcher;
+use crate::error::AppError;
+use crate::service::listing::{self, Listing, ModelOf};
+use crate::service::pagination::{Page, PageArgs, PageRequest, ParentKey};
+use crate::service::records::{RecordEntity, visible_by_id};
+use crate::service::{Viewer, defenders, places, restrictions};
+
+/// State shared by all resolvers of one request.
+#[derive(Clone)]
+pub struct RequestContext {
+    pub db: DatabaseConnection,
+    pub viewer: Viewer,
+    pub loader: Arc<Batcher<Repo>>,
+}
+
+/// Computes a connection's `totalCount` when, and only when, it is asked for.
+pub type TotalCount = Arc<dyn Fn() -> BoxFuture<'static, Result<u64>> + Send + Sync>;
+
+impl RequestContext {
+    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+        let repo = Repo {
+            db: db.clone(),
+            viewer: viewer.clone(),
+        };
+        RequestContext {
+            db,
+            viewer,
+            loader: Arc::new(Batcher::new(repo)),
+        }
+    }
+
+    /// The context of the request being resolved.
+    pub fn of<'a>(ctx: &Context<'a>) -> &'a RequestContext {
+        // The HTTP layer attaches a RequestContext to every request it executes.
+        ctx.data_unchecked::<RequestContext>()
+    }
+
+    /// A page of a top-level listing, with its lazily counted total.
+    pub async fn list<L: Listing>(
+        &self,
+        filter: L::Filter,
+        order: L::Order,
+        args: PageArgs,
+    ) -> Result<(Page<ModelOf<L>>, TotalCount)> {
+        let page = PageRequest::new(&args, &L::spec(order))?;
+        let page = listing::list::<L, _>(&self.db, &self.viewer, &filter, order, &page).await?;
+        let (db, viewer) = (self.db.clone(), self.viewer.clone());
+        let total: TotalCount = Arc::new(move || {
+            let (db, viewer, filter) = (db.clone(), viewer.clone(), filter.clone());
+            Box::pin(async move { Ok(listing::count::<L, _>(&db, &viewer, &filter).await?) })
+        });
+        Ok((page, total))
+    }
+
+    /// A page of a listing under one parent, batched with the same listing
+    /// under the request's other parents.
+    pub async fn list_under<L: Listing>(
+        &self,
+        via: L::Via,
+        parent: impl Into<ParentKey>,
+        filter: L::Filter,
+        order: L::Order,
+        args: PageArgs,
+    ) -> Result<(Page<ModelOf<L>>, TotalCount)>
+    where
+        ModelOf<L>: Clone,
+    {
+        let page = PageRequest::new(&args, &L::spec(order))?;
+        let parent = parent.into();
+        let key = PageKey::<L> {
+            via,
+            parent: parent.clone(),
+            filter: filter.clone(),
+            order,
+            page,
+        };
+        let page = self.loader.load_one(key).await?.unwrap_or_else(Page::empty);
+        let loader = self.loader.clone();
+        let total: TotalCount = Arc::new(move || {
+            let key = CountKey::<L> {
+                via,
+                parent: parent.clone(),
+                filter: filter.clone(),
+            };
+            let loader = loader.clone();
+            Box::pin(async move { Ok(loader.load_one(key).await?.unwrap_or(0)) })
+        });
+        Ok((page, total))
+    }
+
+    /// A record by id, if the viewer may see it.
+    pub async fn record<E>(&self, id: Uuid) -> Result<Option<E::Model>>
+    where
+        E: RecordEntity + sea_orm::IdenStatic + Send + Sync + 'static,
+        E::Model: Clone + Send + Sync,
+    {
+        self.loader.load_one(ById::<E>::new(id)).await
+    }
+
+    /// Several records by id, if the viewer may see them, in the given order.
+    pub async fn records<E>(&self, ids: &[Uuid]) -> Result<Vec<Option<E::Model>>>
+    where
+        E: RecordEntity + sea_orm::IdenStatic + Send + Sync + 'static,
+        E::Model: Clone + Send + Sync,
+    {
+        let mut found = self
+            .loader
+            .load_many(ids.iter().copied().map(ById::<E>::new))
+            .await?;
+        Ok(ids
+            .iter()
+            .map(|id| found.remove(&ById::<E>::new(*id)))
+            .collect())
+    }
+}
+
+/// The batch loader behind every relationship of a request.
+pub struct Repo {
+    db: DatabaseConnection,
+    viewer: Viewer,
+}
+
+fn to_graphql(error: AppError) -> async_graphql::Error {
+    error.into()
+}
+
+/// A page of listing `L` under one parent.
+pub struct PageKey<L: Listing> {
+    pub via: L::Via,
+    pub parent: ParentKey,
+    pub filter: L::Filter,
+    pub order: L::Order,
+    pub page: PageRequest,
+}
+
+/// The size of listing `L` under one parent.
+pub struct CountKey<L: Listing> {
+    pub via: L::Via,
+    pub parent: ParentKey,
+    pub filter: L::Filter,
+}
+
+/// A shared record by id.
+pub struct ById<E>(pub Uuid, std::marker::PhantomData<fn() -> E>);
+
+impl<E> ById<E> {
+    pub fn new(id: Uuid) -> Self {
+        ById(id, std::marker::PhantomData)
+    }
+}
+
+// Keys compare by their data alone; the listing and entity types are markers,
+// so these are written out rather than derived (derive would demand the
+// marker types implement the traits too).
+macro_rules! key_traits {
+    ($name:ident < $param:ident : $bound:path > { $($field:ident),+ }) => {
+        impl<$param: $bound> Clone for $name<$param> {
+            fn clone(&self) -> Self {
+                $name { $($field: self.$field.clone()),+ }
+            }
+        }
+        impl<$param: $bound> PartialEq for $name<$param> {
+            fn eq(&self, other: &Self) -> bool {
+                true $(&& self.$field == other.$field)+
+            }
+        }
+        impl<$param: $bound> Eq for $name<$param> {}
+        impl<$param: $bound> Hash for $name<$param> {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                $(self.$field.hash(state);)+
+            }
+        }
+    };
+}
+
+key_traits!(PageKey<L: Listing> { via, parent, filter, order, page });
+key_traits!(CountKey<L: Listing> { via, parent, filter });
+
+impl<E> Clone for ById<E> {
+    fn clone(&self) -> Self {
+        ById::new(self.0)
+    }
+}
+impl<E> PartialEq for ById<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for ById<E> {}
+impl<E> Hash for ById<E> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+/// Groups keys that differ only in their parent, so that each group is one
+/// statement.
+fn group_by<K, G: Eq + Hash>(keys: &[K], group: impl Fn(&K) -> G) -> HashMap<G, Vec<&K>> {
+    let mut groups: HashMap<G, Vec<&K>> = HashMap::new();
+    for key in keys {
+        groups.entry(group(key)).or_default().push(key);
+    }
+    groups
+}
+
+impl<L: Listing> Loader<PageKey<L>> for Repo
+where
+    ModelOf<L>: Clone,
+{
+    type Value = Page<ModelOf<L>>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[PageKey<L>],
+    ) -> Result<HashMap<PageKey<L>, Self::Value>, Self::Error> {
+        let mut result = HashMap::new();
+        for ((via, filter, order, page), group) in
+            group_by(keys, |k| (k.via, k.filter.clone(), k.order, k.page.clone()))
+        {
+            let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
+            let pages = listing::list_under::<L, _>(
+                &self.db,
+                &self.viewer,
+                via,
+                &parents,
+                &filter,
+                order,
+                &page,
+            )
+            .await
+            .map_err(to_graphql)?;
+            for key in group {
+                if let Some(found) = pages.get(&key.parent) {
+                    result.insert(key.clone(), found.clone());
+                }
+            }
+        }
+        Ok(result)
+    }
+}
+
+impl<L: Listing> Loader<CountKey<L>> for Repo {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[CountKey<L>]) -> Result<HashMap<CountKey<L>, u64>, Self::Error> {
+        let mut result = HashMap::new();
+        for ((via, filter), group) in group_by(keys, |k| (k.via, k.filter.clone())) {
+            let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
+            let counts =
+                listing::count_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter)
+                    .await
+                    .map_err(to_graphql)?;
+            for key in group {
+                result.insert(key.clone(), counts.get(&key.parent).copied().unwrap_or(0));
+            }
+        }
+        Ok(result)
+    }
+}
+
+impl<E> Loader<ById<E>> for Repo
+where
+    E: RecordEntity + sea_orm::IdenStatic + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync,
+{
+    type Value = E::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = visible_by_id::<E, _>(&self.db, &self.viewer, &ids)
+            .await
+            .map_err(to_graphql)?;
+        Ok(found
+            .into_iter()
+            .map(|(id, model)| (ById::new(id), model))
+            .collect())
+    }
+}
+
+/// Declares a loader keyed by a newtype over an id or code, backed by a
+/// service function that answers for many keys at once.
+macro_rules! keyed_loader {
+    ($(#[$doc:meta])* $key:ident($inner:ty) => $value:ty, |$repo:ident, $ids:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub $inner);
+
+        impl Loader<$key> for Repo {
+            type Value = $value;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, Self::Error> {
+                let $repo = self;
+                let $ids: Vec<$inner> = keys.iter().map(|k| k.0.clone()).collect();
+                let found: HashMap<$inner, $value> = $body.await.map_err(to_graphql)?;
+                Ok(found.into_iter().map(|(id, value)| ($key(id), value)).collect())
+            }
+        }
+    };
+}
+
+keyed_loader!(
+    /// A country by ISO 3166-1 alpha-2 code.
+    CountryByCode(String) => country::Model,
+    |repo, codes| places::countries_by_code(&repo.db, &codes)
+);
+keyed_loader!(
+    /// A subdivision by ISO 3166-2 code.
+    SubdivisionByCode(String) => subdivision::Model,
+    |repo, codes| places::subdivisions_by_code(&repo.db, &codes)
+);
+keyed_loader!(
+    /// A case event by id, if the viewer may see its defender.
+    CaseEventById(Uuid) => entity::case_event::Model,
+    |repo, ids| defenders::case_events_by_id(&repo.db, &repo.viewer, &ids)
+);
+keyed_loader!(
+    /// An indicator by id, if the viewer may see it.
+    IndicatorById(Uuid) => entity::indicator::Model,
+    |repo, ids| crate::service::indicators::by_id(&repo.db, &repo.viewer, &ids)
+);
+keyed_loader!(
+    /// The other names of a defender.
+    OtherNamesOf(Uuid) => Vec<defender_name::Model>,
+    |repo, ids| defenders::other_names(&repo.db, &ids)
+);
+keyed_loader!(
+    /// The sectors of a defender.
+    SectorsOf(Uuid) => Vec<Sector>,
+    |repo, ids| defenders::sectors(&repo.db, &ids)
+);
+keyed_loader!(
+    /// The rights a restriction curbs.
+    RightsOf(Uuid) => Vec<Right>,
+    |repo, ids| restrictions::rights(&repo.db, &ids)
+);
+keyed_loader!(
+    /// How a defender and a restriction are linked: (defender, restriction).
+    LinkOf((Uuid, Uuid)) => defender_restriction::Model,
+    |repo, pairs| restrictions::links(&repo.db, &pairs)
+);

@@ -1,0 +1,17 @@
+//! rights-graph: a GraphQL service for cross-organisation human rights data.
+//!
+//! Layers, from the outside in: `http` (routes), `graphql` (types, resolvers,
+//! per-request batching), `service` (reads with visibility rules, pagination,
+//! data loading), and the `entity` and `migration` crates (tables).
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod service;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Settings;

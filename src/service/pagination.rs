@@ -1,0 +1,499 @@
+//! Keyset pagination for connections, at the top level and nested.
+//!
+//! A listing sorts by a [`SortSpec`]: one or more keys ending with the
+//! record's unique id, so the order is total and stable. A cursor carries the
+//! sort values of its row (and the name of the order it was made for), and the
+//! next page starts strictly after them. Nested lists are paged for many
+//! parents in a single statement, numbering each parent's rows with a window
+//! function, so the work per request depends on the query, not on the data.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{
+    Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement,
+};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Value,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// Page size when the client gives neither `first` nor `last`.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// One sort value of a row, as carried in cursors.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CursorValue {
+    #[serde(rename = "s")]
+    Text(String),
+    #[serde(rename = "u")]
+    Uuid(Uuid),
+    #[serde(rename = "t")]
+    Time(DateTime<Utc>),
+    #[serde(rename = "i")]
+    Int(i64),
+}
+
+impl CursorValue {
+    fn kind(&self) -> ValueKind {
+        match self {
+            CursorValue::Text(_) => ValueKind::Text,
+            CursorValue::Uuid(_) => ValueKind::Uuid,
+            CursorValue::Time(_) => ValueKind::Time,
+            CursorValue::Int(_) => ValueKind::Int,
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            CursorValue::Text(text) => text.clone().into(),
+            CursorValue::Uuid(id) => (*id).into(),
+            CursorValue::Time(time) => (*time).into(),
+            CursorValue::Int(number) => (*number).into(),
+        }
+    }
+}
+
+/// The type of a sort key's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Text,
+    Uuid,
+    Time,
+    Int,
+}
+
+/// One key of an ordering: the expression sorted by, its direction, and how to
+/// read a row's value of it.
+pub struct SortKey<M> {
+    pub expr: Expr,
+    pub descending: bool,
+    pub kind: ValueKind,
+    pub value: Box<dyn Fn(&M) -> CursorValue + Send + Sync>,
+}
+
+impl<M> SortKey<M> {
+    /// An ascending key.
+    pub fn asc(
+        expr: impl Into<Expr>,
+        kind: ValueKind,
+        value: impl Fn(&M) -> CursorValue + Send + Sync + 'static,
+    ) -> Self {
+        SortKey {
+            expr: expr.into(),
+            descending: false,
+            kind,
+            value: Box::new(value),
+        }
+    }
+
+    /// An ascending key on a partial date column; undated rows sort first.
+    pub fn partial_date(
+        column: Expr,
+        value: impl Fn(&M) -> Option<&entity::PartialDate> + Send + Sync + 'static,
+    ) -> Self {
+        Self::asc(
+            Expr::cust_with_exprs("COALESCE($1, '')", [column]),
+            ValueKind::Text,
+            move |m| CursorValue::Text(value(m).map(|d| d.as_str().to_owned()).unwrap_or_default()),
+        )
+    }
+
+    /// An ascending key on a unique id column.
+    pub fn id(column: Expr, value: impl Fn(&M) -> uuid::Uuid + Send + Sync + 'static) -> Self {
+        Self::asc(column, ValueKind::Uuid, move |m| {
+            CursorValue::Uuid(value(m))
+        })
+    }
+
+    /// The same key, descending when `descending` is true.
+    pub fn direction(mut self, descending: bool) -> Self {
+        self.descending = descending;
+        self
+    }
+
+    /// The SQL order of this key when reading forwards or backwards.
+    fn order(&self, backward: bool) -> Order {
+        if self.descending == backward {
+            Order::Asc
+        } else {
+            Order::Desc
+        }
+    }
+}
+
+/// A total order of a listing. `tag` names it in cursors, so that a cursor
+/// made under one order is refused under another.
+pub struct SortSpec<M> {
+    pub tag: String,
+    pub keys: Vec<SortKey<M>>,
+}
+
+impl<M> SortSpec<M> {
+    fn cursor_of(&self, model: &M) -> String {
+        let data = CursorData {
+            o: self.tag.clone(),
+            k: self.keys.iter().map(|key| (key.value)(model)).collect(),
+        };
+        // Serialising plain strings, ids and times cannot fail.
+        let json = serde_json::to_vec(&data).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(&self, argument: &str, cursor: &str) -> AppResult<Vec<CursorValue>> {
+        let refuse = |why: &str| {
+            AppError::bad_input(
+                argument,
+                format!("\"{cursor}\" is not a cursor of this list: {why}"),
+            )
+        };
+        let json = URL_SAFE_NO_PAD
+            .decode(cursor.trim_end_matches('='))
+            .map_err(|_| refuse("it is not a cursor"))?;
+        let data: CursorData =
+            serde_json::from_slice(&json).map_err(|_| refuse("it is not a cursor"))?;
+        if data.o != self.tag {
+            return Err(refuse(
+                "it was made for another order; use cursors from a response with the same orderBy",
+            ));
+        }
+        let kinds_match = data.k.len() == self.keys.len()
+            && data
+                .k
+                .iter()
+                .zip(&self.keys)
+                .all(|(value, key)| value.kind() == key.kind);
+        if !kinds_match {
+            return Err(refuse("it is not a cursor"));
+        }
+        Ok(data.k)
+    }
+
+    /// Rows strictly after (or, reading backwards, before) the cursor values.
+    fn keyset(&self, values: &[CursorValue], backward: bool) -> Expr {
+        let mut any: Option<Expr> = None;
+        for (i, key) in self.keys.iter().enumerate() {
+            let mut all: Option<Expr> = None;
+            for (earlier, value) in self.keys[..i].iter().zip(values) {
+                let equal = earlier.expr.clone().eq(value.to_value());
+                all = Some(match all {
+                    Some(all) => all.and(equal),
+                    None => equal,
+                });
+            }
+            let value = values[i].to_value();
+            let beyond = match key.order(backward) {
+                Order::Asc => key.expr.clone().gt(value),
+                _ => key.expr.clone().lt(value),
+            };
+            let clause = match all {
+                Some(all) => all.and(beyond),
+                None => beyond,
+            };
+            any = Some(match any {
+                Some(any) => any.or(clause),
+                None => clause,
+            });
+        }
+        any.unwrap_or_else(|| Expr::value(true))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    o: String,
+    k: Vec<CursorValue>,
+}
+
+/// Pagination arguments as a client gives them.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// Checked pagination: how many rows, in which direction, from where.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PageRequest {
+    pub backward: bool,
+    pub limit: u64,
+    pub from: Option<Vec<CursorValue>>,
+}
+
+fn page_size(argument: &str, size: i32) -> AppResult<u64> {
+    if size < 0 {
+        return Err(AppError::bad_input(
+            argument,
+            format!("must not be negative; got {size}"),
+        ));
+    }
+    let size = size as u64;
+    if size > MAX_PAGE_SIZE {
+        return Err(AppError::bad_input(
+            argument,
+            format!(
+                "at most {MAX_PAGE_SIZE} records can be asked for at once; got {size}. Page through the rest with cursors"
+            ),
+        ));
+    }
+    Ok(size)
+}
+
+impl PageRequest {
+    /// Checks the arguments against the listing's order.
+    pub fn new<M>(args: &PageArgs, spec: &SortSpec<M>) -> AppResult<Self> {
+        if args.first.is_some() && args.last.is_some() {
+            return Err(AppError::bad_input(
+                "last",
+                "give either first or last, not both",
+            ));
+        }
+        if args.after.is_some() && args.before.is_some() {
+            return Err(AppError::bad_input(
+                "before",
+                "give either after or before, not both",
+            ));
+        }
+        if args.last.is_some() && args.after.is_some() {
+            return Err(AppError::bad_input(
+                "after",
+                "last pages backwards: combine it with before, not after",
+            ));
+        }
+        if args.first.is_some() && args.before.is_some() {
+            return Err(AppError::bad_input(
+                "before",
+                "first pages forwards: combine it with after, not before",
+            ));
+        }
+        let backward = args.last.is_some() || args.before.is_some();
+        let limit = match (args.first, args.last) {
+            (Some(first), _) => page_size("first", first)?,
+            (_, Some(last)) => page_size("last", last)?,
+            _ => DEFAULT_PAGE_SIZE,
+        };
+        let from = match (&args.after, &args.before) {
+            (Some(after), _) => Some(spec.decode("after", after)?),
+            (_, Some(before)) => Some(spec.decode("before", before)?),
+            _ => None,
+        };
+        Ok(PageRequest {
+            backward,
+            limit,
+            from,
+        })
+    }
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug)]
+pub struct Page<M> {
+    /// The rows with their cursors, in listing order.
+    pub items: Vec<(M, String)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+impl<M> Page<M> {
+    fn from_rows(mut rows: Vec<M>, spec: &SortSpec<M>, page: &PageRequest) -> Self {
+        let has_more = rows.len() as u64 > page.limit;
+        rows.truncate(page.limit as usize);
+        if page.backward {
+            rows.reverse();
+        }
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let cursor = spec.cursor_of(&row);
+                (row, cursor)
+            })
+            .collect();
+        let from_cursor = page.from.is_some();
+        Page {
+            items,
+            has_next_page: if page.backward { from_cursor } else { has_more },
+            has_previous_page: if page.backward { has_more } else { from_cursor },
+        }
+    }
+
+    /// A page with nothing on it.
+    pub fn empty() -> Self {
+        Page {
+            items: Vec::new(),
+            has_next_page: false,
+            has_previous_page: false,
+        }
+    }
+}
+
+/// Reads one page of a top-level listing.
+pub async fn fetch_page<E, C>(
+    db: &C,
+    select: Select<E>,
+    spec: &SortSpec<E::Model>,
+    page: &PageRequest,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut select = select;
+    if let Some(values) = &page.from {
+        select = select.filter(spec.keyset(values, page.backward));
+    }
+    for key in &spec.keys {
+        select = select.order_by(key.expr.clone(), key.order(page.backward));
+    }
+    let rows = select.limit(page.limit + 1).all(db).await?;
+    Ok(Page::from_rows(rows, spec, page))
+}
+
+/// The key that groups nested rows by their parent: a record id or an ISO code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParentKey {
+    Id(Uuid),
+    Code(String),
+}
+
+impl ParentKey {
+    fn to_value(&self) -> Value {
+        match self {
+            ParentKey::Id(id) => (*id).into(),
+            ParentKey::Code(code) => code.clone().into(),
+        }
+    }
+
+    fn read(row: &sea_orm::QueryResult, column: &str, sample: &ParentKey) -> AppResult<ParentKey> {
+        Ok(match sample {
+            ParentKey::Id(_) => ParentKey::Id(row.try_get("", column)?),
+            ParentKey::Code(_) => ParentKey::Code(row.try_get("", column)?),
+        })
+    }
+}
+
+impl From<Uuid> for ParentKey {
+    fn from(id: Uuid) -> Self {
+        ParentKey::Id(id)
+    }
+}
+
+impl From<String> for ParentKey {
+    fn from(code: String) -> Self {
+        ParentKey::Code(code)
+    }
+}
+
+/// The column (as `table`, `column`) that links a nested row to its parent.
+pub type ParentColumn = (&'static str, &'static str);
+
+const PARENT_ALIAS: &str = "rg_parent";
+const RANK_ALIAS: &str = "rg_rank";
+
+/// Reads one page of nested rows for each of many parents, in one statement.
+/// `select` selects the child rows (joined as needed so that `parent` is
+/// reachable) with every visibility and filter condition applied.
+pub async fn fetch_child_pages<E, C>(
+    db: &C,
+    select: Select<E>,
+    parent: ParentColumn,
+    parents: &[ParentKey],
+    spec: &SortSpec<E::Model>,
+    page: &PageRequest,
+) -> AppResult<HashMap<ParentKey, Page<E::Model>>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let Some(sample) = parents.first() else {
+        return Ok(HashMap::new());
+    };
+    let mut inner: SelectStatement = select
+        .filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value)))
+        .into_query();
+    if let Some(values) = &page.from {
+        inner.and_where(spec.keyset(values, page.backward));
+    }
+    let mut window = WindowStatement::partition_by(parent);
+    for key in &spec.keys {
+        window.order_by_expr(key.expr.clone(), key.order(page.backward));
+    }
+    inner
+        .expr_as(Expr::col(parent), PARENT_ALIAS)
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, RANK_ALIAS);
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, "ranked")
+        .and_where(Expr::col(RANK_ALIAS).lte(page.limit as i64 + 1))
+        .order_by(PARENT_ALIAS, Order::Asc)
+        .order_by(RANK_ALIAS, Order::Asc)
+        .take();
+
+    let mut grouped: HashMap<ParentKey, Vec<E::Model>> = HashMap::new();
+    for row in db.query_all(&outer).await? {
+        let key = ParentKey::read(&row, PARENT_ALIAS, sample)?;
+        let model = E::Model::from_query_result(&row, "")?;
+        grouped.entry(key).or_default().push(model);
+    }
+    Ok(parents
+        .iter()
+        .map(|key| {
+            let page = match grouped.remove(key) {
+                Some(rows) => Page::from_rows(rows, spec, page),
+                None => Page::empty(),
+            };
+            (key.clone(), page)
+        })
+        .collect())
+}
+
+/// Counts the nested rows of each of many parents, in one statement.
+pub async fn count_children<E, C>(
+    db: &C,
+    select: Select<E>,
+    parent: ParentColumn,
+    parents: &[ParentKey],
+) -> AppResult<HashMap<ParentKey, u64>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let Some(sample) = parents.first() else {
+        return Ok(HashMap::new());
+    };
+    let mut query: SelectStatement = select
+        .filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value)))
+        .into_query();
+    query
+        .clear_selects()
+        .expr_as(Expr::col(parent), PARENT_ALIAS)
+        .expr_as(Expr::cust("COUNT(*)"), "rg_count")
+        .group_by_col(parent);
+    let mut counts: HashMap<ParentKey, u64> = parents.iter().map(|key| (key.clone(), 0)).collect();
+    for row in db.query_all(&query).await? {
+        let key = ParentKey::read(&row, PARENT_ALIAS, sample)?;
+        let count: i64 = row.try_get("", "rg_count")?;
+        counts.insert(key, u64::try_from(count).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
+/// Counts the rows of a top-level listing.
+pub async fn count<E, C>(db: &C, select: Select<E>) -> AppResult<u64>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    use sea_orm::PaginatorTrait;
+    Ok(select.count(db).await?)
+}

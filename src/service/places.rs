@@ -1,0 +1,179 @@
+//! Countries (ISO 3166-1) and their subdivisions (ISO 3166-2).
+
+use std::collections::HashMap;
+
+use entity::{campaign_area, country, subdivision};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+
+use super::Viewer;
+use super::listing::{Listing, col, joined, parent};
+use super::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
+use crate::error::AppResult;
+
+/// The order of a country listing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CountryOrder {
+    pub by_code: bool,
+    pub descending: bool,
+}
+
+/// Parents countries are listed under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CountryVia {
+    /// The countries a campaign targets.
+    Campaign,
+}
+
+/// Countries.
+pub struct Countries;
+
+impl Listing for Countries {
+    type Entity = country::Entity;
+    type Via = CountryVia;
+    type Filter = ();
+    type Order = CountryOrder;
+
+    fn spec(order: CountryOrder) -> SortSpec<country::Model> {
+        let code = SortKey::asc(
+            col::<country::Entity>(country::Column::Code),
+            ValueKind::Text,
+            |m: &country::Model| CursorValue::Text(m.code.clone()),
+        )
+        .direction(order.descending);
+        if order.by_code {
+            return SortSpec {
+                tag: format!("CODE:{}", order.descending),
+                keys: vec![code],
+            };
+        }
+        let name = SortKey::asc(
+            col::<country::Entity>(country::Column::SortKey),
+            ValueKind::Text,
+            |m: &country::Model| CursorValue::Text(m.sort_key.clone()),
+        )
+        .direction(order.descending);
+        SortSpec {
+            tag: format!("NAME:{}", order.descending),
+            keys: vec![name, code],
+        }
+    }
+
+    fn select(_viewer: &Viewer, _filter: &()) -> Select<country::Entity> {
+        country::Entity::find()
+    }
+
+    fn via(
+        viewer: &Viewer,
+        via: CountryVia,
+        filter: &(),
+    ) -> (Select<country::Entity>, ParentColumn) {
+        match via {
+            CountryVia::Campaign => (
+                // Rows without a subdivision name the countries a campaign targets.
+                joined(
+                    Self::select(viewer, filter),
+                    "campaign_area",
+                    col::<campaign_area::Entity>(campaign_area::Column::CountryCode)
+                        .equals((country::Entity, country::Column::Code))
+                        .and(
+                            col::<campaign_area::Entity>(campaign_area::Column::SubdivisionCode)
+                                .is_null(),
+                        ),
+                ),
+                parent::<campaign_area::Entity>(campaign_area::Column::CampaignId),
+            ),
+        }
+    }
+}
+
+/// Parents subdivisions are listed under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubdivisionVia {
+    /// A country's subdivisions.
+    Country,
+    /// The subdivisions a campaign targets.
+    Campaign,
+}
+
+/// Subdivisions, in order of name.
+pub struct Subdivisions;
+
+impl Listing for Subdivisions {
+    type Entity = subdivision::Entity;
+    type Via = SubdivisionVia;
+    type Filter = ();
+    type Order = ();
+
+    fn spec(_order: ()) -> SortSpec<subdivision::Model> {
+        SortSpec {
+            tag: "NAME".into(),
+            keys: vec![
+                SortKey::asc(
+                    col::<subdivision::Entity>(subdivision::Column::SortKey),
+                    ValueKind::Text,
+                    |m: &subdivision::Model| CursorValue::Text(m.sort_key.clone()),
+                ),
+                SortKey::asc(
+                    col::<subdivision::Entity>(subdivision::Column::Code),
+                    ValueKind::Text,
+                    |m: &subdivision::Model| CursorValue::Text(m.code.clone()),
+                ),
+            ],
+        }
+    }
+
+    fn select(_viewer: &Viewer, _filter: &()) -> Select<subdivision::Entity> {
+        subdivision::Entity::find()
+    }
+
+    fn via(
+        viewer: &Viewer,
+        via: SubdivisionVia,
+        filter: &(),
+    ) -> (Select<subdivision::Entity>, ParentColumn) {
+        match via {
+            SubdivisionVia::Country => (
+                Self::select(viewer, filter),
+                parent::<subdivision::Entity>(subdivision::Column::CountryCode),
+            ),
+            SubdivisionVia::Campaign => (
+                joined(
+                    Self::select(viewer, filter),
+                    "campaign_area",
+                    col::<campaign_area::Entity>(campaign_area::Column::SubdivisionCode)
+                        .equals((subdivision::Entity, subdivision::Column::Code)),
+                ),
+                parent::<campaign_area::Entity>(campaign_area::Column::CampaignId),
+            ),
+        }
+    }
+}
+
+/// Countries by code.
+pub async fn countries_by_code<C: ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> AppResult<HashMap<String, country::Model>> {
+    Ok(country::Entity::find()
+        .filter(country::Column::Code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|country| (country.code.clone(), country))
+        .collect())
+}
+
+/// Subdivisions by code.
+pub async fn subdivisions_by_code<C: ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> AppResult<HashMap<String, subdivision::Model>> {
+    Ok(subdivision::Entity::find()
+        .filter(subdivision::Column::Code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|subdivision| (subdivision.code.clone(), subdivision))
+        .collect())
+}

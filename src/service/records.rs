@@ -1,0 +1,142 @@
+//! What the shared records (organisations, defenders, restrictions,
+//! campaigns, sources, indicators) have in common: an id, a sort key,
+//! timestamps and visibility.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::PartialDate;
+use sea_orm::sea_query::{Expr, IntoIden};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::Viewer;
+use super::pagination::{CursorValue, SortKey, SortSpec, ValueKind};
+use crate::error::AppResult;
+
+/// The fields a listing of shared records can be ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RecordSort {
+    /// Name or title, ignoring case and accents.
+    #[default]
+    Name,
+    CreatedAt,
+    UpdatedAt,
+    /// The record's main date (a restriction's introduction, a campaign's start).
+    Date,
+}
+
+/// An order of shared records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RecordOrder {
+    pub field: RecordSort,
+    pub descending: bool,
+}
+
+/// Read access to the columns every shared record has.
+pub trait RecordModel {
+    fn id(&self) -> Uuid;
+    fn sort_key(&self) -> &str;
+    fn created_at(&self) -> DateTime<Utc>;
+    fn updated_at(&self) -> DateTime<Utc>;
+    /// The main date, for records that have one.
+    fn main_date(&self) -> Option<&PartialDate> {
+        None
+    }
+}
+
+/// A table of shared records.
+pub trait RecordEntity: EntityTrait<Model: RecordModel> + Copy {
+    /// The column of the main date, for records that have one.
+    const DATE_COLUMN: Option<&'static str> = None;
+
+    /// A column of this table, by its conventional name.
+    fn column(name: &'static str) -> Expr {
+        Expr::col((Self::default().into_iden(), name))
+    }
+}
+
+/// The total order of a listing of shared records: the chosen field, then the
+/// id as tie-breaker. Undated records sort first, as an empty date.
+pub fn record_spec<E: RecordEntity>(order: RecordOrder) -> SortSpec<E::Model> {
+    let desc = order.descending;
+    let id = SortKey::id(E::column("id"), |m: &E::Model| m.id()).direction(desc);
+    let first = match (order.field, E::DATE_COLUMN) {
+        (RecordSort::Name, _) | (RecordSort::Date, None) => {
+            SortKey::asc(E::column("sort_key"), ValueKind::Text, |m: &E::Model| {
+                CursorValue::Text(m.sort_key().to_owned())
+            })
+        }
+        (RecordSort::CreatedAt, _) => {
+            SortKey::asc(E::column("created_at"), ValueKind::Time, |m: &E::Model| {
+                CursorValue::Time(m.created_at())
+            })
+        }
+        (RecordSort::UpdatedAt, _) => {
+            SortKey::asc(E::column("updated_at"), ValueKind::Time, |m: &E::Model| {
+                CursorValue::Time(m.updated_at())
+            })
+        }
+        (RecordSort::Date, Some(date)) => {
+            SortKey::partial_date(E::column(date), |m: &E::Model| m.main_date())
+        }
+    };
+    SortSpec {
+        tag: format!("{:?}:{desc}", order.field),
+        keys: vec![first.direction(desc), id],
+    }
+}
+
+/// The records with these ids that the viewer may see.
+pub async fn visible_by_id<E, C>(
+    db: &C,
+    viewer: &Viewer,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, E::Model>>
+where
+    E: RecordEntity + sea_orm::IdenStatic,
+    C: ConnectionTrait,
+{
+    use sea_orm::sea_query::ExprTrait;
+    Ok(E::find()
+        .filter(viewer.can_see(E::default()))
+        .filter(E::column("id").is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|model| (model.id(), model))
+        .collect())
+}
+
+/// Implements [`RecordModel`] and [`RecordEntity`] for entity modules.
+macro_rules! record_entity {
+    ($module:ident $(, date = $date:ident)?) => {
+        impl RecordModel for entity::$module::Model {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+            fn sort_key(&self) -> &str {
+                &self.sort_key
+            }
+            fn created_at(&self) -> DateTime<Utc> {
+                self.created_at
+            }
+            fn updated_at(&self) -> DateTime<Utc> {
+                self.updated_at
+            }
+            $(fn main_date(&self) -> Option<&PartialDate> {
+                self.$date.as_ref()
+            })?
+        }
+
+        impl RecordEntity for entity::$module::Entity {
+            $(const DATE_COLUMN: Option<&'static str> = Some(stringify!($date));)?
+        }
+    };
+}
+
+record_entity!(organisation);
+record_entity!(defender);
+record_entity!(restriction, date = introduced_on);
+record_entity!(campaign, date = started_on);
+record_entity!(source, date = published_on);

@@ -1,0 +1,237 @@
+//! Test harness: each test gets a fresh database (a temporary SQLite file or a
+//! new PostgreSQL database), a real server on port 0, and an HTTP client.
+//!
+//! PostgreSQL is reached through `TEST_DATABASE_URL` (an admin connection,
+//! default `postgres://postgres@127.0.0.1:5432/postgres`); tests create their
+//! own databases there and drop them afterwards. If PostgreSQL cannot be
+//! reached the tests fail: they never skip silently.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use rights_graph::db::StatementCounter;
+use rights_graph::{Application, Settings};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The database engines every integration test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares one test per engine: `engine_tests!(name, |app| async move { ... });`
+/// expands to `mod name { sqlite(), postgres() }`.
+#[macro_export]
+macro_rules! engine_tests {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::spawn($crate::common::Engine::Sqlite).await;
+                ($body)(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::common::TestApp::spawn($crate::common::Engine::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Removes the test database when the test ends, passed or failed.
+enum DatabaseGuard {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        match self {
+            DatabaseGuard::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            DatabaseGuard::Postgres(name) => {
+                let name = name.clone();
+                // Drop cannot await; a short-lived runtime on its own thread can.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    runtime.block_on(async {
+                        let admin = Database::connect(admin_url()).await.ok()?;
+                        admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await
+                            .ok()
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub engine: Engine,
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub statements: StatementCounter,
+    pub db: DatabaseConnection,
+    _guard: DatabaseGuard,
+}
+
+impl TestApp {
+    /// Starts a server with the sample data on a fresh database.
+    pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_with(engine, false).await
+    }
+
+    /// Starts a server on a fresh database, with or without the sample data.
+    pub async fn spawn_with(engine: Engine, skip_sample_data: bool) -> TestApp {
+        let (url, guard) = match engine {
+            Engine::Sqlite => {
+                let path =
+                    std::env::temp_dir().join(format!("rights-graph-test-{}.db", Uuid::now_v7()));
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    DatabaseGuard::Sqlite(path),
+                )
+            }
+            Engine::Postgres => {
+                let admin_url = admin_url();
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
+                    panic!(
+                        "PostgreSQL is required for the integration tests and could not be reached at TEST_DATABASE_URL \
+                         ({error}). Start it, or point TEST_DATABASE_URL at an admin connection."
+                    )
+                });
+                let name = format!("rights_graph_test_{}", Uuid::now_v7().simple());
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let (base, _) = admin_url
+                    .rsplit_once('/')
+                    .expect("TEST_DATABASE_URL names a database");
+                (format!("{base}/{name}"), DatabaseGuard::Postgres(name))
+            }
+        };
+        let mut settings = Settings::for_database(url);
+        settings.listen = "127.0.0.1:0".parse().expect("address");
+        settings.skip_sample_data = skip_sample_data;
+        settings.database_max_connections = 5;
+        let app = Application::build(&settings)
+            .await
+            .expect("application starts");
+        let address = app.local_addr().expect("bound address");
+        let statements = app.statement_counter();
+        let db = app.database();
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp {
+            engine,
+            address,
+            client: reqwest::Client::new(),
+            statements,
+            db,
+            _guard: guard,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Posts a query with variables; returns the whole response body.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        response.json().await.expect("JSON response")
+    }
+
+    /// Posts a query that must succeed; returns its `data`.
+    pub async fn data(&self, query: &str) -> Value {
+        self.data_with(query, json!({})).await
+    }
+
+    /// Posts a query with variables that must succeed; returns its `data`.
+    pub async fn data_with(&self, query: &str, variables: Value) -> Value {
+        let body = self.post(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors for {query}: {body:#}"
+        );
+        body["data"].clone()
+    }
+
+    /// Posts a query that must fail; returns its first error.
+    pub async fn error(&self, query: &str) -> Value {
+        let body = self.post(query, json!({})).await;
+        let errors = body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("expected errors for {query}: {body:#}"));
+        assert!(!errors.is_empty(), "expected errors for {query}");
+        errors[0].clone()
+    }
+
+    /// Runs a query and returns how many SQL statements it made.
+    pub async fn statements_for(&self, query: &str) -> u64 {
+        let before = self.statements.get();
+        self.data(query).await;
+        self.statements.get() - before
+    }
+
+    /// The global id of the sample defender with this name.
+    pub async fn defender_id(&self, name: &str) -> String {
+        let data = self
+            .data("{ defenders(first: 100) { nodes { id name } } }")
+            .await;
+        data["defenders"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|node| node["name"] == name)
+            .unwrap_or_else(|| panic!("no defender named {name}"))["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+}
+
+/// The `nodes` of a connection at `path` in `data`, as names or titles.
+pub fn names(connection: &Value, field: &str) -> Vec<String> {
+    connection["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {connection}"))
+        .iter()
+        .map(|node| node[field].as_str().expect("string field").to_owned())
+        .collect()
+}

@@ -1,0 +1,353 @@
+//! The number of SQL statements a request makes depends on the query's
+//! shape, never on how many rows come back.
+
+mod common;
+
+use chrono::Utc;
+use common::TestApp;
+use entity::*;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use uuid::Uuid;
+
+/// A deeply nested query touching every relationship of the model.
+const NESTED: &str = r#"{
+  countries(first: 10, orderBy: { field: CODE }) { totalCount nodes { name
+    defenders(first: PAGE) { totalCount nodes {
+      name status sectors otherNames { name }
+      country { name } subdivision { name }
+      affiliations { totalCount nodes { role organisation { name country { code } } } }
+      events(first: PAGE) { totalCount nodes { kind sentence { months } restriction { title } } }
+      restrictions(first: PAGE) { totalCount edges { relation node { title rights country { code }
+        history { nodes { status } } campaigns { totalCount } } } }
+      campaigns(first: PAGE) { totalCount nodes { title leadOrganisation { name }
+        countries { nodes { code } } subdivisions { nodes { code } } defenders(first: 3) { nodes { name } } } }
+      sources { totalCount nodes { title } }
+    } }
+    restrictions(first: PAGE) { totalCount nodes { title defenders(first: 5) { totalCount edges { relation } } } }
+  } }
+}"#;
+
+fn nested(page: u32) -> String {
+    NESTED.replace("PAGE", &page.to_string())
+}
+
+/// Adds `n` defenders spread over ten countries, each with names, sectors,
+/// events, restrictions, campaigns, an affiliation and a citation.
+async fn seed(app: &TestApp, n: usize) {
+    let now = Utc::now();
+    let countries = ["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR"];
+    let organisation = Uuid::now_v7();
+    organisation::Entity::insert(organisation::ActiveModel {
+        id: Set(organisation),
+        name: Set("Synthetic Organisation".into()),
+        acronym: Set(None),
+        kind: Set(OrganisationKind::Ngo),
+        country_code: Set(Some("AD".into())),
+        website: Set(None),
+        summary: Set(None),
+        sort_key: Set("synthetic organisation".into()),
+        contributed_by_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+    let source = Uuid::now_v7();
+    source::Entity::insert(source::ActiveModel {
+        id: Set(source),
+        url: Set(Some("https://example.org/report".into())),
+        title: Set("Synthetic report".into()),
+        publisher: Set(None),
+        published_on: Set(None),
+        sort_key: Set("synthetic report".into()),
+        contributed_by_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+
+    let restriction_ids: Vec<(Uuid, &str)> =
+        countries.iter().map(|c| (Uuid::now_v7(), *c)).collect();
+    restriction::Entity::insert_many(restriction_ids.iter().map(|(id, country)| {
+        restriction::ActiveModel {
+            id: Set(*id),
+            title: Set(format!("Synthetic law of {country}")),
+            reference: Set(None),
+            kind: Set(RestrictionKind::Law),
+            status: Set(RestrictionStatus::Enacted),
+            country_code: Set(country.to_string()),
+            subdivision_code: Set(None),
+            introduced_on: Set(Some("2020".parse().unwrap())),
+            decided_on: Set(None),
+            summary: Set(None),
+            sort_key: Set(format!("synthetic law of {country}").to_lowercase()),
+            contributed_by_id: Set(None),
+            visibility: Set(Visibility::Public),
+            version: Set(1),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    restriction_status_change::Entity::insert_many(restriction_ids.iter().map(|(id, _)| {
+        restriction_status_change::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            restriction_id: Set(*id),
+            status: Set(RestrictionStatus::Enacted),
+            changed_on: Set(Some("2021".parse().unwrap())),
+            note: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    restriction_right::Entity::insert_many(restriction_ids.iter().map(|(id, _)| {
+        restriction_right::ActiveModel {
+            restriction_id: Set(*id),
+            right: Set(Right::Expression),
+        }
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+
+    let campaign_ids: Vec<(Uuid, &str)> = countries.iter().map(|c| (Uuid::now_v7(), *c)).collect();
+    campaign::Entity::insert_many(
+        campaign_ids
+            .iter()
+            .map(|(id, country)| campaign::ActiveModel {
+                id: Set(*id),
+                title: Set(format!("Synthetic campaign in {country}")),
+                kind: Set(CampaignKind::UrgentAction),
+                status: Set(CampaignStatus::Active),
+                lead_organisation_id: Set(Some(organisation)),
+                started_on: Set(None),
+                ended_on: Set(None),
+                summary: Set(None),
+                outcome: Set(None),
+                outcome_summary: Set(None),
+                sort_key: Set(format!("synthetic campaign in {country}").to_lowercase()),
+                contributed_by_id: Set(None),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }),
+    )
+    .exec(&app.db)
+    .await
+    .unwrap();
+    campaign_area::Entity::insert_many(campaign_ids.iter().map(|(id, country)| {
+        campaign_area::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            campaign_id: Set(*id),
+            country_code: Set(country.to_string()),
+            subdivision_code: Set(None),
+        }
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    campaign_restriction::Entity::insert_many(campaign_ids.iter().zip(&restriction_ids).map(
+        |((c, _), (r, _))| campaign_restriction::ActiveModel {
+            campaign_id: Set(*c),
+            restriction_id: Set(*r),
+        },
+    ))
+    .exec(&app.db)
+    .await
+    .unwrap();
+
+    // Inserted in chunks to stay under the engines' bound-parameter limits.
+    for chunk in (0..n).collect::<Vec<_>>().chunks(200) {
+        let rows: Vec<(Uuid, usize)> = chunk.iter().map(|i| (Uuid::now_v7(), *i)).collect();
+        defender::Entity::insert_many(rows.iter().map(|(id, i)| {
+            let name = format!("Synthetic Defender {i:05}");
+            defender::ActiveModel {
+                id: Set(*id),
+                sort_key: Set(name.to_lowercase()),
+                name: Set(name),
+                country_code: Set(countries[i % countries.len()].into()),
+                subdivision_code: Set(None),
+                occupation: Set(None),
+                summary: Set(None),
+                status: Set(DefenderStatus::AtRisk),
+                contributed_by_id: Set(None),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        defender_name::Entity::insert_many(rows.iter().flat_map(|(id, i)| {
+            (0..2).map(move |k| defender_name::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                defender_id: Set(*id),
+                name: Set(format!("Alias {k} of {i}")),
+                kind: Set(OtherNameKind::Alias),
+                language: Set(None),
+                sort_key: Set(format!("alias {k} of {i}")),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        defender_sector::Entity::insert_many(rows.iter().flat_map(|(id, _)| {
+            [Sector::Land, Sector::Environment]
+                .into_iter()
+                .map(move |sector| defender_sector::ActiveModel {
+                    defender_id: Set(*id),
+                    sector: Set(sector),
+                })
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        let restriction_of = |i: usize| restriction_ids[i % countries.len()].0;
+        let campaign_of = |i: usize| campaign_ids[i % countries.len()].0;
+        case_event::Entity::insert_many(rows.iter().flat_map(|(id, i)| {
+            let restriction = restriction_of(*i);
+            (0..3).map(move |k| case_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                defender_id: Set(*id),
+                kind: Set(CaseEventKind::Arrest),
+                occurred_on: Set(Some(format!("20{:02}", 10 + k).parse().unwrap())),
+                description: Set(None),
+                perpetrator_type: Set(Some(PerpetratorType::State)),
+                sentence_months: Set(Some(12)),
+                sentence_life: Set(false),
+                restriction_id: Set(Some(restriction)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        defender_restriction::Entity::insert_many(rows.iter().map(|(id, i)| {
+            defender_restriction::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                defender_id: Set(*id),
+                restriction_id: Set(restriction_of(*i)),
+                relation: Set(DefenderRestrictionRelation::ChargedUnder),
+                note: Set(None),
+                created_at: Set(now),
+            }
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        campaign_defender::Entity::insert_many(rows.iter().map(|(id, i)| {
+            campaign_defender::ActiveModel {
+                campaign_id: Set(campaign_of(*i)),
+                defender_id: Set(*id),
+            }
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        affiliation::Entity::insert_many(rows.iter().map(|(id, _)| affiliation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            defender_id: Set(*id),
+            organisation_id: Set(organisation),
+            role: Set(Some("member".into())),
+            started_on: Set(None),
+            ended_on: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        citation::Entity::insert_many(rows.iter().map(|(id, _)| citation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            source_id: Set(source),
+            record_type: Set("Defender".into()),
+            record_id: Set(*id),
+            locator: Set(None),
+            created_at: Set(now),
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+}
+
+/// The number of defenders returned by the nested query.
+async fn defenders_returned(app: &TestApp, page: u32) -> u64 {
+    let data = app.data(&nested(page)).await;
+    data["countries"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["defenders"]["nodes"].as_array().unwrap().len() as u64)
+        .sum()
+}
+
+engine_tests!(
+    statements_depend_on_the_query_not_the_data,
+    |app: TestApp| async move {
+        // Sample data only: the ten first countries by code hold no defenders.
+        let empty = app.statements_for(&nested(10)).await;
+        assert_eq!(defenders_returned(&app, 10).await, 0);
+
+        seed(&app, 1_000).await;
+        assert_eq!(
+            defenders_returned(&app, 10).await,
+            100,
+            "10 countries × 10 defenders"
+        );
+        assert_eq!(
+            defenders_returned(&app, 100).await,
+            1_000,
+            "10 countries × 100 defenders"
+        );
+        let mut small_pages = Vec::new();
+        let mut large_pages = Vec::new();
+        for _ in 0..3 {
+            small_pages.push(app.statements_for(&nested(10)).await);
+            large_pages.push(app.statements_for(&nested(100)).await);
+        }
+        eprintln!(
+            "{:?}: nested query statements: {empty} (no rows), {small_pages:?} (100 defenders), {large_pages:?} (1,000 defenders)",
+            app.engine
+        );
+        assert!(
+            small_pages.iter().all(|n| *n == small_pages[0]),
+            "batching is deterministic: {small_pages:?}"
+        );
+        assert_eq!(
+            small_pages, large_pages,
+            "statements grew with the page size"
+        );
+        // Empty pages end the query early (nothing to nest under).
+        assert!(empty < large_pages[0]);
+        // One statement per page or count of each field that reaches the database.
+        assert!(
+            large_pages[0] <= 40,
+            "{} statements for one request",
+            large_pages[0]
+        );
+    }
+);
