@@ -124,3 +124,21 @@ engine_tests!(
         }
     }
 );
+
+engine_tests!(response_fields_come_in_query_order, |app: TestApp| async move {
+    // Fields selected out of alphabetical order, with aliases and fragments,
+    // several of them resolved concurrently from the database.
+    let query = r#"{ zeta: country(code: "US") { restrictions { totalCount } name defenders { nodes { subdivision { name } name } }
+        ...Codes } alpha: countries(first: 1) { totalCount pageInfo { hasNextPage } } }
+        fragment Codes on Country { numeric code ... on Country { alpha3 } }"#;
+    for _ in 0..5 {
+        let body = app.client.post(app.url("/graphql")).json(&json!({ "query": query })).send().await.unwrap().text().await.unwrap();
+        let position = |needle: &str| body.find(needle).unwrap_or_else(|| panic!("{needle} missing from {body}"));
+        let order = [
+            "\"zeta\"", "\"restrictions\"", "\"name\":\"United States", "\"defenders\"", "\"subdivision\"", "\"numeric\"",
+            "\"code\"", "\"alpha3\"", "\"alpha\"", "\"totalCount\":249", "\"pageInfo\"",
+        ];
+        let positions: Vec<usize> = order.iter().map(|needle| position(needle)).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "fields out of order: {body}");
+    }
+});

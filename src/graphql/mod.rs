@@ -12,6 +12,7 @@ pub mod node;
 pub mod ordering;
 pub mod organisations;
 pub mod places;
+pub mod response_order;
 pub mod restrictions;
 pub mod sources;
 
@@ -38,6 +39,7 @@ pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 pub fn build_schema() -> AppSchema {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .extension(error_codes::ErrorCodes)
+        .extension(response_order::ResponseOrder)
         .finish()
 }
 
