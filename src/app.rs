@@ -25,16 +25,10 @@ pub struct Application {
 /// Applies pending migrations, then loads the reference lists and (unless
 /// told not to) the sample dataset into a new database.
 pub async fn prepare_database(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
-    Migrator::up(db, None)
-        .await
-        .context("could not migrate the database")?;
-    reference_data::load(db)
-        .await
-        .context("could not load the ISO 3166 reference lists")?;
+    Migrator::up(db, None).await.context("could not migrate the database")?;
+    reference_data::load(db).await.context("could not load the ISO 3166 reference lists")?;
     if !settings.skip_sample_data {
-        sample_data::load(db)
-            .await
-            .context("could not load the sample dataset")?;
+        sample_data::load(db).await.context("could not load the sample dataset")?;
     }
     Ok(())
 }
@@ -49,12 +43,7 @@ impl Application {
             .await
             .with_context(|| format!("could not listen on {}", settings.listen))?;
         let router = http::router(AppState::new(db.clone()));
-        Ok(Application {
-            listener,
-            router,
-            statements,
-            db,
-        })
+        Ok(Application { listener, router, statements, db })
     }
 
     /// The address the server listens on.
@@ -78,14 +67,9 @@ impl Application {
     }
 
     /// Serves until `signal` completes, then finishes in-flight requests.
-    pub async fn run_until(
-        self,
-        signal: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "serving GraphQL at /graphql");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(signal)
-            .await?;
+        axum::serve(self.listener, self.router).with_graceful_shutdown(signal).await?;
         self.db.close().await.ok();
         Ok(())
     }

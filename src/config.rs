@@ -42,12 +42,7 @@ pub enum LogFormat {
 pub struct Settings {
     /// Database to use: `sqlite://PATH?mode=rwc` (created if missing) or
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://rights-graph.db?mode=rwc",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://rights-graph.db?mode=rwc", global = true)]
     pub database_url: String,
 
     /// Largest number of open database connections.
@@ -55,12 +50,7 @@ pub struct Settings {
     pub database_max_connections: u32,
 
     /// Address and port to serve on.
-    #[arg(
-        long = "listen",
-        env = "LISTEN_ADDR",
-        default_value = "127.0.0.1:8000",
-        global = true
-    )]
+    #[arg(long = "listen", env = "LISTEN_ADDR", default_value = "127.0.0.1:8000", global = true)]
     pub listen: SocketAddr,
 
     /// Do not load the sample dataset into a new database.

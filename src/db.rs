@@ -24,10 +24,7 @@ impl StatementCounter {
 /// Checks that a database URL names an engine rights-graph supports. The URL
 /// itself is never echoed: it may hold a password.
 pub fn check_url(url: &str) -> anyhow::Result<()> {
-    let scheme = url
-        .split_once(':')
-        .map(|(scheme, _)| scheme)
-        .unwrap_or_default();
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or_default();
     match scheme {
         "sqlite" | "postgres" | "postgresql" => Ok(()),
         _ => bail!(
@@ -37,9 +34,7 @@ pub fn check_url(url: &str) -> anyhow::Result<()> {
 }
 
 /// Opens a connection pool and counts its statements.
-pub async fn connect(
-    settings: &Settings,
-) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     check_url(&settings.database_url)?;
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
@@ -50,9 +45,7 @@ pub async fn connect(
         // Statements are counted and timed by the metric callback instead;
         // sqlx's own log would write bound values (record contents) to the log.
         .sqlx_logging(false);
-    let mut db = Database::connect(options)
-        .await
-        .context("could not connect to the database")?;
+    let mut db = Database::connect(options).await.context("could not connect to the database")?;
     if db.get_database_backend() == DatabaseBackend::Sqlite {
         // WAL lets readers proceed while a write is in progress.
         db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
@@ -64,10 +57,7 @@ pub async fn connect(
     db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
         if info.failed {
-            tracing::warn!(
-                elapsed_ms = info.elapsed.as_millis() as u64,
-                "database statement failed"
-            );
+            tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, "database statement failed");
         }
     });
     Ok((db, counter))

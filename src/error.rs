@@ -47,10 +47,7 @@ impl From<anyhow::Error> for AppError {
 impl AppError {
     /// A refused argument value.
     pub fn bad_input(argument: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::BadInput {
-            argument: argument.into(),
-            message: message.into(),
-        }
+        AppError::BadInput { argument: argument.into(), message: message.into() }
     }
 }
 
@@ -63,14 +60,14 @@ impl From<sea_orm::DbErr> for AppError {
 impl From<AppError> for async_graphql::Error {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::BadInput { argument, message } => {
-                async_graphql::Error::new(format!("{argument}: {message}")).extend_with(|_, ext| {
+            AppError::BadInput { argument, message } => async_graphql::Error::new(format!("{argument}: {message}"))
+                .extend_with(|_, ext| {
                     ext.set("code", code::BAD_USER_INPUT);
                     ext.set("argument", argument.as_str());
-                })
+                }),
+            AppError::NotFound(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::NOT_FOUND))
             }
-            AppError::NotFound(message) => async_graphql::Error::new(message)
-                .extend_with(|_, ext| ext.set("code", code::NOT_FOUND)),
             AppError::Internal(cause) => {
                 let incident = Uuid::now_v7();
                 tracing::error!(%incident, error = ?cause, "internal error while serving a request");

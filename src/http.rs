@@ -26,19 +26,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: DatabaseConnection) -> Self {
-        AppState {
-            schema: build_schema(),
-            db,
-        }
+        AppState { schema: build_schema(), db }
     }
 
     async fn execute(&self, request: async_graphql::Request) -> GraphQLResponse {
         let context = RequestContext::new(self.db.clone(), Viewer::Anonymous);
         let loader = context.loader.clone();
-        loader
-            .drive(self.schema.execute(request.data(context)))
-            .await
-            .into()
+        loader.drive(self.schema.execute(request.data(context))).await.into()
     }
 }
 
@@ -59,13 +53,7 @@ async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) ->
 /// A GET with a `query` parameter runs it; a plain GET (a browser) gets GraphiQL.
 async fn graphql_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let Some(query) = query.filter(|q| !q.is_empty()) else {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("rights-graph")
-                .finish(),
-        )
-        .into_response();
+        return Html(GraphiQLSource::build().endpoint("/graphql").title("rights-graph").finish()).into_response();
     };
     match async_graphql::http::parse_query_string(&query) {
         Ok(request) => state.execute(request).await.into_response(),
@@ -93,10 +81,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unready", "reason": "database unreachable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unready", "reason": "database unreachable" })))
                 .into_response()
         }
     }

@@ -14,9 +14,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             telemetry::init(cli.settings.log_format);
             let (db, _) = db::connect(&cli.settings).await?;
-            migration::Migrator::up(&db, None)
-                .await
-                .context("could not migrate the database")?;
+            migration::Migrator::up(&db, None).await.context("could not migrate the database")?;
             tracing::info!("database migrated");
         }
         Command::Serve => {

@@ -29,11 +29,7 @@ const INTROSPECTION: &str = r#"{ __schema { types {
 async fn every_type_field_argument_and_enum_value_is_described() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let data = app.data(INTROSPECTION).await;
-    let described = |value: &Value| {
-        value["description"]
-            .as_str()
-            .is_some_and(|d| !d.trim().is_empty())
-    };
+    let described = |value: &Value| value["description"].as_str().is_some_and(|d| !d.trim().is_empty());
     let mut missing = Vec::new();
     for t in data["__schema"]["types"].as_array().unwrap() {
         let name = t["name"].as_str().unwrap();

@@ -75,28 +75,25 @@ async fn seed(app: &TestApp, n: usize) {
     .await
     .unwrap();
 
-    let restriction_ids: Vec<(Uuid, &str)> =
-        countries.iter().map(|c| (Uuid::now_v7(), *c)).collect();
-    restriction::Entity::insert_many(restriction_ids.iter().map(|(id, country)| {
-        restriction::ActiveModel {
-            id: Set(*id),
-            title: Set(format!("Synthetic law of {country}")),
-            reference: Set(None),
-            kind: Set(RestrictionKind::Law),
-            status: Set(RestrictionStatus::Enacted),
-            country_code: Set(country.to_string()),
-            subdivision_code: Set(None),
-            introduced_on: Set(Some("2020".parse().unwrap())),
-            decided_on: Set(None),
-            summary: Set(None),
-            sort_key: Set(format!("synthetic law of {country}").to_lowercase()),
-            contributed_by_id: Set(None),
-            visibility: Set(Visibility::Public),
-            version: Set(1),
-            archived_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
+    let restriction_ids: Vec<(Uuid, &str)> = countries.iter().map(|c| (Uuid::now_v7(), *c)).collect();
+    restriction::Entity::insert_many(restriction_ids.iter().map(|(id, country)| restriction::ActiveModel {
+        id: Set(*id),
+        title: Set(format!("Synthetic law of {country}")),
+        reference: Set(None),
+        kind: Set(RestrictionKind::Law),
+        status: Set(RestrictionStatus::Enacted),
+        country_code: Set(country.to_string()),
+        subdivision_code: Set(None),
+        introduced_on: Set(Some("2020".parse().unwrap())),
+        decided_on: Set(None),
+        summary: Set(None),
+        sort_key: Set(format!("synthetic law of {country}").to_lowercase()),
+        contributed_by_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
     }))
     .exec(&app.db)
     .await
@@ -115,60 +112,53 @@ async fn seed(app: &TestApp, n: usize) {
     .exec(&app.db)
     .await
     .unwrap();
-    restriction_right::Entity::insert_many(restriction_ids.iter().map(|(id, _)| {
-        restriction_right::ActiveModel {
-            restriction_id: Set(*id),
-            right: Set(Right::Expression),
-        }
-    }))
+    restriction_right::Entity::insert_many(
+        restriction_ids
+            .iter()
+            .map(|(id, _)| restriction_right::ActiveModel { restriction_id: Set(*id), right: Set(Right::Expression) }),
+    )
     .exec(&app.db)
     .await
     .unwrap();
 
     let campaign_ids: Vec<(Uuid, &str)> = countries.iter().map(|c| (Uuid::now_v7(), *c)).collect();
-    campaign::Entity::insert_many(
-        campaign_ids
-            .iter()
-            .map(|(id, country)| campaign::ActiveModel {
-                id: Set(*id),
-                title: Set(format!("Synthetic campaign in {country}")),
-                kind: Set(CampaignKind::UrgentAction),
-                status: Set(CampaignStatus::Active),
-                lead_organisation_id: Set(Some(organisation)),
-                started_on: Set(None),
-                ended_on: Set(None),
-                summary: Set(None),
-                outcome: Set(None),
-                outcome_summary: Set(None),
-                sort_key: Set(format!("synthetic campaign in {country}").to_lowercase()),
-                contributed_by_id: Set(None),
-                visibility: Set(Visibility::Public),
-                version: Set(1),
-                archived_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }),
-    )
-    .exec(&app.db)
-    .await
-    .unwrap();
-    campaign_area::Entity::insert_many(campaign_ids.iter().map(|(id, country)| {
-        campaign_area::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            campaign_id: Set(*id),
-            country_code: Set(country.to_string()),
-            subdivision_code: Set(None),
-        }
+    campaign::Entity::insert_many(campaign_ids.iter().map(|(id, country)| campaign::ActiveModel {
+        id: Set(*id),
+        title: Set(format!("Synthetic campaign in {country}")),
+        kind: Set(CampaignKind::UrgentAction),
+        status: Set(CampaignStatus::Active),
+        lead_organisation_id: Set(Some(organisation)),
+        started_on: Set(None),
+        ended_on: Set(None),
+        summary: Set(None),
+        outcome: Set(None),
+        outcome_summary: Set(None),
+        sort_key: Set(format!("synthetic campaign in {country}").to_lowercase()),
+        contributed_by_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
     }))
     .exec(&app.db)
     .await
     .unwrap();
-    campaign_restriction::Entity::insert_many(campaign_ids.iter().zip(&restriction_ids).map(
-        |((c, _), (r, _))| campaign_restriction::ActiveModel {
+    campaign_area::Entity::insert_many(campaign_ids.iter().map(|(id, country)| campaign_area::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        campaign_id: Set(*id),
+        country_code: Set(country.to_string()),
+        subdivision_code: Set(None),
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    campaign_restriction::Entity::insert_many(
+        campaign_ids.iter().zip(&restriction_ids).map(|((c, _), (r, _))| campaign_restriction::ActiveModel {
             campaign_id: Set(*c),
             restriction_id: Set(*r),
-        },
-    ))
+        }),
+    )
     .exec(&app.db)
     .await
     .unwrap();
@@ -216,10 +206,7 @@ async fn seed(app: &TestApp, n: usize) {
         defender_sector::Entity::insert_many(rows.iter().flat_map(|(id, _)| {
             [Sector::Land, Sector::Environment]
                 .into_iter()
-                .map(move |sector| defender_sector::ActiveModel {
-                    defender_id: Set(*id),
-                    sector: Set(sector),
-                })
+                .map(move |sector| defender_sector::ActiveModel { defender_id: Set(*id), sector: Set(sector) })
         }))
         .exec(&app.db)
         .await
@@ -245,24 +232,20 @@ async fn seed(app: &TestApp, n: usize) {
         .exec(&app.db)
         .await
         .unwrap();
-        defender_restriction::Entity::insert_many(rows.iter().map(|(id, i)| {
-            defender_restriction::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                defender_id: Set(*id),
-                restriction_id: Set(restriction_of(*i)),
-                relation: Set(DefenderRestrictionRelation::ChargedUnder),
-                note: Set(None),
-                created_at: Set(now),
-            }
+        defender_restriction::Entity::insert_many(rows.iter().map(|(id, i)| defender_restriction::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            defender_id: Set(*id),
+            restriction_id: Set(restriction_of(*i)),
+            relation: Set(DefenderRestrictionRelation::ChargedUnder),
+            note: Set(None),
+            created_at: Set(now),
         }))
         .exec(&app.db)
         .await
         .unwrap();
-        campaign_defender::Entity::insert_many(rows.iter().map(|(id, i)| {
-            campaign_defender::ActiveModel {
-                campaign_id: Set(campaign_of(*i)),
-                defender_id: Set(*id),
-            }
+        campaign_defender::Entity::insert_many(rows.iter().map(|(id, i)| campaign_defender::ActiveModel {
+            campaign_id: Set(campaign_of(*i)),
+            defender_id: Set(*id),
         }))
         .exec(&app.db)
         .await
@@ -305,49 +288,28 @@ async fn defenders_returned(app: &TestApp, page: u32) -> u64 {
         .sum()
 }
 
-engine_tests!(
-    statements_depend_on_the_query_not_the_data,
-    |app: TestApp| async move {
-        // Sample data only: the ten first countries by code hold no defenders.
-        let empty = app.statements_for(&nested(10)).await;
-        assert_eq!(defenders_returned(&app, 10).await, 0);
+engine_tests!(statements_depend_on_the_query_not_the_data, |app: TestApp| async move {
+    // Sample data only: the ten first countries by code hold no defenders.
+    let empty = app.statements_for(&nested(10)).await;
+    assert_eq!(defenders_returned(&app, 10).await, 0);
 
-        seed(&app, 1_000).await;
-        assert_eq!(
-            defenders_returned(&app, 10).await,
-            100,
-            "10 countries × 10 defenders"
-        );
-        assert_eq!(
-            defenders_returned(&app, 100).await,
-            1_000,
-            "10 countries × 100 defenders"
-        );
-        let mut small_pages = Vec::new();
-        let mut large_pages = Vec::new();
-        for _ in 0..3 {
-            small_pages.push(app.statements_for(&nested(10)).await);
-            large_pages.push(app.statements_for(&nested(100)).await);
-        }
-        eprintln!(
-            "{:?}: nested query statements: {empty} (no rows), {small_pages:?} (100 defenders), {large_pages:?} (1,000 defenders)",
-            app.engine
-        );
-        assert!(
-            small_pages.iter().all(|n| *n == small_pages[0]),
-            "batching is deterministic: {small_pages:?}"
-        );
-        assert_eq!(
-            small_pages, large_pages,
-            "statements grew with the page size"
-        );
-        // Empty pages end the query early (nothing to nest under).
-        assert!(empty < large_pages[0]);
-        // One statement per page or count of each field that reaches the database.
-        assert!(
-            large_pages[0] <= 40,
-            "{} statements for one request",
-            large_pages[0]
-        );
+    seed(&app, 1_000).await;
+    assert_eq!(defenders_returned(&app, 10).await, 100, "10 countries × 10 defenders");
+    assert_eq!(defenders_returned(&app, 100).await, 1_000, "10 countries × 100 defenders");
+    let mut small_pages = Vec::new();
+    let mut large_pages = Vec::new();
+    for _ in 0..3 {
+        small_pages.push(app.statements_for(&nested(10)).await);
+        large_pages.push(app.statements_for(&nested(100)).await);
     }
-);
+    eprintln!(
+        "{:?}: nested query statements: {empty} (no rows), {small_pages:?} (100 defenders), {large_pages:?} (1,000 defenders)",
+        app.engine
+    );
+    assert!(small_pages.iter().all(|n| *n == small_pages[0]), "batching is deterministic: {small_pages:?}");
+    assert_eq!(small_pages, large_pages, "statements grew with the page size");
+    // Empty pages end the query early (nothing to nest under).
+    assert!(empty < large_pages[0]);
+    // One statement per page or count of each field that reaches the database.
+    assert!(large_pages[0] <= 40, "{} statements for one request", large_pages[0]);
+});

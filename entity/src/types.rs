@@ -370,9 +370,7 @@ text_enum! {
 
 /// A date that may be known only to the year or month: `2015`, `2016-11` or
 /// `2016-11-15`. Stored as that text, so that text order is date order.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, DeriveValueType, Serialize, Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, DeriveValueType, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PartialDate(String);
 
@@ -412,9 +410,7 @@ impl PartialDate {
 }
 
 fn digits(s: &str, len: usize) -> Option<u32> {
-    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| s.parse().ok())
-        .flatten()
+    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
 impl FromStr for PartialDate {
@@ -427,19 +423,14 @@ impl FromStr for PartialDate {
             ))
         };
         let mut parts = text.split('-');
-        let year = parts
-            .next()
-            .and_then(|y| digits(y, 4))
-            .ok_or_else(invalid)?;
+        let year = parts.next().and_then(|y| digits(y, 4)).ok_or_else(invalid)?;
         if year == 0 {
             return Err(invalid());
         }
         if let Some(month) = parts.next() {
             let month = digits(month, 2).ok_or_else(invalid)?;
             if !(1..=12).contains(&month) {
-                return Err(PartialDateError(format!(
-                    "\"{text}\" has no month {month:02}"
-                )));
+                return Err(PartialDateError(format!("\"{text}\" has no month {month:02}")));
             }
             if let Some(day) = parts.next() {
                 let day = digits(day, 2).ok_or_else(invalid)?;
@@ -511,10 +502,7 @@ mod tests {
             assert_eq!(date.as_str(), text);
         }
         let date: PartialDate = "2016-11-15".parse().unwrap();
-        assert_eq!(
-            (date.year(), date.month(), date.day()),
-            (2016, Some(11), Some(15))
-        );
+        assert_eq!((date.year(), date.month(), date.day()), (2016, Some(11), Some(15)));
     }
 
     #[test]
@@ -533,19 +521,14 @@ mod tests {
             "２０１５",
             "2015/11",
         ] {
-            assert!(
-                text.parse::<PartialDate>().is_err(),
-                "{text} should be refused"
-            );
+            assert!(text.parse::<PartialDate>().is_err(), "{text} should be refused");
         }
     }
 
     #[test]
     fn partial_dates_sort_as_dates() {
-        let mut dates: Vec<PartialDate> = ["2016-11-15", "2015", "2016", "2016-02"]
-            .iter()
-            .map(|t| t.parse().unwrap())
-            .collect();
+        let mut dates: Vec<PartialDate> =
+            ["2016-11-15", "2015", "2016", "2016-02"].iter().map(|t| t.parse().unwrap()).collect();
         dates.sort();
         let texts: Vec<&str> = dates.iter().map(|d| d.as_str()).collect();
         assert_eq!(texts, ["2015", "2016", "2016-02", "2016-11-15"]);

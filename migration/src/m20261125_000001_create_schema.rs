@@ -29,10 +29,7 @@ fn partial_date_null(name: &'static str) -> ColumnDef {
     string_len_null(name, 10)
 }
 
-fn foreign(
-    from: (&'static str, &'static str),
-    to: (&'static str, &'static str),
-) -> ForeignKeyCreateStatement {
+fn foreign(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{}_{}", from.0, from.1))
         .from(from.0, from.1)
@@ -50,23 +47,16 @@ fn record_columns(table: &mut TableCreateStatement, name: &'static str) {
         .col(timestamp_with_time_zone_null("archived_at"))
         .col(timestamp_with_time_zone("created_at"))
         .col(timestamp_with_time_zone("updated_at"))
-        .foreign_key(&mut foreign(
-            (name, "contributed_by_id"),
-            ("organisation", "id"),
-        ));
+        .foreign_key(&mut foreign((name, "contributed_by_id"), ("organisation", "id")));
 }
 
 fn timestamps(table: &mut TableCreateStatement) {
-    table
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("updated_at"));
+    table.col(timestamp_with_time_zone("created_at")).col(timestamp_with_time_zone("updated_at"));
 }
 
 fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
-    index
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(table);
+    index.name(format!("ix_{table}_{}", columns.join("_"))).table(table);
     for column in columns {
         index.col(*column);
     }
@@ -75,9 +65,7 @@ fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement 
 
 fn unique_index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut index = index(table, columns);
-    index
-        .name(format!("ux_{table}_{}", columns.join("_")))
-        .unique();
+    index.name(format!("ux_{table}_{}", columns.join("_"))).unique();
     index
 }
 
@@ -118,10 +106,7 @@ impl MigrationTrait for Migration {
                     .col(string("name"))
                     .col(string_len("kind", 100))
                     .col(sort_key(backend))
-                    .foreign_key(&mut foreign(
-                        ("subdivision", "country_code"),
-                        ("country", "code"),
-                    ))
+                    .foreign_key(&mut foreign(("subdivision", "country_code"), ("country", "code")))
                     .take(),
             )
             .await?;
@@ -136,10 +121,7 @@ impl MigrationTrait for Migration {
             .col(string_len_null("website", 2048))
             .col(text_null("summary"))
             .col(sort_key(backend))
-            .foreign_key(&mut foreign(
-                ("organisation", "country_code"),
-                ("country", "code"),
-            ))
+            .foreign_key(&mut foreign(("organisation", "country_code"), ("country", "code")))
             .take();
         record_columns(&mut organisation, "organisation");
         manager.create_table(organisation).await?;
@@ -154,14 +136,8 @@ impl MigrationTrait for Migration {
             .col(text_null("summary"))
             .col(enum_col("status"))
             .col(sort_key(backend))
-            .foreign_key(&mut foreign(
-                ("defender", "country_code"),
-                ("country", "code"),
-            ))
-            .foreign_key(&mut foreign(
-                ("defender", "subdivision_code"),
-                ("subdivision", "code"),
-            ))
+            .foreign_key(&mut foreign(("defender", "country_code"), ("country", "code")))
+            .foreign_key(&mut foreign(("defender", "subdivision_code"), ("subdivision", "code")))
             .take();
         record_columns(&mut defender, "defender");
         manager.create_table(defender).await?;
@@ -174,10 +150,7 @@ impl MigrationTrait for Migration {
             .col(enum_col("kind"))
             .col(string_len_null("language", 35))
             .col(sort_key(backend))
-            .foreign_key(&mut foreign(
-                ("defender_name", "defender_id"),
-                ("defender", "id"),
-            ))
+            .foreign_key(&mut foreign(("defender_name", "defender_id"), ("defender", "id")))
             .take();
         timestamps(&mut defender_name);
         manager.create_table(defender_name).await?;
@@ -189,10 +162,7 @@ impl MigrationTrait for Migration {
                     .col(uuid("defender_id"))
                     .col(enum_col("sector"))
                     .primary_key(Index::create().col("defender_id").col("sector"))
-                    .foreign_key(&mut foreign(
-                        ("defender_sector", "defender_id"),
-                        ("defender", "id"),
-                    ))
+                    .foreign_key(&mut foreign(("defender_sector", "defender_id"), ("defender", "id")))
                     .take(),
             )
             .await?;
@@ -205,14 +175,8 @@ impl MigrationTrait for Migration {
             .col(string_null("role"))
             .col(partial_date_null("started_on"))
             .col(partial_date_null("ended_on"))
-            .foreign_key(&mut foreign(
-                ("affiliation", "defender_id"),
-                ("defender", "id"),
-            ))
-            .foreign_key(&mut foreign(
-                ("affiliation", "organisation_id"),
-                ("organisation", "id"),
-            ))
+            .foreign_key(&mut foreign(("affiliation", "defender_id"), ("defender", "id")))
+            .foreign_key(&mut foreign(("affiliation", "organisation_id"), ("organisation", "id")))
             .take();
         timestamps(&mut affiliation);
         manager.create_table(affiliation).await?;
@@ -230,14 +194,8 @@ impl MigrationTrait for Migration {
             .col(partial_date_null("decided_on"))
             .col(text_null("summary"))
             .col(sort_key(backend))
-            .foreign_key(&mut foreign(
-                ("restriction", "country_code"),
-                ("country", "code"),
-            ))
-            .foreign_key(&mut foreign(
-                ("restriction", "subdivision_code"),
-                ("subdivision", "code"),
-            ))
+            .foreign_key(&mut foreign(("restriction", "country_code"), ("country", "code")))
+            .foreign_key(&mut foreign(("restriction", "subdivision_code"), ("subdivision", "code")))
             .take();
         record_columns(&mut restriction, "restriction");
         manager.create_table(restriction).await?;
@@ -249,10 +207,7 @@ impl MigrationTrait for Migration {
                     .col(uuid("restriction_id"))
                     .col(enum_col("right"))
                     .primary_key(Index::create().col("restriction_id").col("right"))
-                    .foreign_key(&mut foreign(
-                        ("restriction_right", "restriction_id"),
-                        ("restriction", "id"),
-                    ))
+                    .foreign_key(&mut foreign(("restriction_right", "restriction_id"), ("restriction", "id")))
                     .take(),
             )
             .await?;
@@ -264,10 +219,7 @@ impl MigrationTrait for Migration {
             .col(enum_col("status"))
             .col(partial_date_null("changed_on"))
             .col(text_null("note"))
-            .foreign_key(&mut foreign(
-                ("restriction_status_change", "restriction_id"),
-                ("restriction", "id"),
-            ))
+            .foreign_key(&mut foreign(("restriction_status_change", "restriction_id"), ("restriction", "id")))
             .take();
         timestamps(&mut status_change);
         manager.create_table(status_change).await?;
@@ -283,14 +235,8 @@ impl MigrationTrait for Migration {
             .col(integer_null("sentence_months"))
             .col(boolean("sentence_life").default(false))
             .col(uuid_null("restriction_id"))
-            .foreign_key(&mut foreign(
-                ("case_event", "defender_id"),
-                ("defender", "id"),
-            ))
-            .foreign_key(&mut foreign(
-                ("case_event", "restriction_id"),
-                ("restriction", "id"),
-            ))
+            .foreign_key(&mut foreign(("case_event", "defender_id"), ("defender", "id")))
+            .foreign_key(&mut foreign(("case_event", "restriction_id"), ("restriction", "id")))
             .take();
         timestamps(&mut case_event);
         manager.create_table(case_event).await?;
@@ -305,14 +251,8 @@ impl MigrationTrait for Migration {
                     .col(enum_col("relation"))
                     .col(text_null("note"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut foreign(
-                        ("defender_restriction", "defender_id"),
-                        ("defender", "id"),
-                    ))
-                    .foreign_key(&mut foreign(
-                        ("defender_restriction", "restriction_id"),
-                        ("restriction", "id"),
-                    ))
+                    .foreign_key(&mut foreign(("defender_restriction", "defender_id"), ("defender", "id")))
+                    .foreign_key(&mut foreign(("defender_restriction", "restriction_id"), ("restriction", "id")))
                     .take(),
             )
             .await?;
@@ -330,10 +270,7 @@ impl MigrationTrait for Migration {
             .col(string_len_null("outcome", ENUM_LEN))
             .col(text_null("outcome_summary"))
             .col(sort_key(backend))
-            .foreign_key(&mut foreign(
-                ("campaign", "lead_organisation_id"),
-                ("organisation", "id"),
-            ))
+            .foreign_key(&mut foreign(("campaign", "lead_organisation_id"), ("organisation", "id")))
             .take();
         record_columns(&mut campaign, "campaign");
         manager.create_table(campaign).await?;
@@ -345,14 +282,8 @@ impl MigrationTrait for Migration {
                     .col(uuid("campaign_id"))
                     .col(uuid("defender_id"))
                     .primary_key(Index::create().col("campaign_id").col("defender_id"))
-                    .foreign_key(&mut foreign(
-                        ("campaign_defender", "campaign_id"),
-                        ("campaign", "id"),
-                    ))
-                    .foreign_key(&mut foreign(
-                        ("campaign_defender", "defender_id"),
-                        ("defender", "id"),
-                    ))
+                    .foreign_key(&mut foreign(("campaign_defender", "campaign_id"), ("campaign", "id")))
+                    .foreign_key(&mut foreign(("campaign_defender", "defender_id"), ("defender", "id")))
                     .take(),
             )
             .await?;
@@ -364,14 +295,8 @@ impl MigrationTrait for Migration {
                     .col(uuid("campaign_id"))
                     .col(uuid("restriction_id"))
                     .primary_key(Index::create().col("campaign_id").col("restriction_id"))
-                    .foreign_key(&mut foreign(
-                        ("campaign_restriction", "campaign_id"),
-                        ("campaign", "id"),
-                    ))
-                    .foreign_key(&mut foreign(
-                        ("campaign_restriction", "restriction_id"),
-                        ("restriction", "id"),
-                    ))
+                    .foreign_key(&mut foreign(("campaign_restriction", "campaign_id"), ("campaign", "id")))
+                    .foreign_key(&mut foreign(("campaign_restriction", "restriction_id"), ("restriction", "id")))
                     .take(),
             )
             .await?;
@@ -384,18 +309,9 @@ impl MigrationTrait for Migration {
                     .col(uuid("campaign_id"))
                     .col(string_len("country_code", 2))
                     .col(string_len_null("subdivision_code", 10))
-                    .foreign_key(&mut foreign(
-                        ("campaign_area", "campaign_id"),
-                        ("campaign", "id"),
-                    ))
-                    .foreign_key(&mut foreign(
-                        ("campaign_area", "country_code"),
-                        ("country", "code"),
-                    ))
-                    .foreign_key(&mut foreign(
-                        ("campaign_area", "subdivision_code"),
-                        ("subdivision", "code"),
-                    ))
+                    .foreign_key(&mut foreign(("campaign_area", "campaign_id"), ("campaign", "id")))
+                    .foreign_key(&mut foreign(("campaign_area", "country_code"), ("country", "code")))
+                    .foreign_key(&mut foreign(("campaign_area", "subdivision_code"), ("subdivision", "code")))
                     .take(),
             )
             .await?;
@@ -438,10 +354,7 @@ impl MigrationTrait for Migration {
             .col(integer_null("year"))
             .col(string_len_null("country_code", 2))
             .col(uuid_null("source_id"))
-            .foreign_key(&mut foreign(
-                ("indicator", "country_code"),
-                ("country", "code"),
-            ))
+            .foreign_key(&mut foreign(("indicator", "country_code"), ("country", "code")))
             .foreign_key(&mut foreign(("indicator", "source_id"), ("source", "id")))
             .take();
         record_columns(&mut indicator, "indicator");
@@ -467,10 +380,7 @@ impl MigrationTrait for Migration {
             index("restriction", &["subdivision_code", "sort_key", "id"]),
             index("restriction", &["updated_at", "id"]),
             index("restriction_right", &["right", "restriction_id"]),
-            index(
-                "restriction_status_change",
-                &["restriction_id", "changed_on"],
-            ),
+            index("restriction_status_change", &["restriction_id", "changed_on"]),
             unique_index("defender_restriction", &["defender_id", "restriction_id"]),
             index("defender_restriction", &["restriction_id"]),
             index("campaign", &["sort_key", "id"]),
@@ -516,9 +426,7 @@ impl MigrationTrait for Migration {
             "country",
             "dataset",
         ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
+            manager.drop_table(Table::drop().table(table).take()).await?;
         }
         Ok(())
     }

@@ -38,11 +38,7 @@ struct Queue<K, V> {
 
 impl<K, V> Default for Queue<K, V> {
     fn default() -> Self {
-        Queue {
-            waiting: HashMap::new(),
-            in_flight: HashMap::new(),
-            answered: HashMap::new(),
-        }
+        Queue { waiting: HashMap::new(), in_flight: HashMap::new(), answered: HashMap::new() }
     }
 }
 
@@ -51,11 +47,7 @@ impl<K, V> Default for Queue<K, V> {
 trait AnyQueue<L>: Send {
     fn as_any(&mut self) -> &mut dyn Any;
     /// Moves the waiting keys in flight and returns the loads that answer them.
-    fn start(
-        &mut self,
-        loader: &Arc<L>,
-        state: &Arc<Mutex<State<L>>>,
-    ) -> Vec<BoxFuture<'static, ()>>;
+    fn start(&mut self, loader: &Arc<L>, state: &Arc<Mutex<State<L>>>) -> Vec<BoxFuture<'static, ()>>;
 }
 
 struct State<L> {
@@ -73,20 +65,14 @@ pub struct Batcher<L> {
 
 fn lock<L>(state: &Mutex<State<L>>) -> MutexGuard<'_, State<L>> {
     // A panic while holding the lock leaves only plain maps behind; carry on.
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<L: Send + Sync + 'static> Batcher<L> {
     pub fn new(loader: L) -> Self {
         Batcher {
             loader: Arc::new(loader),
-            state: Arc::new(Mutex::new(State {
-                queues: HashMap::new(),
-                loads_in_flight: 0,
-                request: None,
-            })),
+            state: Arc::new(Mutex::new(State { queues: HashMap::new(), loads_in_flight: 0, request: None })),
         }
     }
 
@@ -117,10 +103,7 @@ impl<L: Send + Sync + 'static> Batcher<L> {
             receiver
         };
         receiver.await.unwrap_or_else(|_| {
-            Err(crate::error::AppError::Internal(anyhow::anyhow!(
-                "a batch load was dropped before it answered"
-            ))
-            .into())
+            Err(crate::error::AppError::Internal(anyhow::anyhow!("a batch load was dropped before it answered")).into())
         })
     }
 
@@ -134,15 +117,9 @@ impl<L: Send + Sync + 'static> Batcher<L> {
         K: Send + Sync + Hash + Eq + Clone + 'static,
     {
         let keys: Vec<K> = keys.into_iter().collect();
-        let values = async_graphql::futures_util::future::try_join_all(
-            keys.iter().cloned().map(|k| self.load_one(k)),
-        )
-        .await?;
-        Ok(keys
-            .into_iter()
-            .zip(values)
-            .filter_map(|(k, v)| v.map(|v| (k, v)))
-            .collect())
+        let values =
+            async_graphql::futures_util::future::try_join_all(keys.iter().cloned().map(|k| self.load_one(k))).await?;
+        Ok(keys.into_iter().zip(values).filter_map(|(k, v)| v.map(|v| (k, v))).collect())
     }
 
     /// Runs `request`, starting a wave of loads whenever it is waiting on
@@ -170,11 +147,7 @@ where
         self
     }
 
-    fn start(
-        &mut self,
-        loader: &Arc<L>,
-        state: &Arc<Mutex<State<L>>>,
-    ) -> Vec<BoxFuture<'static, ()>> {
+    fn start(&mut self, loader: &Arc<L>, state: &Arc<Mutex<State<L>>>) -> Vec<BoxFuture<'static, ()>> {
         if self.waiting.is_empty() {
             return Vec::new();
         }
@@ -230,10 +203,7 @@ impl Wake for CountingWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.wakes.fetch_add(1, Ordering::SeqCst);
-        self.task
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .wake_by_ref();
+        self.task.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).wake_by_ref();
     }
 }
 
@@ -245,17 +215,11 @@ impl<F: Future, L: Send + Sync + 'static> Future for Driven<F, L> {
         let counting = this
             .waker
             .get_or_insert_with(|| {
-                Arc::new(CountingWaker {
-                    wakes: AtomicU64::new(0),
-                    task: Mutex::new(cx.waker().clone()),
-                })
+                Arc::new(CountingWaker { wakes: AtomicU64::new(0), task: Mutex::new(cx.waker().clone()) })
             })
             .clone();
         {
-            let mut task = counting
-                .task
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut task = counting.task.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if !task.will_wake(cx.waker()) {
                 *task = cx.waker().clone();
             }

@@ -38,10 +38,7 @@ impl CampaignFilter {
     /// Checks the codes and turns the input into the service's filter.
     pub fn validate(self) -> AppResult<service::CampaignFilter> {
         Ok(service::CampaignFilter {
-            country_codes: self
-                .country_codes
-                .map(|c| codes::country_codes("filter.countryCodes", &c))
-                .transpose()?,
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
             statuses: self.statuses,
             kinds: self.kinds,
         })
@@ -87,10 +84,7 @@ impl Campaign {
         let Some(id) = self.0.lead_organisation_id else {
             return Ok(None);
         };
-        Ok(RequestContext::of(ctx)
-            .record::<entity::organisation::Entity>(id)
-            .await?
-            .map(Organisation))
+        Ok(RequestContext::of(ctx).record::<entity::organisation::Entity>(id).await?.map(Organisation))
     }
 
     /// When it started, where known.
@@ -125,22 +119,13 @@ impl Campaign {
         ctx: &Context<'_>,
         #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
         let args = page_args(first, after, last, before);
-        defenders_under(
-            ctx,
-            DefenderVia::Campaign,
-            self.0.id.into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        defenders_under(ctx, DefenderVia::Campaign, self.0.id.into(), filter, order_by, args).await
     }
 
     /// The laws, bills and practices it addresses.
@@ -148,34 +133,22 @@ impl Campaign {
     async fn restrictions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<
-            RestrictionFilter,
-        >,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
         let args = page_args(first, after, last, before);
-        restrictions_under(
-            ctx,
-            RestrictionVia::Campaign,
-            self.0.id.into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        restrictions_under(ctx, RestrictionVia::Campaign, self.0.id.into(), filter, order_by, args).await
     }
 
     /// The countries it targets, as a whole or in part, by name.
     async fn countries(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
@@ -196,8 +169,7 @@ impl Campaign {
     async fn subdivisions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
@@ -218,19 +190,12 @@ impl Campaign {
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
-        sources_of(
-            ctx,
-            CitingRecord::Campaign,
-            self.0.id,
-            page_args(first, after, last, before),
-        )
-        .await
+        sources_of(ctx, CitingRecord::Campaign, self.0.id, page_args(first, after, last, before)).await
     }
 
     /// When the record was created.
@@ -263,9 +228,8 @@ pub async fn campaigns_under(
     args: PageArgs,
 ) -> Result<CampaignConnection> {
     let filter = filter.unwrap_or_default().validate()?;
-    let (page, total) = RequestContext::of(ctx)
-        .list_under::<service::Campaigns>(via, parent, filter, order_by.into(), args)
-        .await?;
+    let (page, total) =
+        RequestContext::of(ctx).list_under::<service::Campaigns>(via, parent, filter, order_by.into(), args).await?;
     Ok(CampaignConnection::new(page, total, None))
 }
 
@@ -282,14 +246,8 @@ impl CampaignsQuery {
         #[graphql(desc = "The campaign's global id.")] id: ID,
     ) -> Result<Option<Campaign>> {
         let id = GlobalId::decode_uuid_of("id", &id, NodeType::Campaign)?;
-        found(
-            RequestContext::of(ctx)
-                .record::<campaign::Entity>(id)
-                .await?,
-            NodeType::Campaign,
-            id,
-        )
-        .map(|model| Some(Campaign(model)))
+        found(RequestContext::of(ctx).record::<campaign::Entity>(id).await?, NodeType::Campaign, id)
+            .map(|model| Some(Campaign(model)))
     }
 
     /// Campaigns, by title unless ordered otherwise.
@@ -299,19 +257,14 @@ impl CampaignsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
         let filter = filter.unwrap_or_default().validate()?;
         let (page, total) = RequestContext::of(ctx)
-            .list::<service::Campaigns>(
-                filter,
-                order_by.into(),
-                page_args(first, after, last, before),
-            )
+            .list::<service::Campaigns>(filter, order_by.into(), page_args(first, after, last, before))
             .await?;
         Ok(CampaignConnection::new(page, total, None))
     }

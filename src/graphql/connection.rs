@@ -19,18 +19,8 @@ pub struct PageInfo {
 }
 
 /// Gathers the pagination arguments of a connection field.
-pub fn page_args(
-    first: Option<i32>,
-    after: Option<String>,
-    last: Option<i32>,
-    before: Option<String>,
-) -> PageArgs {
-    PageArgs {
-        first,
-        after,
-        last,
-        before,
-    }
+pub fn page_args(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> PageArgs {
+    PageArgs { first, after, last, before }
 }
 
 /// Declares a connection type and its edge type over a node type that can be

@@ -33,15 +33,8 @@ pub type TotalCount = Arc<dyn Fn() -> BoxFuture<'static, Result<u64>> + Send + S
 
 impl RequestContext {
     pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
-        let repo = Repo {
-            db: db.clone(),
-            viewer: viewer.clone(),
-        };
-        RequestContext {
-            db,
-            viewer,
-            loader: Arc::new(Batcher::new(repo)),
-        }
+        let repo = Repo { db: db.clone(), viewer: viewer.clone() };
+        RequestContext { db, viewer, loader: Arc::new(Batcher::new(repo)) }
     }
 
     /// The context of the request being resolved.
@@ -82,21 +75,11 @@ impl RequestContext {
     {
         let page = PageRequest::new(&args, &L::spec(order))?;
         let parent = parent.into();
-        let key = PageKey::<L> {
-            via,
-            parent: parent.clone(),
-            filter: filter.clone(),
-            order,
-            page,
-        };
+        let key = PageKey::<L> { via, parent: parent.clone(), filter: filter.clone(), order, page };
         let page = self.loader.load_one(key).await?.unwrap_or_else(Page::empty);
         let loader = self.loader.clone();
         let total: TotalCount = Arc::new(move || {
-            let key = CountKey::<L> {
-                via,
-                parent: parent.clone(),
-                filter: filter.clone(),
-            };
+            let key = CountKey::<L> { via, parent: parent.clone(), filter: filter.clone() };
             let loader = loader.clone();
             Box::pin(async move { Ok(loader.load_one(key).await?.unwrap_or(0)) })
         });
@@ -118,14 +101,8 @@ impl RequestContext {
         E: RecordEntity + sea_orm::IdenStatic + Send + Sync + 'static,
         E::Model: Clone + Send + Sync,
     {
-        let mut found = self
-            .loader
-            .load_many(ids.iter().copied().map(ById::<E>::new))
-            .await?;
-        Ok(ids
-            .iter()
-            .map(|id| found.remove(&ById::<E>::new(*id)))
-            .collect())
+        let mut found = self.loader.load_many(ids.iter().copied().map(ById::<E>::new)).await?;
+        Ok(ids.iter().map(|id| found.remove(&ById::<E>::new(*id))).collect())
     }
 }
 
@@ -225,26 +202,15 @@ where
     type Value = Page<ModelOf<L>>;
     type Error = async_graphql::Error;
 
-    async fn load(
-        &self,
-        keys: &[PageKey<L>],
-    ) -> Result<HashMap<PageKey<L>, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[PageKey<L>]) -> Result<HashMap<PageKey<L>, Self::Value>, Self::Error> {
         let mut result = HashMap::new();
         for ((via, filter, order, page), group) in
             group_by(keys, |k| (k.via, k.filter.clone(), k.order, k.page.clone()))
         {
             let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
-            let pages = listing::list_under::<L, _>(
-                &self.db,
-                &self.viewer,
-                via,
-                &parents,
-                &filter,
-                order,
-                &page,
-            )
-            .await
-            .map_err(to_graphql)?;
+            let pages = listing::list_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter, order, &page)
+                .await
+                .map_err(to_graphql)?;
             for key in group {
                 if let Some(found) = pages.get(&key.parent) {
                     result.insert(key.clone(), found.clone());
@@ -263,10 +229,9 @@ impl<L: Listing> Loader<CountKey<L>> for Repo {
         let mut result = HashMap::new();
         for ((via, filter), group) in group_by(keys, |k| (k.via, k.filter.clone())) {
             let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
-            let counts =
-                listing::count_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter)
-                    .await
-                    .map_err(to_graphql)?;
+            let counts = listing::count_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter)
+                .await
+                .map_err(to_graphql)?;
             for key in group {
                 result.insert(key.clone(), counts.get(&key.parent).copied().unwrap_or(0));
             }
@@ -285,13 +250,8 @@ where
 
     async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let found = visible_by_id::<E, _>(&self.db, &self.viewer, &ids)
-            .await
-            .map_err(to_graphql)?;
-        Ok(found
-            .into_iter()
-            .map(|(id, model)| (ById::new(id), model))
-            .collect())
+        let found = visible_by_id::<E, _>(&self.db, &self.viewer, &ids).await.map_err(to_graphql)?;
+        Ok(found.into_iter().map(|(id, model)| (ById::new(id), model)).collect())
     }
 }
 

@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
-    CaseEventKind, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate,
-    PerpetratorType, Sector, affiliation, case_event, defender, defender_name,
+    CaseEventKind, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate, PerpetratorType, Sector,
+    affiliation, case_event, defender, defender_name,
 };
 
 use super::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
@@ -14,16 +14,12 @@ use super::ids::{GlobalId, NodeType, found};
 use super::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use super::organisations::Organisation;
 use super::places::{Country, Subdivision, country_by_code, subdivision_by_code};
-use super::restrictions::{
-    Restriction, RestrictionConnection, RestrictionFilter, restrictions_under,
-};
+use super::restrictions::{Restriction, RestrictionConnection, RestrictionFilter, restrictions_under};
 use super::sources::{SourceConnection, sources_of};
 use crate::error::AppResult;
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
-use crate::service::defenders::{
-    self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia,
-};
+use crate::service::defenders::{self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia};
 use crate::service::pagination::ParentKey;
 use crate::service::restrictions::RestrictionVia;
 use crate::service::sources::CitingRecord;
@@ -46,10 +42,7 @@ impl DefenderFilter {
     /// Checks the codes and turns the input into the service's filter.
     pub fn validate(self) -> AppResult<service::DefenderFilter> {
         Ok(service::DefenderFilter {
-            country_codes: self
-                .country_codes
-                .map(|c| codes::country_codes("filter.countryCodes", &c))
-                .transpose()?,
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
             subdivision_codes: self
                 .subdivision_codes
                 .map(|c| codes::subdivision_codes("filter.subdivisionCodes", &c))
@@ -86,15 +79,8 @@ impl Defender {
 
     /// Other names: aliases, other spellings, transliterations, names in other scripts.
     async fn other_names(&self, ctx: &Context<'_>) -> Result<Vec<OtherName>> {
-        let names = RequestContext::of(ctx)
-            .loader
-            .load_one(OtherNamesOf(self.0.id))
-            .await?;
-        Ok(names
-            .unwrap_or_default()
-            .into_iter()
-            .map(OtherName)
-            .collect())
+        let names = RequestContext::of(ctx).loader.load_one(OtherNamesOf(self.0.id)).await?;
+        Ok(names.unwrap_or_default().into_iter().map(OtherName).collect())
     }
 
     /// The country where the defender works.
@@ -124,19 +110,14 @@ impl Defender {
 
     /// The fields of human rights work the defender is active in.
     async fn sectors(&self, ctx: &Context<'_>) -> Result<Vec<Sector>> {
-        Ok(RequestContext::of(ctx)
-            .loader
-            .load_one(SectorsOf(self.0.id))
-            .await?
-            .unwrap_or_default())
+        Ok(RequestContext::of(ctx).loader.load_one(SectorsOf(self.0.id)).await?.unwrap_or_default())
     }
 
     /// The organisations the defender belongs or belonged to, with their role.
     async fn affiliations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
@@ -157,20 +138,13 @@ impl Defender {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CaseEventConnection> {
         let (page, total) = RequestContext::of(ctx)
-            .list_under::<CaseEvents>(
-                CaseEventVia::Defender,
-                self.0.id,
-                (),
-                (),
-                page_args(first, after, last, before),
-            )
+            .list_under::<CaseEvents>(CaseEventVia::Defender, self.0.id, (), (), page_args(first, after, last, before))
             .await?;
         Ok(CaseEventConnection::new(page, total, None))
     }
@@ -180,26 +154,15 @@ impl Defender {
     async fn restrictions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<
-            RestrictionFilter,
-        >,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
         let args = page_args(first, after, last, before);
-        restrictions_under(
-            ctx,
-            RestrictionVia::Defender,
-            self.0.id.into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        restrictions_under(ctx, RestrictionVia::Defender, self.0.id.into(), filter, order_by, args).await
     }
 
     /// Campaigns for the defender.
@@ -209,41 +172,25 @@ impl Defender {
         ctx: &Context<'_>,
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
         let args = page_args(first, after, last, before);
-        campaigns_under(
-            ctx,
-            CampaignVia::Defender,
-            self.0.id.into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        campaigns_under(ctx, CampaignVia::Defender, self.0.id.into(), filter, order_by, args).await
     }
 
     /// The sources this record rests on.
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
-        sources_of(
-            ctx,
-            CitingRecord::Defender,
-            self.0.id,
-            page_args(first, after, last, before),
-        )
-        .await
+        sources_of(ctx, CitingRecord::Defender, self.0.id, page_args(first, after, last, before)).await
     }
 
     /// When the record was created.
@@ -311,10 +258,7 @@ impl From<affiliation::Model> for Affiliation {
 impl Affiliation {
     /// The defender.
     async fn defender(&self, ctx: &Context<'_>) -> Result<Option<Defender>> {
-        Ok(RequestContext::of(ctx)
-            .record::<defender::Entity>(self.0.defender_id)
-            .await?
-            .map(Defender))
+        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender))
     }
 
     /// The organisation.
@@ -398,18 +342,13 @@ impl CaseEvent {
 
     /// The prison sentence imposed, for sentences.
     async fn sentence(&self) -> Option<Sentence> {
-        (self.0.sentence_months.is_some() || self.0.sentence_life).then_some(Sentence {
-            months: self.0.sentence_months,
-            life: self.0.sentence_life,
-        })
+        (self.0.sentence_months.is_some() || self.0.sentence_life)
+            .then_some(Sentence { months: self.0.sentence_months, life: self.0.sentence_life })
     }
 
     /// The defender.
     async fn defender(&self, ctx: &Context<'_>) -> Result<Option<Defender>> {
-        Ok(RequestContext::of(ctx)
-            .record::<defender::Entity>(self.0.defender_id)
-            .await?
-            .map(Defender))
+        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender))
     }
 
     /// The law or practice the event relied on, if any.
@@ -417,10 +356,7 @@ impl CaseEvent {
         let Some(id) = self.0.restriction_id else {
             return Ok(None);
         };
-        Ok(RequestContext::of(ctx)
-            .record::<entity::restriction::Entity>(id)
-            .await?
-            .map(Restriction))
+        Ok(RequestContext::of(ctx).record::<entity::restriction::Entity>(id).await?.map(Restriction))
     }
 }
 
@@ -446,14 +382,8 @@ impl DefendersQuery {
         #[graphql(desc = "The defender's global id.")] id: ID,
     ) -> Result<Option<Defender>> {
         let id = GlobalId::decode_uuid_of("id", &id, NodeType::Defender)?;
-        found(
-            RequestContext::of(ctx)
-                .record::<defender::Entity>(id)
-                .await?,
-            NodeType::Defender,
-            id,
-        )
-        .map(|model| Some(Defender(model)))
+        found(RequestContext::of(ctx).record::<defender::Entity>(id).await?, NodeType::Defender, id)
+            .map(|model| Some(Defender(model)))
     }
 
     /// Defenders, by name unless ordered otherwise.
@@ -463,19 +393,14 @@ impl DefendersQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
         let filter = filter.unwrap_or_default().validate()?;
         let (page, total) = RequestContext::of(ctx)
-            .list::<service::Defenders>(
-                filter,
-                order_by.into(),
-                page_args(first, after, last, before),
-            )
+            .list::<service::Defenders>(filter, order_by.into(), page_args(first, after, last, before))
             .await?;
         Ok(DefenderConnection::new(page, total, None))
     }
@@ -493,8 +418,7 @@ pub async fn defenders_under(
 ) -> Result<DefenderConnection> {
     let filter = filter.unwrap_or_default().validate()?;
     let link_parent = (via == DefenderVia::Restriction).then(|| parent.clone());
-    let (page, total) = RequestContext::of(ctx)
-        .list_under::<service::Defenders>(via, parent, filter, order_by.into(), args)
-        .await?;
+    let (page, total) =
+        RequestContext::of(ctx).list_under::<service::Defenders>(via, parent, filter, order_by.into(), args).await?;
     Ok(DefenderConnection::new(page, total, link_parent))
 }

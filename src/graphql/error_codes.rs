@@ -24,18 +24,12 @@ impl ExtensionFactory for ErrorCodes {
 struct ErrorCodesExtension;
 
 fn has_code(error: &ServerError) -> bool {
-    error
-        .extensions
-        .as_ref()
-        .is_some_and(|ext| ext.get("code").is_some())
+    error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some())
 }
 
 fn with_code(mut error: ServerError, value: &str) -> ServerError {
     if !has_code(&error) {
-        error
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("code", value);
+        error.extensions.get_or_insert_with(Default::default).set("code", value);
     }
     error
 }
@@ -63,9 +57,7 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|error| with_code(error, code::GRAPHQL_PARSE_FAILED))
+        next.run(ctx, query, variables).await.map_err(|error| with_code(error, code::GRAPHQL_PARSE_FAILED))
     }
 
     async fn validation(
@@ -96,9 +88,7 @@ impl Extension for ErrorCodesExtension {
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
             .map(|error| {
-                let code = if error.message.contains("Failed to parse")
-                    || error.message.starts_with("Invalid value")
-                {
+                let code = if error.message.contains("Failed to parse") || error.message.starts_with("Invalid value") {
                     code::BAD_USER_INPUT
                 } else {
                     code::INTERNAL_SERVER_ERROR

@@ -79,31 +79,18 @@ impl GlobalId {
         let refuse = || {
             AppError::bad_input(
                 argument,
-                format!(
-                    "\"{id}\" is not a valid id: use the id field of a record returned by this API"
-                ),
+                format!("\"{id}\" is not a valid id: use the id field of a record returned by this API"),
             )
         };
-        let bytes = URL_SAFE_NO_PAD
-            .decode(id.trim_end_matches('='))
-            .map_err(|_| refuse())?;
+        let bytes = URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')).map_err(|_| refuse())?;
         let text = String::from_utf8(bytes).map_err(|_| refuse())?;
         let (name, key) = text.split_once(':').ok_or_else(refuse)?;
-        let node_type = NodeType::ALL
-            .into_iter()
-            .find(|t| t.name() == name)
-            .ok_or_else(refuse)?;
+        let node_type = NodeType::ALL.into_iter().find(|t| t.name() == name).ok_or_else(refuse)?;
         if node_type.keyed_by_code() {
             let valid = !key.is_empty()
                 && key.len() <= 10
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
-            return if valid {
-                Ok(GlobalId::Code(node_type, key.to_owned()))
-            } else {
-                Err(refuse())
-            };
+                && key.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+            return if valid { Ok(GlobalId::Code(node_type, key.to_owned())) } else { Err(refuse()) };
         }
         let uuid = Uuid::parse_str(key).map_err(|_| refuse())?;
         Ok(GlobalId::Uuid(node_type, uuid))
@@ -115,11 +102,7 @@ impl GlobalId {
             GlobalId::Uuid(node_type, uuid) if node_type == expected => Ok(uuid),
             other => Err(AppError::bad_input(
                 argument,
-                format!(
-                    "\"{id}\" is the id of a {}, not of a {}",
-                    other.node_type().name(),
-                    expected.name()
-                ),
+                format!("\"{id}\" is the id of a {}, not of a {}", other.node_type().name(), expected.name()),
             )),
         }
     }
@@ -139,12 +122,8 @@ fn encode(node_type: NodeType, key: &str) -> async_graphql::ID {
 /// The record, or NOT_FOUND naming the id that was asked for.
 pub fn found<M>(record: Option<M>, node_type: NodeType, id: Uuid) -> async_graphql::Result<M> {
     record.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "No {} has the id {}",
-            node_type.name(),
-            GlobalId::encode_uuid(node_type, id).0
-        ))
-        .into()
+        AppError::NotFound(format!("No {} has the id {}", node_type.name(), GlobalId::encode_uuid(node_type, id).0))
+            .into()
     })
 }
 
@@ -156,26 +135,14 @@ mod tests {
     fn ids_round_trip() {
         let uuid = Uuid::now_v7();
         let id = GlobalId::encode_uuid(NodeType::Defender, uuid);
-        assert_eq!(
-            GlobalId::decode("id", &id).unwrap(),
-            GlobalId::Uuid(NodeType::Defender, uuid)
-        );
+        assert_eq!(GlobalId::decode("id", &id).unwrap(), GlobalId::Uuid(NodeType::Defender, uuid));
         let id = GlobalId::encode_code(NodeType::Subdivision, "US-ND");
-        assert_eq!(
-            GlobalId::decode("id", &id).unwrap(),
-            GlobalId::Code(NodeType::Subdivision, "US-ND".into())
-        );
+        assert_eq!(GlobalId::decode("id", &id).unwrap(), GlobalId::Code(NodeType::Subdivision, "US-ND".into()));
     }
 
     #[test]
     fn malformed_ids_are_refused() {
-        for id in [
-            "",
-            "not base64!",
-            "RGVmZW5kZXI",
-            "Zm9vOmJhcg",
-            &URL_SAFE_NO_PAD.encode("Defender:not-a-uuid"),
-        ] {
+        for id in ["", "not base64!", "RGVmZW5kZXI", "Zm9vOmJhcg", &URL_SAFE_NO_PAD.encode("Defender:not-a-uuid")] {
             assert!(GlobalId::decode("id", id).is_err(), "{id}");
         }
     }

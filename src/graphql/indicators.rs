@@ -30,24 +30,13 @@ pub struct IndicatorFilter {
 impl IndicatorFilter {
     /// Checks the values and turns the input into the service's filter.
     pub fn validate(self) -> AppResult<service::IndicatorFilter> {
-        if let Some(year) = self
-            .years
-            .iter()
-            .flatten()
-            .find(|year| !(1000..=9999).contains(*year))
-        {
-            return Err(AppError::bad_input(
-                "filter.years",
-                format!("{year} is not a four-digit year"),
-            ));
+        if let Some(year) = self.years.iter().flatten().find(|year| !(1000..=9999).contains(*year)) {
+            return Err(AppError::bad_input("filter.years", format!("{year} is not a four-digit year")));
         }
         Ok(service::IndicatorFilter {
             keys: self.keys,
             years: self.years,
-            country_codes: self
-                .country_codes
-                .map(|c| codes::country_codes("filter.countryCodes", &c))
-                .transpose()?,
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
             worldwide: self.worldwide,
         })
     }
@@ -116,10 +105,7 @@ impl Indicator {
         let Some(id) = self.0.source_id else {
             return Ok(None);
         };
-        Ok(RequestContext::of(ctx)
-            .record::<entity::source::Entity>(id)
-            .await?
-            .map(Source))
+        Ok(RequestContext::of(ctx).record::<entity::source::Entity>(id).await?.map(Source))
     }
 
     /// When the record was created.
@@ -153,16 +139,14 @@ impl IndicatorsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only figures matching this filter.")] filter: Option<IndicatorFilter>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<IndicatorConnection> {
         let filter = filter.unwrap_or_default().validate()?;
-        let (page, total) = RequestContext::of(ctx)
-            .list::<Indicators>(filter, (), page_args(first, after, last, before))
-            .await?;
+        let (page, total) =
+            RequestContext::of(ctx).list::<Indicators>(filter, (), page_args(first, after, last, before)).await?;
         Ok(IndicatorConnection::new(page, total, None))
     }
 }

@@ -4,9 +4,7 @@ use async_graphql::futures_util::future::try_join_all;
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::campaigns::Campaign;
-use super::context::{
-    CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode,
-};
+use super::context::{CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode};
 use super::defenders::{CaseEvent, Defender};
 use super::ids::{GlobalId, NodeType};
 use super::indicators::Indicator;
@@ -19,11 +17,7 @@ use crate::service::pagination::MAX_PAGE_SIZE;
 
 /// A record with a global id, fetchable with `node(id:)`.
 #[derive(Interface)]
-#[graphql(field(
-    name = "id",
-    ty = "ID",
-    desc = "Global id: opaque, stable, unique across all types."
-))]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id: opaque, stable, unique across all types."))]
 pub enum Node {
     Country(Country),
     Subdivision(Subdivision),
@@ -40,46 +34,33 @@ pub enum Node {
 async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
     let rc = RequestContext::of(ctx);
     Ok(match id {
-        GlobalId::Code(NodeType::Country, code) => rc
-            .loader
-            .load_one(CountryByCode(code))
-            .await?
-            .map(|m| Node::Country(Country(m))),
-        GlobalId::Code(NodeType::Subdivision, code) => rc
-            .loader
-            .load_one(SubdivisionByCode(code))
-            .await?
-            .map(|m| Node::Subdivision(Subdivision(m))),
-        GlobalId::Uuid(NodeType::Organisation, id) => rc
-            .record::<entity::organisation::Entity>(id)
-            .await?
-            .map(|m| Node::Organisation(Organisation(m))),
-        GlobalId::Uuid(NodeType::Defender, id) => rc
-            .record::<entity::defender::Entity>(id)
-            .await?
-            .map(|m| Node::Defender(Defender(m))),
-        GlobalId::Uuid(NodeType::CaseEvent, id) => rc
-            .loader
-            .load_one(CaseEventById(id))
-            .await?
-            .map(|m| Node::CaseEvent(CaseEvent(m))),
-        GlobalId::Uuid(NodeType::Restriction, id) => rc
-            .record::<entity::restriction::Entity>(id)
-            .await?
-            .map(|m| Node::Restriction(Restriction(m))),
-        GlobalId::Uuid(NodeType::Campaign, id) => rc
-            .record::<entity::campaign::Entity>(id)
-            .await?
-            .map(|m| Node::Campaign(Campaign(m))),
-        GlobalId::Uuid(NodeType::Source, id) => rc
-            .record::<entity::source::Entity>(id)
-            .await?
-            .map(|m| Node::Source(Source(m))),
-        GlobalId::Uuid(NodeType::Indicator, id) => rc
-            .loader
-            .load_one(IndicatorById(id))
-            .await?
-            .map(|m| Node::Indicator(Indicator(m))),
+        GlobalId::Code(NodeType::Country, code) => {
+            rc.loader.load_one(CountryByCode(code)).await?.map(|m| Node::Country(Country(m)))
+        }
+        GlobalId::Code(NodeType::Subdivision, code) => {
+            rc.loader.load_one(SubdivisionByCode(code)).await?.map(|m| Node::Subdivision(Subdivision(m)))
+        }
+        GlobalId::Uuid(NodeType::Organisation, id) => {
+            rc.record::<entity::organisation::Entity>(id).await?.map(|m| Node::Organisation(Organisation(m)))
+        }
+        GlobalId::Uuid(NodeType::Defender, id) => {
+            rc.record::<entity::defender::Entity>(id).await?.map(|m| Node::Defender(Defender(m)))
+        }
+        GlobalId::Uuid(NodeType::CaseEvent, id) => {
+            rc.loader.load_one(CaseEventById(id)).await?.map(|m| Node::CaseEvent(CaseEvent(m)))
+        }
+        GlobalId::Uuid(NodeType::Restriction, id) => {
+            rc.record::<entity::restriction::Entity>(id).await?.map(|m| Node::Restriction(Restriction(m)))
+        }
+        GlobalId::Uuid(NodeType::Campaign, id) => {
+            rc.record::<entity::campaign::Entity>(id).await?.map(|m| Node::Campaign(Campaign(m)))
+        }
+        GlobalId::Uuid(NodeType::Source, id) => {
+            rc.record::<entity::source::Entity>(id).await?.map(|m| Node::Source(Source(m)))
+        }
+        GlobalId::Uuid(NodeType::Indicator, id) => {
+            rc.loader.load_one(IndicatorById(id)).await?.map(|m| Node::Indicator(Indicator(m)))
+        }
         // Decoding pairs each type with its kind of key, so no other pair exists.
         GlobalId::Code(..) | GlobalId::Uuid(..) => None,
     })
@@ -112,16 +93,11 @@ impl NodeQuery {
         #[graphql(desc = "Global ids, as given by records' id fields.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
         if ids.len() as u64 > MAX_PAGE_SIZE {
-            return Err(AppError::bad_input(
-                "ids",
-                format!("at most {MAX_PAGE_SIZE} ids at once; got {}", ids.len()),
-            )
-            .into());
+            return Err(
+                AppError::bad_input("ids", format!("at most {MAX_PAGE_SIZE} ids at once; got {}", ids.len())).into()
+            );
         }
-        let decoded = ids
-            .iter()
-            .map(|id| GlobalId::decode("ids", id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let decoded = ids.iter().map(|id| GlobalId::decode("ids", id)).collect::<Result<Vec<_>, _>>()?;
         // Resolving concurrently lets the loaders batch ids of the same type.
         try_join_all(decoded.into_iter().map(|id| load(ctx, id))).await
     }

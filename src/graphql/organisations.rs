@@ -33,10 +33,7 @@ impl OrganisationFilter {
     /// Checks the codes and turns the input into the service's filter.
     pub fn validate(self) -> AppResult<service::OrganisationFilter> {
         Ok(service::OrganisationFilter {
-            country_codes: self
-                .country_codes
-                .map(|c| codes::country_codes("filter.countryCodes", &c))
-                .transpose()?,
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
             kinds: self.kinds,
         })
     }
@@ -96,8 +93,7 @@ impl Organisation {
     async fn affiliations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
@@ -121,41 +117,25 @@ impl Organisation {
         ctx: &Context<'_>,
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
         let args = page_args(first, after, last, before);
-        campaigns_under(
-            ctx,
-            CampaignVia::LeadOrganisation,
-            self.0.id.into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        campaigns_under(ctx, CampaignVia::LeadOrganisation, self.0.id.into(), filter, order_by, args).await
     }
 
     /// The sources this record rests on.
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
-        sources_of(
-            ctx,
-            CitingRecord::Organisation,
-            self.0.id,
-            page_args(first, after, last, before),
-        )
-        .await
+        sources_of(ctx, CitingRecord::Organisation, self.0.id, page_args(first, after, last, before)).await
     }
 
     /// When the record was created.
@@ -191,14 +171,8 @@ impl OrganisationsQuery {
         #[graphql(desc = "The organisation's global id.")] id: ID,
     ) -> Result<Option<Organisation>> {
         let id = GlobalId::decode_uuid_of("id", &id, NodeType::Organisation)?;
-        found(
-            RequestContext::of(ctx)
-                .record::<organisation::Entity>(id)
-                .await?,
-            NodeType::Organisation,
-            id,
-        )
-        .map(|model| Some(Organisation(model)))
+        found(RequestContext::of(ctx).record::<organisation::Entity>(id).await?, NodeType::Organisation, id)
+            .map(|model| Some(Organisation(model)))
     }
 
     /// Organisations, by name unless ordered otherwise.
@@ -206,23 +180,16 @@ impl OrganisationsQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only organisations matching this filter.")] filter: Option<
-            OrganisationFilter,
-        >,
+        #[graphql(desc = "Only organisations matching this filter.")] filter: Option<OrganisationFilter>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<OrganisationOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<OrganisationConnection> {
         let filter = filter.unwrap_or_default().validate()?;
         let (page, total) = RequestContext::of(ctx)
-            .list::<service::Organisations>(
-                filter,
-                order_by.into(),
-                page_args(first, after, last, before),
-            )
+            .list::<service::Organisations>(filter, order_by.into(), page_args(first, after, last, before))
             .await?;
         Ok(OrganisationConnection::new(page, total, None))
     }

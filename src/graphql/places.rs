@@ -9,9 +9,7 @@ use super::context::{CountryByCode, RequestContext, SubdivisionByCode};
 use super::defenders::{DefenderConnection, DefenderFilter, defenders_under};
 use super::ids::{GlobalId, NodeType};
 use super::indicators::{IndicatorConnection, IndicatorFilter};
-use super::ordering::{
-    CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RestrictionOrder,
-};
+use super::ordering::{CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RestrictionOrder};
 use super::organisations::{OrganisationConnection, OrganisationFilter};
 use super::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
 use crate::error::AppError;
@@ -64,21 +62,14 @@ impl Country {
     async fn subdivisions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SubdivisionConnection> {
         let parent = self.0.code.clone();
         let (page, total) = RequestContext::of(ctx)
-            .list_under::<Subdivisions>(
-                SubdivisionVia::Country,
-                parent,
-                (),
-                (),
-                page_args(first, after, last, before),
-            )
+            .list_under::<Subdivisions>(SubdivisionVia::Country, parent, (), (), page_args(first, after, last, before))
             .await?;
         Ok(SubdivisionConnection::new(page, total, None))
     }
@@ -90,22 +81,13 @@ impl Country {
         ctx: &Context<'_>,
         #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
         let args = page_args(first, after, last, before);
-        defenders_under(
-            ctx,
-            DefenderVia::Country,
-            self.0.code.clone().into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        defenders_under(ctx, DefenderVia::Country, self.0.code.clone().into(), filter, order_by, args).await
     }
 
     /// Restrictions in this country: national ones and those of its subdivisions.
@@ -113,26 +95,15 @@ impl Country {
     async fn restrictions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<
-            RestrictionFilter,
-        >,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
         let args = page_args(first, after, last, before);
-        restrictions_under(
-            ctx,
-            RestrictionVia::Country,
-            self.0.code.clone().into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        restrictions_under(ctx, RestrictionVia::Country, self.0.code.clone().into(), filter, order_by, args).await
     }
 
     /// Campaigns that target this country, as a whole or in its subdivisions.
@@ -142,22 +113,13 @@ impl Country {
         ctx: &Context<'_>,
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
         let args = page_args(first, after, last, before);
-        campaigns_under(
-            ctx,
-            CampaignVia::Country,
-            self.0.code.clone().into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        campaigns_under(ctx, CampaignVia::Country, self.0.code.clone().into(), filter, order_by, args).await
     }
 
     /// Organisations based in this country.
@@ -165,12 +127,9 @@ impl Country {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only organisations matching this filter.")] filter: Option<
-            OrganisationFilter,
-        >,
+        #[graphql(desc = "Only organisations matching this filter.")] filter: Option<OrganisationFilter>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<OrganisationOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
@@ -193,8 +152,7 @@ impl Country {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only figures matching this filter.")] filter: Option<IndicatorFilter>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
@@ -268,22 +226,13 @@ impl Subdivision {
         ctx: &Context<'_>,
         #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
         let args = page_args(first, after, last, before);
-        defenders_under(
-            ctx,
-            DefenderVia::Subdivision,
-            self.0.code.clone().into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        defenders_under(ctx, DefenderVia::Subdivision, self.0.code.clone().into(), filter, order_by, args).await
     }
 
     /// Restrictions of this subdivision (state laws, provincial bills...).
@@ -291,26 +240,15 @@ impl Subdivision {
     async fn restrictions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<
-            RestrictionFilter,
-        >,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
         let args = page_args(first, after, last, before);
-        restrictions_under(
-            ctx,
-            RestrictionVia::Subdivision,
-            self.0.code.clone().into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        restrictions_under(ctx, RestrictionVia::Subdivision, self.0.code.clone().into(), filter, order_by, args).await
     }
 
     /// Campaigns that target this subdivision.
@@ -320,22 +258,13 @@ impl Subdivision {
         ctx: &Context<'_>,
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
         let args = page_args(first, after, last, before);
-        campaigns_under(
-            ctx,
-            CampaignVia::Subdivision,
-            self.0.code.clone().into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        campaigns_under(ctx, CampaignVia::Subdivision, self.0.code.clone().into(), filter, order_by, args).await
     }
 }
 
@@ -355,27 +284,17 @@ pub async fn country_by_code(ctx: &Context<'_>, code: &str) -> Result<Country> {
         .load_one(CountryByCode(code.to_owned()))
         .await?
         .map(Country)
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!("country {code} is referenced but missing")).into()
-        })
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("country {code} is referenced but missing")).into())
 }
 
 /// A subdivision by code, where one is given.
-pub async fn subdivision_by_code(
-    ctx: &Context<'_>,
-    code: Option<&str>,
-) -> Result<Option<Subdivision>> {
+pub async fn subdivision_by_code(ctx: &Context<'_>, code: Option<&str>) -> Result<Option<Subdivision>> {
     let Some(code) = code else { return Ok(None) };
-    let found = RequestContext::of(ctx)
-        .loader
-        .load_one(SubdivisionByCode(code.to_owned()))
-        .await?;
-    found.map(Subdivision).map(Some).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "subdivision {code} is referenced but missing"
-        ))
-        .into()
-    })
+    let found = RequestContext::of(ctx).loader.load_one(SubdivisionByCode(code.to_owned())).await?;
+    found
+        .map(Subdivision)
+        .map(Some)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("subdivision {code} is referenced but missing")).into())
 }
 
 /// Entry points for places.
@@ -400,8 +319,7 @@ impl PlacesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<CountryOrderInput>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
+};
 use async_graphql::{Name, Positioned, Response, ServerResult, Value, Variables};
 use indexmap::IndexMap;
 
@@ -86,7 +88,12 @@ impl Extension for ResponseOrderExtension {
         Ok(document)
     }
 
-    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
         let document = self.document.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(document) = document {

@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{
-    DefenderRestrictionRelation, PartialDate, RestrictionKind, RestrictionStatus, Right,
-    restriction, restriction_status_change,
+    DefenderRestrictionRelation, PartialDate, RestrictionKind, RestrictionStatus, Right, restriction,
+    restriction_status_change,
 };
 
 use super::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
@@ -20,9 +20,7 @@ use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::DefenderVia;
 use crate::service::pagination::{PageArgs, ParentKey};
-use crate::service::restrictions::{
-    self as service, RestrictionVia, StatusChangeVia, StatusChanges,
-};
+use crate::service::restrictions::{self as service, RestrictionVia, StatusChangeVia, StatusChanges};
 use crate::service::sources::CitingRecord;
 
 /// Selects restrictions. Each list given matches any of its values (an empty
@@ -45,10 +43,7 @@ impl RestrictionFilter {
     /// Checks the codes and turns the input into the service's filter.
     pub fn validate(self) -> AppResult<service::RestrictionFilter> {
         Ok(service::RestrictionFilter {
-            country_codes: self
-                .country_codes
-                .map(|c| codes::country_codes("filter.countryCodes", &c))
-                .transpose()?,
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
             subdivision_codes: self
                 .subdivision_codes
                 .map(|c| codes::subdivision_codes("filter.subdivisionCodes", &c))
@@ -101,11 +96,7 @@ impl Restriction {
 
     /// The rights it curbs.
     async fn rights(&self, ctx: &Context<'_>) -> Result<Vec<Right>> {
-        Ok(RequestContext::of(ctx)
-            .loader
-            .load_one(RightsOf(self.0.id))
-            .await?
-            .unwrap_or_default())
+        Ok(RequestContext::of(ctx).loader.load_one(RightsOf(self.0.id)).await?.unwrap_or_default())
     }
 
     /// The country whose jurisdiction it falls under (federal measures sit on the country).
@@ -137,8 +128,7 @@ impl Restriction {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
@@ -162,22 +152,13 @@ impl Restriction {
         ctx: &Context<'_>,
         #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
         #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
         let args = page_args(first, after, last, before);
-        defenders_under(
-            ctx,
-            DefenderVia::Restriction,
-            self.0.id.into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        defenders_under(ctx, DefenderVia::Restriction, self.0.id.into(), filter, order_by, args).await
     }
 
     /// Campaigns that address it.
@@ -187,41 +168,25 @@ impl Restriction {
         ctx: &Context<'_>,
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
         let args = page_args(first, after, last, before);
-        campaigns_under(
-            ctx,
-            CampaignVia::Restriction,
-            self.0.id.into(),
-            filter,
-            order_by,
-            args,
-        )
-        .await
+        campaigns_under(ctx, CampaignVia::Restriction, self.0.id.into(), filter, order_by, args).await
     }
 
     /// The sources this record rests on.
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
-        sources_of(
-            ctx,
-            CitingRecord::Restriction,
-            self.0.id,
-            page_args(first, after, last, before),
-        )
-        .await
+        sources_of(ctx, CitingRecord::Restriction, self.0.id, page_args(first, after, last, before)).await
     }
 
     /// When the record was created.
@@ -302,9 +267,8 @@ pub async fn restrictions_under(
 ) -> Result<RestrictionConnection> {
     let filter = filter.unwrap_or_default().validate()?;
     let link_parent = (via == RestrictionVia::Defender).then(|| parent.clone());
-    let (page, total) = RequestContext::of(ctx)
-        .list_under::<service::Restrictions>(via, parent, filter, order_by.into(), args)
-        .await?;
+    let (page, total) =
+        RequestContext::of(ctx).list_under::<service::Restrictions>(via, parent, filter, order_by.into(), args).await?;
     Ok(RestrictionConnection::new(page, total, link_parent))
 }
 
@@ -321,14 +285,8 @@ impl RestrictionsQuery {
         #[graphql(desc = "The restriction's global id.")] id: ID,
     ) -> Result<Option<Restriction>> {
         let id = GlobalId::decode_uuid_of("id", &id, NodeType::Restriction)?;
-        found(
-            RequestContext::of(ctx)
-                .record::<restriction::Entity>(id)
-                .await?,
-            NodeType::Restriction,
-            id,
-        )
-        .map(|model| Some(Restriction(model)))
+        found(RequestContext::of(ctx).record::<restriction::Entity>(id).await?, NodeType::Restriction, id)
+            .map(|model| Some(Restriction(model)))
     }
 
     /// Restrictions, by title unless ordered otherwise.
@@ -336,23 +294,16 @@ impl RestrictionsQuery {
     async fn restrictions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<
-            RestrictionFilter,
-        >,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
         #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")]
-        first: Option<i32>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
         let filter = filter.unwrap_or_default().validate()?;
         let (page, total) = RequestContext::of(ctx)
-            .list::<service::Restrictions>(
-                filter,
-                order_by.into(),
-                page_args(first, after, last, before),
-            )
+            .list::<service::Restrictions>(filter, order_by.into(), page_args(first, after, last, before))
             .await?;
         Ok(RestrictionConnection::new(page, total, None))
     }

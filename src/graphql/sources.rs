@@ -70,14 +70,8 @@ connection!(
 );
 
 /// The sources a record cites, by title.
-pub async fn sources_of(
-    ctx: &Context<'_>,
-    record: CitingRecord,
-    id: Uuid,
-    args: PageArgs,
-) -> Result<SourceConnection> {
-    let (page, total) = RequestContext::of(ctx)
-        .list_under::<Sources>(record, id, (), RecordOrder::default(), args)
-        .await?;
+pub async fn sources_of(ctx: &Context<'_>, record: CitingRecord, id: Uuid, args: PageArgs) -> Result<SourceConnection> {
+    let (page, total) =
+        RequestContext::of(ctx).list_under::<Sources>(record, id, (), RecordOrder::default(), args).await?;
     Ok(SourceConnection::new(page, total, None))
 }

@@ -1,8 +1,6 @@
 //! Campaigns and the defenders, restrictions and places they target.
 
-use entity::{
-    CampaignKind, CampaignStatus, campaign, campaign_area, campaign_defender, campaign_restriction,
-};
+use entity::{CampaignKind, CampaignStatus, campaign, campaign_area, campaign_defender, campaign_restriction};
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
@@ -70,11 +68,7 @@ impl Listing for Campaigns {
         )
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: CampaignVia,
-        filter: &CampaignFilter,
-    ) -> (Select<campaign::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: CampaignVia, filter: &CampaignFilter) -> (Select<campaign::Entity>, ParentColumn) {
         let select = Self::select(viewer, filter);
         let campaign_id = (campaign::Entity, campaign::Column::Id);
         match via {
@@ -85,10 +79,7 @@ impl Listing for Campaigns {
                     "campaign_area",
                     col::<campaign_area::Entity>(campaign_area::Column::CampaignId)
                         .equals(campaign_id)
-                        .and(
-                            col::<campaign_area::Entity>(campaign_area::Column::SubdivisionCode)
-                                .is_null(),
-                        ),
+                        .and(col::<campaign_area::Entity>(campaign_area::Column::SubdivisionCode).is_null()),
                 ),
                 parent::<campaign_area::Entity>(campaign_area::Column::CountryCode),
             ),
@@ -96,8 +87,7 @@ impl Listing for Campaigns {
                 joined(
                     select,
                     "campaign_area",
-                    col::<campaign_area::Entity>(campaign_area::Column::CampaignId)
-                        .equals(campaign_id),
+                    col::<campaign_area::Entity>(campaign_area::Column::CampaignId).equals(campaign_id),
                 ),
                 parent::<campaign_area::Entity>(campaign_area::Column::SubdivisionCode),
             ),
@@ -105,8 +95,7 @@ impl Listing for Campaigns {
                 joined(
                     select,
                     "campaign_defender",
-                    col::<campaign_defender::Entity>(campaign_defender::Column::CampaignId)
-                        .equals(campaign_id),
+                    col::<campaign_defender::Entity>(campaign_defender::Column::CampaignId).equals(campaign_id),
                 ),
                 parent::<campaign_defender::Entity>(campaign_defender::Column::DefenderId),
             ),
@@ -114,15 +103,11 @@ impl Listing for Campaigns {
                 joined(
                     select,
                     "campaign_restriction",
-                    col::<campaign_restriction::Entity>(campaign_restriction::Column::CampaignId)
-                        .equals(campaign_id),
+                    col::<campaign_restriction::Entity>(campaign_restriction::Column::CampaignId).equals(campaign_id),
                 ),
                 parent::<campaign_restriction::Entity>(campaign_restriction::Column::RestrictionId),
             ),
-            CampaignVia::LeadOrganisation => (
-                select,
-                parent::<campaign::Entity>(campaign::Column::LeadOrganisationId),
-            ),
+            CampaignVia::LeadOrganisation => (select, parent::<campaign::Entity>(campaign::Column::LeadOrganisationId)),
         }
     }
 }

@@ -10,16 +10,11 @@ pub fn country_code(argument: &str, code: &str) -> AppResult<String> {
     if upper.len() != 2 || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(AppError::bad_input(
             argument,
-            format!(
-                "\"{code}\" is not a country code: expected two letters (ISO 3166-1 alpha-2), such as \"SA\""
-            ),
+            format!("\"{code}\" is not a country code: expected two letters (ISO 3166-1 alpha-2), such as \"SA\""),
         ));
     }
     if rust_iso3166::from_alpha2(&upper).is_none() {
-        return Err(AppError::bad_input(
-            argument,
-            format!("\"{code}\" is not an ISO 3166-1 alpha-2 country code"),
-        ));
+        return Err(AppError::bad_input(argument, format!("\"{code}\" is not an ISO 3166-1 alpha-2 country code")));
     }
     Ok(upper)
 }
@@ -37,34 +32,23 @@ pub fn subdivision_code(argument: &str, code: &str) -> AppResult<String> {
     if !well_formed {
         return Err(AppError::bad_input(
             argument,
-            format!(
-                "\"{code}\" is not a subdivision code: expected an ISO 3166-2 code such as \"US-ND\""
-            ),
+            format!("\"{code}\" is not a subdivision code: expected an ISO 3166-2 code such as \"US-ND\""),
         ));
     }
     if rust_iso3166::iso3166_2::from_code(&upper).is_none() {
-        return Err(AppError::bad_input(
-            argument,
-            format!("\"{code}\" is not an ISO 3166-2 subdivision code"),
-        ));
+        return Err(AppError::bad_input(argument, format!("\"{code}\" is not an ISO 3166-2 subdivision code")));
     }
     Ok(upper)
 }
 
 /// Checks every code of a list filter.
 pub fn country_codes(argument: &str, codes: &[String]) -> AppResult<Vec<String>> {
-    codes
-        .iter()
-        .map(|code| country_code(argument, code))
-        .collect()
+    codes.iter().map(|code| country_code(argument, code)).collect()
 }
 
 /// Checks every code of a list filter.
 pub fn subdivision_codes(argument: &str, codes: &[String]) -> AppResult<Vec<String>> {
-    codes
-        .iter()
-        .map(|code| subdivision_code(argument, code))
-        .collect()
+    codes.iter().map(|code| subdivision_code(argument, code)).collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    DefenderStatus, Sector, affiliation, campaign_defender, case_event, defender, defender_name,
-    defender_restriction, defender_sector, organisation,
+    DefenderStatus, Sector, affiliation, campaign_defender, case_event, defender, defender_name, defender_restriction,
+    defender_sector, organisation,
 };
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
@@ -72,28 +72,17 @@ impl Listing for Defenders {
         )
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: DefenderVia,
-        filter: &DefenderFilter,
-    ) -> (Select<defender::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: DefenderVia, filter: &DefenderFilter) -> (Select<defender::Entity>, ParentColumn) {
         let select = Self::select(viewer, filter);
         let defender_id = (defender::Entity, defender::Column::Id);
         match via {
-            DefenderVia::Country => (
-                select,
-                parent::<defender::Entity>(defender::Column::CountryCode),
-            ),
-            DefenderVia::Subdivision => (
-                select,
-                parent::<defender::Entity>(defender::Column::SubdivisionCode),
-            ),
+            DefenderVia::Country => (select, parent::<defender::Entity>(defender::Column::CountryCode)),
+            DefenderVia::Subdivision => (select, parent::<defender::Entity>(defender::Column::SubdivisionCode)),
             DefenderVia::Restriction => (
                 joined(
                     select,
                     "defender_restriction",
-                    col::<defender_restriction::Entity>(defender_restriction::Column::DefenderId)
-                        .equals(defender_id),
+                    col::<defender_restriction::Entity>(defender_restriction::Column::DefenderId).equals(defender_id),
                 ),
                 parent::<defender_restriction::Entity>(defender_restriction::Column::RestrictionId),
             ),
@@ -101,8 +90,7 @@ impl Listing for Defenders {
                 joined(
                     select,
                     "campaign_defender",
-                    col::<campaign_defender::Entity>(campaign_defender::Column::DefenderId)
-                        .equals(defender_id),
+                    col::<campaign_defender::Entity>(campaign_defender::Column::DefenderId).equals(defender_id),
                 ),
                 parent::<campaign_defender::Entity>(campaign_defender::Column::CampaignId),
             ),
@@ -129,10 +117,7 @@ pub async fn other_names<C: ConnectionTrait>(
 }
 
 /// Sectors of each defender.
-pub async fn sectors<C: ConnectionTrait>(
-    db: &C,
-    defender_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Vec<Sector>>> {
+pub async fn sectors<C: ConnectionTrait>(db: &C, defender_ids: &[Uuid]) -> AppResult<HashMap<Uuid, Vec<Sector>>> {
     let mut sectors: HashMap<Uuid, Vec<Sector>> = HashMap::new();
     for row in defender_sector::Entity::find()
         .filter(defender_sector::Column::DefenderId.is_in(defender_ids.iter().copied()))
@@ -169,10 +154,7 @@ impl Listing for CaseEvents {
                     col::<case_event::Entity>(case_event::Column::OccurredOn),
                     |m: &case_event::Model| m.occurred_on.as_ref(),
                 ),
-                SortKey::id(
-                    col::<case_event::Entity>(case_event::Column::Id),
-                    |m: &case_event::Model| m.id,
-                ),
+                SortKey::id(col::<case_event::Entity>(case_event::Column::Id), |m: &case_event::Model| m.id),
             ],
         }
     }
@@ -182,22 +164,16 @@ impl Listing for CaseEvents {
         joined(
             case_event::Entity::find(),
             "defender",
-            col::<defender::Entity>(defender::Column::Id)
-                .equals((case_event::Entity, case_event::Column::DefenderId)),
+            col::<defender::Entity>(defender::Column::Id).equals((case_event::Entity, case_event::Column::DefenderId)),
         )
         .filter(viewer.can_see(defender::Entity))
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: CaseEventVia,
-        filter: &(),
-    ) -> (Select<case_event::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: CaseEventVia, filter: &()) -> (Select<case_event::Entity>, ParentColumn) {
         match via {
-            CaseEventVia::Defender => (
-                Self::select(viewer, filter),
-                parent::<case_event::Entity>(case_event::Column::DefenderId),
-            ),
+            CaseEventVia::Defender => {
+                (Self::select(viewer, filter), parent::<case_event::Entity>(case_event::Column::DefenderId))
+            }
         }
     }
 }
@@ -243,10 +219,7 @@ impl Listing for Affiliations {
                     col::<affiliation::Entity>(affiliation::Column::StartedOn),
                     |m: &affiliation::Model| m.started_on.as_ref(),
                 ),
-                SortKey::id(
-                    col::<affiliation::Entity>(affiliation::Column::Id),
-                    |m: &affiliation::Model| m.id,
-                ),
+                SortKey::id(col::<affiliation::Entity>(affiliation::Column::Id), |m: &affiliation::Model| m.id),
             ],
         }
     }
@@ -269,18 +242,11 @@ impl Listing for Affiliations {
         .filter(viewer.can_see(organisation::Entity))
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: AffiliationVia,
-        filter: &(),
-    ) -> (Select<affiliation::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: AffiliationVia, filter: &()) -> (Select<affiliation::Entity>, ParentColumn) {
         let column = match via {
             AffiliationVia::Defender => affiliation::Column::DefenderId,
             AffiliationVia::Organisation => affiliation::Column::OrganisationId,
         };
-        (
-            Self::select(viewer, filter),
-            parent::<affiliation::Entity>(column),
-        )
+        (Self::select(viewer, filter), parent::<affiliation::Entity>(column))
     }
 }

@@ -55,10 +55,7 @@ impl Listing for Indicators {
                     ValueKind::Int,
                     |m: &indicator::Model| CursorValue::Int(m.year.unwrap_or_default().into()),
                 ),
-                SortKey::id(
-                    col::<indicator::Entity>(indicator::Column::Id),
-                    |m: &indicator::Model| m.id,
-                ),
+                SortKey::id(col::<indicator::Entity>(indicator::Column::Id), |m: &indicator::Model| m.id),
             ],
         }
     }
@@ -66,11 +63,7 @@ impl Listing for Indicators {
     fn select(viewer: &Viewer, filter: &IndicatorFilter) -> Select<indicator::Entity> {
         let scope = filter.worldwide.map(|worldwide| {
             let country = col::<indicator::Entity>(indicator::Column::CountryCode);
-            if worldwide {
-                country.is_null()
-            } else {
-                country.is_not_null()
-            }
+            if worldwide { country.is_null() } else { country.is_not_null() }
         });
         filtered(
             indicator::Entity::find().filter(viewer.can_see(indicator::Entity)),
@@ -83,16 +76,11 @@ impl Listing for Indicators {
         )
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: IndicatorVia,
-        filter: &IndicatorFilter,
-    ) -> (Select<indicator::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: IndicatorVia, filter: &IndicatorFilter) -> (Select<indicator::Entity>, ParentColumn) {
         match via {
-            IndicatorVia::Country => (
-                Self::select(viewer, filter),
-                parent::<indicator::Entity>(indicator::Column::CountryCode),
-            ),
+            IndicatorVia::Country => {
+                (Self::select(viewer, filter), parent::<indicator::Entity>(indicator::Column::CountryCode))
+            }
         }
     }
 }

@@ -7,9 +7,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, QueryFilter, QueryTrait, Select,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, QueryFilter, QueryTrait, Select};
 
 use super::Viewer;
 use super::pagination::{self, Page, PageRequest, ParentColumn, ParentKey, SortSpec};
@@ -33,11 +31,7 @@ pub trait Listing: Send + Sync + 'static {
     fn select(viewer: &Viewer, filter: &Self::Filter) -> Select<Self::Entity>;
 
     /// The same records, joined so that the parent column of `via` is reachable.
-    fn via(
-        viewer: &Viewer,
-        via: Self::Via,
-        filter: &Self::Filter,
-    ) -> (Select<Self::Entity>, ParentColumn);
+    fn via(viewer: &Viewer, via: Self::Via, filter: &Self::Filter) -> (Select<Self::Entity>, ParentColumn);
 }
 
 /// The model type of a listing.
@@ -59,20 +53,12 @@ where
     C: ColumnTrait,
     V: Into<sea_orm::Value> + Clone,
 {
-    values
-        .as_ref()
-        .map(|values| Expr::col(column.as_column_ref()).is_in(values.iter().cloned()))
+    values.as_ref().map(|values| Expr::col(column.as_column_ref()).is_in(values.iter().cloned()))
 }
 
 /// Applies optional conditions.
-pub fn filtered<E: EntityTrait>(
-    select: Select<E>,
-    conditions: impl IntoIterator<Item = Option<Expr>>,
-) -> Select<E> {
-    conditions
-        .into_iter()
-        .flatten()
-        .fold(select, |select, condition| select.filter(condition))
+pub fn filtered<E: EntityTrait>(select: Select<E>, conditions: impl IntoIterator<Item = Option<Expr>>) -> Select<E> {
+    conditions.into_iter().flatten().fold(select, |select, condition| select.filter(condition))
 }
 
 /// Joins `table` on `on` (an equality of two columns).
@@ -93,11 +79,7 @@ pub async fn list<L: Listing, C: ConnectionTrait>(
 }
 
 /// The size of a top-level listing.
-pub async fn count<L: Listing, C: ConnectionTrait>(
-    db: &C,
-    viewer: &Viewer,
-    filter: &L::Filter,
-) -> AppResult<u64> {
+pub async fn count<L: Listing, C: ConnectionTrait>(db: &C, viewer: &Viewer, filter: &L::Filter) -> AppResult<u64> {
     pagination::count(db, L::select(viewer, filter)).await
 }
 

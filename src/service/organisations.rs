@@ -51,10 +51,9 @@ impl Listing for Organisations {
         filter: &OrganisationFilter,
     ) -> (Select<organisation::Entity>, ParentColumn) {
         match via {
-            OrganisationVia::Country => (
-                Self::select(viewer, filter),
-                parent::<organisation::Entity>(organisation::Column::CountryCode),
-            ),
+            OrganisationVia::Country => {
+                (Self::select(viewer, filter), parent::<organisation::Entity>(organisation::Column::CountryCode))
+            }
         }
     }
 }

@@ -12,12 +12,9 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{
-    Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement,
-};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select, Value,
+    ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -87,12 +84,7 @@ impl<M> SortKey<M> {
         kind: ValueKind,
         value: impl Fn(&M) -> CursorValue + Send + Sync + 'static,
     ) -> Self {
-        SortKey {
-            expr: expr.into(),
-            descending: false,
-            kind,
-            value: Box::new(value),
-        }
+        SortKey { expr: expr.into(), descending: false, kind, value: Box::new(value) }
     }
 
     /// An ascending key on a partial date column; undated rows sort first.
@@ -100,18 +92,14 @@ impl<M> SortKey<M> {
         column: Expr,
         value: impl Fn(&M) -> Option<&entity::PartialDate> + Send + Sync + 'static,
     ) -> Self {
-        Self::asc(
-            Expr::cust_with_exprs("COALESCE($1, '')", [column]),
-            ValueKind::Text,
-            move |m| CursorValue::Text(value(m).map(|d| d.as_str().to_owned()).unwrap_or_default()),
-        )
+        Self::asc(Expr::cust_with_exprs("COALESCE($1, '')", [column]), ValueKind::Text, move |m| {
+            CursorValue::Text(value(m).map(|d| d.as_str().to_owned()).unwrap_or_default())
+        })
     }
 
     /// An ascending key on a unique id column.
     pub fn id(column: Expr, value: impl Fn(&M) -> uuid::Uuid + Send + Sync + 'static) -> Self {
-        Self::asc(column, ValueKind::Uuid, move |m| {
-            CursorValue::Uuid(value(m))
-        })
+        Self::asc(column, ValueKind::Uuid, move |m| CursorValue::Uuid(value(m)))
     }
 
     /// The same key, descending when `descending` is true.
@@ -122,11 +110,7 @@ impl<M> SortKey<M> {
 
     /// The SQL order of this key when reading forwards or backwards.
     fn order(&self, backward: bool) -> Order {
-        if self.descending == backward {
-            Order::Asc
-        } else {
-            Order::Desc
-        }
+        if self.descending == backward { Order::Asc } else { Order::Desc }
     }
 }
 
@@ -139,38 +123,22 @@ pub struct SortSpec<M> {
 
 impl<M> SortSpec<M> {
     fn cursor_of(&self, model: &M) -> String {
-        let data = CursorData {
-            o: self.tag.clone(),
-            k: self.keys.iter().map(|key| (key.value)(model)).collect(),
-        };
+        let data = CursorData { o: self.tag.clone(), k: self.keys.iter().map(|key| (key.value)(model)).collect() };
         // Serialising plain strings, ids and times cannot fail.
         let json = serde_json::to_vec(&data).unwrap_or_default();
         URL_SAFE_NO_PAD.encode(json)
     }
 
     fn decode(&self, argument: &str, cursor: &str) -> AppResult<Vec<CursorValue>> {
-        let refuse = |why: &str| {
-            AppError::bad_input(
-                argument,
-                format!("\"{cursor}\" is not a cursor of this list: {why}"),
-            )
-        };
-        let json = URL_SAFE_NO_PAD
-            .decode(cursor.trim_end_matches('='))
-            .map_err(|_| refuse("it is not a cursor"))?;
-        let data: CursorData =
-            serde_json::from_slice(&json).map_err(|_| refuse("it is not a cursor"))?;
+        let refuse =
+            |why: &str| AppError::bad_input(argument, format!("\"{cursor}\" is not a cursor of this list: {why}"));
+        let json = URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).map_err(|_| refuse("it is not a cursor"))?;
+        let data: CursorData = serde_json::from_slice(&json).map_err(|_| refuse("it is not a cursor"))?;
         if data.o != self.tag {
-            return Err(refuse(
-                "it was made for another order; use cursors from a response with the same orderBy",
-            ));
+            return Err(refuse("it was made for another order; use cursors from a response with the same orderBy"));
         }
         let kinds_match = data.k.len() == self.keys.len()
-            && data
-                .k
-                .iter()
-                .zip(&self.keys)
-                .all(|(value, key)| value.kind() == key.kind);
+            && data.k.iter().zip(&self.keys).all(|(value, key)| value.kind() == key.kind);
         if !kinds_match {
             return Err(refuse("it is not a cursor"));
         }
@@ -232,10 +200,7 @@ pub struct PageRequest {
 
 fn page_size(argument: &str, size: i32) -> AppResult<u64> {
     if size < 0 {
-        return Err(AppError::bad_input(
-            argument,
-            format!("must not be negative; got {size}"),
-        ));
+        return Err(AppError::bad_input(argument, format!("must not be negative; got {size}")));
     }
     let size = size as u64;
     if size > MAX_PAGE_SIZE {
@@ -253,28 +218,16 @@ impl PageRequest {
     /// Checks the arguments against the listing's order.
     pub fn new<M>(args: &PageArgs, spec: &SortSpec<M>) -> AppResult<Self> {
         if args.first.is_some() && args.last.is_some() {
-            return Err(AppError::bad_input(
-                "last",
-                "give either first or last, not both",
-            ));
+            return Err(AppError::bad_input("last", "give either first or last, not both"));
         }
         if args.after.is_some() && args.before.is_some() {
-            return Err(AppError::bad_input(
-                "before",
-                "give either after or before, not both",
-            ));
+            return Err(AppError::bad_input("before", "give either after or before, not both"));
         }
         if args.last.is_some() && args.after.is_some() {
-            return Err(AppError::bad_input(
-                "after",
-                "last pages backwards: combine it with before, not after",
-            ));
+            return Err(AppError::bad_input("after", "last pages backwards: combine it with before, not after"));
         }
         if args.first.is_some() && args.before.is_some() {
-            return Err(AppError::bad_input(
-                "before",
-                "first pages forwards: combine it with after, not before",
-            ));
+            return Err(AppError::bad_input("before", "first pages forwards: combine it with after, not before"));
         }
         let backward = args.last.is_some() || args.before.is_some();
         let limit = match (args.first, args.last) {
@@ -287,11 +240,7 @@ impl PageRequest {
             (_, Some(before)) => Some(spec.decode("before", before)?),
             _ => None,
         };
-        Ok(PageRequest {
-            backward,
-            limit,
-            from,
-        })
+        Ok(PageRequest { backward, limit, from })
     }
 }
 
@@ -328,11 +277,7 @@ impl<M> Page<M> {
 
     /// A page with nothing on it.
     pub fn empty() -> Self {
-        Page {
-            items: Vec::new(),
-            has_next_page: false,
-            has_previous_page: false,
-        }
+        Page { items: Vec::new(), has_next_page: false, has_previous_page: false }
     }
 }
 
@@ -417,9 +362,8 @@ where
     let Some(sample) = parents.first() else {
         return Ok(HashMap::new());
     };
-    let mut inner: SelectStatement = select
-        .filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value)))
-        .into_query();
+    let mut inner: SelectStatement =
+        select.filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value))).into_query();
     if let Some(values) = &page.from {
         inner.and_where(spec.keyset(values, page.backward));
     }
@@ -427,9 +371,7 @@ where
     for key in &spec.keys {
         window.order_by_expr(key.expr.clone(), key.order(page.backward));
     }
-    inner
-        .expr_as(Expr::col(parent), PARENT_ALIAS)
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, RANK_ALIAS);
+    inner.expr_as(Expr::col(parent), PARENT_ALIAS).expr_window_as(Expr::cust("ROW_NUMBER()"), window, RANK_ALIAS);
     let outer = Query::select()
         .column(Asterisk)
         .from_subquery(inner, "ranked")
@@ -470,9 +412,8 @@ where
     let Some(sample) = parents.first() else {
         return Ok(HashMap::new());
     };
-    let mut query: SelectStatement = select
-        .filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value)))
-        .into_query();
+    let mut query: SelectStatement =
+        select.filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value))).into_query();
     query
         .clear_selects()
         .expr_as(Expr::col(parent), PARENT_ALIAS)

@@ -35,39 +35,27 @@ impl Listing for Countries {
     type Order = CountryOrder;
 
     fn spec(order: CountryOrder) -> SortSpec<country::Model> {
-        let code = SortKey::asc(
-            col::<country::Entity>(country::Column::Code),
-            ValueKind::Text,
-            |m: &country::Model| CursorValue::Text(m.code.clone()),
-        )
-        .direction(order.descending);
+        let code =
+            SortKey::asc(col::<country::Entity>(country::Column::Code), ValueKind::Text, |m: &country::Model| {
+                CursorValue::Text(m.code.clone())
+            })
+            .direction(order.descending);
         if order.by_code {
-            return SortSpec {
-                tag: format!("CODE:{}", order.descending),
-                keys: vec![code],
-            };
+            return SortSpec { tag: format!("CODE:{}", order.descending), keys: vec![code] };
         }
-        let name = SortKey::asc(
-            col::<country::Entity>(country::Column::SortKey),
-            ValueKind::Text,
-            |m: &country::Model| CursorValue::Text(m.sort_key.clone()),
-        )
-        .direction(order.descending);
-        SortSpec {
-            tag: format!("NAME:{}", order.descending),
-            keys: vec![name, code],
-        }
+        let name =
+            SortKey::asc(col::<country::Entity>(country::Column::SortKey), ValueKind::Text, |m: &country::Model| {
+                CursorValue::Text(m.sort_key.clone())
+            })
+            .direction(order.descending);
+        SortSpec { tag: format!("NAME:{}", order.descending), keys: vec![name, code] }
     }
 
     fn select(_viewer: &Viewer, _filter: &()) -> Select<country::Entity> {
         country::Entity::find()
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: CountryVia,
-        filter: &(),
-    ) -> (Select<country::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: CountryVia, filter: &()) -> (Select<country::Entity>, ParentColumn) {
         match via {
             CountryVia::Campaign => (
                 // Rows without a subdivision name the countries a campaign targets.
@@ -76,10 +64,7 @@ impl Listing for Countries {
                     "campaign_area",
                     col::<campaign_area::Entity>(campaign_area::Column::CountryCode)
                         .equals((country::Entity, country::Column::Code))
-                        .and(
-                            col::<campaign_area::Entity>(campaign_area::Column::SubdivisionCode)
-                                .is_null(),
-                        ),
+                        .and(col::<campaign_area::Entity>(campaign_area::Column::SubdivisionCode).is_null()),
                 ),
                 parent::<campaign_area::Entity>(campaign_area::Column::CampaignId),
             ),
@@ -127,16 +112,11 @@ impl Listing for Subdivisions {
         subdivision::Entity::find()
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: SubdivisionVia,
-        filter: &(),
-    ) -> (Select<subdivision::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: SubdivisionVia, filter: &()) -> (Select<subdivision::Entity>, ParentColumn) {
         match via {
-            SubdivisionVia::Country => (
-                Self::select(viewer, filter),
-                parent::<subdivision::Entity>(subdivision::Column::CountryCode),
-            ),
+            SubdivisionVia::Country => {
+                (Self::select(viewer, filter), parent::<subdivision::Entity>(subdivision::Column::CountryCode))
+            }
             SubdivisionVia::Campaign => (
                 joined(
                     Self::select(viewer, filter),

@@ -68,31 +68,18 @@ pub fn record_spec<E: RecordEntity>(order: RecordOrder) -> SortSpec<E::Model> {
             })
         }
         (RecordSort::CreatedAt, _) => {
-            SortKey::asc(E::column("created_at"), ValueKind::Time, |m: &E::Model| {
-                CursorValue::Time(m.created_at())
-            })
+            SortKey::asc(E::column("created_at"), ValueKind::Time, |m: &E::Model| CursorValue::Time(m.created_at()))
         }
         (RecordSort::UpdatedAt, _) => {
-            SortKey::asc(E::column("updated_at"), ValueKind::Time, |m: &E::Model| {
-                CursorValue::Time(m.updated_at())
-            })
+            SortKey::asc(E::column("updated_at"), ValueKind::Time, |m: &E::Model| CursorValue::Time(m.updated_at()))
         }
-        (RecordSort::Date, Some(date)) => {
-            SortKey::partial_date(E::column(date), |m: &E::Model| m.main_date())
-        }
+        (RecordSort::Date, Some(date)) => SortKey::partial_date(E::column(date), |m: &E::Model| m.main_date()),
     };
-    SortSpec {
-        tag: format!("{:?}:{desc}", order.field),
-        keys: vec![first.direction(desc), id],
-    }
+    SortSpec { tag: format!("{:?}:{desc}", order.field), keys: vec![first.direction(desc), id] }
 }
 
 /// The records with these ids that the viewer may see.
-pub async fn visible_by_id<E, C>(
-    db: &C,
-    viewer: &Viewer,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, E::Model>>
+pub async fn visible_by_id<E, C>(db: &C, viewer: &Viewer, ids: &[Uuid]) -> AppResult<HashMap<Uuid, E::Model>>
 where
     E: RecordEntity + sea_orm::IdenStatic,
     C: ConnectionTrait,

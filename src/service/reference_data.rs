@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use entity::{country, dataset, subdivision};
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait};
 
 use super::text::sort_key;
 
@@ -22,20 +20,14 @@ const CHUNK: usize = 500;
 
 /// Whether a dataset was loaded already.
 pub async fn is_loaded<C: ConnectionTrait>(db: &C, name: &str) -> Result<bool, sea_orm::DbErr> {
-    Ok(dataset::Entity::find_by_id(name.to_owned())
-        .one(db)
-        .await?
-        .is_some())
+    Ok(dataset::Entity::find_by_id(name.to_owned()).one(db).await?.is_some())
 }
 
 /// Records that a dataset was loaded.
 pub async fn mark_loaded<C: ConnectionTrait>(db: &C, name: &str) -> Result<(), sea_orm::DbErr> {
-    dataset::Entity::insert(dataset::ActiveModel {
-        name: Set(name.to_owned()),
-        loaded_at: Set(Utc::now()),
-    })
-    .exec(db)
-    .await?;
+    dataset::Entity::insert(dataset::ActiveModel { name: Set(name.to_owned()), loaded_at: Set(Utc::now()) })
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -57,9 +49,7 @@ pub async fn load<C: TransactionTrait>(db: &C) -> Result<bool, sea_orm::DbErr> {
         })
         .collect();
     for chunk in countries.chunks(CHUNK) {
-        country::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+        country::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
 
     // Keyed by code: the list holds each subdivision once, but a map makes
@@ -83,16 +73,10 @@ pub async fn load<C: TransactionTrait>(db: &C) -> Result<bool, sea_orm::DbErr> {
         .collect();
     let subdivisions: Vec<_> = subdivisions.into_values().collect();
     for chunk in subdivisions.chunks(CHUNK) {
-        subdivision::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+        subdivision::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
     mark_loaded(&txn, DATASET).await?;
     txn.commit().await?;
-    tracing::info!(
-        countries = countries.len(),
-        subdivisions = subdivisions.len(),
-        "loaded ISO 3166 reference lists"
-    );
+    tracing::info!(countries = countries.len(), subdivisions = subdivisions.len(), "loaded ISO 3166 reference lists");
     Ok(true)
 }

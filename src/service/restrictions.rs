@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    RestrictionKind, RestrictionStatus, Right, campaign_restriction, defender_restriction,
-    restriction, restriction_right, restriction_status_change,
+    RestrictionKind, RestrictionStatus, Right, campaign_restriction, defender_restriction, restriction,
+    restriction_right, restriction_status_change,
 };
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
@@ -66,10 +66,7 @@ impl Listing for Restrictions {
             restriction::Entity::find().filter(viewer.can_see(restriction::Entity)),
             [
                 any_of(restriction::Column::CountryCode, &filter.country_codes),
-                any_of(
-                    restriction::Column::SubdivisionCode,
-                    &filter.subdivision_codes,
-                ),
+                any_of(restriction::Column::SubdivisionCode, &filter.subdivision_codes),
                 any_of(restriction::Column::Status, &filter.statuses),
                 any_of(restriction::Column::Kind, &filter.kinds),
                 curbing,
@@ -85,22 +82,16 @@ impl Listing for Restrictions {
         let select = Self::select(viewer, filter);
         let restriction_id = (restriction::Entity, restriction::Column::Id);
         match via {
-            RestrictionVia::Country => (
-                select,
-                parent::<restriction::Entity>(restriction::Column::CountryCode),
-            ),
-            RestrictionVia::Subdivision => (
-                select,
-                parent::<restriction::Entity>(restriction::Column::SubdivisionCode),
-            ),
+            RestrictionVia::Country => (select, parent::<restriction::Entity>(restriction::Column::CountryCode)),
+            RestrictionVia::Subdivision => {
+                (select, parent::<restriction::Entity>(restriction::Column::SubdivisionCode))
+            }
             RestrictionVia::Defender => (
                 joined(
                     select,
                     "defender_restriction",
-                    col::<defender_restriction::Entity>(
-                        defender_restriction::Column::RestrictionId,
-                    )
-                    .equals(restriction_id),
+                    col::<defender_restriction::Entity>(defender_restriction::Column::RestrictionId)
+                        .equals(restriction_id),
                 ),
                 parent::<defender_restriction::Entity>(defender_restriction::Column::DefenderId),
             ),
@@ -108,10 +99,8 @@ impl Listing for Restrictions {
                 joined(
                     select,
                     "campaign_restriction",
-                    col::<campaign_restriction::Entity>(
-                        campaign_restriction::Column::RestrictionId,
-                    )
-                    .equals(restriction_id),
+                    col::<campaign_restriction::Entity>(campaign_restriction::Column::RestrictionId)
+                        .equals(restriction_id),
                 ),
                 parent::<campaign_restriction::Entity>(campaign_restriction::Column::CampaignId),
             ),
@@ -120,10 +109,7 @@ impl Listing for Restrictions {
 }
 
 /// The rights each restriction curbs.
-pub async fn rights<C: ConnectionTrait>(
-    db: &C,
-    restriction_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Vec<Right>>> {
+pub async fn rights<C: ConnectionTrait>(db: &C, restriction_ids: &[Uuid]) -> AppResult<HashMap<Uuid, Vec<Right>>> {
     let mut rights: HashMap<Uuid, Vec<Right>> = HashMap::new();
     for row in restriction_right::Entity::find()
         .filter(restriction_right::Column::RestrictionId.is_in(restriction_ids.iter().copied()))
@@ -131,10 +117,7 @@ pub async fn rights<C: ConnectionTrait>(
         .all(db)
         .await?
     {
-        rights
-            .entry(row.restriction_id)
-            .or_default()
-            .push(row.right);
+        rights.entry(row.restriction_id).or_default().push(row.right);
     }
     Ok(rights)
 }
@@ -178,9 +161,7 @@ impl Listing for StatusChanges {
             tag: "DATE".into(),
             keys: vec![
                 SortKey::partial_date(
-                    col::<restriction_status_change::Entity>(
-                        restriction_status_change::Column::ChangedOn,
-                    ),
+                    col::<restriction_status_change::Entity>(restriction_status_change::Column::ChangedOn),
                     |m: &restriction_status_change::Model| m.changed_on.as_ref(),
                 ),
                 SortKey::id(
@@ -196,10 +177,8 @@ impl Listing for StatusChanges {
         joined(
             restriction_status_change::Entity::find(),
             "restriction",
-            col::<restriction::Entity>(restriction::Column::Id).equals((
-                restriction_status_change::Entity,
-                restriction_status_change::Column::RestrictionId,
-            )),
+            col::<restriction::Entity>(restriction::Column::Id)
+                .equals((restriction_status_change::Entity, restriction_status_change::Column::RestrictionId)),
         )
         .filter(viewer.can_see(restriction::Entity))
     }
@@ -212,9 +191,7 @@ impl Listing for StatusChanges {
         match via {
             StatusChangeVia::Restriction => (
                 Self::select(viewer, filter),
-                parent::<restriction_status_change::Entity>(
-                    restriction_status_change::Column::RestrictionId,
-                ),
+                parent::<restriction_status_change::Entity>(restriction_status_change::Column::RestrictionId),
             ),
         }
     }

@@ -6,8 +6,7 @@
 use chrono::{DateTime, Utc};
 use entity::*;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -31,8 +30,7 @@ struct Writer<'a, C> {
 
 fn date(text: &str) -> PartialDate {
     // The sample's dates are literals checked by the tests.
-    text.parse()
-        .unwrap_or_else(|error| panic!("sample date: {error}"))
+    text.parse().unwrap_or_else(|error| panic!("sample date: {error}"))
 }
 
 impl<C: ConnectionTrait> Writer<'_, C> {
@@ -114,23 +112,13 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         .insert(self.db)
         .await?;
         for sector in sectors {
-            defender_sector::ActiveModel {
-                defender_id: Set(id),
-                sector: Set(*sector),
-            }
-            .insert(self.db)
-            .await?;
+            defender_sector::ActiveModel { defender_id: Set(id), sector: Set(*sector) }.insert(self.db).await?;
         }
         self.cite(CitingRecord::Defender, id, quote).await?;
         Ok(id)
     }
 
-    async fn other_name(
-        &self,
-        defender: Uuid,
-        name: &str,
-        kind: OtherNameKind,
-    ) -> Result<(), DbErr> {
+    async fn other_name(&self, defender: Uuid, name: &str, kind: OtherNameKind) -> Result<(), DbErr> {
         defender_name::ActiveModel {
             id: Set(Uuid::now_v7()),
             defender_id: Set(defender),
@@ -146,12 +134,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         Ok(())
     }
 
-    async fn affiliation(
-        &self,
-        defender: Uuid,
-        organisation: Uuid,
-        role: &str,
-    ) -> Result<(), DbErr> {
+    async fn affiliation(&self, defender: Uuid, organisation: Uuid, role: &str) -> Result<(), DbErr> {
         affiliation::ActiveModel {
             id: Set(Uuid::now_v7()),
             defender_id: Set(defender),
@@ -228,12 +211,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         .insert(self.db)
         .await?;
         for right in rights {
-            restriction_right::ActiveModel {
-                restriction_id: Set(id),
-                right: Set(*right),
-            }
-            .insert(self.db)
-            .await?;
+            restriction_right::ActiveModel { restriction_id: Set(id), right: Set(*right) }.insert(self.db).await?;
         }
         restriction_status_change::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -289,31 +267,20 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
         }
         for defender in spec.defenders {
-            campaign_defender::ActiveModel {
-                campaign_id: Set(id),
-                defender_id: Set(*defender),
-            }
-            .insert(self.db)
-            .await?;
+            campaign_defender::ActiveModel { campaign_id: Set(id), defender_id: Set(*defender) }
+                .insert(self.db)
+                .await?;
         }
         for restriction in spec.restrictions {
-            campaign_restriction::ActiveModel {
-                campaign_id: Set(id),
-                restriction_id: Set(*restriction),
-            }
-            .insert(self.db)
-            .await?;
+            campaign_restriction::ActiveModel { campaign_id: Set(id), restriction_id: Set(*restriction) }
+                .insert(self.db)
+                .await?;
         }
         self.cite(CitingRecord::Campaign, id, spec.quote).await?;
         Ok(id)
     }
 
-    async fn area(
-        &self,
-        campaign: Uuid,
-        country: &str,
-        subdivision: Option<&str>,
-    ) -> Result<(), DbErr> {
+    async fn area(&self, campaign: Uuid, country: &str, subdivision: Option<&str>) -> Result<(), DbErr> {
         campaign_area::ActiveModel {
             id: Set(Uuid::now_v7()),
             campaign_id: Set(campaign),
@@ -373,11 +340,16 @@ struct CampaignSpec<'a> {
     quote: &'a str,
 }
 
-/// Loads the sample dataset unless it was loaded before (even if its records
-/// were since changed or archived). Returns whether it loaded anything.
+/// Loads the sample dataset into a database that holds no records yet,
+/// unless it was loaded before (even if its records were since changed or
+/// archived). Returns whether it loaded anything.
 pub async fn load<C: TransactionTrait>(db: &C) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
     if is_loaded(&txn, DATASET).await? {
+        return Ok(false);
+    }
+    if defender::Entity::find().one(&txn).await?.is_some() || organisation::Entity::find().one(&txn).await?.is_some() {
+        tracing::info!("the database holds records already: the sample dataset is not loaded");
         return Ok(false);
     }
     let now = Utc::now();
@@ -398,11 +370,7 @@ pub async fn load<C: TransactionTrait>(db: &C) -> Result<bool, DbErr> {
     }
     .insert(&txn)
     .await?;
-    let w = Writer {
-        db: &txn,
-        now,
-        source,
-    };
+    let w = Writer { db: &txn, now, source };
     write_records(&w).await?;
     mark_loaded(&txn, DATASET).await?;
     txn.commit().await?;
@@ -580,8 +548,7 @@ async fn write_records<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<(), DbEr
             "LaDonna Brave Bull Allard and Indigenous communities decided to fight back.",
         )
         .await?;
-    w.other_name(allard, "Ladonna Brave Bull Allard", OtherNameKind::Alias)
-        .await?;
+    w.other_name(allard, "Ladonna Brave Bull Allard", OtherNameKind::Alias).await?;
     w.event(
         allard,
         CaseEventKind::Other,

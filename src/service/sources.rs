@@ -50,11 +50,7 @@ impl Listing for Sources {
         source::Entity::find().filter(viewer.can_see(source::Entity))
     }
 
-    fn via(
-        viewer: &Viewer,
-        via: CitingRecord,
-        filter: &(),
-    ) -> (Select<source::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: CitingRecord, filter: &()) -> (Select<source::Entity>, ParentColumn) {
         (
             joined(
                 Self::select(viewer, filter),

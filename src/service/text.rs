@@ -6,10 +6,7 @@
 pub fn sort_key(text: &str) -> String {
     let ascii = deunicode::deunicode(text).to_lowercase();
     let mut key = String::with_capacity(ascii.len());
-    for word in ascii
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
+    for word in ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
         if !key.is_empty() {
             key.push(' ');
         }

@@ -49,8 +49,7 @@ macro_rules! engine_tests {
 }
 
 fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// Removes the test database when the test ends, passed or failed.
@@ -73,18 +72,10 @@ impl Drop for DatabaseGuard {
                 let name = name.clone();
                 // Drop cannot await; a short-lived runtime on its own thread can.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .ok()?;
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                     runtime.block_on(async {
                         let admin = Database::connect(admin_url()).await.ok()?;
-                        admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await
-                            .ok()
+                        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
                     })
                 })
                 .join();
@@ -96,6 +87,7 @@ impl Drop for DatabaseGuard {
 /// A running server with its own database.
 pub struct TestApp {
     pub engine: Engine,
+    pub database_url: String,
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub statements: StatementCounter,
@@ -113,12 +105,8 @@ impl TestApp {
     pub async fn spawn_with(engine: Engine, skip_sample_data: bool) -> TestApp {
         let (url, guard) = match engine {
             Engine::Sqlite => {
-                let path =
-                    std::env::temp_dir().join(format!("rights-graph-test-{}.db", Uuid::now_v7()));
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    DatabaseGuard::Sqlite(path),
-                )
+                let path = std::env::temp_dir().join(format!("rights-graph-test-{}.db", Uuid::now_v7()));
+                (format!("sqlite://{}?mode=rwc", path.display()), DatabaseGuard::Sqlite(path))
             }
             Engine::Postgres => {
                 let admin_url = admin_url();
@@ -129,36 +117,30 @@ impl TestApp {
                     )
                 });
                 let name = format!("rights_graph_test_{}", Uuid::now_v7().simple());
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create test database");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
                 admin.close().await.ok();
-                let (base, _) = admin_url
-                    .rsplit_once('/')
-                    .expect("TEST_DATABASE_URL names a database");
+                let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
                 (format!("{base}/{name}"), DatabaseGuard::Postgres(name))
             }
         };
-        let mut settings = Settings::for_database(url);
+        let mut settings = Settings::for_database(url.clone());
         settings.listen = "127.0.0.1:0".parse().expect("address");
         settings.skip_sample_data = skip_sample_data;
         settings.database_max_connections = 5;
-        let app = Application::build(&settings)
-            .await
-            .expect("application starts");
+        let app = Application::build(&settings).await.expect("application starts");
         let address = app.local_addr().expect("bound address");
         let statements = app.statement_counter();
         let db = app.database();
         tokio::spawn(app.run_until(std::future::pending()));
-        TestApp {
-            engine,
-            address,
-            client: reqwest::Client::new(),
-            statements,
-            db,
-            _guard: guard,
-        }
+        TestApp { engine, database_url: url, address, client: reqwest::Client::new(), statements, db, _guard: guard }
+    }
+
+    /// Starts a second server on this test's database, as a restart would.
+    pub async fn start_again(&self, skip_sample_data: bool) -> Application {
+        let mut settings = Settings::for_database(self.database_url.clone());
+        settings.listen = "127.0.0.1:0".parse().expect("address");
+        settings.skip_sample_data = skip_sample_data;
+        Application::build(&settings).await.expect("application starts again")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -185,19 +167,14 @@ impl TestApp {
     /// Posts a query with variables that must succeed; returns its `data`.
     pub async fn data_with(&self, query: &str, variables: Value) -> Value {
         let body = self.post(query, variables).await;
-        assert!(
-            body.get("errors").is_none(),
-            "unexpected errors for {query}: {body:#}"
-        );
+        assert!(body.get("errors").is_none(), "unexpected errors for {query}: {body:#}");
         body["data"].clone()
     }
 
     /// Posts a query that must fail; returns its first error.
     pub async fn error(&self, query: &str) -> Value {
         let body = self.post(query, json!({})).await;
-        let errors = body["errors"]
-            .as_array()
-            .unwrap_or_else(|| panic!("expected errors for {query}: {body:#}"));
+        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("expected errors for {query}: {body:#}"));
         assert!(!errors.is_empty(), "expected errors for {query}");
         errors[0].clone()
     }
@@ -211,9 +188,7 @@ impl TestApp {
 
     /// The global id of the sample defender with this name.
     pub async fn defender_id(&self, name: &str) -> String {
-        let data = self
-            .data("{ defenders(first: 100) { nodes { id name } } }")
-            .await;
+        let data = self.data("{ defenders(first: 100) { nodes { id name } } }").await;
         data["defenders"]["nodes"]
             .as_array()
             .expect("nodes")
