@@ -66,7 +66,7 @@ engine_tests!(sample_defenders_carry_the_facts_of_the_source, |app: TestApp| asy
                 otherNames { name kind language }
                 affiliations { nodes { role startedOn endedOn organisation { name acronym kind country { code } } defender { name } } }
                 events { totalCount nodes { kind occurredOn perpetratorType description sentence { months life } defender { name } restriction { title } } }
-                sources { totalCount nodes { title publisher url } }
+                sources { totalCount nodes { title publisher url } edges { locators } }
             } } }"#,
         )
         .await;
@@ -117,6 +117,11 @@ engine_tests!(sample_defenders_carry_the_facts_of_the_source, |app: TestApp| asy
     for defender in defenders {
         assert_eq!(defender["sources"]["totalCount"], 1, "{}", defender["name"]);
         assert_eq!(defender["sources"]["nodes"][0]["publisher"], "Amnesty International USA");
+        // The citation keeps the words of the page the record rests on.
+        let locators = defender["sources"]["edges"][0]["locators"].as_array().unwrap();
+        assert_eq!(locators.len(), 1);
+        let name = defender["name"].as_str().unwrap();
+        assert!(locators[0].as_str().unwrap().contains(name), "{name}: {locators:?}");
     }
 });
 
@@ -456,13 +461,23 @@ engine_tests!(unknown_and_malformed_ids_are_told_apart, |app: TestApp| async mov
     let unknown_defender = encode("Defender:0190aaaa-0000-7000-8000-000000000000");
 
     let body = app.post("query ($id: ID!) { defender(id: $id) { name } }", json!({ "id": unknown_defender })).await;
-    assert_eq!(body["data"]["defender"], Value::Null);
+    // A failed lookup nulls its own field only.
+    assert_eq!(body["data"], json!({ "defender": null }));
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
     assert_eq!(body["errors"][0]["path"], json!(["defender"]));
 
     let body = app.post("query ($id: ID!) { node(id: $id) { id } }", json!({ "id": unknown_defender })).await;
-    assert_eq!(body["data"]["node"], Value::Null);
+    assert_eq!(body["data"], json!({ "node": null }));
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+
+    // Other fields of the same request still answer.
+    let body = app
+        .post(
+            "query ($id: ID!) { node(id: $id) { id } country(code: \"PE\") { name } }",
+            json!({ "id": unknown_defender }),
+        )
+        .await;
+    assert_eq!(body["data"], json!({ "node": null, "country": { "name": "Peru" } }));
 
     let malformed = [
         "",

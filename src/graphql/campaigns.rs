@@ -7,7 +7,8 @@ use entity::{CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, campaig
 use super::connection::{connection, page_args};
 use super::context::RequestContext;
 use super::defenders::{DefenderConnection, DefenderFilter, defenders_under};
-use super::ids::{GlobalId, NodeType, found};
+use super::ids::{GlobalId, NodeType};
+use super::node::{Lookup, record_lookup};
 use super::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use super::organisations::Organisation;
 use super::places::{CountryConnection, SubdivisionConnection};
@@ -244,10 +245,8 @@ impl CampaignsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's global id.")] id: ID,
-    ) -> Result<Option<Campaign>> {
-        let id = GlobalId::decode_uuid_of("id", &id, NodeType::Campaign)?;
-        found(RequestContext::of(ctx).record::<campaign::Entity>(id).await?, NodeType::Campaign, id)
-            .map(|model| Some(Campaign(model)))
+    ) -> Lookup<Campaign> {
+        record_lookup::<campaign::Entity, Campaign>(ctx, &id, NodeType::Campaign).await
     }
 
     /// Campaigns, by title unless ordered otherwise.

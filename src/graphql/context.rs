@@ -317,3 +317,8 @@ keyed_loader!(
     LinkOf((Uuid, Uuid)) => defender_restriction::Model,
     |repo, pairs| restrictions::links(&repo.db, &pairs)
 );
+keyed_loader!(
+    /// Where a record's facts stand in a source it cites: (record, source).
+    LocatorsOf((Uuid, Uuid)) => Vec<String>,
+    |repo, pairs| crate::service::sources::locators(&repo.db, &pairs)
+);

@@ -10,7 +10,8 @@ use entity::{
 use super::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use super::connection::{connection, page_args};
 use super::context::{LinkOf, OtherNamesOf, RequestContext, SectorsOf};
-use super::ids::{GlobalId, NodeType, found};
+use super::ids::{GlobalId, NodeType};
+use super::node::{Lookup, record_lookup};
 use super::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use super::organisations::Organisation;
 use super::places::{Country, Subdivision, country_by_code, subdivision_by_code};
@@ -380,10 +381,8 @@ impl DefendersQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The defender's global id.")] id: ID,
-    ) -> Result<Option<Defender>> {
-        let id = GlobalId::decode_uuid_of("id", &id, NodeType::Defender)?;
-        found(RequestContext::of(ctx).record::<defender::Entity>(id).await?, NodeType::Defender, id)
-            .map(|model| Some(Defender(model)))
+    ) -> Lookup<Defender> {
+        record_lookup::<defender::Entity, Defender>(ctx, &id, NodeType::Defender).await
     }
 
     /// Defenders, by name unless ordered otherwise.

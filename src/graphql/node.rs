@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use super::campaigns::Campaign;
 use super::context::{CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode};
 use super::defenders::{CaseEvent, Defender};
-use super::ids::{GlobalId, NodeType};
+use super::ids::{GlobalId, NodeType, found};
 use super::indicators::Indicator;
 use super::organisations::Organisation;
 use super::places::{Country, Subdivision};
@@ -14,6 +14,7 @@ use super::restrictions::Restriction;
 use super::sources::Source;
 use crate::error::AppError;
 use crate::service::pagination::MAX_PAGE_SIZE;
+use crate::service::records::RecordEntity;
 
 /// A record with a global id, fetchable with `node(id:)`.
 #[derive(Interface)]
@@ -66,6 +67,27 @@ async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
     })
 }
 
+/// The result of looking a record up by id or code: null, with an error that
+/// says why, when there is no such record. (A failed lookup nulls only its own
+/// field, not the whole response.)
+pub type Lookup<T> = Option<Result<T>>;
+
+/// Looks up a shared record by the global id of its type.
+pub async fn record_lookup<E, N>(ctx: &Context<'_>, id: &ID, node_type: NodeType) -> Lookup<N>
+where
+    E: RecordEntity + sea_orm::IdenStatic + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync,
+    N: From<E::Model>,
+{
+    Some(
+        async {
+            let uuid = GlobalId::decode_uuid_of("id", id, node_type)?;
+            found(RequestContext::of(ctx).record::<E>(uuid).await?, node_type, uuid).map(N::from)
+        }
+        .await,
+    )
+}
+
 /// Entry points that fetch any record by global id.
 #[derive(Default)]
 pub struct NodeQuery;
@@ -77,12 +99,16 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A global id, as given by a record's id field.")] id: ID,
-    ) -> Result<Option<Node>> {
-        let decoded = GlobalId::decode("id", &id)?;
-        match load(ctx, decoded).await? {
-            Some(node) => Ok(Some(node)),
-            None => Err(AppError::NotFound(format!("Nothing has the id {}", id.0)).into()),
-        }
+    ) -> Lookup<Node> {
+        Some(
+            async {
+                let decoded = GlobalId::decode("id", &id)?;
+                load(ctx, decoded)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("Nothing has the id {}", id.0)).into())
+            }
+            .await,
+        )
     }
 
     /// Records by global id, in the order given, at most 100 at once; null

@@ -8,7 +8,8 @@ use super::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use super::connection::{connection, page_args};
 use super::context::RequestContext;
 use super::defenders::AffiliationConnection;
-use super::ids::{GlobalId, NodeType, found};
+use super::ids::{GlobalId, NodeType};
+use super::node::{Lookup, record_lookup};
 use super::ordering::{CampaignOrder, OrganisationOrder};
 use super::places::{Country, country_by_code};
 use super::sources::{SourceConnection, sources_of};
@@ -169,10 +170,8 @@ impl OrganisationsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The organisation's global id.")] id: ID,
-    ) -> Result<Option<Organisation>> {
-        let id = GlobalId::decode_uuid_of("id", &id, NodeType::Organisation)?;
-        found(RequestContext::of(ctx).record::<organisation::Entity>(id).await?, NodeType::Organisation, id)
-            .map(|model| Some(Organisation(model)))
+    ) -> Lookup<Organisation> {
+        record_lookup::<organisation::Entity, Organisation>(ctx, &id, NodeType::Organisation).await
     }
 
     /// Organisations, by name unless ordered otherwise.

@@ -9,6 +9,7 @@ use super::context::{CountryByCode, RequestContext, SubdivisionByCode};
 use super::defenders::{DefenderConnection, DefenderFilter, defenders_under};
 use super::ids::{GlobalId, NodeType};
 use super::indicators::{IndicatorConnection, IndicatorFilter};
+use super::node::Lookup;
 use super::ordering::{CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RestrictionOrder};
 use super::organisations::{OrganisationConnection, OrganisationFilter};
 use super::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
@@ -309,9 +310,8 @@ impl PlacesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "ISO 3166-1 alpha-2 code.")] code: String,
-    ) -> Result<Option<Country>> {
-        let code = codes::country_code("code", &code)?;
-        country_by_code(ctx, &code).await.map(Some)
+    ) -> Lookup<Country> {
+        Some(async { country_by_code(ctx, &codes::country_code("code", &code)?).await }.await)
     }
 
     /// Every ISO 3166-1 country and territory.
@@ -335,8 +335,15 @@ impl PlacesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "ISO 3166-2 code.")] code: String,
-    ) -> Result<Option<Subdivision>> {
-        let code = codes::subdivision_code("code", &code)?;
-        subdivision_by_code(ctx, Some(&code)).await
+    ) -> Lookup<Subdivision> {
+        Some(
+            async {
+                let code = codes::subdivision_code("code", &code)?;
+                subdivision_by_code(ctx, Some(&code))
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("No subdivision has the code {code}")).into())
+            }
+            .await,
+        )
     }
 }

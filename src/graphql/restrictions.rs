@@ -11,7 +11,8 @@ use super::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use super::connection::{connection, page_args};
 use super::context::{LinkOf, RequestContext, RightsOf};
 use super::defenders::{DefenderConnection, DefenderFilter, defenders_under};
-use super::ids::{GlobalId, NodeType, found};
+use super::ids::{GlobalId, NodeType};
+use super::node::{Lookup, record_lookup};
 use super::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use super::places::{Country, Subdivision, country_by_code, subdivision_by_code};
 use super::sources::{SourceConnection, sources_of};
@@ -283,10 +284,8 @@ impl RestrictionsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
-    ) -> Result<Option<Restriction>> {
-        let id = GlobalId::decode_uuid_of("id", &id, NodeType::Restriction)?;
-        found(RequestContext::of(ctx).record::<restriction::Entity>(id).await?, NodeType::Restriction, id)
-            .map(|model| Some(Restriction(model)))
+    ) -> Lookup<Restriction> {
+        record_lookup::<restriction::Entity, Restriction>(ctx, &id, NodeType::Restriction).await
     }
 
     /// Restrictions, by title unless ordered otherwise.

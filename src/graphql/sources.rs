@@ -6,9 +6,9 @@ use entity::{PartialDate, source};
 use uuid::Uuid;
 
 use super::connection::connection;
-use super::context::RequestContext;
+use super::context::{LocatorsOf, RequestContext};
 use super::ids::{GlobalId, NodeType};
-use crate::service::pagination::PageArgs;
+use crate::service::pagination::{PageArgs, ParentKey};
 use crate::service::records::RecordOrder;
 use crate::service::sources::{CitingRecord, Sources};
 
@@ -66,12 +66,21 @@ connection!(
     /// A source in a page, with its cursor.
     SourceEdge,
     Source,
-    source::Model
+    source::Model,
+    edge_fields {
+        /// Where in the source the citing record's facts stand: quotations,
+        /// pages or sections, as the contributor gave them.
+        async fn locators(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+            let Some(ParentKey::Id(record)) = &self.parent else { return Ok(Vec::new()) };
+            let found = RequestContext::of(ctx).loader.load_one(LocatorsOf((*record, self.node.0.id))).await?;
+            Ok(found.unwrap_or_default())
+        }
+    }
 );
 
 /// The sources a record cites, by title.
 pub async fn sources_of(ctx: &Context<'_>, record: CitingRecord, id: Uuid, args: PageArgs) -> Result<SourceConnection> {
     let (page, total) =
         RequestContext::of(ctx).list_under::<Sources>(record, id, (), RecordOrder::default(), args).await?;
-    Ok(SourceConnection::new(page, total, None))
+    Ok(SourceConnection::new(page, total, Some(ParentKey::Id(id))))
 }

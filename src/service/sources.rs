@@ -1,13 +1,17 @@
 //! Sources and the citations that link records to them.
 
+use std::collections::HashMap;
+
 use entity::{citation, source};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use uuid::Uuid;
 
 use super::Viewer;
 use super::listing::{Listing, col, joined, parent};
 use super::pagination::{ParentColumn, SortSpec};
 use super::records::{RecordOrder, record_spec};
+use crate::error::AppResult;
 
 /// The kinds of record that cite sources, named as their GraphQL types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,4 +66,28 @@ impl Listing for Sources {
             parent::<citation::Entity>(citation::Column::RecordId),
         )
     }
+}
+
+/// Where in each source each record's facts stand, for (record, source)
+/// pairs: the locators of the record's citations of that source.
+pub async fn locators<C: ConnectionTrait>(
+    db: &C,
+    pairs: &[(Uuid, Uuid)],
+) -> AppResult<HashMap<(Uuid, Uuid), Vec<String>>> {
+    let records: Vec<Uuid> = pairs.iter().map(|(record, _)| *record).collect();
+    let sources: Vec<Uuid> = pairs.iter().map(|(_, source)| *source).collect();
+    let mut found: HashMap<(Uuid, Uuid), Vec<String>> = HashMap::new();
+    for citation in citation::Entity::find()
+        .filter(citation::Column::RecordId.is_in(records))
+        .filter(citation::Column::SourceId.is_in(sources))
+        .order_by_asc(citation::Column::Id)
+        .all(db)
+        .await?
+    {
+        let pair = (citation.record_id, citation.source_id);
+        if let (true, Some(locator)) = (pairs.contains(&pair), citation.locator) {
+            found.entry(pair).or_default().push(locator);
+        }
+    }
+    Ok(found)
 }
