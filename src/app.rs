@@ -25,12 +25,17 @@ pub struct Application {
 /// Applies pending migrations, then loads the reference lists and (unless
 /// told not to) the sample dataset into a new database.
 pub async fn prepare_database(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("could not migrate the database")?;
+    migrate(db).await?;
     reference_data::load(db).await.context("could not load the ISO 3166 reference lists")?;
     if !settings.skip_sample_data {
         sample_data::load(db).await.context("could not load the sample dataset")?;
     }
     Ok(())
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("could not migrate the database")
 }
 
 impl Application {

@@ -16,7 +16,7 @@ pub struct Cli {
 }
 
 /// What to do; `serve` when none is given.
-#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Migrate the database, load reference and sample data if it is new, and serve the API.
     Serve,
@@ -24,6 +24,66 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) and exit. `schema.graphql` is its output.
     Schema,
+    /// Manage partner organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// Partner organisation commands.
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum OrgCommand {
+    /// Create a partner organisation and print its id.
+    Create {
+        /// The organisation's name.
+        #[arg(long)]
+        name: String,
+        /// Its kind: NGO, COMMUNITY, ACADEMIC, MEDIA, ...
+        #[arg(long, default_value = "NGO")]
+        kind: String,
+        /// ISO 3166-1 alpha-2 code of the country it is based in.
+        #[arg(long)]
+        country: Option<String>,
+        /// Its website, an http or https address.
+        #[arg(long)]
+        website: Option<String>,
+        /// Who may see the organisation's record: PUBLIC, PARTNERS or PRIVATE.
+        #[arg(long, default_value = "PARTNERS")]
+        visibility: String,
+    },
+}
+
+/// API key commands.
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum KeyCommand {
+    /// Create an API key and print it. It is shown this once: store it safely.
+    Create {
+        /// The organisation's id, as `org create` printed it.
+        #[arg(long)]
+        org: String,
+        /// READER, EDITOR or ADMIN.
+        #[arg(long)]
+        role: String,
+        /// What the key is for, such as "dashboard".
+        #[arg(long)]
+        label: Option<String>,
+        /// When the key stops working: a date (2027-01-31) or an RFC 3339 time.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List an organisation's keys (never the keys themselves).
+    List {
+        /// The organisation's id.
+        #[arg(long)]
+        org: String,
+    },
+    /// Revoke a key at once.
+    Revoke {
+        /// The key's id, or the prefix `key list` shows.
+        key: String,
+    },
 }
 
 /// How logs are written.

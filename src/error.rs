@@ -12,6 +12,8 @@ use uuid::Uuid;
 pub mod code {
     /// An argument or input value is malformed or refers to nothing.
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// The request's API key is missing where required, unknown, expired or revoked.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     /// The requested record does not exist (or is not visible to the caller).
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// The query text could not be parsed.

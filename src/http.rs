@@ -6,16 +6,18 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Json;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
+use crate::error::code;
 use crate::graphql::context::RequestContext;
 use crate::graphql::{AppSchema, build_schema};
-use crate::service::Viewer;
+use crate::service::{Viewer, auth};
 
 /// State shared by all routes.
 #[derive(Clone)]
@@ -29,11 +31,53 @@ impl AppState {
         AppState { schema: build_schema(), db }
     }
 
-    async fn execute(&self, request: async_graphql::Request) -> GraphQLResponse {
-        let context = RequestContext::new(self.db.clone(), Viewer::Anonymous);
+    /// Runs a request for whoever its `Authorization` header names.
+    async fn execute(&self, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+        let viewer = match self.viewer(headers).await {
+            Ok(viewer) => viewer,
+            Err(refusal) => return refusal,
+        };
+        let context = RequestContext::new(self.db.clone(), viewer);
         let loader = context.loader.clone();
-        loader.drive(self.schema.execute(request.data(context))).await.into()
+        GraphQLResponse::from(loader.drive(self.schema.execute(request.data(context))).await).into_response()
     }
+
+    /// No `Authorization` header: an anonymous reader. A header that is not a
+    /// valid, current API key is refused outright, never read as anonymous.
+    async fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, Response> {
+        let Some(header) = headers.get(AUTHORIZATION) else {
+            return Ok(Viewer::Anonymous);
+        };
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|key| !key.is_empty());
+        let Some(key) = key else {
+            return Err(unauthenticated("The Authorization header must be \"Bearer <API key>\"."));
+        };
+        match auth::authenticate(&self.db, key).await {
+            Ok(Ok(viewer)) => Ok(viewer),
+            Ok(Err(refusal)) => Err(unauthenticated(refusal.message())),
+            Err(error) => {
+                // The conversion logs the cause and keeps only an incident id.
+                let error: async_graphql::Error = error.into();
+                let body = json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
+                Err((StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response())
+            }
+        }
+    }
+}
+
+/// A 401 in the shape of a GraphQL response, so clients can read it as one.
+fn unauthenticated(message: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(WWW_AUTHENTICATE, "Bearer")],
+        Json(json!({ "errors": [{ "message": message, "extensions": { "code": code::UNAUTHENTICATED } }] })),
+    )
+        .into_response()
 }
 
 /// The routes of the server.
@@ -46,17 +90,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    state.execute(request.into_inner()).await
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
+    state.execute(&headers, request.into_inner()).await
 }
 
 /// A GET with a `query` parameter runs it; a plain GET (a browser) gets GraphiQL.
-async fn graphql_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let Some(query) = query.filter(|q| !q.is_empty()) else {
         return Html(GraphiQLSource::build().endpoint("/graphql").title("rights-graph").finish()).into_response();
     };
     match async_graphql::http::parse_query_string(&query) {
-        Ok(request) => state.execute(request).await.into_response(),
+        Ok(request) => state.execute(&headers, request).await,
         Err(error) => (
             StatusCode::BAD_REQUEST,
             Json(json!({

@@ -5,6 +5,7 @@
 //! data loading), and the `entity` and `migration` crates (tables).
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;

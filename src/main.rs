@@ -1,25 +1,31 @@
-use anyhow::Context;
 use clap::Parser;
-use migration::MigratorTrait;
 use rights_graph::config::{Cli, Command};
-use rights_graph::{Application, db, graphql, telemetry};
+use rights_graph::{Application, cli, db, graphql, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
+    let args = Cli::parse();
+    match args.command.unwrap_or(Command::Serve) {
         Command::Schema => {
             print!("{}", graphql::sdl());
         }
         Command::Migrate => {
-            telemetry::init(cli.settings.log_format);
-            let (db, _) = db::connect(&cli.settings).await?;
-            migration::Migrator::up(&db, None).await.context("could not migrate the database")?;
+            telemetry::init(args.settings.log_format);
+            let (db, _) = db::connect(&args.settings).await?;
+            rights_graph::app::migrate(&db).await?;
             tracing::info!("database migrated");
         }
+        Command::Org(command) => {
+            telemetry::init(args.settings.log_format);
+            cli::organisation(&args.settings, command).await?;
+        }
+        Command::Key(command) => {
+            telemetry::init(args.settings.log_format);
+            cli::key(&args.settings, command).await?;
+        }
         Command::Serve => {
-            telemetry::init(cli.settings.log_format);
-            let application = Application::build(&cli.settings).await?;
+            telemetry::init(args.settings.log_format);
+            let application = Application::build(&args.settings).await?;
             application.run_until_stopped().await?;
         }
     }

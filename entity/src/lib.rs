@@ -9,6 +9,7 @@
 //! so that listings sort the same way on every database.
 
 pub mod affiliation;
+pub mod api_key;
 pub mod campaign;
 pub mod campaign_area;
 pub mod campaign_defender;
@@ -23,6 +24,7 @@ pub mod defender_restriction;
 pub mod defender_sector;
 pub mod indicator;
 pub mod organisation;
+pub mod record_share;
 pub mod restriction;
 pub mod restriction_right;
 pub mod restriction_status_change;

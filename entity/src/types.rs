@@ -65,6 +65,28 @@ text_enum! {
 }
 
 text_enum! {
+    /// What an API key may do on behalf of its organisation.
+    pub enum Role {
+        /// Read what the organisation may see.
+        Reader = "READER",
+        /// Read, and create and change records.
+        Editor = "EDITOR",
+        /// Everything an editor may, and manage the organisation's keys and shares.
+        Admin = "ADMIN",
+    }
+}
+
+text_enum! {
+    /// What an organisation a record is shared with may do with it.
+    pub enum ShareAccess {
+        /// Read it.
+        Read = "READ",
+        /// Read and change it.
+        Edit = "EDIT",
+    }
+}
+
+text_enum! {
     /// The kind of an organisation.
     pub enum OrganisationKind {
         /// A non-governmental organisation.

@@ -15,6 +15,7 @@ pub mod places;
 pub mod response_order;
 pub mod restrictions;
 pub mod sources;
+pub mod viewer;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 
@@ -29,6 +30,7 @@ pub struct Query(
     campaigns::CampaignsQuery,
     organisations::OrganisationsQuery,
     indicators::IndicatorsQuery,
+    viewer::ViewerQuery,
 );
 
 /// The executable schema.

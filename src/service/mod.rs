@@ -2,6 +2,7 @@
 //! visibility rules applied. The GraphQL layer calls these functions and never
 //! builds SQL itself.
 
+pub mod auth;
 pub mod campaigns;
 pub mod codes;
 pub mod defenders;
@@ -17,9 +18,10 @@ pub mod sample_data;
 pub mod sources;
 pub mod text;
 
-use entity::Visibility;
-use sea_orm::sea_query::{Expr, ExprTrait, IntoIden};
-use sea_orm::{Condition, EntityTrait, IdenStatic};
+use entity::{Role, Visibility, record_share};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic};
+use uuid::Uuid;
 
 /// Who is reading. Every read is filtered through the viewer so that a record
 /// the viewer may not see behaves exactly like one that does not exist.
@@ -27,19 +29,58 @@ use sea_orm::{Condition, EntityTrait, IdenStatic};
 pub enum Viewer {
     /// A reader without credentials: sees public, unarchived records only.
     Anonymous,
+    /// A request made with an organisation's API key.
+    Member(Member),
+}
+
+/// An authenticated viewer: the organisation an API key belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Member {
+    pub organisation: Uuid,
+    pub role: Role,
+    /// The key the request was made with.
+    pub key: Uuid,
 }
 
 impl Viewer {
     /// The condition under which a shared record of entity `E` (a table with
-    /// the provenance columns) is visible to this viewer.
+    /// the provenance columns) is visible to this viewer: public records to
+    /// anyone; to a partner organisation also records for partners, its own
+    /// records and records shared with it. Archived records are visible to no
+    /// one through reads.
     pub fn can_see<E>(&self, entity: E) -> Condition
     where
         E: EntityTrait + IdenStatic + IntoIden + Copy,
     {
+        let unarchived = Expr::col((entity, "archived_at")).is_null();
+        let public = Expr::col((entity, "visibility")).eq(Visibility::Public.as_str());
         match self {
-            Viewer::Anonymous => Condition::all()
-                .add(Expr::col((entity, "visibility")).eq(Visibility::Public.as_str()))
-                .add(Expr::col((entity, "archived_at")).is_null()),
+            Viewer::Anonymous => Condition::all().add(unarchived).add(public),
+            Viewer::Member(member) => {
+                let shared = Expr::col((entity, "id")).in_subquery(
+                    Query::select()
+                        .column(record_share::Column::RecordId)
+                        .from(record_share::Entity)
+                        .and_where(record_share::Column::OrganisationId.eq(member.organisation))
+                        .and_where(record_share::Column::RecordType.eq(entity.table_name()))
+                        .take(),
+                );
+                Condition::all().add(unarchived).add(
+                    Condition::any()
+                        .add(public)
+                        .add(Expr::col((entity, "visibility")).eq(Visibility::Partners.as_str()))
+                        .add(Expr::col((entity, "contributed_by_id")).eq(member.organisation))
+                        .add(shared),
+                )
+            }
+        }
+    }
+
+    /// The organisation the viewer acts for, if any.
+    pub fn organisation(&self) -> Option<Uuid> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::Member(member) => Some(member.organisation),
         }
     }
 }

@@ -1,12 +1,18 @@
 //! Organisations.
 
-use entity::{OrganisationKind, organisation};
+use chrono::Utc;
+use entity::{OrganisationKind, Visibility, organisation};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use sea_orm::{EntityTrait, QueryFilter, Select};
+use uuid::Uuid;
 
 use super::Viewer;
+use super::codes;
 use super::listing::{Listing, any_of, filtered, parent};
 use super::pagination::{ParentColumn, SortSpec};
 use super::records::{RecordOrder, record_spec};
+use super::text::sort_key;
+use crate::error::{AppError, AppResult};
 
 /// A validated organisation filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -56,4 +62,59 @@ impl Listing for Organisations {
             }
         }
     }
+}
+
+/// A new organisation, as an operator describes it.
+#[derive(Clone, Debug)]
+pub struct NewOrganisation {
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub country: Option<String>,
+    pub website: Option<String>,
+    pub visibility: Visibility,
+}
+
+/// The longest name accepted.
+const MAX_NAME: usize = 300;
+
+/// Checks a website address: absolute, http or https.
+pub fn website(argument: &str, text: &str) -> AppResult<String> {
+    let url = url::Url::parse(text.trim()).map_err(|_| {
+        AppError::bad_input(argument, format!("\"{text}\" is not a web address such as https://example.org"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(AppError::bad_input(argument, format!("\"{text}\" must be an http or https address")));
+    }
+    Ok(url.to_string())
+}
+
+/// Creates a partner organisation. It is its own contributor, so it can see
+/// and manage its record whatever its visibility.
+pub async fn create<C: ConnectionTrait>(db: &C, new: NewOrganisation) -> AppResult<organisation::Model> {
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(AppError::bad_input("name", format!("must be 1 to {MAX_NAME} characters")));
+    }
+    let country = new.country.as_deref().map(|code| codes::country_code("country", code)).transpose()?;
+    let website = new.website.as_deref().map(|text| website("website", text)).transpose()?;
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    Ok(organisation::ActiveModel {
+        id: Set(id),
+        sort_key: Set(sort_key(&name)),
+        name: Set(name),
+        acronym: Set(None),
+        kind: Set(new.kind),
+        country_code: Set(country),
+        website: Set(website),
+        summary: Set(None),
+        contributed_by_id: Set(Some(id)),
+        visibility: Set(new.visibility),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
 }
