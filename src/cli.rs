@@ -44,7 +44,10 @@ fn expiry(text: &str) -> anyhow::Result<DateTime<Utc>> {
 fn explain(error: AppError) -> anyhow::Error {
     match error {
         AppError::BadInput { argument, message } => anyhow!("--{argument}: {message}"),
-        AppError::NotFound(message) => anyhow!(message),
+        AppError::NotFound(message)
+        | AppError::Unauthenticated(message)
+        | AppError::Forbidden(message)
+        | AppError::Conflict(message) => anyhow!(message),
         AppError::Internal(cause) => cause,
     }
 }

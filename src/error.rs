@@ -16,6 +16,10 @@ pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     /// The requested record does not exist (or is not visible to the caller).
     pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// The caller is known but its role or grants do not allow the action.
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// The record changed since the version the caller based its change on.
+    pub const CONFLICT: &str = "CONFLICT";
     /// The query text could not be parsed.
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     /// The query does not match the schema.
@@ -36,6 +40,12 @@ pub enum AppError {
     BadInput { argument: String, message: String },
     /// Nothing (visible) has this identifier.
     NotFound(String),
+    /// The action needs an API key.
+    Unauthenticated(String),
+    /// The API key's role or grants do not allow the action.
+    Forbidden(String),
+    /// Someone else changed the record since the given version.
+    Conflict(String),
     /// A failure inside the service. Logged, never shown.
     Internal(anyhow::Error),
 }
@@ -69,6 +79,15 @@ impl From<AppError> for async_graphql::Error {
                 }),
             AppError::NotFound(message) => {
                 async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::NOT_FOUND))
+            }
+            AppError::Unauthenticated(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::UNAUTHENTICATED))
+            }
+            AppError::Forbidden(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::FORBIDDEN))
+            }
+            AppError::Conflict(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::CONFLICT))
             }
             AppError::Internal(cause) => {
                 let incident = Uuid::now_v7();

@@ -2,11 +2,12 @@
 //! `/healthz`, readiness at `/readyz`.
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::DocumentOperations;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Json;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::header::{ALLOW, AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -100,6 +101,17 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery
         return Html(GraphiQLSource::build().endpoint("/graphql").title("rights-graph").finish()).into_response();
     };
     match async_graphql::http::parse_query_string(&query) {
+        Ok(request) if is_mutation(&request) => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(ALLOW, "POST")],
+            Json(json!({
+                "errors": [{
+                    "message": "Mutations must be sent with POST, not GET.",
+                    "extensions": { "code": "BAD_REQUEST" },
+                }]
+            })),
+        )
+            .into_response(),
         Ok(request) => state.execute(&headers, request).await,
         Err(error) => (
             StatusCode::BAD_REQUEST,
@@ -111,6 +123,24 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery
             })),
         )
             .into_response(),
+    }
+}
+
+/// Whether the operation a request would run is a mutation. Unparsable
+/// queries are not: executing them reports the parse error.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let is_mutation = |operation: &async_graphql::parser::types::OperationDefinition| {
+        operation.ty == async_graphql::parser::types::OperationType::Mutation
+    };
+    match (&document.operations, &request.operation_name) {
+        (DocumentOperations::Single(operation), _) => is_mutation(&operation.node),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name.as_str()).is_some_and(|operation| is_mutation(&operation.node))
+        }
+        (DocumentOperations::Multiple(operations), None) => {
+            operations.values().any(|operation| is_mutation(&operation.node))
+        }
     }
 }
 

@@ -3,61 +3,12 @@
 
 mod common;
 
-use std::process::Command;
-
 use chrono::{Duration, Utc};
-use common::{TestApp, names};
+use common::{TestApp, cli, create_key, create_org, names, post_as, uuid_of};
 use entity::*;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-/// Runs the real `rights-graph` binary against the test's database.
-fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_rights-graph"))
-        .args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("LOG_FORMAT", "text")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
-        String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-    )
-}
-
-/// Creates an organisation with the CLI; returns its global id.
-fn create_org(app: &TestApp, name: &str) -> String {
-    let (ok, id, err) = cli(app, &["org", "create", "--name", name, "--country", "pe"]);
-    assert!(ok, "org create failed: {err}");
-    id
-}
-
-/// Creates a key with the CLI; returns the key.
-fn create_key(app: &TestApp, org: &str, role: &str) -> String {
-    let (ok, key, err) = cli(app, &["key", "create", "--org", org, "--role", role, "--label", "tests"]);
-    assert!(ok, "key create failed: {err}");
-    assert!(err.contains("shown only now"), "{err}");
-    key
-}
-
-async fn post_as(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
-    let mut request = app.client.post(app.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
-    if let Some(key) = key {
-        request = request.header("authorization", format!("Bearer {key}"));
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
-fn uuid_of(global_id: &str) -> Uuid {
-    use base64::Engine;
-    let text = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(global_id).unwrap()).unwrap();
-    Uuid::parse_str(text.split_once(':').unwrap().1).unwrap()
-}
 
 engine_tests!(operators_create_organisations_and_keys, |app: TestApp| async move {
     let org = create_org(&app, "Front Line Test");
@@ -181,6 +132,10 @@ async fn defender(app: &TestApp, name: &str, owner: Option<Uuid>, visibility: Vi
         occupation: Set(None),
         summary: Set(None),
         status: Set(DefenderStatus::AtRisk),
+        consent: Set(Consent::Given),
+        exact_location: Set(None),
+        contact_details: Set(None),
+        safety_notes: Set(None),
         sort_key: Set(name.to_lowercase()),
         contributed_by_id: Set(owner),
         visibility: Set(visibility),

@@ -1,7 +1,7 @@
 //! Human rights defenders.
 use sea_orm::entity::prelude::*;
 
-use crate::types::{DefenderStatus, Visibility};
+use crate::types::{Consent, DefenderStatus, Visibility};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "defender")]
@@ -15,6 +15,14 @@ pub struct Model {
     pub occupation: Option<String>,
     pub summary: Option<String>,
     pub status: DefenderStatus,
+    /// Whether the defender agreed to publication. Only GIVEN allows PUBLIC.
+    pub consent: Consent,
+    /// Confidential: where the defender can be found.
+    pub exact_location: Option<String>,
+    /// Confidential: how to reach the defender.
+    pub contact_details: Option<String>,
+    /// Confidential: risks and precautions.
+    pub safety_notes: Option<String>,
     pub sort_key: String,
     pub contributed_by_id: Option<Uuid>,
     pub visibility: Visibility,

@@ -10,6 +10,7 @@
 
 pub mod affiliation;
 pub mod api_key;
+pub mod audit_entry;
 pub mod campaign;
 pub mod campaign_area;
 pub mod campaign_defender;

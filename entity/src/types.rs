@@ -87,6 +87,40 @@ text_enum! {
 }
 
 text_enum! {
+    /// Whether a defender agreed to their record being published.
+    pub enum Consent {
+        /// Agreed to publication.
+        Given = "GIVEN",
+        /// Agreed to limited use, not to publication.
+        Limited = "LIMITED",
+        /// Did not agree.
+        NotGiven = "NOT_GIVEN",
+        /// Not known.
+        Unknown = "UNKNOWN",
+        /// Agreed once, then withdrew.
+        Withdrawn = "WITHDRAWN",
+    }
+}
+
+text_enum! {
+    /// What a change did to a record.
+    pub enum AuditAction {
+        /// Created it.
+        Create = "CREATE",
+        /// Changed fields of it.
+        Update = "UPDATE",
+        /// Archived it: hidden from reads, kept for restoring.
+        Archive = "ARCHIVE",
+        /// Restored it from the archive.
+        Restore = "RESTORE",
+        /// Shared it with an organisation.
+        Share = "SHARE",
+        /// Withdrew a share.
+        Unshare = "UNSHARE",
+    }
+}
+
+text_enum! {
     /// The kind of an organisation.
     pub enum OrganisationKind {
         /// A non-governmental organisation.

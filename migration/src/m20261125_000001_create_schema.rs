@@ -135,6 +135,11 @@ impl MigrationTrait for Migration {
             .col(string_null("occupation"))
             .col(text_null("summary"))
             .col(enum_col("status"))
+            .col(enum_col("consent").default("UNKNOWN"))
+            // Confidential: shown only to the contributor and those it grants them to.
+            .col(text_null("exact_location"))
+            .col(text_null("contact_details"))
+            .col(text_null("safety_notes"))
             .col(sort_key(backend))
             .foreign_key(&mut foreign(("defender", "country_code"), ("country", "code")))
             .foreign_key(&mut foreign(("defender", "subdivision_code"), ("subdivision", "code")))

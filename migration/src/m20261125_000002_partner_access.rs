@@ -1,5 +1,5 @@
-//! Partner access: API keys of organisations, and records shared with
-//! organisations other than their contributor.
+//! Partner access: API keys of organisations, records shared with
+//! organisations other than their contributor, and the append-only audit log.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -87,10 +87,40 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("audit_entry")
+                    .col(pk_uuid("id"))
+                    .col(string_len("record_type", 40))
+                    .col(uuid("record_id"))
+                    .col(string_len("action", 40))
+                    // The record's version after the change.
+                    .col(integer("version"))
+                    .col(uuid_null("organisation_id"))
+                    .col(uuid_null("api_key_id"))
+                    // JSON: [{ "field", "from", "to", "confidential" }].
+                    .col(text("changes"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_audit_entry_record_type_record_id")
+                    .table("audit_entry")
+                    .col("record_type")
+                    .col("record_id")
+                    .col("created_at")
+                    .take(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table("audit_entry").take()).await?;
         manager.drop_table(Table::drop().table("record_share").take()).await?;
         manager.drop_table(Table::drop().table("api_key").take()).await?;
         Ok(())

@@ -322,3 +322,8 @@ keyed_loader!(
     LocatorsOf((Uuid, Uuid)) => Vec<String>,
     |repo, pairs| crate::service::sources::locators(&repo.db, &pairs)
 );
+keyed_loader!(
+    /// Whether the viewer may see a defender's confidential fields.
+    ConfidentialAccessOf(Uuid) => bool,
+    |repo, ids| crate::service::defender_edits::confidential_access(&repo.db, &repo.viewer, &ids)
+);

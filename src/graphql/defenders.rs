@@ -3,13 +3,14 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
-    CaseEventKind, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate, PerpetratorType, Sector,
-    affiliation, case_event, defender, defender_name,
+    CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate, PerpetratorType,
+    Sector, Visibility, affiliation, case_event, defender, defender_name,
 };
 
 use super::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use super::connection::{connection, page_args};
-use super::context::{LinkOf, OtherNamesOf, RequestContext, SectorsOf};
+use super::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, RequestContext, SectorsOf};
+use super::history::AuditEntryConnection;
 use super::ids::{GlobalId, NodeType};
 use super::node::{Lookup, record_lookup};
 use super::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
@@ -18,6 +19,7 @@ use super::places::{Country, Subdivision, country_by_code, subdivision_by_code};
 use super::restrictions::{Restriction, RestrictionConnection, RestrictionFilter, restrictions_under};
 use super::sources::{SourceConnection, sources_of};
 use crate::error::AppResult;
+use crate::service::audit::{Audited, History};
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::{self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia};
@@ -61,6 +63,16 @@ pub struct Defender(pub defender::Model);
 impl From<defender::Model> for Defender {
     fn from(model: defender::Model) -> Self {
         Defender(model)
+    }
+}
+
+impl Defender {
+    /// Whether the viewer may see this defender's confidential fields.
+    async fn confidential(&self, ctx: &Context<'_>) -> Result<bool> {
+        if RequestContext::of(ctx).viewer.organisation().is_none() {
+            return Ok(false);
+        }
+        Ok(RequestContext::of(ctx).loader.load_one(ConfidentialAccessOf(self.0.id)).await?.unwrap_or(false))
     }
 }
 
@@ -192,6 +204,64 @@ impl Defender {
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
         sources_of(ctx, CitingRecord::Defender, self.0.id, page_args(first, after, last, before)).await
+    }
+
+    /// Whether the defender agreed to publication. Only GIVEN allows the record to be PUBLIC.
+    async fn consent(&self) -> Consent {
+        self.0.consent
+    }
+
+    /// Who may read the record.
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility
+    }
+
+    /// The organisation that contributed the record; null for reference data,
+    /// or when the viewer may not see that organisation.
+    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.0.contributed_by_id else { return Ok(None) };
+        Ok(RequestContext::of(ctx).record::<entity::organisation::Entity>(id).await?.map(Organisation))
+    }
+
+    /// The record's version, raised by every change. Updates must name the
+    /// version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Confidential: where the defender can be found. Null unless the viewer's
+    /// organisation contributed the record or was granted confidential access.
+    async fn exact_location(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.confidential(ctx).await?.then_some(self.0.exact_location.as_deref()).flatten())
+    }
+
+    /// Confidential: how to reach the defender. Null unless the viewer's
+    /// organisation contributed the record or was granted confidential access.
+    async fn contact_details(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.confidential(ctx).await?.then_some(self.0.contact_details.as_deref()).flatten())
+    }
+
+    /// Confidential: risks to the defender and precautions to take. Null
+    /// unless the viewer's organisation contributed the record or was granted
+    /// confidential access.
+    async fn safety_notes(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.confidential(ctx).await?.then_some(self.0.safety_notes.as_deref()).flatten())
+    }
+
+    /// Every change to the record, oldest first: who, when, and which fields
+    /// changed from what to what (confidential values only for those allowed).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<AuditEntryConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<History>(Audited::Defender, self.0.id, (), (), page_args(first, after, last, before))
+            .await?;
+        Ok(AuditEntryConnection::new(page, total, None))
     }
 
     /// When the record was created.

@@ -4,8 +4,10 @@ pub mod batch;
 pub mod campaigns;
 pub mod connection;
 pub mod context;
+pub mod defender_mutations;
 pub mod defenders;
 pub mod error_codes;
+pub mod history;
 pub mod ids;
 pub mod indicators;
 pub mod node;
@@ -17,7 +19,7 @@ pub mod restrictions;
 pub mod sources;
 pub mod viewer;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 /// Reads of the linked data: defenders, restrictions, campaigns,
 /// organisations, places and published figures.
@@ -33,13 +35,19 @@ pub struct Query(
     viewer::ViewerQuery,
 );
 
+/// Changes to the linked data. Every change needs an API key with a role that
+/// allows it, checks the caller's rights on the record, is validated in full
+/// before anything is written, and is recorded in the record's history.
+#[derive(MergedObject, Default)]
+pub struct Mutation(defender_mutations::DefenderMutations);
+
 /// The executable schema.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. Per-request state (database, viewer, loaders) is
 /// attached to each request, not to the schema.
 pub fn build_schema() -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(error_codes::ErrorCodes)
         .extension(response_order::ResponseOrder)
         .finish()

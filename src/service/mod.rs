@@ -2,9 +2,11 @@
 //! visibility rules applied. The GraphQL layer calls these functions and never
 //! builds SQL itself.
 
+pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod codes;
+pub mod defender_edits;
 pub mod defenders;
 pub mod indicators;
 pub mod listing;
@@ -18,9 +20,9 @@ pub mod sample_data;
 pub mod sources;
 pub mod text;
 
-use entity::{Role, Visibility, record_share};
+use entity::{Consent, Role, Visibility, defender, record_share};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic};
+use sea_orm::{ColumnTrait, Condition, EntityName, EntityTrait, IdenStatic};
 use uuid::Uuid;
 
 /// Who is reading. Every read is filtered through the viewer so that a record
@@ -53,7 +55,12 @@ impl Viewer {
         E: EntityTrait + IdenStatic + IntoIden + Copy,
     {
         let unarchived = Expr::col((entity, "archived_at")).is_null();
-        let public = Expr::col((entity, "visibility")).eq(Visibility::Public.as_str());
+        let mut public = Expr::col((entity, "visibility")).eq(Visibility::Public.as_str());
+        if entity.table_name() == defender::Entity.table_name() {
+            // A defender is public only while their consent stands, so that
+            // withdrawing consent takes the record out of public view at once.
+            public = public.and(Expr::col((entity, "consent")).eq(Consent::Given.as_str()));
+        }
         match self {
             Viewer::Anonymous => Condition::all().add(unarchived).add(public),
             Viewer::Member(member) => {

@@ -101,6 +101,11 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             occupation: Set(occupation.map(str::to_owned)),
             summary: Set(Some(summary.to_owned())),
             status: Set(status),
+            // The page publishes these cases for public campaigning.
+            consent: Set(Consent::Given),
+            exact_location: Set(None),
+            contact_details: Set(None),
+            safety_notes: Set(None),
             sort_key: Set(sort_key(name)),
             contributed_by_id: Set(None),
             visibility: Set(Visibility::Public),

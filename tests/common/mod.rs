@@ -10,6 +10,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::Command;
 
 use rights_graph::db::StatementCounter;
 use rights_graph::{Application, Settings};
@@ -209,4 +210,52 @@ pub fn names(connection: &Value, field: &str) -> Vec<String> {
         .iter()
         .map(|node| node[field].as_str().expect("string field").to_owned())
         .collect()
+}
+
+/// Runs the real `rights-graph` binary against the test's database.
+pub fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_rights-graph"))
+        .args(args)
+        .env("DATABASE_URL", &app.database_url)
+        .env("LOG_FORMAT", "text")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+    )
+}
+
+/// Creates an organisation with the CLI; returns its global id.
+pub fn create_org(app: &TestApp, name: &str) -> String {
+    let (ok, id, err) = cli(app, &["org", "create", "--name", name, "--country", "pe"]);
+    assert!(ok, "org create failed: {err}");
+    id
+}
+
+/// Creates a key with the CLI; returns the key.
+pub fn create_key(app: &TestApp, org: &str, role: &str) -> String {
+    let (ok, key, err) = cli(app, &["key", "create", "--org", org, "--role", role, "--label", "tests"]);
+    assert!(ok, "key create failed: {err}");
+    assert!(err.contains("shown only now"), "{err}");
+    key
+}
+
+pub async fn post_as(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+    let mut request = app.client.post(app.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+    if let Some(key) = key {
+        request = request.header("authorization", format!("Bearer {key}"));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// The UUID inside a global id.
+pub fn uuid_of(global_id: &str) -> Uuid {
+    use base64::Engine;
+    let text = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(global_id).unwrap()).unwrap();
+    Uuid::parse_str(text.split_once(':').unwrap().1).unwrap()
 }

@@ -1,0 +1,228 @@
+//! Mutations of defenders.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use entity::{Consent, DefenderStatus, OtherNameKind, Sector, Visibility};
+
+use super::context::RequestContext;
+use super::defenders::Defender;
+use super::ids::{GlobalId, NodeType};
+use crate::service::defender_edits::{self, DefenderDraft, OtherNameDraft};
+
+/// Another name of a defender.
+#[derive(InputObject, Clone, Debug)]
+pub struct OtherNameInput {
+    /// The name as written, 1 to 300 characters.
+    pub name: String,
+    /// What kind of name it is; ALIAS unless given.
+    #[graphql(default_with = "OtherNameKind::Alias")]
+    pub kind: OtherNameKind,
+    /// BCP 47 language tag of the name, such as `ar`.
+    pub language: Option<String>,
+}
+
+impl From<OtherNameInput> for OtherNameDraft {
+    fn from(input: OtherNameInput) -> Self {
+        OtherNameDraft { name: input.name, kind: input.kind, language: input.language }
+    }
+}
+
+/// A new defender. The record belongs to the caller's organisation and is
+/// PRIVATE unless another visibility is given.
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateDefenderInput {
+    /// The name the defender is best known by, 1 to 300 characters.
+    pub name: String,
+    /// Other names: aliases, transliterations, names in other scripts.
+    #[graphql(default)]
+    pub other_names: Vec<OtherNameInput>,
+    /// ISO 3166-1 alpha-2 code of the country where the defender works.
+    pub country_code: String,
+    /// ISO 3166-2 code of the subdivision, which must be in that country.
+    pub subdivision_code: Option<String>,
+    /// Occupation, at most 300 characters.
+    pub occupation: Option<String>,
+    /// A short account, at most 20,000 characters.
+    pub summary: Option<String>,
+    /// The defender's situation; UNKNOWN unless given.
+    #[graphql(default_with = "DefenderStatus::Unknown")]
+    pub status: DefenderStatus,
+    /// Fields of work.
+    #[graphql(default)]
+    pub sectors: Vec<Sector>,
+    /// Who may read the record; PRIVATE unless given. PUBLIC needs consent GIVEN.
+    #[graphql(default_with = "Visibility::Private")]
+    pub visibility: Visibility,
+    /// Consent to publication; UNKNOWN unless given.
+    #[graphql(default_with = "Consent::Unknown")]
+    pub consent: Consent,
+    /// Confidential: where the defender can be found.
+    pub exact_location: Option<String>,
+    /// Confidential: how to reach the defender.
+    pub contact_details: Option<String>,
+    /// Confidential: risks and precautions.
+    pub safety_notes: Option<String>,
+}
+
+/// Changes to a defender. Fields left out stay as they are; a nullable field
+/// given as null is cleared; lists given replace the stored list.
+#[derive(InputObject, Clone, Debug)]
+pub struct UpdateDefenderInput {
+    /// The defender's global id.
+    pub id: ID,
+    /// The version the change is based on (the record's `version` when it was
+    /// read). If someone changed the record since, the update is refused with
+    /// CONFLICT and nothing is written.
+    pub expected_version: i32,
+    /// New name.
+    pub name: Option<String>,
+    /// New list of other names.
+    pub other_names: Option<Vec<OtherNameInput>>,
+    /// New country (ISO 3166-1 alpha-2).
+    pub country_code: Option<String>,
+    /// New subdivision (ISO 3166-2), or null to clear.
+    pub subdivision_code: MaybeUndefined<String>,
+    /// New occupation, or null to clear.
+    pub occupation: MaybeUndefined<String>,
+    /// New summary, or null to clear.
+    pub summary: MaybeUndefined<String>,
+    /// New status.
+    pub status: Option<DefenderStatus>,
+    /// New list of sectors.
+    pub sectors: Option<Vec<Sector>>,
+    /// New visibility. PUBLIC needs consent GIVEN.
+    pub visibility: Option<Visibility>,
+    /// New consent. Withdrawing consent (anything but GIVEN) from a PUBLIC
+    /// record makes it PRIVATE in the same change.
+    pub consent: Option<Consent>,
+    /// Confidential: new exact location, or null to clear.
+    pub exact_location: MaybeUndefined<String>,
+    /// Confidential: new contact details, or null to clear.
+    pub contact_details: MaybeUndefined<String>,
+    /// Confidential: new safety notes, or null to clear.
+    pub safety_notes: MaybeUndefined<String>,
+}
+
+/// A record and the version a change is based on.
+#[derive(InputObject, Clone, Debug)]
+pub struct RecordVersionInput {
+    /// The record's global id.
+    pub id: ID,
+    /// The version the change is based on; see `UpdateDefenderInput.expectedVersion`.
+    pub expected_version: i32,
+}
+
+/// The result of a change to a defender.
+#[derive(SimpleObject)]
+pub struct DefenderPayload {
+    /// The defender as stored after the change.
+    pub defender: Defender,
+}
+
+fn apply<T>(field: MaybeUndefined<T>, target: &mut Option<T>) {
+    match field {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *target = None,
+        MaybeUndefined::Value(value) => *target = Some(value),
+    }
+}
+
+/// Changes to defenders.
+#[derive(Default)]
+pub struct DefenderMutations;
+
+#[Object]
+impl DefenderMutations {
+    /// Creates a defender contributed by the caller's organisation. Needs an
+    /// EDITOR or ADMIN key.
+    async fn create_defender(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new defender.")] input: CreateDefenderInput,
+    ) -> Result<DefenderPayload> {
+        let rc = RequestContext::of(ctx);
+        let draft = DefenderDraft {
+            name: input.name,
+            other_names: input.other_names.into_iter().map(Into::into).collect(),
+            country_code: input.country_code,
+            subdivision_code: input.subdivision_code,
+            occupation: input.occupation,
+            summary: input.summary,
+            status: input.status,
+            sectors: input.sectors,
+            visibility: input.visibility,
+            consent: input.consent,
+            exact_location: input.exact_location,
+            contact_details: input.contact_details,
+            safety_notes: input.safety_notes,
+        };
+        let created = defender_edits::create(&rc.db, &rc.viewer, draft).await?;
+        Ok(DefenderPayload { defender: Defender(created) })
+    }
+
+    /// Changes a defender. Needs an EDITOR or ADMIN key of the contributing
+    /// organisation, or of one it shared the record with for editing.
+    async fn update_defender(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateDefenderInput,
+    ) -> Result<DefenderPayload> {
+        let rc = RequestContext::of(ctx);
+        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
+        let updated = defender_edits::update(&rc.db, &rc.viewer, id, input.expected_version, move |draft| {
+            if let Some(name) = input.name {
+                draft.name = name;
+            }
+            if let Some(names) = input.other_names {
+                draft.other_names = names.into_iter().map(Into::into).collect();
+            }
+            if let Some(code) = input.country_code {
+                draft.country_code = code;
+            }
+            apply(input.subdivision_code, &mut draft.subdivision_code);
+            apply(input.occupation, &mut draft.occupation);
+            apply(input.summary, &mut draft.summary);
+            if let Some(status) = input.status {
+                draft.status = status;
+            }
+            if let Some(sectors) = input.sectors {
+                draft.sectors = sectors;
+            }
+            if let Some(visibility) = input.visibility {
+                draft.visibility = visibility;
+            }
+            if let Some(consent) = input.consent {
+                draft.consent = consent;
+            }
+            apply(input.exact_location, &mut draft.exact_location);
+            apply(input.contact_details, &mut draft.contact_details);
+            apply(input.safety_notes, &mut draft.safety_notes);
+        })
+        .await?;
+        Ok(DefenderPayload { defender: Defender(updated) })
+    }
+
+    /// Archives a defender: hidden from every read, kept for restoring.
+    /// Nothing is ever deleted through the API.
+    async fn archive_defender(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The defender and the version the change is based on.")] input: RecordVersionInput,
+    ) -> Result<DefenderPayload> {
+        let rc = RequestContext::of(ctx);
+        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
+        let archived = defender_edits::set_archived(&rc.db, &rc.viewer, id, input.expected_version, true).await?;
+        Ok(DefenderPayload { defender: Defender(archived) })
+    }
+
+    /// Restores an archived defender.
+    async fn restore_defender(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The defender and the version the change is based on.")] input: RecordVersionInput,
+    ) -> Result<DefenderPayload> {
+        let rc = RequestContext::of(ctx);
+        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
+        let restored = defender_edits::set_archived(&rc.db, &rc.viewer, id, input.expected_version, false).await?;
+        Ok(DefenderPayload { defender: Defender(restored) })
+    }
+}

@@ -1,0 +1,425 @@
+//! Writes of defenders: create, update, archive and restore. Each write
+//! checks the caller's rights, validates everything before writing anything,
+//! refuses stale versions, and runs in one transaction with its audit entry.
+
+use chrono::Utc;
+use entity::{
+    AuditAction, Consent, DefenderStatus, OtherNameKind, Role, Sector, ShareAccess, Visibility, defender,
+    defender_name, defender_sector, record_share,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::audit::{self, Change};
+use super::text::sort_key;
+use super::{Member, Viewer, codes};
+use crate::error::{AppError, AppResult};
+
+const MAX_NAME: usize = 300;
+const MAX_TEXT: usize = 20_000;
+const MAX_OTHER_NAMES: usize = 50;
+
+/// Another name, as given.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OtherNameDraft {
+    pub name: String,
+    pub kind: OtherNameKind,
+    pub language: Option<String>,
+}
+
+/// Every editable field of a defender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefenderDraft {
+    pub name: String,
+    pub other_names: Vec<OtherNameDraft>,
+    pub country_code: String,
+    pub subdivision_code: Option<String>,
+    pub occupation: Option<String>,
+    pub summary: Option<String>,
+    pub status: DefenderStatus,
+    pub sectors: Vec<Sector>,
+    pub visibility: Visibility,
+    pub consent: Consent,
+    pub exact_location: Option<String>,
+    pub contact_details: Option<String>,
+    pub safety_notes: Option<String>,
+}
+
+/// The member behind a write, if its key may write at all.
+pub fn editor(viewer: &Viewer) -> AppResult<Member> {
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated(
+            "Changing records needs an API key: send it as \"Authorization: Bearer <key>\"".into(),
+        )),
+        Viewer::Member(member) if member.role == Role::Reader => Err(AppError::Forbidden(
+            "This API key can only read. Changing records needs an EDITOR or ADMIN key.".into(),
+        )),
+        Viewer::Member(member) => Ok(*member),
+    }
+}
+
+fn text(argument: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
+    match value.map(|v| v.trim().to_owned()) {
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.chars().count() > max => {
+            Err(AppError::bad_input(argument, format!("must be at most {max} characters; got {}", v.chars().count())))
+        }
+        other => Ok(other),
+    }
+}
+
+fn name(argument: &str, value: &str) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > MAX_NAME {
+        return Err(AppError::bad_input(argument, format!("must be 1 to {MAX_NAME} characters")));
+    }
+    Ok(value.to_owned())
+}
+
+impl DefenderDraft {
+    /// Checks and normalises every field; refuses the first problem found,
+    /// naming its field.
+    pub fn validated(mut self) -> AppResult<Self> {
+        self.name = name("name", &self.name)?;
+        if self.other_names.len() > MAX_OTHER_NAMES {
+            return Err(AppError::bad_input("otherNames", format!("at most {MAX_OTHER_NAMES} other names")));
+        }
+        for (i, other) in self.other_names.iter_mut().enumerate() {
+            other.name = name(&format!("otherNames[{i}].name"), &other.name)?;
+            other.language = text(&format!("otherNames[{i}].language"), other.language.take(), 35)?;
+        }
+        self.country_code = codes::country_code("countryCode", &self.country_code)?;
+        if let Some(code) = self.subdivision_code.take() {
+            let code = codes::subdivision_code("subdivisionCode", &code)?;
+            if !code.starts_with(&format!("{}-", self.country_code)) {
+                return Err(AppError::bad_input(
+                    "subdivisionCode",
+                    format!("{code} is not a subdivision of {}", self.country_code),
+                ));
+            }
+            self.subdivision_code = Some(code);
+        }
+        self.occupation = text("occupation", self.occupation.take(), MAX_NAME)?;
+        self.summary = text("summary", self.summary.take(), MAX_TEXT)?;
+        self.exact_location = text("exactLocation", self.exact_location.take(), MAX_TEXT)?;
+        self.contact_details = text("contactDetails", self.contact_details.take(), MAX_TEXT)?;
+        self.safety_notes = text("safetyNotes", self.safety_notes.take(), MAX_TEXT)?;
+        self.sectors.sort();
+        self.sectors.dedup();
+        if self.visibility == Visibility::Public && self.consent != Consent::Given {
+            return Err(AppError::bad_input(
+                "visibility",
+                "a defender can be PUBLIC only with consent GIVEN; keep the record PARTNERS or PRIVATE",
+            ));
+        }
+        Ok(self)
+    }
+
+    fn changes_from(&self, old: &DefenderDraft) -> Vec<Change> {
+        [
+            Change::of("name", &old.name, &self.name, false),
+            Change::of("otherNames", &old.other_names, &self.other_names, false),
+            Change::of("countryCode", &old.country_code, &self.country_code, false),
+            Change::of("subdivisionCode", &old.subdivision_code, &self.subdivision_code, false),
+            Change::of("occupation", &old.occupation, &self.occupation, false),
+            Change::of("summary", &old.summary, &self.summary, false),
+            Change::of("status", &old.status, &self.status, false),
+            Change::of("sectors", &old.sectors, &self.sectors, false),
+            Change::of("visibility", &old.visibility, &self.visibility, false),
+            Change::of("consent", &old.consent, &self.consent, false),
+            Change::of("exactLocation", &old.exact_location, &self.exact_location, true),
+            Change::of("contactDetails", &old.contact_details, &self.contact_details, true),
+            Change::of("safetyNotes", &old.safety_notes, &self.safety_notes, true),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn apply_to(&self, record: &mut defender::ActiveModel) {
+        record.name = Set(self.name.clone());
+        record.sort_key = Set(sort_key(&self.name));
+        record.country_code = Set(self.country_code.clone());
+        record.subdivision_code = Set(self.subdivision_code.clone());
+        record.occupation = Set(self.occupation.clone());
+        record.summary = Set(self.summary.clone());
+        record.status = Set(self.status);
+        record.visibility = Set(self.visibility);
+        record.consent = Set(self.consent);
+        record.exact_location = Set(self.exact_location.clone());
+        record.contact_details = Set(self.contact_details.clone());
+        record.safety_notes = Set(self.safety_notes.clone());
+    }
+}
+
+/// The empty draft a creation starts from, for the audit's "from" side.
+fn nothing() -> DefenderDraft {
+    DefenderDraft {
+        name: String::new(),
+        other_names: Vec::new(),
+        country_code: String::new(),
+        subdivision_code: None,
+        occupation: None,
+        summary: None,
+        status: DefenderStatus::Unknown,
+        sectors: Vec::new(),
+        visibility: Visibility::Private,
+        consent: Consent::Unknown,
+        exact_location: None,
+        contact_details: None,
+        safety_notes: None,
+    }
+}
+
+async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft) -> AppResult<()> {
+    let now = Utc::now();
+    defender_name::Entity::delete_many().filter(defender_name::Column::DefenderId.eq(id)).exec(db).await?;
+    defender_sector::Entity::delete_many().filter(defender_sector::Column::DefenderId.eq(id)).exec(db).await?;
+    if !draft.other_names.is_empty() {
+        defender_name::Entity::insert_many(draft.other_names.iter().map(|other| defender_name::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            defender_id: Set(id),
+            sort_key: Set(sort_key(&other.name)),
+            name: Set(other.name.clone()),
+            kind: Set(other.kind),
+            language: Set(other.language.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }))
+        .exec(db)
+        .await?;
+    }
+    if !draft.sectors.is_empty() {
+        defender_sector::Entity::insert_many(
+            draft
+                .sectors
+                .iter()
+                .map(|sector| defender_sector::ActiveModel { defender_id: Set(id), sector: Set(*sector) }),
+        )
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Creates a defender contributed by the caller's organisation.
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, draft: DefenderDraft) -> AppResult<defender::Model> {
+    let actor = editor(viewer)?;
+    let draft = draft.validated()?;
+    let txn = db.begin().await?;
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let mut record = defender::ActiveModel {
+        id: Set(id),
+        contributed_by_id: Set(Some(actor.organisation)),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    draft.apply_to(&mut record);
+    let created = record.insert(&txn).await?;
+    write_lists(&txn, id, &draft).await?;
+    audit::append(&txn, &actor, AuditAction::Create, ("defender", id), 1, &draft.changes_from(&nothing())).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Loads a defender the caller may edit (its own, or shared with it for
+/// editing), archived or not. A record the caller cannot even see is
+/// NOT_FOUND, exactly like one that does not exist.
+async fn editable<C: ConnectionTrait>(db: &C, viewer: &Viewer, actor: &Member, id: Uuid) -> AppResult<defender::Model> {
+    let not_found = || AppError::NotFound(format!("No defender has the id {id}"));
+    let record = defender::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    if record.contributed_by_id == Some(actor.organisation) {
+        return Ok(record);
+    }
+    let share = record_share::Entity::find()
+        .filter(record_share::Column::RecordType.eq("defender"))
+        .filter(record_share::Column::RecordId.eq(id))
+        .filter(record_share::Column::OrganisationId.eq(actor.organisation))
+        .one(db)
+        .await?;
+    if share.as_ref().is_some_and(|share| share.access == ShareAccess::Edit) {
+        return Ok(record);
+    }
+    let visible = defender::Entity::find_by_id(id).filter(viewer.can_see(defender::Entity)).one(db).await?.is_some();
+    if visible {
+        Err(AppError::Forbidden(
+            "Only the contributing organisation, or one it shared the record with for editing, may change it".into(),
+        ))
+    } else {
+        Err(not_found())
+    }
+}
+
+fn check_version(record: &defender::Model, expected: i32) -> AppResult<()> {
+    if record.version != expected {
+        return Err(AppError::Conflict(format!(
+            "The record changed since version {expected}: it is now at version {}. Fetch it again and reapply your change.",
+            record.version
+        )));
+    }
+    Ok(())
+}
+
+/// The current draft of a stored defender.
+async fn draft_of<C: ConnectionTrait>(db: &C, record: &defender::Model) -> AppResult<DefenderDraft> {
+    let other_names = defender_name::Entity::find()
+        .filter(defender_name::Column::DefenderId.eq(record.id))
+        .order_by_asc(defender_name::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| OtherNameDraft { name: n.name, kind: n.kind, language: n.language })
+        .collect();
+    let mut sectors: Vec<Sector> = defender_sector::Entity::find()
+        .filter(defender_sector::Column::DefenderId.eq(record.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.sector)
+        .collect();
+    sectors.sort();
+    Ok(DefenderDraft {
+        name: record.name.clone(),
+        other_names,
+        country_code: record.country_code.clone(),
+        subdivision_code: record.subdivision_code.clone(),
+        occupation: record.occupation.clone(),
+        summary: record.summary.clone(),
+        status: record.status,
+        sectors,
+        visibility: record.visibility,
+        consent: record.consent,
+        exact_location: record.exact_location.clone(),
+        contact_details: record.contact_details.clone(),
+        safety_notes: record.safety_notes.clone(),
+    })
+}
+
+/// Stores a new version, unless someone else stored one first.
+async fn bump<C: ConnectionTrait>(
+    db: &C,
+    record: defender::Model,
+    expected: i32,
+    change: impl FnOnce(&mut defender::ActiveModel),
+) -> AppResult<defender::Model> {
+    let mut active = record.clone().into_active_model();
+    change(&mut active);
+    active.version = Set(expected + 1);
+    active.updated_at = Set(Utc::now());
+    let result = defender::Entity::update_many()
+        .set(active)
+        .filter(defender::Column::Id.eq(record.id))
+        .filter(defender::Column::Version.eq(expected))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "The record changed since version {expected}. Fetch it again and reapply your change."
+        )));
+    }
+    defender::Entity::find_by_id(record.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("defender vanished inside its own transaction")))
+}
+
+/// Updates a defender: `edit` changes the current draft, and the result is
+/// validated and stored as the next version. An edit that changes nothing
+/// stores nothing.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    edit: impl FnOnce(&mut DefenderDraft),
+) -> AppResult<defender::Model> {
+    let actor = editor(viewer)?;
+    let txn = db.begin().await?;
+    let record = editable(&txn, viewer, &actor, id).await?;
+    check_version(&record, expected_version)?;
+    let old = draft_of(&txn, &record).await?;
+    let mut draft = old.clone();
+    edit(&mut draft);
+    if old.visibility == Visibility::Public && draft.visibility == Visibility::Public && draft.consent != Consent::Given
+    {
+        // Consent withdrawn from a public record: out of public view at once.
+        draft.visibility = Visibility::Private;
+    }
+    let draft = draft.validated()?;
+    let changes = draft.changes_from(&old);
+    if changes.is_empty() {
+        return Ok(record);
+    }
+    let updated = bump(&txn, record, expected_version, |active| draft.apply_to(active)).await?;
+    write_lists(&txn, id, &draft).await?;
+    audit::append(&txn, &actor, AuditAction::Update, ("defender", id), updated.version, &changes).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Archives (hides from every read) or restores a defender.
+pub async fn set_archived(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    archive: bool,
+) -> AppResult<defender::Model> {
+    let actor = editor(viewer)?;
+    let txn = db.begin().await?;
+    let record = editable(&txn, viewer, &actor, id).await?;
+    check_version(&record, expected_version)?;
+    if record.archived_at.is_some() == archive {
+        let state = if archive { "archived" } else { "not archived" };
+        return Err(AppError::bad_input("id", format!("the defender is {state} already")));
+    }
+    let archived_at = archive.then(Utc::now);
+    let changes = [Change::of("archived", &record.archived_at.is_some(), &archive, false)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    let updated = bump(&txn, record, expected_version, |active| active.archived_at = Set(archived_at)).await?;
+    let action = if archive { AuditAction::Archive } else { AuditAction::Restore };
+    audit::append(&txn, &actor, action, ("defender", id), updated.version, &changes).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Whether the viewer may see each defender's confidential fields: the
+/// contributor may, and organisations it shared the record with confidential
+/// access. Anonymous readers never may.
+pub async fn confidential_access<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    defenders: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, bool>> {
+    let Some(organisation) = viewer.organisation() else {
+        return Ok(defenders.iter().map(|id| (*id, false)).collect());
+    };
+    let owned: std::collections::HashSet<Uuid> = defender::Entity::find()
+        .filter(defender::Column::Id.is_in(defenders.iter().copied()))
+        .filter(defender::Column::ContributedById.eq(organisation))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|record| record.id)
+        .collect();
+    let shared: std::collections::HashSet<Uuid> = record_share::Entity::find()
+        .filter(record_share::Column::RecordType.eq("defender"))
+        .filter(record_share::Column::OrganisationId.eq(organisation))
+        .filter(record_share::Column::Confidential.eq(true))
+        .filter(record_share::Column::RecordId.is_in(defenders.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|share| share.record_id)
+        .collect();
+    Ok(defenders.iter().map(|id| (*id, owned.contains(id) || shared.contains(id))).collect())
+}
