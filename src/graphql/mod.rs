@@ -16,6 +16,7 @@ pub mod organisations;
 pub mod places;
 pub mod response_order;
 pub mod restrictions;
+pub mod sharing;
 pub mod sources;
 pub mod viewer;
 
@@ -39,7 +40,7 @@ pub struct Query(
 /// allows it, checks the caller's rights on the record, is validated in full
 /// before anything is written, and is recorded in the record's history.
 #[derive(MergedObject, Default)]
-pub struct Mutation(defender_mutations::DefenderMutations);
+pub struct Mutation(defender_mutations::DefenderMutations, sharing::SharingMutations);
 
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -17,6 +17,7 @@ pub mod records;
 pub mod reference_data;
 pub mod restrictions;
 pub mod sample_data;
+pub mod sharing;
 pub mod sources;
 pub mod text;
 

@@ -36,6 +36,9 @@ pub struct RecordOrder {
 /// Read access to the columns every shared record has.
 pub trait RecordModel {
     fn id(&self) -> Uuid;
+    /// The organisation that contributed the record, if any.
+    fn contributed_by(&self) -> Option<Uuid>;
+    fn version(&self) -> i32;
     fn sort_key(&self) -> &str;
     fn created_at(&self) -> DateTime<Utc>;
     fn updated_at(&self) -> DateTime<Utc>;
@@ -53,6 +56,20 @@ pub trait RecordEntity: EntityTrait<Model: RecordModel> + Copy {
     /// A column of this table, by its conventional name.
     fn column(name: &'static str) -> Expr {
         Expr::col((Self::default().into_iden(), name))
+    }
+
+    /// The record with this id, whatever its visibility. For checks that
+    /// decide what to tell the caller; never return it to a client as is.
+    fn find_by_id_uuid<C: ConnectionTrait>(
+        db: &C,
+        id: Uuid,
+    ) -> impl std::future::Future<Output = Result<Option<Self::Model>, sea_orm::DbErr>> + Send
+    where
+        Self: Send,
+        Self::Model: Send,
+    {
+        use sea_orm::sea_query::ExprTrait;
+        Self::find().filter(Self::column("id").eq(id)).one(db)
     }
 }
 
@@ -101,6 +118,12 @@ macro_rules! record_entity {
         impl RecordModel for entity::$module::Model {
             fn id(&self) -> Uuid {
                 self.id
+            }
+            fn contributed_by(&self) -> Option<Uuid> {
+                self.contributed_by_id
+            }
+            fn version(&self) -> i32 {
+                self.version
             }
             fn sort_key(&self) -> &str {
                 &self.sort_key

@@ -1,0 +1,185 @@
+//! Sharing records with other organisations, and withdrawing shares.
+
+use chrono::Utc;
+use entity::{AuditAction, Role, ShareAccess, organisation, record_share};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::audit::{self, Change};
+use super::records::{RecordEntity, RecordModel, visible_by_id};
+use super::{Member, Viewer};
+use crate::error::{AppError, AppResult};
+
+/// The kinds of record that can be shared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shareable {
+    Organisation,
+    Defender,
+    Restriction,
+    Campaign,
+    Source,
+    Indicator,
+}
+
+impl Shareable {
+    /// The record's table, as stored in shares and the audit log.
+    pub fn table(self) -> &'static str {
+        match self {
+            Shareable::Organisation => "organisation",
+            Shareable::Defender => "defender",
+            Shareable::Restriction => "restriction",
+            Shareable::Campaign => "campaign",
+            Shareable::Source => "source",
+            Shareable::Indicator => "indicator",
+        }
+    }
+}
+
+fn admin(viewer: &Viewer) -> AppResult<Member> {
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated("Sharing records needs an API key".into())),
+        Viewer::Member(member) if member.role != Role::Admin => {
+            Err(AppError::Forbidden("Sharing records needs an ADMIN key of the contributing organisation".into()))
+        }
+        Viewer::Member(member) => Ok(*member),
+    }
+}
+
+/// The version of a record the admin's organisation contributed. A record it
+/// may see but did not contribute is FORBIDDEN; one it may not see is
+/// NOT_FOUND, as if it did not exist.
+async fn owned_version<E, C>(db: &C, viewer: &Viewer, member: &Member, id: Uuid) -> AppResult<i32>
+where
+    E: RecordEntity + sea_orm::IdenStatic,
+    C: ConnectionTrait,
+{
+    let record =
+        E::find_by_id_uuid(db, id).await?.ok_or_else(|| AppError::NotFound(format!("No record has the id {id}")))?;
+    if record.contributed_by() == Some(member.organisation) {
+        return Ok(record.version());
+    }
+    if visible_by_id::<E, _>(db, viewer, &[id]).await?.contains_key(&id) {
+        Err(AppError::Forbidden("Only the contributing organisation may share this record".into()))
+    } else {
+        Err(AppError::NotFound(format!("No record has the id {id}")))
+    }
+}
+
+async fn version_of<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    member: &Member,
+    kind: Shareable,
+    id: Uuid,
+) -> AppResult<i32> {
+    use entity::*;
+    match kind {
+        Shareable::Organisation => owned_version::<organisation::Entity, _>(db, viewer, member, id).await,
+        Shareable::Defender => owned_version::<defender::Entity, _>(db, viewer, member, id).await,
+        Shareable::Restriction => owned_version::<restriction::Entity, _>(db, viewer, member, id).await,
+        Shareable::Campaign => owned_version::<campaign::Entity, _>(db, viewer, member, id).await,
+        Shareable::Source => owned_version::<source::Entity, _>(db, viewer, member, id).await,
+        Shareable::Indicator => {
+            // Indicators carry no sort key; they are checked directly.
+            let record = indicator::Entity::find_by_id(id).one(db).await?;
+            match record {
+                Some(record) if record.contributed_by_id == Some(member.organisation) => Ok(record.version),
+                Some(_) if !super::indicators::by_id(db, viewer, &[id]).await?.is_empty() => {
+                    Err(AppError::Forbidden("Only the contributing organisation may share this record".into()))
+                }
+                _ => Err(AppError::NotFound(format!("No record has the id {id}"))),
+            }
+        }
+    }
+}
+
+/// Shares a record with another organisation, or changes an existing share.
+pub async fn share(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    record: (Shareable, Uuid),
+    with: Uuid,
+    access: ShareAccess,
+    confidential: bool,
+) -> AppResult<record_share::Model> {
+    let member = admin(viewer)?;
+    let txn = db.begin().await?;
+    let version = version_of(&txn, viewer, &member, record.0, record.1).await?;
+    if with == member.organisation {
+        return Err(AppError::bad_input("organisationId", "a record cannot be shared with its own organisation"));
+    }
+    if organisation::Entity::find_by_id(with).one(&txn).await?.is_none() {
+        return Err(AppError::bad_input("organisationId", "no organisation has this id"));
+    }
+    let existing = record_share::Entity::find()
+        .filter(record_share::Column::RecordType.eq(record.0.table()))
+        .filter(record_share::Column::RecordId.eq(record.1))
+        .filter(record_share::Column::OrganisationId.eq(with))
+        .one(&txn)
+        .await?;
+    let before = existing.as_ref().map(|share| (share.access, share.confidential));
+    let stored = match existing {
+        Some(share) => {
+            let mut active: record_share::ActiveModel = share.into();
+            active.access = Set(access);
+            active.confidential = Set(confidential);
+            active.update(&txn).await?
+        }
+        None => {
+            record_share::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                record_type: Set(record.0.table().to_owned()),
+                record_id: Set(record.1),
+                organisation_id: Set(with),
+                access: Set(access),
+                confidential: Set(confidential),
+                created_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    // Who a record is shared with is itself sensitive: confidential in the history.
+    let changes: Vec<Change> = [Change::of(
+        "sharedWith",
+        &before.map(|(access, confidential)| (with, access, confidential)),
+        &Some((with, access, confidential)),
+        true,
+    )]
+    .into_iter()
+    .flatten()
+    .collect();
+    audit::append(&txn, &member, AuditAction::Share, (record.0.table(), record.1), version, &changes).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// Withdraws a share. Withdrawing one that does not exist is harmless.
+pub async fn unshare(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    record: (Shareable, Uuid),
+    with: Uuid,
+) -> AppResult<bool> {
+    let member = admin(viewer)?;
+    let txn = db.begin().await?;
+    let version = version_of(&txn, viewer, &member, record.0, record.1).await?;
+    let removed = record_share::Entity::delete_many()
+        .filter(record_share::Column::RecordType.eq(record.0.table()))
+        .filter(record_share::Column::RecordId.eq(record.1))
+        .filter(record_share::Column::OrganisationId.eq(with))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        > 0;
+    if removed {
+        let change =
+            Change { field: "sharedWith".into(), from: Some(serde_json::json!(with)), to: None, confidential: true };
+        audit::append(&txn, &member, AuditAction::Unshare, (record.0.table(), record.1), version, &[change]).await?;
+    }
+    txn.commit().await?;
+    Ok(removed)
+}
