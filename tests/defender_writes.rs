@@ -317,3 +317,14 @@ engine_tests!(mutations_are_refused_over_get, |app: TestApp| async move {
     assert_eq!(response.status(), 405);
     assert_eq!(defender_count(&w.app).await, before);
 });
+
+engine_tests!(the_audit_log_is_append_only_in_the_database, |app: TestApp| async move {
+    use sea_orm::ConnectionTrait;
+    let w = world(app).await;
+    create(&w, new_defender("PRIVATE", "UNKNOWN")).await;
+    let entries = entity::audit_entry::Entity::find().count(&w.app.db).await.unwrap();
+    assert_eq!(entries, 1);
+    assert!(w.app.db.execute_unprepared("UPDATE audit_entry SET action = 'UPDATE'").await.is_err());
+    assert!(w.app.db.execute_unprepared("DELETE FROM audit_entry").await.is_err());
+    assert_eq!(entity::audit_entry::Entity::find().count(&w.app.db).await.unwrap(), 1);
+});

@@ -234,3 +234,47 @@ engine_tests!(each_viewer_reads_what_it_may_see, |app: TestApp| async move {
         }
     }
 });
+
+engine_tests!(admins_manage_their_keys_through_graphql, |app: TestApp| async move {
+    let (a, b) = (create_org(&app, "Keys A"), create_org(&app, "Keys B"));
+    let (admin, editor, other_admin) =
+        (create_key(&app, &a, "ADMIN"), create_key(&app, &a, "EDITOR"), create_key(&app, &b, "ADMIN"));
+    let create = "mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id prefix role label expiresAt } } }";
+    let (_, body) = post_as(&app, Some(&editor), create, json!({ "input": { "role": "READER" } })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+    let (_, body) = post_as(
+        &app,
+        Some(&admin),
+        create,
+        json!({ "input": { "role": "READER", "expiresAt": "2001-01-01T00:00:00Z" } }),
+    )
+    .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+
+    let (_, body) =
+        post_as(&app, Some(&admin), create, json!({ "input": { "role": "READER", "label": "dashboard" } })).await;
+    let created = &body["data"]["createApiKey"];
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with(created["apiKey"]["prefix"].as_str().unwrap()));
+    assert_eq!(created["apiKey"]["role"], "READER");
+    let (status, _) = post_as(&app, Some(&key), "{ viewer { role } }", json!({})).await;
+    assert_eq!(status, 200);
+
+    let list = "{ viewer { apiKeys { id prefix role label revokedAt } } }";
+    let (_, body) = post_as(&app, Some(&admin), list, json!({})).await;
+    let keys = body["data"]["viewer"]["apiKeys"].as_array().unwrap();
+    assert_eq!(keys.len(), 3, "{body}");
+    assert!(!body.to_string().contains(&key[16..]), "the listing never shows keys");
+    let (_, body) = post_as(&app, Some(&editor), list, json!({})).await;
+    assert_eq!(body["data"]["viewer"]["apiKeys"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    let revoke = "mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { revokedAt } } }";
+    let id = created["apiKey"]["id"].clone();
+    let (_, body) = post_as(&app, Some(&other_admin), revoke, json!({ "id": id })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND", "another organisation's key: {body}");
+    let (_, body) = post_as(&app, Some(&admin), revoke, json!({ "id": id })).await;
+    assert!(body["data"]["revokeApiKey"]["apiKey"]["revokedAt"].is_string(), "{body}");
+    let (status, body) = post_as(&app, Some(&key), "{ viewer { role } }", json!({})).await;
+    assert_eq!(status, 401, "{body}");
+});

@@ -586,3 +586,24 @@ engine_tests!(links_say_how_a_restriction_concerns_a_defender, |app: TestApp| as
         json!([{ "relation": "OPPOSES", "node": { "name": "LaDonna Brave Bull Allard" } }])
     );
 });
+
+engine_tests!(records_carry_their_provenance, |app: TestApp| async move {
+    let data = app
+        .data(
+            r#"{
+              defenders(first: 1) { nodes { visibility version consent contributedBy { name } } }
+              restrictions(first: 1) { nodes { visibility version contributedBy { name } } }
+              campaigns(first: 1) { nodes { visibility version contributedBy { name } } }
+              organisations(first: 1) { nodes { visibility version contributedBy { name } } }
+              indicators(first: 1) { nodes { visibility version contributedBy { name } source { visibility version } } }
+            }"#,
+        )
+        .await;
+    for list in ["defenders", "restrictions", "campaigns", "organisations", "indicators"] {
+        let node = &data[list]["nodes"][0];
+        assert_eq!(node["visibility"], "PUBLIC", "{list}");
+        assert_eq!(node["version"], 1, "{list}");
+        assert_eq!(node["contributedBy"], Value::Null, "sample data has no contributing partner: {list}");
+    }
+    assert_eq!(data["defenders"]["nodes"][0]["consent"], "GIVEN");
+});

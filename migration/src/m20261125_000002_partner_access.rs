@@ -3,6 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -116,11 +117,37 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        // The audit log is append-only in the database itself, not just in the API.
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN RAISE EXCEPTION 'audit_entry is append-only'; END $$;
+                     CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry
+                     FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only();",
+                )
+                .await?;
+            }
+            _ => {
+                for operation in ["UPDATE", "DELETE"] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER audit_entry_no_{op} BEFORE {operation} ON audit_entry
+                         BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only'); END;",
+                        op = operation.to_lowercase()
+                    ))
+                    .await?;
+                }
+            }
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table("audit_entry").take()).await?;
+        if manager.get_database_backend() == DatabaseBackend::Postgres {
+            manager.get_connection().execute_unprepared("DROP FUNCTION IF EXISTS audit_entry_append_only()").await?;
+        }
         manager.drop_table(Table::drop().table("record_share").take()).await?;
         manager.drop_table(Table::drop().table("api_key").take()).await?;
         Ok(())

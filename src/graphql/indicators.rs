@@ -108,6 +108,26 @@ impl Indicator {
         Ok(RequestContext::of(ctx).record::<entity::source::Entity>(id).await?.map(Source))
     }
 
+    /// Who may read the record.
+    async fn visibility(&self) -> entity::Visibility {
+        self.0.visibility
+    }
+
+    /// The organisation that contributed the record; null for reference data,
+    /// or when the viewer may not see that organisation.
+    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<super::organisations::Organisation>> {
+        let Some(id) = self.0.contributed_by_id else { return Ok(None) };
+        Ok(RequestContext::of(ctx)
+            .record::<entity::organisation::Entity>(id)
+            .await?
+            .map(super::organisations::Organisation))
+    }
+
+    /// The record's version, raised by every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

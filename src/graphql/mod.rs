@@ -1,5 +1,6 @@
 //! The GraphQL API: types, entry points and per-request batching.
 
+pub mod api_keys;
 pub mod batch;
 pub mod campaigns;
 pub mod connection;
@@ -40,7 +41,7 @@ pub struct Query(
 /// allows it, checks the caller's rights on the record, is validated in full
 /// before anything is written, and is recorded in the record's history.
 #[derive(MergedObject, Default)]
-pub struct Mutation(defender_mutations::DefenderMutations, sharing::SharingMutations);
+pub struct Mutation(defender_mutations::DefenderMutations, sharing::SharingMutations, api_keys::ApiKeyMutations);
 
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, Result};
 use entity::Role;
 
+use super::api_keys::{ApiKey, keys_of_viewer};
 use super::context::RequestContext;
 use super::organisations::Organisation;
 use crate::service::Viewer as ServiceViewer;
@@ -25,6 +26,12 @@ impl Viewer {
         let rc = RequestContext::of(ctx);
         let Some(id) = rc.viewer.organisation() else { return Ok(None) };
         Ok(rc.record::<entity::organisation::Entity>(id).await?.map(Organisation))
+    }
+
+    /// The organisation's API keys (never the keys themselves). Only ADMIN
+    /// keys may list them: for others it is null, with a FORBIDDEN error.
+    async fn api_keys(&self, ctx: &Context<'_>) -> Option<Result<Vec<ApiKey>>> {
+        Some(keys_of_viewer(ctx).await)
     }
 
     /// What the API key may do; null for anonymous readers.

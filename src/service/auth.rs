@@ -143,6 +143,29 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<Re
     Ok(Ok(Viewer::Member(Member { organisation: record.organisation_id, role: record.role, key: record.id })))
 }
 
+/// The organisation's admin behind a key-management request.
+pub fn key_admin(viewer: &Viewer) -> AppResult<Member> {
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated("Managing API keys needs an API key".into())),
+        Viewer::Member(member) if member.role != Role::Admin => {
+            Err(AppError::Forbidden("Managing API keys needs an ADMIN key".into()))
+        }
+        Viewer::Member(member) => Ok(*member),
+    }
+}
+
+/// Revokes one of the admin's own organisation's keys. Keys of other
+/// organisations are NOT_FOUND, as if they did not exist.
+pub async fn revoke_own_key<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: Uuid) -> AppResult<api_key::Model> {
+    let admin = key_admin(viewer)?;
+    let key = api_key::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|key| key.organisation_id == admin.organisation)
+        .ok_or_else(|| AppError::NotFound(format!("No API key of your organisation has the id {id}")))?;
+    revoke_key(db, &key.id.to_string()).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
