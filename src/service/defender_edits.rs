@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 use entity::{
-    AuditAction, Consent, DefenderStatus, OtherNameKind, Role, Sector, ShareAccess, Visibility, defender,
-    defender_name, defender_sector, record_share,
+    AuditAction, Consent, DefenderStatus, OtherNameKind, Sector, Visibility, defender, defender_name, defender_sector,
+    record_share,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
@@ -14,8 +14,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::{self, Change};
+use super::editing::{bump, check_version, editable, editor};
 use super::text::sort_key;
-use super::{Member, Viewer, codes};
+use super::{Viewer, codes};
 use crate::error::{AppError, AppResult};
 
 const MAX_NAME: usize = 300;
@@ -46,19 +47,6 @@ pub struct DefenderDraft {
     pub exact_location: Option<String>,
     pub contact_details: Option<String>,
     pub safety_notes: Option<String>,
-}
-
-/// The member behind a write, if its key may write at all.
-pub fn editor(viewer: &Viewer) -> AppResult<Member> {
-    match viewer {
-        Viewer::Anonymous => Err(AppError::Unauthenticated(
-            "Changing records needs an API key: send it as \"Authorization: Bearer <key>\"".into(),
-        )),
-        Viewer::Member(member) if member.role == Role::Reader => Err(AppError::Forbidden(
-            "This API key can only read. Changing records needs an EDITOR or ADMIN key.".into(),
-        )),
-        Viewer::Member(member) => Ok(*member),
-    }
 }
 
 fn text(argument: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
@@ -229,44 +217,6 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, draft: DefenderDra
     Ok(created)
 }
 
-/// Loads a defender the caller may edit (its own, or shared with it for
-/// editing), archived or not. A record the caller cannot even see is
-/// NOT_FOUND, exactly like one that does not exist.
-async fn editable<C: ConnectionTrait>(db: &C, viewer: &Viewer, actor: &Member, id: Uuid) -> AppResult<defender::Model> {
-    let not_found = || AppError::NotFound(format!("No defender has the id {id}"));
-    let record = defender::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    if record.contributed_by_id == Some(actor.organisation) {
-        return Ok(record);
-    }
-    let share = record_share::Entity::find()
-        .filter(record_share::Column::RecordType.eq("defender"))
-        .filter(record_share::Column::RecordId.eq(id))
-        .filter(record_share::Column::OrganisationId.eq(actor.organisation))
-        .one(db)
-        .await?;
-    if share.as_ref().is_some_and(|share| share.access == ShareAccess::Edit) {
-        return Ok(record);
-    }
-    let visible = defender::Entity::find_by_id(id).filter(viewer.can_see(defender::Entity)).one(db).await?.is_some();
-    if visible {
-        Err(AppError::Forbidden(
-            "Only the contributing organisation, or one it shared the record with for editing, may change it".into(),
-        ))
-    } else {
-        Err(not_found())
-    }
-}
-
-fn check_version(record: &defender::Model, expected: i32) -> AppResult<()> {
-    if record.version != expected {
-        return Err(AppError::Conflict(format!(
-            "The record changed since version {expected}: it is now at version {}. Fetch it again and reapply your change.",
-            record.version
-        )));
-    }
-    Ok(())
-}
-
 /// The current draft of a stored defender.
 async fn draft_of<C: ConnectionTrait>(db: &C, record: &defender::Model) -> AppResult<DefenderDraft> {
     let other_names = defender_name::Entity::find()
@@ -302,34 +252,6 @@ async fn draft_of<C: ConnectionTrait>(db: &C, record: &defender::Model) -> AppRe
     })
 }
 
-/// Stores a new version, unless someone else stored one first.
-async fn bump<C: ConnectionTrait>(
-    db: &C,
-    record: defender::Model,
-    expected: i32,
-    change: impl FnOnce(&mut defender::ActiveModel),
-) -> AppResult<defender::Model> {
-    let mut active = record.clone().into_active_model();
-    change(&mut active);
-    active.version = Set(expected + 1);
-    active.updated_at = Set(Utc::now());
-    let result = defender::Entity::update_many()
-        .set(active)
-        .filter(defender::Column::Id.eq(record.id))
-        .filter(defender::Column::Version.eq(expected))
-        .exec(db)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "The record changed since version {expected}. Fetch it again and reapply your change."
-        )));
-    }
-    defender::Entity::find_by_id(record.id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("defender vanished inside its own transaction")))
-}
-
 /// Updates a defender: `edit` changes the current draft, and the result is
 /// validated and stored as the next version. An edit that changes nothing
 /// stores nothing.
@@ -342,8 +264,8 @@ pub async fn update(
 ) -> AppResult<defender::Model> {
     let actor = editor(viewer)?;
     let txn = db.begin().await?;
-    let record = editable(&txn, viewer, &actor, id).await?;
-    check_version(&record, expected_version)?;
+    let record = editable::<defender::Entity, _>(&txn, viewer, &actor, id).await?;
+    check_version(record.version, expected_version)?;
     let old = draft_of(&txn, &record).await?;
     let mut draft = old.clone();
     edit(&mut draft);
@@ -357,7 +279,9 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(record);
     }
-    let updated = bump(&txn, record, expected_version, |active| draft.apply_to(active)).await?;
+    let mut active = record.into_active_model();
+    draft.apply_to(&mut active);
+    let updated = bump::<defender::Entity, _>(&txn, id, expected_version, active).await?;
     write_lists(&txn, id, &draft).await?;
     audit::append(&txn, &actor, AuditAction::Update, ("defender", id), updated.version, &changes).await?;
     txn.commit().await?;
@@ -374,8 +298,8 @@ pub async fn set_archived(
 ) -> AppResult<defender::Model> {
     let actor = editor(viewer)?;
     let txn = db.begin().await?;
-    let record = editable(&txn, viewer, &actor, id).await?;
-    check_version(&record, expected_version)?;
+    let record = editable::<defender::Entity, _>(&txn, viewer, &actor, id).await?;
+    check_version(record.version, expected_version)?;
     if record.archived_at.is_some() == archive {
         let state = if archive { "archived" } else { "not archived" };
         return Err(AppError::bad_input("id", format!("the defender is {state} already")));
@@ -385,7 +309,9 @@ pub async fn set_archived(
         .into_iter()
         .flatten()
         .collect::<Vec<_>>();
-    let updated = bump(&txn, record, expected_version, |active| active.archived_at = Set(archived_at)).await?;
+    let mut active = record.into_active_model();
+    active.archived_at = Set(archived_at);
+    let updated = bump::<defender::Entity, _>(&txn, id, expected_version, active).await?;
     let action = if archive { AuditAction::Archive } else { AuditAction::Restore };
     audit::append(&txn, &actor, action, ("defender", id), updated.version, &changes).await?;
     txn.commit().await?;

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod defender_edits;
 pub mod defenders;
+pub mod editing;
 pub mod indicators;
 pub mod listing;
 pub mod organisations;

@@ -1,0 +1,99 @@
+//! What every write of a shared record does first: check that the caller may
+//! write at all, that it may change this record, and that its change is based
+//! on the current version; and, once checked, store the next version only if
+//! no one else stored one first.
+
+use chrono::Utc;
+use entity::{Role, ShareAccess, record_share};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, QueryFilter, Value};
+use std::str::FromStr;
+use uuid::Uuid;
+
+use super::records::{RecordEntity, RecordModel, visible_by_id};
+use super::{Member, Viewer};
+use crate::error::{AppError, AppResult};
+
+/// The member behind a write, if its key may write at all.
+pub fn editor(viewer: &Viewer) -> AppResult<Member> {
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated(
+            "Changing records needs an API key: send it as \"Authorization: Bearer <key>\"".into(),
+        )),
+        Viewer::Member(member) if member.role == Role::Reader => Err(AppError::Forbidden(
+            "This API key can only read. Changing records needs an EDITOR or ADMIN key.".into(),
+        )),
+        Viewer::Member(member) => Ok(*member),
+    }
+}
+
+/// Loads a record the caller may change (its own, or one shared with it for
+/// editing), archived or not. A record the caller may see but not change is
+/// FORBIDDEN; one it may not see is NOT_FOUND, exactly like one that does not
+/// exist.
+pub async fn editable<E, C>(db: &C, viewer: &Viewer, actor: &Member, id: Uuid) -> AppResult<E::Model>
+where
+    E: RecordEntity + IdenStatic,
+    C: ConnectionTrait,
+{
+    let not_found = || AppError::NotFound(format!("No {} has the id {id}", E::default().as_str()));
+    let record = E::find_by_id_uuid(db, id).await?.ok_or_else(not_found)?;
+    if record.contributed_by() == Some(actor.organisation) {
+        return Ok(record);
+    }
+    let share = record_share::Entity::find()
+        .filter(record_share::Column::RecordType.eq(E::default().as_str()))
+        .filter(record_share::Column::RecordId.eq(id))
+        .filter(record_share::Column::OrganisationId.eq(actor.organisation))
+        .one(db)
+        .await?;
+    if share.is_some_and(|share| share.access == ShareAccess::Edit) {
+        return Ok(record);
+    }
+    if visible_by_id::<E, _>(db, viewer, &[id]).await?.contains_key(&id) {
+        Err(AppError::Forbidden(
+            "Only the contributing organisation, or one it shared the record with for editing, may change it".into(),
+        ))
+    } else {
+        Err(not_found())
+    }
+}
+
+/// Refuses a change based on another version than the stored one.
+pub fn check_version(current: i32, expected: i32) -> AppResult<()> {
+    if current != expected {
+        return Err(AppError::Conflict(format!(
+            "The record changed since version {expected}: it is now at version {current}. Fetch it again and reapply your change."
+        )));
+    }
+    Ok(())
+}
+
+/// Stores `changed` as the version after `expected`, unless someone else
+/// stored one first (then CONFLICT, and nothing is written).
+pub async fn bump<E, C>(db: &C, id: Uuid, expected: i32, mut changed: E::ActiveModel) -> AppResult<E::Model>
+where
+    E: RecordEntity + IdenStatic,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    C: ConnectionTrait,
+{
+    let column = |name: &str| {
+        E::Column::from_str(name).map_err(|_| AppError::Internal(anyhow::anyhow!("{name} is not a column")))
+    };
+    changed.set(column("version")?, Value::from(expected + 1));
+    changed.set(column("updated_at")?, Value::from(Utc::now()));
+    let result = E::update_many()
+        .set(changed)
+        .filter(E::column("id").eq(id))
+        .filter(E::column("version").eq(expected))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "The record changed since version {expected}. Fetch it again and reapply your change."
+        )));
+    }
+    E::find_by_id_uuid(db, id)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("record vanished inside its own transaction")))
+}
