@@ -222,7 +222,7 @@ engine_tests!(archive_and_restore, |app: TestApp| async move {
 
 const BROAD: &str = r#"{
   defenders(first: 100) { nodes { id name exactLocation contactDetails safetyNotes summary
-    history { nodes { action version apiKeyId organisation { name } changes { field from to redacted } } } } }
+    auditLog { nodes { action version apiKeyId organisation { name } changes { field from to redacted } } } } }
   country(code: "PE") { defenders { nodes { exactLocation contactDetails safetyNotes } } }
 }"#;
 
@@ -246,7 +246,7 @@ engine_tests!(confidential_values_never_leak, |app: TestApp| async move {
         .unwrap()
         .iter()
         .find(|d| d["id"] == id)
-        .unwrap()["history"]["nodes"]
+        .unwrap()["auditLog"]["nodes"]
         .clone();
     assert_eq!(history[0]["action"], "CREATE");
     assert_eq!(history[1]["action"], "UPDATE");
@@ -270,10 +270,10 @@ engine_tests!(confidential_values_never_leak, |app: TestApp| async move {
             if node["id"] == id {
                 assert_eq!(node["summary"], "Public summary");
                 assert_eq!(node["exactLocation"], Value::Null);
-                let changes = &node["history"]["nodes"][1]["changes"];
+                let changes = &node["auditLog"]["nodes"][1]["changes"];
                 let location = changes.as_array().unwrap().iter().find(|c| c["field"] == "exactLocation").unwrap();
                 assert_eq!(location["redacted"], true, "{viewer}");
-                assert_eq!(node["history"]["nodes"][1]["apiKeyId"], Value::Null, "{viewer} must not see key ids");
+                assert_eq!(node["auditLog"]["nodes"][1]["apiKeyId"], Value::Null, "{viewer} must not see key ids");
             }
         }
         if viewer == "anonymous" {

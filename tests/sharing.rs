@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 const SHARE: &str = "mutation ($input: ShareRecordInput!) { shareRecord(input: $input) { access confidential } }";
 const UNSHARE: &str = "mutation ($input: UnshareRecordInput!) { unshareRecord(input: $input) { removed } }";
-const READ: &str = "query ($id: ID!) { defender(id: $id) { name safetyNotes history { nodes { action changes { field to redacted } } } } }";
+const READ: &str = "query ($id: ID!) { defender(id: $id) { name safetyNotes auditLog { nodes { action changes { field to redacted } } } } }";
 
 engine_tests!(shares_open_and_close_access, |app: TestApp| async move {
     let (a, b, c) = (create_org(&app, "Owner A"), create_org(&app, "Partner B"), create_org(&app, "Unrelated C"));
@@ -46,7 +46,7 @@ engine_tests!(shares_open_and_close_access, |app: TestApp| async move {
     assert_eq!(body["data"]["defender"]["name"], "Shared Person");
     assert_eq!(body["data"]["defender"]["safetyNotes"], Value::Null);
     assert!(!body.to_string().contains("SECRET-91"), "{body}");
-    let share_entry = &body["data"]["defender"]["history"]["nodes"][1];
+    let share_entry = &body["data"]["defender"]["auditLog"]["nodes"][1];
     assert_eq!(share_entry["action"], "SHARE");
     assert_eq!(share_entry["changes"][0]["redacted"], true, "who a record is shared with is confidential");
     // B may see the record but may not share it onwards.
@@ -71,12 +71,12 @@ engine_tests!(shares_open_and_close_access, |app: TestApp| async move {
 
     // The owner's history shows whom it shared with.
     let (_, body) = post_as(&app, Some(&admin_a), READ, json!({ "id": id })).await;
-    let actions: Vec<&str> = body["data"]["defender"]["history"]["nodes"]
+    let actions: Vec<&str> = body["data"]["defender"]["auditLog"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
         .map(|n| n["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["CREATE", "SHARE", "SHARE", "UNSHARE"]);
-    assert_eq!(body["data"]["defender"]["history"]["nodes"][1]["changes"][0]["redacted"], false);
+    assert_eq!(body["data"]["defender"]["auditLog"]["nodes"][1]["changes"][0]["redacted"], false);
 });

@@ -7,6 +7,7 @@ use super::context::RequestContext;
 use super::defenders::Defender;
 use super::ids::{GlobalId, NodeType};
 use crate::service::defender_edits::{self, DefenderDraft, OtherNameDraft};
+use crate::service::editing;
 
 /// Another name of a defender.
 #[derive(InputObject, Clone, Debug)]
@@ -107,7 +108,8 @@ pub struct UpdateDefenderInput {
 pub struct RecordVersionInput {
     /// The record's global id.
     pub id: ID,
-    /// The version the change is based on; see `UpdateDefenderInput.expectedVersion`.
+    /// The version the change is based on (the record's `version` when it was
+    /// read); a stale version is refused with CONFLICT.
     pub expected_version: i32,
 }
 
@@ -118,7 +120,8 @@ pub struct DefenderPayload {
     pub defender: Defender,
 }
 
-fn apply<T>(field: MaybeUndefined<T>, target: &mut Option<T>) {
+/// Applies a nullable input field: left out keeps, null clears, a value sets.
+pub fn apply<T>(field: MaybeUndefined<T>, target: &mut Option<T>) {
     match field {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => *target = None,
@@ -210,7 +213,9 @@ impl DefenderMutations {
     ) -> Result<DefenderPayload> {
         let rc = RequestContext::of(ctx);
         let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
-        let archived = defender_edits::set_archived(&rc.db, &rc.viewer, id, input.expected_version, true).await?;
+        let archived =
+            editing::set_archived::<entity::defender::Entity>(&rc.db, &rc.viewer, id, input.expected_version, true)
+                .await?;
         Ok(DefenderPayload { defender: Defender(archived) })
     }
 
@@ -222,7 +227,9 @@ impl DefenderMutations {
     ) -> Result<DefenderPayload> {
         let rc = RequestContext::of(ctx);
         let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
-        let restored = defender_edits::set_archived(&rc.db, &rc.viewer, id, input.expected_version, false).await?;
+        let restored =
+            editing::set_archived::<entity::defender::Entity>(&rc.db, &rc.viewer, id, input.expected_version, false)
+                .await?;
         Ok(DefenderPayload { defender: Defender(restored) })
     }
 }

@@ -248,9 +248,10 @@ impl Defender {
         Ok(self.confidential(ctx).await?.then_some(self.0.safety_notes.as_deref()).flatten())
     }
 
-    /// Every change to the record, oldest first: who, when, and which fields
-    /// changed from what to what (confidential values only for those allowed).
-    async fn history(
+    /// The record's audit log, oldest first: who changed it, when, and which
+    /// fields changed from what to what (confidential values only for those
+    /// allowed to see them).
+    async fn audit_log(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,

@@ -16,6 +16,7 @@ pub mod ordering;
 pub mod organisations;
 pub mod places;
 pub mod response_order;
+pub mod restriction_mutations;
 pub mod restrictions;
 pub mod sharing;
 pub mod sources;
@@ -41,7 +42,12 @@ pub struct Query(
 /// allows it, checks the caller's rights on the record, is validated in full
 /// before anything is written, and is recorded in the record's history.
 #[derive(MergedObject, Default)]
-pub struct Mutation(defender_mutations::DefenderMutations, sharing::SharingMutations, api_keys::ApiKeyMutations);
+pub struct Mutation(
+    defender_mutations::DefenderMutations,
+    restriction_mutations::RestrictionMutations,
+    sharing::SharingMutations,
+    api_keys::ApiKeyMutations,
+);
 
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -36,6 +36,22 @@ impl Change {
     }
 }
 
+/// The changes that record a creation: every field that has a value, from
+/// nothing to that value. `confidential` names the confidential fields.
+pub fn created(record: &impl Serialize, confidential: &[&str]) -> Vec<Change> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(record) else { return Vec::new() };
+    fields
+        .into_iter()
+        .filter(|(_, value)| !value.is_null() && value.as_array().is_none_or(|items| !items.is_empty()))
+        .map(|(field, value)| Change {
+            confidential: confidential.contains(&field.as_str()),
+            field,
+            from: None,
+            to: Some(value),
+        })
+        .collect()
+}
+
 /// Appends an entry.
 pub async fn append<C: ConnectionTrait>(
     db: &C,
@@ -65,6 +81,7 @@ pub async fn append<C: ConnectionTrait>(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Audited {
     Defender,
+    Restriction,
 }
 
 impl Audited {
@@ -72,6 +89,7 @@ impl Audited {
     pub fn table(self) -> &'static str {
         match self {
             Audited::Defender => "defender",
+            Audited::Restriction => "restriction",
         }
     }
 }

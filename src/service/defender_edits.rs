@@ -14,12 +14,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::{self, Change};
-use super::editing::{bump, check_version, editable, editor};
+use super::editing::{MAX_NAME, bump, check_version, editable, editor, name, text};
 use super::text::sort_key;
 use super::{Viewer, codes};
 use crate::error::{AppError, AppResult};
 
-const MAX_NAME: usize = 300;
 const MAX_TEXT: usize = 20_000;
 const MAX_OTHER_NAMES: usize = 50;
 
@@ -47,24 +46,6 @@ pub struct DefenderDraft {
     pub exact_location: Option<String>,
     pub contact_details: Option<String>,
     pub safety_notes: Option<String>,
-}
-
-fn text(argument: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
-    match value.map(|v| v.trim().to_owned()) {
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v) if v.chars().count() > max => {
-            Err(AppError::bad_input(argument, format!("must be at most {max} characters; got {}", v.chars().count())))
-        }
-        other => Ok(other),
-    }
-}
-
-fn name(argument: &str, value: &str) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > MAX_NAME {
-        return Err(AppError::bad_input(argument, format!("must be 1 to {MAX_NAME} characters")));
-    }
-    Ok(value.to_owned())
 }
 
 impl DefenderDraft {
@@ -284,36 +265,6 @@ pub async fn update(
     let updated = bump::<defender::Entity, _>(&txn, id, expected_version, active).await?;
     write_lists(&txn, id, &draft).await?;
     audit::append(&txn, &actor, AuditAction::Update, ("defender", id), updated.version, &changes).await?;
-    txn.commit().await?;
-    Ok(updated)
-}
-
-/// Archives (hides from every read) or restores a defender.
-pub async fn set_archived(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: Uuid,
-    expected_version: i32,
-    archive: bool,
-) -> AppResult<defender::Model> {
-    let actor = editor(viewer)?;
-    let txn = db.begin().await?;
-    let record = editable::<defender::Entity, _>(&txn, viewer, &actor, id).await?;
-    check_version(record.version, expected_version)?;
-    if record.archived_at.is_some() == archive {
-        let state = if archive { "archived" } else { "not archived" };
-        return Err(AppError::bad_input("id", format!("the defender is {state} already")));
-    }
-    let archived_at = archive.then(Utc::now);
-    let changes = [Change::of("archived", &record.archived_at.is_some(), &archive, false)]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>();
-    let mut active = record.into_active_model();
-    active.archived_at = Set(archived_at);
-    let updated = bump::<defender::Entity, _>(&txn, id, expected_version, active).await?;
-    let action = if archive { AuditAction::Archive } else { AuditAction::Restore };
-    audit::append(&txn, &actor, action, ("defender", id), updated.version, &changes).await?;
     txn.commit().await?;
     Ok(updated)
 }

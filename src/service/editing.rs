@@ -14,6 +14,9 @@ use super::records::{RecordEntity, RecordModel, visible_by_id};
 use super::{Member, Viewer};
 use crate::error::{AppError, AppResult};
 
+/// The longest name or title accepted.
+pub const MAX_NAME: usize = 300;
+
 /// The member behind a write, if its key may write at all.
 pub fn editor(viewer: &Viewer) -> AppResult<Member> {
     match viewer {
@@ -96,4 +99,67 @@ where
     E::find_by_id_uuid(db, id)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("record vanished inside its own transaction")))
+}
+
+/// Archives (hides from every read) or restores a record, as the next version,
+/// with its audit entry, in one transaction.
+pub async fn set_archived<E>(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    archive: bool,
+) -> AppResult<E::Model>
+where
+    E: RecordEntity + IdenStatic,
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::{IntoActiveModel, TransactionTrait};
+    let actor = editor(viewer)?;
+    let txn = db.begin().await?;
+    let record = editable::<E, _>(&txn, viewer, &actor, id).await?;
+    check_version(record.version(), expected_version)?;
+    if record.archived() == archive {
+        let state = if archive { "archived" } else { "not archived" };
+        return Err(AppError::bad_input("id", format!("the {} is {state} already", E::default().as_str())));
+    }
+    let mut active = record.into_active_model();
+    let column =
+        E::Column::from_str("archived_at").map_err(|_| AppError::Internal(anyhow::anyhow!("no archived_at column")))?;
+    active.set(column, Value::from(archive.then(Utc::now)));
+    let updated = bump::<E, _>(&txn, id, expected_version, active).await?;
+    let change = super::audit::Change::of("archived", &!archive, &archive, false);
+    let action = if archive { entity::AuditAction::Archive } else { entity::AuditAction::Restore };
+    super::audit::append(
+        &txn,
+        &actor,
+        action,
+        (E::default().as_str(), id),
+        updated.version(),
+        &change.into_iter().collect::<Vec<_>>(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// An optional text field: trimmed, empty as none, at most `max` characters.
+pub fn text(argument: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
+    match value.map(|v| v.trim().to_owned()) {
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.chars().count() > max => {
+            Err(AppError::bad_input(argument, format!("must be at most {max} characters; got {}", v.chars().count())))
+        }
+        other => Ok(other),
+    }
+}
+
+/// A required name or title: trimmed, 1 to 300 characters.
+pub fn name(argument: &str, value: &str) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > MAX_NAME {
+        return Err(AppError::bad_input(argument, format!("must be 1 to {MAX_NAME} characters")));
+    }
+    Ok(value.to_owned())
 }

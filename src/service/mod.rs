@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod places;
 pub mod records;
 pub mod reference_data;
+pub mod restriction_edits;
 pub mod restrictions;
 pub mod sample_data;
 pub mod sharing;

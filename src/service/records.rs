@@ -39,6 +39,8 @@ pub trait RecordModel {
     /// The organisation that contributed the record, if any.
     fn contributed_by(&self) -> Option<Uuid>;
     fn version(&self) -> i32;
+    /// Whether the record is archived.
+    fn archived(&self) -> bool;
     fn sort_key(&self) -> &str;
     fn created_at(&self) -> DateTime<Utc>;
     fn updated_at(&self) -> DateTime<Utc>;
@@ -124,6 +126,9 @@ macro_rules! record_entity {
             }
             fn version(&self) -> i32 {
                 self.version
+            }
+            fn archived(&self) -> bool {
+                self.archived_at.is_some()
             }
             fn sort_key(&self) -> &str {
                 &self.sort_key

@@ -1,0 +1,229 @@
+//! Writes of restrictions: create and update, with the dated status history
+//! kept in step. Archive and restore are the generic ones in `editing`.
+
+use chrono::Utc;
+use entity::{
+    AuditAction, PartialDate, RestrictionKind, RestrictionStatus, Right, Visibility, restriction, restriction_right,
+    restriction_status_change,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::audit::{self, Change};
+use super::editing::{bump, check_version, editable, editor, name, text};
+use super::text::sort_key;
+use super::{Viewer, codes};
+use crate::error::{AppError, AppResult};
+
+/// Every editable field of a restriction.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestrictionDraft {
+    pub title: String,
+    pub reference: Option<String>,
+    pub kind: RestrictionKind,
+    pub status: RestrictionStatus,
+    pub country_code: String,
+    pub subdivision_code: Option<String>,
+    pub introduced_on: Option<PartialDate>,
+    pub decided_on: Option<PartialDate>,
+    pub summary: Option<String>,
+    pub rights: Vec<Right>,
+    pub visibility: Visibility,
+}
+
+/// When a status change took effect, and a note on it; both optional.
+#[derive(Clone, Debug, Default)]
+pub struct StatusNote {
+    pub changed_on: Option<PartialDate>,
+    pub note: Option<String>,
+}
+
+/// Whether `later` cannot be before `earlier`, comparing as far as both are known.
+fn not_before(later: &PartialDate, earlier: &PartialDate) -> bool {
+    let n = later.as_str().len().min(earlier.as_str().len());
+    later.as_str()[..n] >= earlier.as_str()[..n]
+}
+
+impl RestrictionDraft {
+    /// Checks and normalises every field; refuses the first problem found, naming its field.
+    pub fn validated(mut self) -> AppResult<Self> {
+        self.title = name("title", &self.title)?;
+        self.reference = text("reference", self.reference.take(), 200)?;
+        self.summary = text("summary", self.summary.take(), 20_000)?;
+        self.country_code = codes::country_code("countryCode", &self.country_code)?;
+        if let Some(code) = self.subdivision_code.take() {
+            let code = codes::subdivision_code("subdivisionCode", &code)?;
+            if !code.starts_with(&format!("{}-", self.country_code)) {
+                return Err(AppError::bad_input(
+                    "subdivisionCode",
+                    format!("{code} is not a subdivision of {}", self.country_code),
+                ));
+            }
+            self.subdivision_code = Some(code);
+        }
+        if let (Some(introduced), Some(decided)) = (&self.introduced_on, &self.decided_on)
+            && !not_before(decided, introduced)
+        {
+            return Err(AppError::bad_input(
+                "decidedOn",
+                format!("{decided} is before the introduction, {introduced}"),
+            ));
+        }
+        self.rights.sort();
+        self.rights.dedup();
+        Ok(self)
+    }
+
+    fn changes_from(&self, old: &RestrictionDraft) -> Vec<Change> {
+        [
+            Change::of("title", &old.title, &self.title, false),
+            Change::of("reference", &old.reference, &self.reference, false),
+            Change::of("kind", &old.kind, &self.kind, false),
+            Change::of("status", &old.status, &self.status, false),
+            Change::of("countryCode", &old.country_code, &self.country_code, false),
+            Change::of("subdivisionCode", &old.subdivision_code, &self.subdivision_code, false),
+            Change::of("introducedOn", &old.introduced_on, &self.introduced_on, false),
+            Change::of("decidedOn", &old.decided_on, &self.decided_on, false),
+            Change::of("summary", &old.summary, &self.summary, false),
+            Change::of("rights", &old.rights, &self.rights, false),
+            Change::of("visibility", &old.visibility, &self.visibility, false),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn apply_to(&self, record: &mut restriction::ActiveModel) {
+        record.title = Set(self.title.clone());
+        record.sort_key = Set(sort_key(&self.title));
+        record.reference = Set(self.reference.clone());
+        record.kind = Set(self.kind);
+        record.status = Set(self.status);
+        record.country_code = Set(self.country_code.clone());
+        record.subdivision_code = Set(self.subdivision_code.clone());
+        record.introduced_on = Set(self.introduced_on.clone());
+        record.decided_on = Set(self.decided_on.clone());
+        record.summary = Set(self.summary.clone());
+        record.visibility = Set(self.visibility);
+    }
+
+    fn of(record: &restriction::Model, rights: Vec<Right>) -> Self {
+        RestrictionDraft {
+            title: record.title.clone(),
+            reference: record.reference.clone(),
+            kind: record.kind,
+            status: record.status,
+            country_code: record.country_code.clone(),
+            subdivision_code: record.subdivision_code.clone(),
+            introduced_on: record.introduced_on.clone(),
+            decided_on: record.decided_on.clone(),
+            summary: record.summary.clone(),
+            rights,
+            visibility: record.visibility,
+        }
+    }
+}
+
+async fn write_rights<C: ConnectionTrait>(db: &C, id: Uuid, rights: &[Right]) -> AppResult<()> {
+    restriction_right::Entity::delete_many().filter(restriction_right::Column::RestrictionId.eq(id)).exec(db).await?;
+    if !rights.is_empty() {
+        restriction_right::Entity::insert_many(
+            rights.iter().map(|right| restriction_right::ActiveModel { restriction_id: Set(id), right: Set(*right) }),
+        )
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn record_status<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    status: RestrictionStatus,
+    note: StatusNote,
+) -> AppResult<()> {
+    let now = Utc::now();
+    restriction_status_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        restriction_id: Set(id),
+        status: Set(status),
+        changed_on: Set(note.changed_on),
+        note: Set(note.note),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Creates a restriction contributed by the caller's organisation; its
+/// status history starts with its status.
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    draft: RestrictionDraft,
+    status_note: StatusNote,
+) -> AppResult<restriction::Model> {
+    let actor = editor(viewer)?;
+    let draft = draft.validated()?;
+    let status_note = StatusNote { note: text("statusNote", status_note.note, 2_000)?, ..status_note };
+    let txn = db.begin().await?;
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let mut record = restriction::ActiveModel {
+        id: Set(id),
+        contributed_by_id: Set(Some(actor.organisation)),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    draft.apply_to(&mut record);
+    let created = record.insert(&txn).await?;
+    write_rights(&txn, id, &draft.rights).await?;
+    record_status(&txn, id, draft.status, status_note).await?;
+    audit::append(&txn, &actor, AuditAction::Create, ("restriction", id), 1, &audit::created(&draft, &[])).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates a restriction. A change of status is added to its status history.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    status_note: StatusNote,
+    edit: impl FnOnce(&mut RestrictionDraft),
+) -> AppResult<restriction::Model> {
+    let actor = editor(viewer)?;
+    let status_note = StatusNote { note: text("statusNote", status_note.note, 2_000)?, ..status_note };
+    let txn = db.begin().await?;
+    let record = editable::<restriction::Entity, _>(&txn, viewer, &actor, id).await?;
+    check_version(record.version, expected_version)?;
+    let rights = super::restrictions::rights(&txn, &[id]).await?.remove(&id).unwrap_or_default();
+    let old = RestrictionDraft::of(&record, rights);
+    let mut draft = old.clone();
+    edit(&mut draft);
+    let draft = draft.validated()?;
+    let changes = draft.changes_from(&old);
+    if changes.is_empty() {
+        return Ok(record);
+    }
+    let mut active = record.into_active_model();
+    draft.apply_to(&mut active);
+    let updated = bump::<restriction::Entity, _>(&txn, id, expected_version, active).await?;
+    write_rights(&txn, id, &draft.rights).await?;
+    if draft.status != old.status {
+        record_status(&txn, id, draft.status, status_note).await?;
+    }
+    audit::append(&txn, &actor, AuditAction::Update, ("restriction", id), updated.version, &changes).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
