@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod batch;
+pub mod campaign_mutations;
 pub mod campaigns;
 pub mod connection;
 pub mod context;
@@ -45,6 +46,7 @@ pub struct Query(
 pub struct Mutation(
     defender_mutations::DefenderMutations,
     restriction_mutations::RestrictionMutations,
+    campaign_mutations::CampaignMutations,
     sharing::SharingMutations,
     api_keys::ApiKeyMutations,
 );

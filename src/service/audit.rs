@@ -82,6 +82,7 @@ pub async fn append<C: ConnectionTrait>(
 pub enum Audited {
     Defender,
     Restriction,
+    Campaign,
 }
 
 impl Audited {
@@ -90,6 +91,7 @@ impl Audited {
         match self {
             Audited::Defender => "defender",
             Audited::Restriction => "restriction",
+            Audited::Campaign => "campaign",
         }
     }
 }

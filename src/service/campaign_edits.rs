@@ -1,0 +1,301 @@
+//! Writes of campaigns: create and update, with their subjects (defenders,
+//! restrictions, countries and subdivisions). Archive and restore are the
+//! generic ones in `editing`.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use entity::{
+    AuditAction, CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, Visibility, campaign, campaign_area,
+    campaign_defender, campaign_restriction,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::audit::{self, Change};
+use super::editing::{bump, check_version, editable, editor, name, text};
+use super::records::{RecordEntity, visible_by_id};
+use super::text::sort_key;
+use super::{Viewer, codes};
+use crate::error::{AppError, AppResult};
+
+/// Every editable field of a campaign.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignDraft {
+    pub title: String,
+    pub kind: CampaignKind,
+    pub status: CampaignStatus,
+    pub lead_organisation_id: Option<Uuid>,
+    pub started_on: Option<PartialDate>,
+    pub ended_on: Option<PartialDate>,
+    pub summary: Option<String>,
+    pub outcome: Option<CampaignOutcome>,
+    pub outcome_summary: Option<String>,
+    pub visibility: Visibility,
+    pub defender_ids: Vec<Uuid>,
+    pub restriction_ids: Vec<Uuid>,
+    /// ISO 3166-1 country codes and ISO 3166-2 subdivision codes it targets.
+    pub areas: Vec<String>,
+}
+
+/// Refuses subjects the caller cannot see, with the same words whether they
+/// are hidden or do not exist.
+async fn check_visible<E, C>(db: &C, viewer: &Viewer, argument: &str, what: &str, ids: &[Uuid]) -> AppResult<()>
+where
+    E: RecordEntity + sea_orm::IdenStatic,
+    C: ConnectionTrait,
+{
+    let found = visible_by_id::<E, _>(db, viewer, ids).await?;
+    if let Some((i, id)) = ids.iter().enumerate().find(|(_, id)| !found.contains_key(id)) {
+        return Err(AppError::bad_input(format!("{argument}[{i}]"), format!("no {what} you can see has the id {id}")));
+    }
+    Ok(())
+}
+
+impl CampaignDraft {
+    /// Checks and normalises every field, including that the caller can see
+    /// every subject it links; refuses the first problem found, naming its field.
+    /// Subjects already linked in `before` are not checked again: an editor
+    /// with an edit share may keep links to records only the owner can see,
+    /// and must not learn of them from an error.
+    pub async fn validated<C: ConnectionTrait>(
+        mut self,
+        db: &C,
+        viewer: &Viewer,
+        before: Option<&CampaignDraft>,
+    ) -> AppResult<Self> {
+        self.title = name("title", &self.title)?;
+        self.summary = text("summary", self.summary.take(), 20_000)?;
+        self.outcome_summary = text("outcomeSummary", self.outcome_summary.take(), 20_000)?;
+        if let (Some(started), Some(ended)) = (&self.started_on, &self.ended_on) {
+            let n = started.as_str().len().min(ended.as_str().len());
+            if ended.as_str()[..n] < started.as_str()[..n] {
+                return Err(AppError::bad_input("endedOn", format!("{ended} is before the start, {started}")));
+            }
+        }
+        let mut areas = BTreeSet::new();
+        for (i, code) in self.areas.iter().enumerate() {
+            let argument = format!("areas[{i}]");
+            let code = if code.contains('-') {
+                codes::subdivision_code(&argument, code)?
+            } else {
+                codes::country_code(&argument, code)?
+            };
+            areas.insert(code);
+        }
+        self.areas = areas.into_iter().collect();
+        for ids in [&mut self.defender_ids, &mut self.restriction_ids] {
+            let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
+            *ids = unique.into_iter().collect();
+        }
+        let added = |ids: &[Uuid], old: fn(&CampaignDraft) -> &Vec<Uuid>| -> Vec<Uuid> {
+            ids.iter().copied().filter(|id| before.is_none_or(|before| !old(before).contains(id))).collect()
+        };
+        let new_defenders = added(&self.defender_ids, |d| &d.defender_ids);
+        let new_restrictions = added(&self.restriction_ids, |d| &d.restriction_ids);
+        check_visible::<entity::defender::Entity, _>(db, viewer, "defenderIds", "defender", &new_defenders).await?;
+        check_visible::<entity::restriction::Entity, _>(db, viewer, "restrictionIds", "restriction", &new_restrictions)
+            .await?;
+        if let Some(lead) =
+            self.lead_organisation_id.filter(|lead| before.is_none_or(|b| b.lead_organisation_id != Some(*lead)))
+        {
+            check_visible::<entity::organisation::Entity, _>(db, viewer, "leadOrganisationId", "organisation", &[lead])
+                .await
+                .map_err(|_| {
+                    AppError::bad_input("leadOrganisationId", format!("no organisation you can see has the id {lead}"))
+                })?;
+        }
+        Ok(self)
+    }
+
+    fn changes_from(&self, old: &CampaignDraft) -> Vec<Change> {
+        [
+            Change::of("title", &old.title, &self.title, false),
+            Change::of("kind", &old.kind, &self.kind, false),
+            Change::of("status", &old.status, &self.status, false),
+            Change::of("leadOrganisationId", &old.lead_organisation_id, &self.lead_organisation_id, false),
+            Change::of("startedOn", &old.started_on, &self.started_on, false),
+            Change::of("endedOn", &old.ended_on, &self.ended_on, false),
+            Change::of("summary", &old.summary, &self.summary, false),
+            Change::of("outcome", &old.outcome, &self.outcome, false),
+            Change::of("outcomeSummary", &old.outcome_summary, &self.outcome_summary, false),
+            Change::of("visibility", &old.visibility, &self.visibility, false),
+            // Linked records may be hidden from some who can read the campaign.
+            Change::of("defenderIds", &old.defender_ids, &self.defender_ids, true),
+            Change::of("restrictionIds", &old.restriction_ids, &self.restriction_ids, true),
+            Change::of("areas", &old.areas, &self.areas, false),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn apply_to(&self, record: &mut campaign::ActiveModel) {
+        record.title = Set(self.title.clone());
+        record.sort_key = Set(sort_key(&self.title));
+        record.kind = Set(self.kind);
+        record.status = Set(self.status);
+        record.lead_organisation_id = Set(self.lead_organisation_id);
+        record.started_on = Set(self.started_on.clone());
+        record.ended_on = Set(self.ended_on.clone());
+        record.summary = Set(self.summary.clone());
+        record.outcome = Set(self.outcome);
+        record.outcome_summary = Set(self.outcome_summary.clone());
+        record.visibility = Set(self.visibility);
+    }
+}
+
+async fn write_subjects<C: ConnectionTrait>(db: &C, id: Uuid, draft: &CampaignDraft) -> AppResult<()> {
+    campaign_defender::Entity::delete_many().filter(campaign_defender::Column::CampaignId.eq(id)).exec(db).await?;
+    campaign_restriction::Entity::delete_many()
+        .filter(campaign_restriction::Column::CampaignId.eq(id))
+        .exec(db)
+        .await?;
+    campaign_area::Entity::delete_many().filter(campaign_area::Column::CampaignId.eq(id)).exec(db).await?;
+    if !draft.defender_ids.is_empty() {
+        campaign_defender::Entity::insert_many(
+            draft
+                .defender_ids
+                .iter()
+                .map(|defender| campaign_defender::ActiveModel { campaign_id: Set(id), defender_id: Set(*defender) }),
+        )
+        .exec(db)
+        .await?;
+    }
+    if !draft.restriction_ids.is_empty() {
+        campaign_restriction::Entity::insert_many(draft.restriction_ids.iter().map(|restriction| {
+            campaign_restriction::ActiveModel { campaign_id: Set(id), restriction_id: Set(*restriction) }
+        }))
+        .exec(db)
+        .await?;
+    }
+    // One row per targeted country (targeting a subdivision targets its
+    // country too), and one per targeted subdivision.
+    let mut rows: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+    for code in &draft.areas {
+        match code.split_once('-') {
+            Some((country, _)) => {
+                rows.insert((country.to_owned(), None));
+                rows.insert((country.to_owned(), Some(code.clone())));
+            }
+            None => {
+                rows.insert((code.clone(), None));
+            }
+        }
+    }
+    if !rows.is_empty() {
+        campaign_area::Entity::insert_many(rows.into_iter().map(|(country, subdivision)| campaign_area::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            campaign_id: Set(id),
+            country_code: Set(country),
+            subdivision_code: Set(subdivision),
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn draft_of<C: ConnectionTrait>(db: &C, record: &campaign::Model) -> AppResult<CampaignDraft> {
+    let defender_ids = campaign_defender::Entity::find()
+        .filter(campaign_defender::Column::CampaignId.eq(record.id))
+        .order_by_asc(campaign_defender::Column::DefenderId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.defender_id)
+        .collect();
+    let restriction_ids = campaign_restriction::Entity::find()
+        .filter(campaign_restriction::Column::CampaignId.eq(record.id))
+        .order_by_asc(campaign_restriction::Column::RestrictionId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.restriction_id)
+        .collect();
+    let area_rows =
+        campaign_area::Entity::find().filter(campaign_area::Column::CampaignId.eq(record.id)).all(db).await?;
+    // A country counts as targeted in itself only if none of its subdivisions is listed.
+    let subdivisions: BTreeSet<String> = area_rows.iter().filter_map(|row| row.subdivision_code.clone()).collect();
+    let mut areas: BTreeSet<String> = subdivisions.clone();
+    for row in &area_rows {
+        if row.subdivision_code.is_none()
+            && !subdivisions.iter().any(|s| s.starts_with(&format!("{}-", row.country_code)))
+        {
+            areas.insert(row.country_code.clone());
+        }
+    }
+    Ok(CampaignDraft {
+        title: record.title.clone(),
+        kind: record.kind,
+        status: record.status,
+        lead_organisation_id: record.lead_organisation_id,
+        started_on: record.started_on.clone(),
+        ended_on: record.ended_on.clone(),
+        summary: record.summary.clone(),
+        outcome: record.outcome,
+        outcome_summary: record.outcome_summary.clone(),
+        visibility: record.visibility,
+        defender_ids,
+        restriction_ids,
+        areas: areas.into_iter().collect(),
+    })
+}
+
+/// Creates a campaign contributed by the caller's organisation.
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, draft: CampaignDraft) -> AppResult<campaign::Model> {
+    let actor = editor(viewer)?;
+    let txn = db.begin().await?;
+    let draft = draft.validated(&txn, viewer, None).await?;
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let mut record = campaign::ActiveModel {
+        id: Set(id),
+        contributed_by_id: Set(Some(actor.organisation)),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    draft.apply_to(&mut record);
+    let created = record.insert(&txn).await?;
+    write_subjects(&txn, id, &draft).await?;
+    let changes = audit::created(&draft, &["defenderIds", "restrictionIds"]);
+    audit::append(&txn, &actor, AuditAction::Create, ("campaign", id), 1, &changes).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates a campaign.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    edit: impl FnOnce(&mut CampaignDraft),
+) -> AppResult<campaign::Model> {
+    let actor = editor(viewer)?;
+    let txn = db.begin().await?;
+    let record = editable::<campaign::Entity, _>(&txn, viewer, &actor, id).await?;
+    check_version(record.version, expected_version)?;
+    let old = draft_of(&txn, &record).await?;
+    let mut draft = old.clone();
+    edit(&mut draft);
+    let draft = draft.validated(&txn, viewer, Some(&old)).await?;
+    let changes = draft.changes_from(&old);
+    if changes.is_empty() {
+        return Ok(record);
+    }
+    let mut active = record.into_active_model();
+    draft.apply_to(&mut active);
+    let updated = bump::<campaign::Entity, _>(&txn, id, expected_version, active).await?;
+    write_subjects(&txn, id, &draft).await?;
+    audit::append(&txn, &actor, AuditAction::Update, ("campaign", id), updated.version, &changes).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
