@@ -22,6 +22,9 @@ enum Role {
     Admin,
 }
 
+/// A viewer: anonymous (`None`), or an organisation and its key's role.
+type Viewer = Option<(Org, Role)>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Grant {
     None,
@@ -39,7 +42,7 @@ struct Record {
     id: String,
 }
 
-fn can_read(viewer: Option<(Org, Role)>, record: &Record) -> bool {
+fn can_read(viewer: Viewer, record: &Record) -> bool {
     match viewer {
         None => record.visibility == "PUBLIC" && record.consent == "GIVEN",
         Some((Org::Owner, _)) => true,
@@ -51,7 +54,7 @@ fn can_read(viewer: Option<(Org, Role)>, record: &Record) -> bool {
     }
 }
 
-fn can_edit(viewer: Option<(Org, Role)>, record: &Record) -> bool {
+fn can_edit(viewer: Viewer, record: &Record) -> bool {
     match viewer {
         Some((Org::Owner, role)) => role >= Role::Editor,
         Some((Org::Partner, role)) => role >= Role::Editor && record.grant == Grant::Edit,
@@ -59,13 +62,13 @@ fn can_edit(viewer: Option<(Org, Role)>, record: &Record) -> bool {
     }
 }
 
-fn can_see_confidential(viewer: Option<(Org, Role)>, record: &Record) -> bool {
+fn can_see_confidential(viewer: Viewer, record: &Record) -> bool {
     matches!(viewer, Some((Org::Owner, _)))
         || (matches!(viewer, Some((Org::Partner, _))) && record.grant == Grant::Confidential)
 }
 
 /// The error code a refused write must carry.
-fn write_refusal(viewer: Option<(Org, Role)>, record: &Record, needs: Role) -> &'static str {
+fn write_refusal(viewer: Viewer, record: &Record, needs: Role) -> &'static str {
     match viewer {
         None => "UNAUTHENTICATED",
         Some((_, role)) if role < needs => "FORBIDDEN",
@@ -137,7 +140,7 @@ engine_tests!(every_viewer_on_every_path, |app: TestApp| async move {
         }
     }
 
-    let mut viewers: Vec<(Option<(Org, Role)>, Option<String>)> = vec![(None, None)];
+    let mut viewers: Vec<(Viewer, Option<String>)> = vec![(None, None)];
     viewers.extend(keys.iter().map(|(viewer, key)| (Some(*viewer), Some(key.clone()))));
     let mut cases = 0;
 
