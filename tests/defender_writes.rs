@@ -328,3 +328,106 @@ engine_tests!(the_audit_log_is_append_only_in_the_database, |app: TestApp| async
     assert!(w.app.db.execute_unprepared("DELETE FROM audit_entry").await.is_err());
     assert_eq!(entity::audit_entry::Entity::find().count(&w.app.db).await.unwrap(), 1);
 });
+
+const CASE: &str = "query ($id: ID!) { defender(id: $id) { version
+  events { nodes { id kind occurredOn sentence { months life } restriction { title } } }
+  affiliations { nodes { id role organisation { name } } }
+  restrictions { edges { relation node { title } } } } }";
+
+engine_tests!(case_events_affiliations_and_links_are_edited_with_the_defender, |app: TestApp| async move {
+    let w = world(app).await;
+    let (_, body) = post_as(
+        &w.app,
+        None,
+        "{ restrictions(filter: { subdivisionCodes: [\"US-ND\"] }) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    let bills = body["data"]["restrictions"]["nodes"][0]["id"].clone();
+    let mut input = new_defender("PRIVATE", "UNKNOWN");
+    input["events"] = json!([
+        { "kind": "ARREST", "occurredOn": "2023-03", "perpetratorType": "STATE", "restrictionId": bills },
+        { "kind": "SENTENCE", "occurredOn": "2023-09-12", "sentence": { "months": 36 } },
+    ]);
+    input["affiliations"] = json!([{ "organisationId": w.owner, "role": "member", "startedOn": "2019" }]);
+    input["restrictionLinks"] = json!([{ "restrictionId": bills, "relation": "CHARGED_UNDER" }]);
+    let created = create(&w, input).await;
+    let id = created["id"].clone();
+
+    let (_, body) = post_as(&w.app, Some(&w.editor_a), CASE, json!({ "id": id })).await;
+    let defender = &body["data"]["defender"];
+    let events = defender["events"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 2, "{body}");
+    assert_eq!(events[0]["restriction"]["title"], "Five North Dakota bills restricting the right to protest");
+    assert_eq!(events[1]["sentence"], json!({ "months": 36, "life": false }));
+    assert_eq!(defender["affiliations"]["nodes"][0]["organisation"]["name"], "Owner A");
+    assert_eq!(defender["restrictions"]["edges"][0]["relation"], "CHARGED_UNDER");
+
+    // Keep the arrest (changing its date), drop the sentence, add a release; drop the affiliation.
+    let update = json!({ "input": { "id": id, "expectedVersion": 1,
+        "events": [
+            { "id": events[0]["id"], "kind": "ARREST", "occurredOn": "2023-03-02", "perpetratorType": "STATE", "restrictionId": bills },
+            { "kind": "RELEASE", "occurredOn": "2024" },
+        ],
+        "affiliations": [],
+        "restrictionLinks": [{ "restrictionId": bills, "relation": "DETAINED_UNDER", "note": "Held for a week." }] } });
+    let (_, body) = post_as(&w.app, Some(&w.editor_a), UPDATE, update).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let (_, body) = post_as(&w.app, Some(&w.editor_a), CASE, json!({ "id": id })).await;
+    let defender = &body["data"]["defender"];
+    assert_eq!(defender["version"], 2);
+    let after = defender["events"]["nodes"].as_array().unwrap();
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0]["id"], events[0]["id"], "a kept event keeps its id");
+    assert_eq!(after[0]["occurredOn"], "2023-03-02");
+    assert_eq!(after[1]["kind"], "RELEASE");
+    assert_eq!(defender["affiliations"]["nodes"], json!([]));
+    assert_eq!(defender["restrictions"]["edges"][0]["relation"], "DETAINED_UNDER");
+
+    // Refusals name the entry and write nothing.
+    let (_, body) = post_as(
+        &w.app,
+        Some(&w.partner_b),
+        "mutation { createRestriction(input: { title: \"B's private bill\", kind: BILL, status: PENDING, countryCode: \"PE\" }) { restriction { id } } }",
+        json!({}),
+    )
+    .await;
+    let hidden_restriction = body["data"]["createRestriction"]["restriction"]["id"].clone();
+    let event_of_other_defender = {
+        let other = create(&w, {
+            let mut input = new_defender("PRIVATE", "UNKNOWN");
+            input["events"] = json!([{ "kind": "THREAT" }]);
+            input
+        })
+        .await;
+        let (_, body) = post_as(&w.app, Some(&w.editor_a), CASE, json!({ "id": other["id"] })).await;
+        body["data"]["defender"]["events"]["nodes"][0]["id"].clone()
+    };
+    for (change, argument) in [
+        (json!({ "events": [{ "id": event_of_other_defender, "kind": "THREAT" }] }), "events[0].id"),
+        (json!({ "events": [{ "kind": "SENTENCE", "sentence": { "months": 0 } }] }), "events[0].sentence.months"),
+        (json!({ "events": [{ "kind": "ARREST", "restrictionId": hidden_restriction }] }), "events[0].restrictionId"),
+        (
+            json!({ "restrictionLinks": [{ "restrictionId": hidden_restriction, "relation": "TARGETED_BY" }] }),
+            "restrictionLinks[0].restrictionId",
+        ),
+        (
+            json!({ "restrictionLinks": [{ "restrictionId": bills, "relation": "TARGETED_BY" }, { "restrictionId": bills, "relation": "OPPOSES" }] }),
+            "restrictionLinks[1].restrictionId",
+        ),
+        (
+            json!({ "affiliations": [{ "organisationId": w.owner, "startedOn": "2020", "endedOn": "2019" }] }),
+            "affiliations[0].endedOn",
+        ),
+    ] {
+        let mut input = json!({ "id": id, "expectedVersion": 2 });
+        for (key, value) in change.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        let (_, body) = post_as(&w.app, Some(&w.editor_a), UPDATE, json!({ "input": input })).await;
+        assert_eq!(body["errors"][0]["extensions"]["argument"], argument, "{change}: {body}");
+        assert!(!body.to_string().contains("B's private bill"), "{body}");
+    }
+    let (_, body) = post_as(&w.app, Some(&w.editor_a), CASE, json!({ "id": id })).await;
+    assert_eq!(body["data"]["defender"]["version"], 2, "refused updates change nothing");
+});

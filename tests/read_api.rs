@@ -415,6 +415,7 @@ async fn one_id_of_each_type(app: &TestApp) -> Vec<(String, String)> {
               campaigns(first: 1) { nodes { id } }
               indicators(first: 1) { nodes { id } }
               sources: defenders(first: 1) { nodes { sources { nodes { id } } } }
+              affiliated: organisations(filter: { countryCodes: ["SA"] }) { nodes { affiliations { nodes { id } } } }
             }"#,
         )
         .await;
@@ -429,6 +430,7 @@ async fn one_id_of_each_type(app: &TestApp) -> Vec<(String, String)> {
         ("Campaign".into(), id(&data["campaigns"]["nodes"][0]["id"])),
         ("Indicator".into(), id(&data["indicators"]["nodes"][0]["id"])),
         ("Source".into(), id(&data["sources"]["nodes"][0]["sources"]["nodes"][0]["id"])),
+        ("Affiliation".into(), id(&data["affiliated"]["nodes"][0]["affiliations"]["nodes"][0]["id"])),
     ]
 }
 

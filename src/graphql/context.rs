@@ -327,3 +327,8 @@ keyed_loader!(
     ConfidentialAccessOf(Uuid) => bool,
     |repo, ids| crate::service::defender_edits::confidential_access(&repo.db, &repo.viewer, &ids)
 );
+keyed_loader!(
+    /// An affiliation by id, if the viewer may see its defender and organisation.
+    AffiliationById(Uuid) => entity::affiliation::Model,
+    |repo, ids| defenders::affiliations_by_id(&repo.db, &repo.viewer, &ids)
+);

@@ -1,11 +1,15 @@
 //! Mutations of defenders.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use entity::{Consent, DefenderStatus, OtherNameKind, Sector, Visibility};
+use entity::{
+    CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate, PerpetratorType,
+    Sector, Visibility,
+};
 
 use super::context::RequestContext;
 use super::defenders::Defender;
 use super::ids::{GlobalId, NodeType};
+use crate::service::defender_case::{AffiliationDraft, CaseDraft, EventDraft, LinkDraft};
 use crate::service::defender_edits::{self, DefenderDraft, OtherNameDraft};
 use crate::service::editing;
 
@@ -25,6 +29,128 @@ impl From<OtherNameInput> for OtherNameDraft {
     fn from(input: OtherNameInput) -> Self {
         OtherNameDraft { name: input.name, kind: input.kind, language: input.language }
     }
+}
+
+/// A prison sentence.
+#[derive(InputObject, Clone, Debug)]
+pub struct SentenceInput {
+    /// Length in months, 1 to 1,200; leave out for a life sentence.
+    pub months: Option<i32>,
+    /// Whether it is life imprisonment; false unless given.
+    #[graphql(default)]
+    pub life: bool,
+}
+
+/// An event in a defender's case. Give `id` to keep an existing event
+/// (and change it); leave it out to add one.
+#[derive(InputObject, Clone, Debug)]
+pub struct CaseEventInput {
+    /// The global id of an existing event of this defender.
+    pub id: Option<ID>,
+    /// What happened.
+    pub kind: CaseEventKind,
+    /// When, to the year, month or day.
+    pub occurred_on: Option<PartialDate>,
+    /// What happened, in words, at most 20,000 characters.
+    pub description: Option<String>,
+    /// Who acted against the defender.
+    pub perpetrator_type: Option<PerpetratorType>,
+    /// The sentence imposed, for sentences.
+    pub sentence: Option<SentenceInput>,
+    /// The global id of the restriction the event relied on.
+    pub restriction_id: Option<ID>,
+}
+
+/// A defender's affiliation to an organisation. Give `id` to keep an existing
+/// affiliation (and change it); leave it out to add one.
+#[derive(InputObject, Clone, Debug)]
+pub struct AffiliationInput {
+    /// The global id of an existing affiliation of this defender.
+    pub id: Option<ID>,
+    /// The global id of the organisation.
+    pub organisation_id: ID,
+    /// The defender's role, such as "co-founder".
+    pub role: Option<String>,
+    /// When it began.
+    pub started_on: Option<PartialDate>,
+    /// When it ended; not before it began.
+    pub ended_on: Option<PartialDate>,
+}
+
+/// How a restriction concerns a defender; one link per restriction.
+#[derive(InputObject, Clone, Debug)]
+pub struct RestrictionLinkInput {
+    /// The global id of the restriction.
+    pub restriction_id: ID,
+    /// How it concerns the defender.
+    pub relation: DefenderRestrictionRelation,
+    /// A note on the link.
+    pub note: Option<String>,
+}
+
+fn optional_id(argument: &str, id: Option<&ID>, node_type: NodeType) -> Result<Option<uuid::Uuid>> {
+    Ok(id.map(|id| GlobalId::decode_uuid_of(argument, id, node_type)).transpose()?)
+}
+
+fn events(inputs: Vec<CaseEventInput>) -> Result<Vec<EventDraft>> {
+    inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            Ok(EventDraft {
+                id: optional_id(&format!("events[{i}].id"), e.id.as_ref(), NodeType::CaseEvent)?,
+                kind: e.kind,
+                occurred_on: e.occurred_on,
+                description: e.description,
+                perpetrator_type: e.perpetrator_type,
+                sentence_months: e.sentence.as_ref().and_then(|s| s.months),
+                sentence_life: e.sentence.as_ref().is_some_and(|s| s.life),
+                restriction_id: optional_id(
+                    &format!("events[{i}].restrictionId"),
+                    e.restriction_id.as_ref(),
+                    NodeType::Restriction,
+                )?,
+            })
+        })
+        .collect()
+}
+
+fn affiliations(inputs: Vec<AffiliationInput>) -> Result<Vec<AffiliationDraft>> {
+    inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Ok(AffiliationDraft {
+                id: optional_id(&format!("affiliations[{i}].id"), a.id.as_ref(), NodeType::Affiliation)?,
+                organisation_id: GlobalId::decode_uuid_of(
+                    &format!("affiliations[{i}].organisationId"),
+                    &a.organisation_id,
+                    NodeType::Organisation,
+                )?,
+                role: a.role,
+                started_on: a.started_on,
+                ended_on: a.ended_on,
+            })
+        })
+        .collect()
+}
+
+fn links(inputs: Vec<RestrictionLinkInput>) -> Result<Vec<LinkDraft>> {
+    inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(LinkDraft {
+                restriction_id: GlobalId::decode_uuid_of(
+                    &format!("restrictionLinks[{i}].restrictionId"),
+                    &l.restriction_id,
+                    NodeType::Restriction,
+                )?,
+                relation: l.relation,
+                note: l.note,
+            })
+        })
+        .collect()
 }
 
 /// A new defender. The record belongs to the caller's organisation and is
@@ -62,6 +188,15 @@ pub struct CreateDefenderInput {
     pub contact_details: Option<String>,
     /// Confidential: risks and precautions.
     pub safety_notes: Option<String>,
+    /// The defender's case: arrests, trials, sentences, attacks.
+    #[graphql(default)]
+    pub events: Vec<CaseEventInput>,
+    /// The organisations the defender belongs to.
+    #[graphql(default)]
+    pub affiliations: Vec<AffiliationInput>,
+    /// The restrictions that concern the defender.
+    #[graphql(default)]
+    pub restriction_links: Vec<RestrictionLinkInput>,
 }
 
 /// Changes to a defender. Fields left out stay as they are; a nullable field
@@ -101,6 +236,13 @@ pub struct UpdateDefenderInput {
     pub contact_details: MaybeUndefined<String>,
     /// Confidential: new safety notes, or null to clear.
     pub safety_notes: MaybeUndefined<String>,
+    /// The case's events, as they should be: entries with an id are kept and
+    /// changed, entries without one are added, events left out are removed.
+    pub events: Option<Vec<CaseEventInput>>,
+    /// The affiliations, as they should be (same rules as `events`).
+    pub affiliations: Option<Vec<AffiliationInput>>,
+    /// The restriction links, as they should be.
+    pub restriction_links: Option<Vec<RestrictionLinkInput>>,
 }
 
 /// A record and the version a change is based on.
@@ -157,6 +299,11 @@ impl DefenderMutations {
             exact_location: input.exact_location,
             contact_details: input.contact_details,
             safety_notes: input.safety_notes,
+            case: CaseDraft {
+                events: events(input.events)?,
+                affiliations: affiliations(input.affiliations)?,
+                links: links(input.restriction_links)?,
+            },
         };
         let created = defender_edits::create(&rc.db, &rc.viewer, draft).await?;
         Ok(DefenderPayload { defender: Defender(created) })
@@ -171,6 +318,9 @@ impl DefenderMutations {
     ) -> Result<DefenderPayload> {
         let rc = RequestContext::of(ctx);
         let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
+        let new_events = input.events.map(events).transpose()?;
+        let new_affiliations = input.affiliations.map(affiliations).transpose()?;
+        let new_links = input.restriction_links.map(links).transpose()?;
         let updated = defender_edits::update(&rc.db, &rc.viewer, id, input.expected_version, move |draft| {
             if let Some(name) = input.name {
                 draft.name = name;
@@ -199,6 +349,15 @@ impl DefenderMutations {
             apply(input.exact_location, &mut draft.exact_location);
             apply(input.contact_details, &mut draft.contact_details);
             apply(input.safety_notes, &mut draft.safety_notes);
+            if let Some(events) = new_events {
+                draft.case.events = events;
+            }
+            if let Some(affiliations) = new_affiliations {
+                draft.case.affiliations = affiliations;
+            }
+            if let Some(links) = new_links {
+                draft.case.links = links;
+            }
         })
         .await?;
         Ok(DefenderPayload { defender: Defender(updated) })

@@ -328,6 +328,11 @@ impl From<affiliation::Model> for Affiliation {
 /// A defender's membership of, or role in, an organisation.
 #[Object]
 impl Affiliation {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::Affiliation, self.0.id)
+    }
+
     /// The defender.
     async fn defender(&self, ctx: &Context<'_>) -> Result<Option<Defender>> {
         Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender))

@@ -20,10 +20,11 @@ pub enum NodeType {
     Campaign,
     Source,
     Indicator,
+    Affiliation,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 9] = [
+    const ALL: [NodeType; 10] = [
         NodeType::Country,
         NodeType::Subdivision,
         NodeType::Organisation,
@@ -33,6 +34,7 @@ impl NodeType {
         NodeType::Campaign,
         NodeType::Source,
         NodeType::Indicator,
+        NodeType::Affiliation,
     ];
 
     /// The GraphQL type name.
@@ -47,6 +49,7 @@ impl NodeType {
             NodeType::Campaign => "Campaign",
             NodeType::Source => "Source",
             NodeType::Indicator => "Indicator",
+            NodeType::Affiliation => "Affiliation",
         }
     }
 

@@ -4,8 +4,8 @@ use async_graphql::futures_util::future::try_join_all;
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::campaigns::Campaign;
-use super::context::{CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode};
-use super::defenders::{CaseEvent, Defender};
+use super::context::{AffiliationById, CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode};
+use super::defenders::{Affiliation, CaseEvent, Defender};
 use super::ids::{GlobalId, NodeType, found};
 use super::indicators::Indicator;
 use super::organisations::Organisation;
@@ -29,6 +29,7 @@ pub enum Node {
     Campaign(Campaign),
     Source(Source),
     Indicator(Indicator),
+    Affiliation(Affiliation),
 }
 
 /// Loads the record a global id names, if the viewer may see it.
@@ -61,6 +62,9 @@ async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
         }
         GlobalId::Uuid(NodeType::Indicator, id) => {
             rc.loader.load_one(IndicatorById(id)).await?.map(|m| Node::Indicator(Indicator(m)))
+        }
+        GlobalId::Uuid(NodeType::Affiliation, id) => {
+            rc.loader.load_one(AffiliationById(id)).await?.map(|m| Node::Affiliation(Affiliation::from(m)))
         }
         // Decoding pairs each type with its kind of key, so no other pair exists.
         GlobalId::Code(..) | GlobalId::Uuid(..) => None,

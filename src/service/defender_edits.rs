@@ -14,6 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::{self, Change};
+use super::defender_case::CaseDraft;
 use super::editing::{MAX_NAME, bump, check_version, editable, editor, name, text};
 use super::text::sort_key;
 use super::{Viewer, codes};
@@ -46,6 +47,8 @@ pub struct DefenderDraft {
     pub exact_location: Option<String>,
     pub contact_details: Option<String>,
     pub safety_notes: Option<String>,
+    /// Case events, affiliations and restriction links.
+    pub case: CaseDraft,
 }
 
 impl DefenderDraft {
@@ -105,6 +108,7 @@ impl DefenderDraft {
         ]
         .into_iter()
         .flatten()
+        .chain(self.case.changes_from(&old.case))
         .collect()
     }
 
@@ -140,6 +144,7 @@ fn nothing() -> DefenderDraft {
         exact_location: None,
         contact_details: None,
         safety_notes: None,
+        case: CaseDraft::default(),
     }
 }
 
@@ -171,14 +176,15 @@ async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft
         .exec(db)
         .await?;
     }
-    Ok(())
+    draft.case.write(db, id).await
 }
 
 /// Creates a defender contributed by the caller's organisation.
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, draft: DefenderDraft) -> AppResult<defender::Model> {
     let actor = editor(viewer)?;
-    let draft = draft.validated()?;
+    let mut draft = draft.validated()?;
     let txn = db.begin().await?;
+    draft.case = draft.case.validated(&txn, viewer, &CaseDraft::default()).await?;
     let id = Uuid::now_v7();
     let now = Utc::now();
     let mut record = defender::ActiveModel {
@@ -230,6 +236,7 @@ async fn draft_of<C: ConnectionTrait>(db: &C, record: &defender::Model) -> AppRe
         exact_location: record.exact_location.clone(),
         contact_details: record.contact_details.clone(),
         safety_notes: record.safety_notes.clone(),
+        case: CaseDraft::load(db, record.id).await?,
     })
 }
 
@@ -255,7 +262,8 @@ pub async fn update(
         // Consent withdrawn from a public record: out of public view at once.
         draft.visibility = Visibility::Private;
     }
-    let draft = draft.validated()?;
+    let mut draft = draft.validated()?;
+    draft.case = draft.case.validated(&txn, viewer, &old.case).await?;
     let changes = draft.changes_from(&old);
     if changes.is_empty() {
         return Ok(record);

@@ -250,3 +250,18 @@ impl Listing for Affiliations {
         (Self::select(viewer, filter), parent::<affiliation::Entity>(column))
     }
 }
+
+/// Affiliations by id, where the viewer may see both the defender and the organisation.
+pub async fn affiliations_by_id<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, affiliation::Model>> {
+    Ok(Affiliations::select(viewer, &())
+        .filter(affiliation::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}

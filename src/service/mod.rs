@@ -7,6 +7,7 @@ pub mod auth;
 pub mod campaign_edits;
 pub mod campaigns;
 pub mod codes;
+pub mod defender_case;
 pub mod defender_edits;
 pub mod defenders;
 pub mod editing;
