@@ -14,6 +14,7 @@ pub mod ids;
 pub mod indicators;
 pub mod node;
 pub mod ordering;
+pub mod organisation_mutations;
 pub mod organisations;
 pub mod places;
 pub mod response_order;
@@ -47,6 +48,7 @@ pub struct Mutation(
     defender_mutations::DefenderMutations,
     restriction_mutations::RestrictionMutations,
     campaign_mutations::CampaignMutations,
+    organisation_mutations::OrganisationMutations,
     sharing::SharingMutations,
     api_keys::ApiKeyMutations,
 );

@@ -83,6 +83,7 @@ pub enum Audited {
     Defender,
     Restriction,
     Campaign,
+    Organisation,
 }
 
 impl Audited {
@@ -92,6 +93,7 @@ impl Audited {
             Audited::Defender => "defender",
             Audited::Restriction => "restriction",
             Audited::Campaign => "campaign",
+            Audited::Organisation => "organisation",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod defenders;
 pub mod editing;
 pub mod indicators;
 pub mod listing;
+pub mod organisation_edits;
 pub mod organisations;
 pub mod pagination;
 pub mod places;
