@@ -21,6 +21,7 @@ pub mod response_order;
 pub mod restriction_mutations;
 pub mod restrictions;
 pub mod sharing;
+pub mod source_mutations;
 pub mod sources;
 pub mod viewer;
 
@@ -49,6 +50,7 @@ pub struct Mutation(
     restriction_mutations::RestrictionMutations,
     campaign_mutations::CampaignMutations,
     organisation_mutations::OrganisationMutations,
+    source_mutations::SourceMutations,
     sharing::SharingMutations,
     api_keys::ApiKeyMutations,
 );

@@ -23,6 +23,7 @@ pub mod restriction_edits;
 pub mod restrictions;
 pub mod sample_data;
 pub mod sharing;
+pub mod source_edits;
 pub mod sources;
 pub mod text;
 
