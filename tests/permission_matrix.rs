@@ -34,7 +34,7 @@ enum Grant {
 }
 
 struct Record {
-    label: &'static str,
+    label: String,
     visibility: &'static str,
     consent: &'static str,
     /// What the partner organisation was granted on it.
@@ -88,25 +88,43 @@ engine_tests!(every_viewer_on_every_path, |app: TestApp| async move {
     let owner_admin = keys.iter().find(|(v, _)| *v == (Org::Owner, Role::Admin)).unwrap().1.clone();
 
     let mut records = vec![
-        Record { label: "public", visibility: "PUBLIC", consent: "GIVEN", grant: Grant::None, id: String::new() },
-        Record { label: "partners", visibility: "PARTNERS", consent: "LIMITED", grant: Grant::None, id: String::new() },
-        Record { label: "private", visibility: "PRIVATE", consent: "UNKNOWN", grant: Grant::None, id: String::new() },
         Record {
-            label: "private-read",
+            label: "public".into(),
+            visibility: "PUBLIC",
+            consent: "GIVEN",
+            grant: Grant::None,
+            id: String::new(),
+        },
+        Record {
+            label: "partners".into(),
+            visibility: "PARTNERS",
+            consent: "LIMITED",
+            grant: Grant::None,
+            id: String::new(),
+        },
+        Record {
+            label: "private".into(),
+            visibility: "PRIVATE",
+            consent: "UNKNOWN",
+            grant: Grant::None,
+            id: String::new(),
+        },
+        Record {
+            label: "private-read".into(),
             visibility: "PRIVATE",
             consent: "UNKNOWN",
             grant: Grant::Read,
             id: String::new(),
         },
         Record {
-            label: "private-edit",
+            label: "private-edit".into(),
             visibility: "PRIVATE",
             consent: "UNKNOWN",
             grant: Grant::Edit,
             id: String::new(),
         },
         Record {
-            label: "private-confidential",
+            label: "private-confidential".into(),
             visibility: "PRIVATE",
             consent: "NOT_GIVEN",
             grant: Grant::Confidential,
@@ -329,4 +347,175 @@ engine_tests!(every_viewer_on_every_path, |app: TestApp| async move {
     }
     eprintln!("{:?}: {cases} permission cases ({} viewers × {} records)", app.engine, viewers.len(), records.len());
     assert_eq!(cases, viewers.len() * records.len() * 8);
+});
+
+/// How to create, find and change records of one type.
+struct Kind {
+    name: &'static str,
+    /// `create<Name>` input for a record with this label and visibility.
+    input: fn(&str, &str) -> Value,
+    /// The field that renames the record in `update<Name>`.
+    rename: &'static str,
+    /// The root list of this type, if it has one.
+    list: Option<&'static str>,
+}
+
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|c| c.to_lowercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+engine_tests!(every_viewer_on_every_record_type, |app: TestApp| async move {
+    let orgs = [create_org(&app, "Owner"), create_org(&app, "Partner"), create_org(&app, "Unrelated")];
+    let mut viewers: Vec<(Viewer, Option<String>)> = vec![(None, None)];
+    for (org, org_id) in [Org::Owner, Org::Partner, Org::Unrelated].into_iter().zip(&orgs) {
+        for (role, name) in [(Role::Reader, "READER"), (Role::Editor, "EDITOR"), (Role::Admin, "ADMIN")] {
+            viewers.push((Some((org, role)), Some(create_key(&app, org_id, name))));
+        }
+    }
+    let owner_admin = viewers.iter().find(|(v, _)| *v == Some((Org::Owner, Role::Admin))).unwrap().1.clone().unwrap();
+    let kinds = [
+        Kind {
+            name: "Restriction",
+            input: |label, visibility| json!({ "title": label, "kind": "LAW", "status": "ENACTED", "countryCode": "NO", "visibility": visibility }),
+            rename: "title",
+            list: Some("restrictions"),
+        },
+        Kind {
+            name: "Campaign",
+            input: |label, visibility| json!({ "title": label, "kind": "PETITION", "visibility": visibility, "areas": ["NO"] }),
+            rename: "title",
+            list: Some("campaigns"),
+        },
+        Kind {
+            name: "Organisation",
+            input: |label, visibility| json!({ "name": label, "kind": "COMPANY", "visibility": visibility }),
+            rename: "name",
+            list: Some("organisations"),
+        },
+        Kind {
+            name: "Source",
+            input: |label, visibility| json!({ "title": label, "visibility": visibility }),
+            rename: "title",
+            list: None,
+        },
+    ];
+    let grants = [
+        ("public", "PUBLIC", Grant::None),
+        ("partners", "PARTNERS", Grant::None),
+        ("private", "PRIVATE", Grant::None),
+        ("private-read", "PRIVATE", Grant::Read),
+        ("private-edit", "PRIVATE", Grant::Edit),
+    ];
+    let mut cases = 0;
+    for kind in &kinds {
+        let field = lower_first(kind.name);
+        let mut records = Vec::new();
+        for (label, visibility, grant) in grants {
+            let label = format!("{} {label}", kind.name);
+            let (_, body) = post_as(
+                &app,
+                Some(&owner_admin),
+                &format!(
+                    "mutation ($input: Create{name}Input!) {{ create{name}(input: $input) {{ {field} {{ id }} }} }}",
+                    name = kind.name
+                ),
+                json!({ "input": (kind.input)(&label, visibility) }),
+            )
+            .await;
+            let id = body["data"][format!("create{}", kind.name)][&field]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_owned();
+            if grant != Grant::None {
+                let access = if grant == Grant::Edit { "EDIT" } else { "READ" };
+                let (_, body) = post_as(
+                    &app,
+                    Some(&owner_admin),
+                    "mutation ($input: ShareRecordInput!) { shareRecord(input: $input) { access } }",
+                    json!({ "input": { "recordId": id, "organisationId": orgs[1], "access": access } }),
+                )
+                .await;
+                assert!(body.get("errors").is_none(), "{body}");
+            }
+            // Consent does not apply outside defenders: PUBLIC means public.
+            records.push(Record { label, visibility, consent: "GIVEN", grant, id });
+        }
+        for (viewer, key) in &viewers {
+            let listed: Vec<String> = match kind.list {
+                Some(list) => {
+                    let (_, body) = post_as(
+                        &app,
+                        key.as_deref(),
+                        &format!("{{ {list}(first: 100) {{ nodes {{ id }} }} }}"),
+                        json!({}),
+                    )
+                    .await;
+                    body["data"][list]["nodes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| n["id"].as_str().unwrap().to_owned())
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            for record in &records {
+                let expected = can_read(*viewer, record);
+                if kind.list.is_some() {
+                    assert_eq!(listed.contains(&record.id), expected, "{viewer:?} lists {}", record.label);
+                    cases += 1;
+                }
+                let (_, body) = post_as(
+                    &app,
+                    key.as_deref(),
+                    &format!("query ($id: ID!) {{ node(id: $id) {{ id }} {field}: node(id: $id) {{ ... on {name} {{ version }} }} }}", name = kind.name),
+                    json!({ "id": record.id }),
+                )
+                .await;
+                assert_eq!(
+                    body["data"]["node"]["id"].as_str() == Some(record.id.as_str()),
+                    expected,
+                    "{viewer:?} reads {}: {body}",
+                    record.label
+                );
+                let (_, current) = post_as(
+                    &app,
+                    Some(&owner_admin),
+                    &format!(
+                        "query ($id: ID!) {{ node(id: $id) {{ ... on {name} {{ version }} }} }}",
+                        name = kind.name
+                    ),
+                    json!({ "id": record.id }),
+                )
+                .await;
+                let version = current["data"]["node"]["version"].as_i64().unwrap();
+                let (_, body) = post_as(
+                    &app,
+                    key.as_deref(),
+                    &format!("mutation ($input: Update{name}Input!) {{ update{name}(input: $input) {{ {field} {{ version }} }} }}", name = kind.name),
+                    json!({ "input": { "id": record.id, "expectedVersion": version, kind.rename: format!("{} renamed by {viewer:?}", record.label) } }),
+                )
+                .await;
+                if can_edit(*viewer, record) {
+                    assert_eq!(
+                        body["data"][format!("update{}", kind.name)][&field]["version"],
+                        version + 1,
+                        "{viewer:?} updates {}: {body}",
+                        record.label
+                    );
+                } else {
+                    assert_eq!(
+                        body["errors"][0]["extensions"]["code"],
+                        write_refusal(*viewer, record, Role::Editor),
+                        "{viewer:?} updates {}: {body}",
+                        record.label
+                    );
+                }
+                cases += 2;
+            }
+        }
+    }
+    eprintln!("{:?}: {cases} permission cases across restrictions, campaigns, organisations and sources", app.engine);
+    assert!(cases > 500);
 });

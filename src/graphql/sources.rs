@@ -49,6 +49,28 @@ impl Source {
         self.0.published_on.as_ref()
     }
 
+    /// The record's audit log, oldest first: who changed it, when, and which
+    /// fields changed from what to what.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<super::history::AuditEntryConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<crate::service::audit::History>(
+                crate::service::audit::Audited::Source,
+                self.0.id,
+                (),
+                (),
+                super::connection::page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(super::history::AuditEntryConnection::new(page, total, None))
+    }
+
     /// Who may read the record.
     async fn visibility(&self) -> entity::Visibility {
         self.0.visibility

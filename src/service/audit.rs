@@ -84,6 +84,7 @@ pub enum Audited {
     Restriction,
     Campaign,
     Organisation,
+    Source,
 }
 
 impl Audited {
@@ -94,6 +95,7 @@ impl Audited {
             Audited::Restriction => "restriction",
             Audited::Campaign => "campaign",
             Audited::Organisation => "organisation",
+            Audited::Source => "source",
         }
     }
 }
