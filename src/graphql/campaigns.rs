@@ -209,16 +209,8 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<super::history::AuditEntryConnection> {
-        let (page, total) = RequestContext::of(ctx)
-            .list_under::<crate::service::audit::History>(
-                crate::service::audit::Audited::Campaign,
-                self.0.id,
-                (),
-                (),
-                page_args(first, after, last, before),
-            )
-            .await?;
-        Ok(super::history::AuditEntryConnection::new(page, total, None))
+        let args = super::connection::page_args(first, after, last, before);
+        super::history::audit_log(ctx, crate::service::audit::Audited::Campaign, self.0.id, args).await
     }
 
     /// Who may read the record.
@@ -229,11 +221,7 @@ impl Campaign {
     /// The organisation that contributed the record; null for reference data,
     /// or when the viewer may not see that organisation.
     async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<super::organisations::Organisation>> {
-        let Some(id) = self.0.contributed_by_id else { return Ok(None) };
-        Ok(RequestContext::of(ctx)
-            .record::<entity::organisation::Entity>(id)
-            .await?
-            .map(super::organisations::Organisation))
+        super::history::contributor(ctx, self.0.contributed_by_id).await
     }
 
     /// The record's version, raised by every change.

@@ -19,7 +19,7 @@ use super::places::{Country, Subdivision, country_by_code, subdivision_by_code};
 use super::restrictions::{Restriction, RestrictionConnection, RestrictionFilter, restrictions_under};
 use super::sources::{SourceConnection, sources_of};
 use crate::error::AppResult;
-use crate::service::audit::{Audited, History};
+use crate::service::audit::Audited;
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::{self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia};
@@ -219,8 +219,7 @@ impl Defender {
     /// The organisation that contributed the record; null for reference data,
     /// or when the viewer may not see that organisation.
     async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.contributed_by_id else { return Ok(None) };
-        Ok(RequestContext::of(ctx).record::<entity::organisation::Entity>(id).await?.map(Organisation))
+        super::history::contributor(ctx, self.0.contributed_by_id).await
     }
 
     /// The record's version, raised by every change. Updates must name the
@@ -259,10 +258,7 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<AuditEntryConnection> {
-        let (page, total) = RequestContext::of(ctx)
-            .list_under::<History>(Audited::Defender, self.0.id, (), (), page_args(first, after, last, before))
-            .await?;
-        Ok(AuditEntryConnection::new(page, total, None))
+        super::history::audit_log(ctx, Audited::Defender, self.0.id, page_args(first, after, last, before)).await
     }
 
     /// When the record was created.

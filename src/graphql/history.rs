@@ -8,6 +8,8 @@ use super::connection::connection;
 use super::context::{ConfidentialAccessOf, RequestContext};
 use super::organisations::Organisation;
 use crate::service::audit::Change;
+use crate::service::audit::{Audited, History};
+use crate::service::pagination::PageArgs;
 
 /// One change to a record: who made it, when, and which fields changed.
 pub struct AuditEntry(audit_entry::Model);
@@ -101,3 +103,21 @@ connection!(
     AuditEntry,
     audit_entry::Model
 );
+
+/// A record's audit log, for the `auditLog` field of every record type.
+pub async fn audit_log(
+    ctx: &Context<'_>,
+    record: Audited,
+    id: uuid::Uuid,
+    args: PageArgs,
+) -> Result<AuditEntryConnection> {
+    let (page, total) = RequestContext::of(ctx).list_under::<History>(record, id, (), (), args).await?;
+    Ok(AuditEntryConnection::new(page, total, None))
+}
+
+/// The organisation that contributed a record, for the `contributedBy` field
+/// of every record type; none when the viewer may not see it.
+pub async fn contributor(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Organisation>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(RequestContext::of(ctx).record::<entity::organisation::Entity>(id).await?.map(Organisation))
+}
