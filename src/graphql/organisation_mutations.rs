@@ -8,7 +8,7 @@ use super::defender_mutations::{RecordVersionInput, apply};
 use super::ids::{GlobalId, NodeType};
 use super::organisations::Organisation;
 use crate::service::editing;
-use crate::service::organisation_edits::{self, OrganisationDraft};
+use crate::service::organisation_edits::OrganisationDraft;
 
 /// A new organisation record, such as an NGO, a state agency or a company
 /// the caller's work involves. PRIVATE unless another visibility is given.
@@ -86,7 +86,7 @@ impl OrganisationMutations {
             summary: input.summary,
             visibility: input.visibility,
         };
-        let created = organisation_edits::create(&rc.db, &rc.viewer, draft).await?;
+        let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
         Ok(OrganisationPayload { organisation: Organisation(created) })
     }
 
@@ -100,21 +100,27 @@ impl OrganisationMutations {
     ) -> Result<OrganisationPayload> {
         let rc = RequestContext::of(ctx);
         let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Organisation)?;
-        let updated = organisation_edits::update(&rc.db, &rc.viewer, id, input.expected_version, move |draft| {
-            if let Some(name) = input.name {
-                draft.name = name;
-            }
-            apply(input.acronym, &mut draft.acronym);
-            if let Some(kind) = input.kind {
-                draft.kind = kind;
-            }
-            apply(input.country_code, &mut draft.country_code);
-            apply(input.website, &mut draft.website);
-            apply(input.summary, &mut draft.summary);
-            if let Some(visibility) = input.visibility {
-                draft.visibility = visibility;
-            }
-        })
+        let updated = editing::update_record(
+            &rc.db,
+            &rc.viewer,
+            id,
+            input.expected_version,
+            move |draft: &mut OrganisationDraft| {
+                if let Some(name) = input.name {
+                    draft.name = name;
+                }
+                apply(input.acronym, &mut draft.acronym);
+                if let Some(kind) = input.kind {
+                    draft.kind = kind;
+                }
+                apply(input.country_code, &mut draft.country_code);
+                apply(input.website, &mut draft.website);
+                apply(input.summary, &mut draft.summary);
+                if let Some(visibility) = input.visibility {
+                    draft.visibility = visibility;
+                }
+            },
+        )
         .await?;
         Ok(OrganisationPayload { organisation: Organisation(updated) })
     }

@@ -8,7 +8,7 @@ use super::defender_mutations::{RecordVersionInput, apply};
 use super::ids::{GlobalId, NodeType};
 use super::restrictions::Restriction;
 use crate::service::editing;
-use crate::service::restriction_edits::{self, RestrictionDraft, StatusNote};
+use crate::service::restriction_edits::{RestrictionDraft, StatusNote};
 
 /// A new restriction. The record belongs to the caller's organisation and is
 /// PRIVATE unless another visibility is given.
@@ -113,9 +113,9 @@ impl RestrictionMutations {
             summary: input.summary,
             rights: input.rights,
             visibility: input.visibility,
+            status_note: StatusNote { changed_on: input.status_changed_on, note: input.status_note },
         };
-        let note = StatusNote { changed_on: input.status_changed_on, note: input.status_note };
-        let created = restriction_edits::create(&rc.db, &rc.viewer, draft, note).await?;
+        let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
         Ok(RestrictionPayload { restriction: Restriction(created) })
     }
 
@@ -129,31 +129,38 @@ impl RestrictionMutations {
         let rc = RequestContext::of(ctx);
         let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Restriction)?;
         let note = StatusNote { changed_on: input.status_changed_on, note: input.status_note };
-        let updated = restriction_edits::update(&rc.db, &rc.viewer, id, input.expected_version, note, move |draft| {
-            if let Some(title) = input.title {
-                draft.title = title;
-            }
-            apply(input.reference, &mut draft.reference);
-            if let Some(kind) = input.kind {
-                draft.kind = kind;
-            }
-            if let Some(status) = input.status {
-                draft.status = status;
-            }
-            if let Some(code) = input.country_code {
-                draft.country_code = code;
-            }
-            apply(input.subdivision_code, &mut draft.subdivision_code);
-            apply(input.introduced_on, &mut draft.introduced_on);
-            apply(input.decided_on, &mut draft.decided_on);
-            apply(input.summary, &mut draft.summary);
-            if let Some(rights) = input.rights {
-                draft.rights = rights;
-            }
-            if let Some(visibility) = input.visibility {
-                draft.visibility = visibility;
-            }
-        })
+        let updated = editing::update_record(
+            &rc.db,
+            &rc.viewer,
+            id,
+            input.expected_version,
+            move |draft: &mut RestrictionDraft| {
+                draft.status_note = note;
+                if let Some(title) = input.title {
+                    draft.title = title;
+                }
+                apply(input.reference, &mut draft.reference);
+                if let Some(kind) = input.kind {
+                    draft.kind = kind;
+                }
+                if let Some(status) = input.status {
+                    draft.status = status;
+                }
+                if let Some(code) = input.country_code {
+                    draft.country_code = code;
+                }
+                apply(input.subdivision_code, &mut draft.subdivision_code);
+                apply(input.introduced_on, &mut draft.introduced_on);
+                apply(input.decided_on, &mut draft.decided_on);
+                apply(input.summary, &mut draft.summary);
+                if let Some(rights) = input.rights {
+                    draft.rights = rights;
+                }
+                if let Some(visibility) = input.visibility {
+                    draft.visibility = visibility;
+                }
+            },
+        )
         .await?;
         Ok(RestrictionPayload { restriction: Restriction(updated) })
     }

@@ -111,7 +111,7 @@ impl SourceMutations {
             published_on: input.published_on,
             visibility: input.visibility,
         };
-        let created = source_edits::create(&rc.db, &rc.viewer, draft).await?;
+        let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
         Ok(SourcePayload { source: Source(created) })
     }
 
@@ -124,18 +124,19 @@ impl SourceMutations {
     ) -> Result<SourcePayload> {
         let rc = RequestContext::of(ctx);
         let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Source)?;
-        let updated = source_edits::update(&rc.db, &rc.viewer, id, input.expected_version, move |draft| {
-            apply(input.url, &mut draft.url);
-            if let Some(title) = input.title {
-                draft.title = title;
-            }
-            apply(input.publisher, &mut draft.publisher);
-            apply(input.published_on, &mut draft.published_on);
-            if let Some(visibility) = input.visibility {
-                draft.visibility = visibility;
-            }
-        })
-        .await?;
+        let updated =
+            editing::update_record(&rc.db, &rc.viewer, id, input.expected_version, move |draft: &mut SourceDraft| {
+                apply(input.url, &mut draft.url);
+                if let Some(title) = input.title {
+                    draft.title = title;
+                }
+                apply(input.publisher, &mut draft.publisher);
+                apply(input.published_on, &mut draft.published_on);
+                if let Some(visibility) = input.visibility {
+                    draft.visibility = visibility;
+                }
+            })
+            .await?;
         Ok(SourcePayload { source: Source(updated) })
     }
 

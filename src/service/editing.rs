@@ -163,3 +163,142 @@ pub fn name(argument: &str, value: &str) -> AppResult<String> {
     }
     Ok(value.to_owned())
 }
+
+/// The model of a draft's entity.
+pub type ModelOf<D> = <<D as Draft>::Entity as EntityTrait>::Model;
+/// The active model of a draft's entity.
+pub type ActiveOf<D> = <<D as Draft>::Entity as EntityTrait>::ActiveModel;
+
+/// Every editable field of one kind of shared record, and how to check,
+/// compare, store and load them. `create_record` and `update_record` do the
+/// rest the same way for every kind: rights, versions, the transaction and
+/// the audit entry.
+pub trait Draft: Clone + Send + Sync + Sized + 'static {
+    type Entity: RecordEntity + IdenStatic + Send + Sync;
+
+    /// Checks and normalises what needs no database; refuses the first
+    /// problem found, naming its field.
+    fn validated(self) -> AppResult<Self>;
+
+    /// Checks what needs the database, such as links to records the viewer
+    /// must be able to see. `before` is the stored state on update.
+    fn checked<'a>(
+        self,
+        _db: &'a sea_orm::DatabaseTransaction,
+        _viewer: &'a Viewer,
+        _before: Option<&'a Self>,
+    ) -> impl std::future::Future<Output = AppResult<Self>> + Send + 'a {
+        async move { Ok(self) }
+    }
+
+    /// Adjusts an edit in the light of the stored state, before validation.
+    fn settle(&mut self, _old: &Self) {}
+
+    /// The fields that differ from `old`.
+    fn changes_from(&self, old: &Self) -> Vec<super::audit::Change>;
+
+    /// The changes that record this draft's creation.
+    fn created_changes(&self) -> Vec<super::audit::Change>;
+
+    /// Sets the record's columns from the draft.
+    fn apply_to(&self, record: &mut ActiveOf<Self>);
+
+    /// The stored state of a record.
+    fn load<'a>(
+        db: &'a sea_orm::DatabaseTransaction,
+        record: &'a ModelOf<Self>,
+    ) -> impl std::future::Future<Output = AppResult<Self>> + Send + 'a;
+
+    /// Writes what lives in other tables (names, links, history), after the
+    /// record itself. `old` is the stored state on update.
+    fn write_children<'a>(
+        &'a self,
+        _db: &'a sea_orm::DatabaseTransaction,
+        _id: Uuid,
+        _old: Option<&'a Self>,
+    ) -> impl std::future::Future<Output = AppResult<()>> + Send + 'a {
+        async { Ok(()) }
+    }
+}
+
+fn set_column<D: Draft>(record: &mut ActiveOf<D>, name: &str, value: Value) -> AppResult<()>
+where
+    ActiveOf<D>: ActiveModelTrait<Entity = D::Entity>,
+{
+    let column = <D::Entity as EntityTrait>::Column::from_str(name)
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("{name} is not a column")))?;
+    record.set(column, value);
+    Ok(())
+}
+
+/// Creates a record contributed by the caller's organisation, validated in
+/// full first, in one transaction with its audit entry.
+pub async fn create_record<D: Draft>(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &Viewer,
+    draft: D,
+) -> AppResult<ModelOf<D>>
+where
+    ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
+    ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
+{
+    use sea_orm::TransactionTrait;
+    let actor = editor(viewer)?;
+    let draft = draft.validated()?;
+    let txn = db.begin().await?;
+    let draft = draft.checked(&txn, viewer, None).await?;
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let mut record = <ActiveOf<D> as ActiveModelTrait>::default();
+    set_column::<D>(&mut record, "id", id.into())?;
+    set_column::<D>(&mut record, "contributed_by_id", Some(actor.organisation).into())?;
+    set_column::<D>(&mut record, "version", 1i32.into())?;
+    set_column::<D>(&mut record, "archived_at", Option::<chrono::DateTime<Utc>>::None.into())?;
+    set_column::<D>(&mut record, "created_at", now.into())?;
+    set_column::<D>(&mut record, "updated_at", now.into())?;
+    draft.apply_to(&mut record);
+    let created = record.insert(&txn).await?;
+    draft.write_children(&txn, id, None).await?;
+    let table = D::Entity::default().as_str();
+    super::audit::append(&txn, &actor, entity::AuditAction::Create, (table, id), 1, &draft.created_changes()).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates a record: `edit` changes the stored state, and the result is
+/// validated and stored as the next version. An edit that changes nothing
+/// stores nothing.
+pub async fn update_record<D: Draft>(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    edit: impl FnOnce(&mut D),
+) -> AppResult<ModelOf<D>>
+where
+    ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
+    ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
+{
+    use sea_orm::{IntoActiveModel, TransactionTrait};
+    let actor = editor(viewer)?;
+    let txn = db.begin().await?;
+    let record = editable::<D::Entity, _>(&txn, viewer, &actor, id).await?;
+    check_version(record.version(), expected_version)?;
+    let old = D::load(&txn, &record).await?;
+    let mut draft = old.clone();
+    edit(&mut draft);
+    draft.settle(&old);
+    let draft = draft.validated()?.checked(&txn, viewer, Some(&old)).await?;
+    let changes = draft.changes_from(&old);
+    if changes.is_empty() {
+        return Ok(record);
+    }
+    let mut active = record.into_active_model();
+    draft.apply_to(&mut active);
+    let updated = bump::<D::Entity, _>(&txn, id, expected_version, active).await?;
+    draft.write_children(&txn, id, Some(&old)).await?;
+    let table = D::Entity::default().as_str();
+    super::audit::append(&txn, &actor, entity::AuditAction::Update, (table, id), updated.version(), &changes).await?;
+    txn.commit().await?;
+    Ok(updated)
+}

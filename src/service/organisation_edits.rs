@@ -2,16 +2,14 @@
 //! work involves (NGOs, state agencies, companies) and keep their own record
 //! up to date. Archive and restore are the generic ones in `editing`.
 
-use chrono::Utc;
-use entity::{AuditAction, OrganisationKind, Visibility, organisation};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, IntoActiveModel, TransactionTrait};
-use uuid::Uuid;
+use entity::{OrganisationKind, Visibility, organisation};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction};
 
 use super::audit::{self, Change};
-use super::editing::{bump, check_version, editable, editor, name, text};
+use super::codes;
+use super::editing::{Draft, name, text};
 use super::organisations::website;
 use super::text::sort_key;
-use super::{Viewer, codes};
 use crate::error::AppResult;
 
 /// Every editable field of an organisation record.
@@ -27,9 +25,10 @@ pub struct OrganisationDraft {
     pub visibility: Visibility,
 }
 
-impl OrganisationDraft {
-    /// Checks and normalises every field; refuses the first problem found, naming its field.
-    pub fn validated(mut self) -> AppResult<Self> {
+impl Draft for OrganisationDraft {
+    type Entity = organisation::Entity;
+
+    fn validated(mut self) -> AppResult<Self> {
         self.name = name("name", &self.name)?;
         self.acronym = text("acronym", self.acronym.take(), 40)?;
         self.summary = text("summary", self.summary.take(), 20_000)?;
@@ -64,8 +63,12 @@ impl OrganisationDraft {
         record.visibility = Set(self.visibility);
     }
 
-    fn of(record: &organisation::Model) -> Self {
-        OrganisationDraft {
+    fn created_changes(&self) -> Vec<Change> {
+        audit::created(self, &[])
+    }
+
+    async fn load(_db: &DatabaseTransaction, record: &organisation::Model) -> AppResult<Self> {
+        Ok(OrganisationDraft {
             name: record.name.clone(),
             acronym: record.acronym.clone(),
             kind: record.kind,
@@ -73,62 +76,6 @@ impl OrganisationDraft {
             website: record.website.clone(),
             summary: record.summary.clone(),
             visibility: record.visibility,
-        }
+        })
     }
-}
-
-/// Creates an organisation record contributed by the caller's organisation.
-pub async fn create(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    draft: OrganisationDraft,
-) -> AppResult<organisation::Model> {
-    let actor = editor(viewer)?;
-    let draft = draft.validated()?;
-    let txn = db.begin().await?;
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    let mut record = organisation::ActiveModel {
-        id: Set(id),
-        contributed_by_id: Set(Some(actor.organisation)),
-        version: Set(1),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    draft.apply_to(&mut record);
-    let created = record.insert(&txn).await?;
-    audit::append(&txn, &actor, AuditAction::Create, ("organisation", id), 1, &audit::created(&draft, &[])).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-/// Updates an organisation record the caller's organisation contributed
-/// (its own tenant record included) or may edit through a share.
-pub async fn update(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: Uuid,
-    expected_version: i32,
-    edit: impl FnOnce(&mut OrganisationDraft),
-) -> AppResult<organisation::Model> {
-    let actor = editor(viewer)?;
-    let txn = db.begin().await?;
-    let record = editable::<organisation::Entity, _>(&txn, viewer, &actor, id).await?;
-    check_version(record.version, expected_version)?;
-    let old = OrganisationDraft::of(&record);
-    let mut draft = old.clone();
-    edit(&mut draft);
-    let draft = draft.validated()?;
-    let changes = draft.changes_from(&old);
-    if changes.is_empty() {
-        return Ok(record);
-    }
-    let mut active = record.into_active_model();
-    draft.apply_to(&mut active);
-    let updated = bump::<organisation::Entity, _>(&txn, id, expected_version, active).await?;
-    audit::append(&txn, &actor, AuditAction::Update, ("organisation", id), updated.version, &changes).await?;
-    txn.commit().await?;
-    Ok(updated)
 }

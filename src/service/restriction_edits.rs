@@ -1,21 +1,20 @@
-//! Writes of restrictions: create and update, with the dated status history
-//! kept in step. Archive and restore are the generic ones in `editing`.
+//! Restriction drafts: what a write of a restriction checks and stores, with
+//! the dated status history kept in step. `editing` does the rest.
 
 use chrono::Utc;
 use entity::{
-    AuditAction, PartialDate, RestrictionKind, RestrictionStatus, Right, Visibility, restriction, restriction_right,
+    PartialDate, RestrictionKind, RestrictionStatus, Right, Visibility, restriction, restriction_right,
     restriction_status_change,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
 use super::audit::{self, Change};
-use super::editing::{bump, check_version, editable, editor, name, text};
+use super::codes;
+use super::editing::{Draft, name, text};
 use super::text::sort_key;
-use super::{Viewer, codes};
 use crate::error::{AppError, AppResult};
 
 /// Every editable field of a restriction.
@@ -33,10 +32,14 @@ pub struct RestrictionDraft {
     pub summary: Option<String>,
     pub rights: Vec<Right>,
     pub visibility: Visibility,
+    /// When a new status took effect, and a note on it, for the status
+    /// history; not a field of the record itself.
+    #[serde(skip)]
+    pub status_note: StatusNote,
 }
 
 /// When a status change took effect, and a note on it; both optional.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StatusNote {
     pub changed_on: Option<PartialDate>,
     pub note: Option<String>,
@@ -48,10 +51,12 @@ fn not_before(later: &PartialDate, earlier: &PartialDate) -> bool {
     later.as_str()[..n] >= earlier.as_str()[..n]
 }
 
-impl RestrictionDraft {
-    /// Checks and normalises every field; refuses the first problem found, naming its field.
-    pub fn validated(mut self) -> AppResult<Self> {
+impl Draft for RestrictionDraft {
+    type Entity = restriction::Entity;
+
+    fn validated(mut self) -> AppResult<Self> {
         self.title = name("title", &self.title)?;
+        self.status_note.note = text("statusNote", self.status_note.note.take(), 2_000)?;
         self.reference = text("reference", self.reference.take(), 200)?;
         self.summary = text("summary", self.summary.take(), 20_000)?;
         self.country_code = codes::country_code("countryCode", &self.country_code)?;
@@ -111,8 +116,13 @@ impl RestrictionDraft {
         record.visibility = Set(self.visibility);
     }
 
-    fn of(record: &restriction::Model, rights: Vec<Right>) -> Self {
-        RestrictionDraft {
+    fn created_changes(&self) -> Vec<Change> {
+        audit::created(self, &[])
+    }
+
+    async fn load(db: &DatabaseTransaction, record: &restriction::Model) -> AppResult<Self> {
+        let rights = super::restrictions::rights(db, &[record.id]).await?.remove(&record.id).unwrap_or_default();
+        Ok(RestrictionDraft {
             title: record.title.clone(),
             reference: record.reference.clone(),
             kind: record.kind,
@@ -124,7 +134,17 @@ impl RestrictionDraft {
             summary: record.summary.clone(),
             rights,
             visibility: record.visibility,
+            status_note: StatusNote::default(),
+        })
+    }
+
+    /// The rights, and a status history entry when the status is new.
+    async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, old: Option<&Self>) -> AppResult<()> {
+        write_rights(db, id, &self.rights).await?;
+        if old.is_none_or(|old| old.status != self.status) {
+            record_status(db, id, self.status, self.status_note.clone()).await?;
         }
+        Ok(())
     }
 }
 
@@ -159,71 +179,4 @@ async fn record_status<C: ConnectionTrait>(
     .insert(db)
     .await?;
     Ok(())
-}
-
-/// Creates a restriction contributed by the caller's organisation; its
-/// status history starts with its status.
-pub async fn create(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    draft: RestrictionDraft,
-    status_note: StatusNote,
-) -> AppResult<restriction::Model> {
-    let actor = editor(viewer)?;
-    let draft = draft.validated()?;
-    let status_note = StatusNote { note: text("statusNote", status_note.note, 2_000)?, ..status_note };
-    let txn = db.begin().await?;
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    let mut record = restriction::ActiveModel {
-        id: Set(id),
-        contributed_by_id: Set(Some(actor.organisation)),
-        version: Set(1),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    draft.apply_to(&mut record);
-    let created = record.insert(&txn).await?;
-    write_rights(&txn, id, &draft.rights).await?;
-    record_status(&txn, id, draft.status, status_note).await?;
-    audit::append(&txn, &actor, AuditAction::Create, ("restriction", id), 1, &audit::created(&draft, &[])).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-/// Updates a restriction. A change of status is added to its status history.
-pub async fn update(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: Uuid,
-    expected_version: i32,
-    status_note: StatusNote,
-    edit: impl FnOnce(&mut RestrictionDraft),
-) -> AppResult<restriction::Model> {
-    let actor = editor(viewer)?;
-    let status_note = StatusNote { note: text("statusNote", status_note.note, 2_000)?, ..status_note };
-    let txn = db.begin().await?;
-    let record = editable::<restriction::Entity, _>(&txn, viewer, &actor, id).await?;
-    check_version(record.version, expected_version)?;
-    let rights = super::restrictions::rights(&txn, &[id]).await?.remove(&id).unwrap_or_default();
-    let old = RestrictionDraft::of(&record, rights);
-    let mut draft = old.clone();
-    edit(&mut draft);
-    let draft = draft.validated()?;
-    let changes = draft.changes_from(&old);
-    if changes.is_empty() {
-        return Ok(record);
-    }
-    let mut active = record.into_active_model();
-    draft.apply_to(&mut active);
-    let updated = bump::<restriction::Entity, _>(&txn, id, expected_version, active).await?;
-    write_rights(&txn, id, &draft.rights).await?;
-    if draft.status != old.status {
-        record_status(&txn, id, draft.status, status_note).await?;
-    }
-    audit::append(&txn, &actor, AuditAction::Update, ("restriction", id), updated.version, &changes).await?;
-    txn.commit().await?;
-    Ok(updated)
 }

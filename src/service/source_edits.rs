@@ -3,14 +3,14 @@
 use chrono::Utc;
 use entity::{AuditAction, PartialDate, Visibility, citation, source};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::Viewer;
 use super::audit::{self, Change};
-use super::editing::{bump, check_version, editable, editor, name, text};
+use super::editing::{Draft, bump, check_version, editable, editor, name, text};
 use super::organisations::website;
 use super::records::{RecordEntity, RecordModel, visible_by_id};
 use super::sources::CitingRecord;
@@ -28,9 +28,10 @@ pub struct SourceDraft {
     pub visibility: Visibility,
 }
 
-impl SourceDraft {
-    /// Checks and normalises every field; refuses the first problem found, naming its field.
-    pub fn validated(mut self) -> AppResult<Self> {
+impl Draft for SourceDraft {
+    type Entity = source::Entity;
+
+    fn validated(mut self) -> AppResult<Self> {
         self.title = name("title", &self.title)?;
         self.publisher = text("publisher", self.publisher.take(), 300)?;
         self.url = text("url", self.url.take(), 2_048)?.map(|url| website("url", &url)).transpose()?;
@@ -58,63 +59,20 @@ impl SourceDraft {
         record.published_on = Set(self.published_on.clone());
         record.visibility = Set(self.visibility);
     }
-}
 
-/// Creates a source contributed by the caller's organisation.
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, draft: SourceDraft) -> AppResult<source::Model> {
-    let actor = editor(viewer)?;
-    let draft = draft.validated()?;
-    let txn = db.begin().await?;
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    let mut record = source::ActiveModel {
-        id: Set(id),
-        contributed_by_id: Set(Some(actor.organisation)),
-        version: Set(1),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    draft.apply_to(&mut record);
-    let created = record.insert(&txn).await?;
-    audit::append(&txn, &actor, AuditAction::Create, ("source", id), 1, &audit::created(&draft, &[])).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-/// Updates a source.
-pub async fn update(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: Uuid,
-    expected_version: i32,
-    edit: impl FnOnce(&mut SourceDraft),
-) -> AppResult<source::Model> {
-    let actor = editor(viewer)?;
-    let txn = db.begin().await?;
-    let record = editable::<source::Entity, _>(&txn, viewer, &actor, id).await?;
-    check_version(record.version, expected_version)?;
-    let old = SourceDraft {
-        url: record.url.clone(),
-        title: record.title.clone(),
-        publisher: record.publisher.clone(),
-        published_on: record.published_on.clone(),
-        visibility: record.visibility,
-    };
-    let mut draft = old.clone();
-    edit(&mut draft);
-    let draft = draft.validated()?;
-    let changes = draft.changes_from(&old);
-    if changes.is_empty() {
-        return Ok(record);
+    fn created_changes(&self) -> Vec<Change> {
+        audit::created(self, &[])
     }
-    let mut active = record.into_active_model();
-    draft.apply_to(&mut active);
-    let updated = bump::<source::Entity, _>(&txn, id, expected_version, active).await?;
-    audit::append(&txn, &actor, AuditAction::Update, ("source", id), updated.version, &changes).await?;
-    txn.commit().await?;
-    Ok(updated)
+
+    async fn load(_db: &DatabaseTransaction, record: &source::Model) -> AppResult<Self> {
+        Ok(SourceDraft {
+            url: record.url.clone(),
+            title: record.title.clone(),
+            publisher: record.publisher.clone(),
+            published_on: record.published_on.clone(),
+            visibility: record.visibility,
+        })
+    }
 }
 
 /// Adds or removes a citation on a record the caller may change, as the
