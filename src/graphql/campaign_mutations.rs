@@ -8,7 +8,7 @@ use super::campaigns::Campaign;
 use super::context::RequestContext;
 use super::defender_mutations::{RecordVersionInput, apply};
 use super::ids::{GlobalId, NodeType};
-use crate::service::campaign_edits::{self, CampaignDraft};
+use crate::service::campaign_edits::CampaignDraft;
 use crate::service::editing;
 
 fn ids(argument: &str, ids: &[ID], node_type: NodeType) -> Result<Vec<Uuid>> {
@@ -133,7 +133,7 @@ impl CampaignMutations {
             restriction_ids: ids("restrictionIds", &input.restriction_ids, NodeType::Restriction)?,
             areas: input.areas,
         };
-        let created = campaign_edits::create(&rc.db, &rc.viewer, draft).await?;
+        let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
         Ok(CampaignPayload { campaign: Campaign(created) })
     }
 
@@ -156,36 +156,37 @@ impl CampaignMutations {
         let defenders = input.defender_ids.map(|list| ids("defenderIds", &list, NodeType::Defender)).transpose()?;
         let restrictions =
             input.restriction_ids.map(|list| ids("restrictionIds", &list, NodeType::Restriction)).transpose()?;
-        let updated = campaign_edits::update(&rc.db, &rc.viewer, id, input.expected_version, move |draft| {
-            if let Some(title) = input.title {
-                draft.title = title;
-            }
-            if let Some(kind) = input.kind {
-                draft.kind = kind;
-            }
-            if let Some(status) = input.status {
-                draft.status = status;
-            }
-            apply(lead, &mut draft.lead_organisation_id);
-            apply(input.started_on, &mut draft.started_on);
-            apply(input.ended_on, &mut draft.ended_on);
-            apply(input.summary, &mut draft.summary);
-            apply(input.outcome, &mut draft.outcome);
-            apply(input.outcome_summary, &mut draft.outcome_summary);
-            if let Some(visibility) = input.visibility {
-                draft.visibility = visibility;
-            }
-            if let Some(defenders) = defenders {
-                draft.defender_ids = defenders;
-            }
-            if let Some(restrictions) = restrictions {
-                draft.restriction_ids = restrictions;
-            }
-            if let Some(areas) = input.areas {
-                draft.areas = areas;
-            }
-        })
-        .await?;
+        let updated =
+            editing::update_record(&rc.db, &rc.viewer, id, input.expected_version, move |draft: &mut CampaignDraft| {
+                if let Some(title) = input.title {
+                    draft.title = title;
+                }
+                if let Some(kind) = input.kind {
+                    draft.kind = kind;
+                }
+                if let Some(status) = input.status {
+                    draft.status = status;
+                }
+                apply(lead, &mut draft.lead_organisation_id);
+                apply(input.started_on, &mut draft.started_on);
+                apply(input.ended_on, &mut draft.ended_on);
+                apply(input.summary, &mut draft.summary);
+                apply(input.outcome, &mut draft.outcome);
+                apply(input.outcome_summary, &mut draft.outcome_summary);
+                if let Some(visibility) = input.visibility {
+                    draft.visibility = visibility;
+                }
+                if let Some(defenders) = defenders {
+                    draft.defender_ids = defenders;
+                }
+                if let Some(restrictions) = restrictions {
+                    draft.restriction_ids = restrictions;
+                }
+                if let Some(areas) = input.areas {
+                    draft.areas = areas;
+                }
+            })
+            .await?;
         Ok(CampaignPayload { campaign: Campaign(updated) })
     }
 

@@ -1,22 +1,20 @@
-//! Writes of campaigns: create and update, with their subjects (defenders,
-//! restrictions, countries and subdivisions). Archive and restore are the
-//! generic ones in `editing`.
+//! Campaign drafts: what a write of a campaign checks and stores, with its
+//! subjects (defenders, restrictions, countries and subdivisions). `editing`
+//! does the rest.
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
 use entity::{
-    AuditAction, CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, Visibility, campaign, campaign_area,
-    campaign_defender, campaign_restriction,
+    CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, Visibility, campaign, campaign_area, campaign_defender,
+    campaign_restriction,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
 use super::audit::{self, Change};
-use super::editing::{bump, check_version, editable, editor, name, text};
+use super::editing::{Draft, name, text};
 use super::records::{RecordEntity, visible_by_id};
 use super::text::sort_key;
 use super::{Viewer, codes};
@@ -56,18 +54,10 @@ where
     Ok(())
 }
 
-impl CampaignDraft {
-    /// Checks and normalises every field, including that the caller can see
-    /// every subject it links; refuses the first problem found, naming its field.
-    /// Subjects already linked in `before` are not checked again: an editor
-    /// with an edit share may keep links to records only the owner can see,
-    /// and must not learn of them from an error.
-    pub async fn validated<C: ConnectionTrait>(
-        mut self,
-        db: &C,
-        viewer: &Viewer,
-        before: Option<&CampaignDraft>,
-    ) -> AppResult<Self> {
+impl Draft for CampaignDraft {
+    type Entity = campaign::Entity;
+
+    fn validated(mut self) -> AppResult<Self> {
         self.title = name("title", &self.title)?;
         self.summary = text("summary", self.summary.take(), 20_000)?;
         self.outcome_summary = text("outcomeSummary", self.outcome_summary.take(), 20_000)?;
@@ -92,6 +82,14 @@ impl CampaignDraft {
             let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
             *ids = unique.into_iter().collect();
         }
+        Ok(self)
+    }
+
+    /// Checks that the caller can see every subject it links. Subjects
+    /// already linked in `before` are not checked again: an editor with an
+    /// edit share may keep links to records only the owner can see, and must
+    /// not learn of them from an error.
+    async fn checked(self, db: &DatabaseTransaction, viewer: &Viewer, before: Option<&Self>) -> AppResult<Self> {
         let added = |ids: &[Uuid], old: fn(&CampaignDraft) -> &Vec<Uuid>| -> Vec<Uuid> {
             ids.iter().copied().filter(|id| before.is_none_or(|before| !old(before).contains(id))).collect()
         };
@@ -132,6 +130,18 @@ impl CampaignDraft {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    fn created_changes(&self) -> Vec<Change> {
+        audit::created(self, &["defenderIds", "restrictionIds"])
+    }
+
+    async fn load(db: &DatabaseTransaction, record: &campaign::Model) -> AppResult<Self> {
+        draft_of(db, record).await
+    }
+
+    async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, _old: Option<&Self>) -> AppResult<()> {
+        write_subjects(db, id, self).await
     }
 
     fn apply_to(&self, record: &mut campaign::ActiveModel) {
@@ -200,6 +210,7 @@ async fn write_subjects<C: ConnectionTrait>(db: &C, id: Uuid, draft: &CampaignDr
     Ok(())
 }
 
+/// The stored state of a campaign.
 async fn draft_of<C: ConnectionTrait>(db: &C, record: &campaign::Model) -> AppResult<CampaignDraft> {
     let defender_ids = campaign_defender::Entity::find()
         .filter(campaign_defender::Column::CampaignId.eq(record.id))
@@ -244,58 +255,4 @@ async fn draft_of<C: ConnectionTrait>(db: &C, record: &campaign::Model) -> AppRe
         restriction_ids,
         areas: areas.into_iter().collect(),
     })
-}
-
-/// Creates a campaign contributed by the caller's organisation.
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, draft: CampaignDraft) -> AppResult<campaign::Model> {
-    let actor = editor(viewer)?;
-    let txn = db.begin().await?;
-    let draft = draft.validated(&txn, viewer, None).await?;
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    let mut record = campaign::ActiveModel {
-        id: Set(id),
-        contributed_by_id: Set(Some(actor.organisation)),
-        version: Set(1),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    draft.apply_to(&mut record);
-    let created = record.insert(&txn).await?;
-    write_subjects(&txn, id, &draft).await?;
-    let changes = audit::created(&draft, &["defenderIds", "restrictionIds"]);
-    audit::append(&txn, &actor, AuditAction::Create, ("campaign", id), 1, &changes).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-/// Updates a campaign.
-pub async fn update(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: Uuid,
-    expected_version: i32,
-    edit: impl FnOnce(&mut CampaignDraft),
-) -> AppResult<campaign::Model> {
-    let actor = editor(viewer)?;
-    let txn = db.begin().await?;
-    let record = editable::<campaign::Entity, _>(&txn, viewer, &actor, id).await?;
-    check_version(record.version, expected_version)?;
-    let old = draft_of(&txn, &record).await?;
-    let mut draft = old.clone();
-    edit(&mut draft);
-    let draft = draft.validated(&txn, viewer, Some(&old)).await?;
-    let changes = draft.changes_from(&old);
-    if changes.is_empty() {
-        return Ok(record);
-    }
-    let mut active = record.into_active_model();
-    draft.apply_to(&mut active);
-    let updated = bump::<campaign::Entity, _>(&txn, id, expected_version, active).await?;
-    write_subjects(&txn, id, &draft).await?;
-    audit::append(&txn, &actor, AuditAction::Update, ("campaign", id), updated.version, &changes).await?;
-    txn.commit().await?;
-    Ok(updated)
 }
