@@ -10,7 +10,7 @@ use super::context::RequestContext;
 use super::defenders::Defender;
 use super::ids::{GlobalId, NodeType};
 use crate::service::defender_case::{AffiliationDraft, CaseDraft, EventDraft, LinkDraft};
-use crate::service::defender_edits::{self, DefenderDraft, OtherNameDraft};
+use crate::service::defender_edits::{DefenderDraft, OtherNameDraft};
 use crate::service::editing;
 
 /// Another name of a defender.
@@ -305,7 +305,7 @@ impl DefenderMutations {
                 links: links(input.restriction_links)?,
             },
         };
-        let created = defender_edits::create(&rc.db, &rc.viewer, draft).await?;
+        let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
         Ok(DefenderPayload { defender: Defender(created) })
     }
 
@@ -321,45 +321,46 @@ impl DefenderMutations {
         let new_events = input.events.map(events).transpose()?;
         let new_affiliations = input.affiliations.map(affiliations).transpose()?;
         let new_links = input.restriction_links.map(links).transpose()?;
-        let updated = defender_edits::update(&rc.db, &rc.viewer, id, input.expected_version, move |draft| {
-            if let Some(name) = input.name {
-                draft.name = name;
-            }
-            if let Some(names) = input.other_names {
-                draft.other_names = names.into_iter().map(Into::into).collect();
-            }
-            if let Some(code) = input.country_code {
-                draft.country_code = code;
-            }
-            apply(input.subdivision_code, &mut draft.subdivision_code);
-            apply(input.occupation, &mut draft.occupation);
-            apply(input.summary, &mut draft.summary);
-            if let Some(status) = input.status {
-                draft.status = status;
-            }
-            if let Some(sectors) = input.sectors {
-                draft.sectors = sectors;
-            }
-            if let Some(visibility) = input.visibility {
-                draft.visibility = visibility;
-            }
-            if let Some(consent) = input.consent {
-                draft.consent = consent;
-            }
-            apply(input.exact_location, &mut draft.exact_location);
-            apply(input.contact_details, &mut draft.contact_details);
-            apply(input.safety_notes, &mut draft.safety_notes);
-            if let Some(events) = new_events {
-                draft.case.events = events;
-            }
-            if let Some(affiliations) = new_affiliations {
-                draft.case.affiliations = affiliations;
-            }
-            if let Some(links) = new_links {
-                draft.case.links = links;
-            }
-        })
-        .await?;
+        let updated =
+            editing::update_record(&rc.db, &rc.viewer, id, input.expected_version, move |draft: &mut DefenderDraft| {
+                if let Some(name) = input.name {
+                    draft.name = name;
+                }
+                if let Some(names) = input.other_names {
+                    draft.other_names = names.into_iter().map(Into::into).collect();
+                }
+                if let Some(code) = input.country_code {
+                    draft.country_code = code;
+                }
+                apply(input.subdivision_code, &mut draft.subdivision_code);
+                apply(input.occupation, &mut draft.occupation);
+                apply(input.summary, &mut draft.summary);
+                if let Some(status) = input.status {
+                    draft.status = status;
+                }
+                if let Some(sectors) = input.sectors {
+                    draft.sectors = sectors;
+                }
+                if let Some(visibility) = input.visibility {
+                    draft.visibility = visibility;
+                }
+                if let Some(consent) = input.consent {
+                    draft.consent = consent;
+                }
+                apply(input.exact_location, &mut draft.exact_location);
+                apply(input.contact_details, &mut draft.contact_details);
+                apply(input.safety_notes, &mut draft.safety_notes);
+                if let Some(events) = new_events {
+                    draft.case.events = events;
+                }
+                if let Some(affiliations) = new_affiliations {
+                    draft.case.affiliations = affiliations;
+                }
+                if let Some(links) = new_links {
+                    draft.case.links = links;
+                }
+            })
+            .await?;
         Ok(DefenderPayload { defender: Defender(updated) })
     }
 

@@ -1,21 +1,20 @@
-//! Writes of defenders: create, update, archive and restore. Each write
-//! checks the caller's rights, validates everything before writing anything,
-//! refuses stale versions, and runs in one transaction with its audit entry.
+//! Defender drafts: what a write of a defender checks and stores (names,
+//! sectors, consent, confidential fields, and the case through
+//! `defender_case`), and who may see the confidential fields. `editing` does
+//! the rest: rights, versions, the transaction and the audit entry.
 
 use chrono::Utc;
 use entity::{
-    AuditAction, Consent, DefenderStatus, OtherNameKind, Sector, Visibility, defender, defender_name, defender_sector,
-    record_share,
+    Consent, DefenderStatus, OtherNameKind, Sector, Visibility, defender, defender_name, defender_sector, record_share,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
-use super::audit::{self, Change};
+use super::audit::Change;
 use super::defender_case::CaseDraft;
-use super::editing::{MAX_NAME, bump, check_version, editable, editor, name, text};
+use super::editing::{Draft, MAX_NAME, name, text};
 use super::text::sort_key;
 use super::{Viewer, codes};
 use crate::error::{AppError, AppResult};
@@ -51,10 +50,10 @@ pub struct DefenderDraft {
     pub case: CaseDraft,
 }
 
-impl DefenderDraft {
-    /// Checks and normalises every field; refuses the first problem found,
-    /// naming its field.
-    pub fn validated(mut self) -> AppResult<Self> {
+impl Draft for DefenderDraft {
+    type Entity = defender::Entity;
+
+    fn validated(mut self) -> AppResult<Self> {
         self.name = name("name", &self.name)?;
         if self.other_names.len() > MAX_OTHER_NAMES {
             return Err(AppError::bad_input("otherNames", format!("at most {MAX_OTHER_NAMES} other names")));
@@ -110,6 +109,36 @@ impl DefenderDraft {
         .flatten()
         .chain(self.case.changes_from(&old.case))
         .collect()
+    }
+
+    /// The case's events, affiliations and links, checked against what the
+    /// viewer can see.
+    async fn checked(mut self, db: &DatabaseTransaction, viewer: &Viewer, before: Option<&Self>) -> AppResult<Self> {
+        let empty = CaseDraft::default();
+        self.case = self.case.validated(db, viewer, before.map_or(&empty, |before| &before.case)).await?;
+        Ok(self)
+    }
+
+    /// Consent withdrawn from a public record takes it out of public view at once.
+    fn settle(&mut self, old: &Self) {
+        if old.visibility == Visibility::Public
+            && self.visibility == Visibility::Public
+            && self.consent != Consent::Given
+        {
+            self.visibility = Visibility::Private;
+        }
+    }
+
+    fn created_changes(&self) -> Vec<Change> {
+        self.changes_from(&nothing())
+    }
+
+    async fn load(db: &DatabaseTransaction, record: &defender::Model) -> AppResult<Self> {
+        draft_of(db, record).await
+    }
+
+    async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, _old: Option<&Self>) -> AppResult<()> {
+        write_lists(db, id, self).await
     }
 
     fn apply_to(&self, record: &mut defender::ActiveModel) {
@@ -179,31 +208,6 @@ async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft
     draft.case.write(db, id).await
 }
 
-/// Creates a defender contributed by the caller's organisation.
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, draft: DefenderDraft) -> AppResult<defender::Model> {
-    let actor = editor(viewer)?;
-    let mut draft = draft.validated()?;
-    let txn = db.begin().await?;
-    draft.case = draft.case.validated(&txn, viewer, &CaseDraft::default()).await?;
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    let mut record = defender::ActiveModel {
-        id: Set(id),
-        contributed_by_id: Set(Some(actor.organisation)),
-        version: Set(1),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    draft.apply_to(&mut record);
-    let created = record.insert(&txn).await?;
-    write_lists(&txn, id, &draft).await?;
-    audit::append(&txn, &actor, AuditAction::Create, ("defender", id), 1, &draft.changes_from(&nothing())).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
 /// The current draft of a stored defender.
 async fn draft_of<C: ConnectionTrait>(db: &C, record: &defender::Model) -> AppResult<DefenderDraft> {
     let other_names = defender_name::Entity::find()
@@ -238,43 +242,6 @@ async fn draft_of<C: ConnectionTrait>(db: &C, record: &defender::Model) -> AppRe
         safety_notes: record.safety_notes.clone(),
         case: CaseDraft::load(db, record.id).await?,
     })
-}
-
-/// Updates a defender: `edit` changes the current draft, and the result is
-/// validated and stored as the next version. An edit that changes nothing
-/// stores nothing.
-pub async fn update(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: Uuid,
-    expected_version: i32,
-    edit: impl FnOnce(&mut DefenderDraft),
-) -> AppResult<defender::Model> {
-    let actor = editor(viewer)?;
-    let txn = db.begin().await?;
-    let record = editable::<defender::Entity, _>(&txn, viewer, &actor, id).await?;
-    check_version(record.version, expected_version)?;
-    let old = draft_of(&txn, &record).await?;
-    let mut draft = old.clone();
-    edit(&mut draft);
-    if old.visibility == Visibility::Public && draft.visibility == Visibility::Public && draft.consent != Consent::Given
-    {
-        // Consent withdrawn from a public record: out of public view at once.
-        draft.visibility = Visibility::Private;
-    }
-    let mut draft = draft.validated()?;
-    draft.case = draft.case.validated(&txn, viewer, &old.case).await?;
-    let changes = draft.changes_from(&old);
-    if changes.is_empty() {
-        return Ok(record);
-    }
-    let mut active = record.into_active_model();
-    draft.apply_to(&mut active);
-    let updated = bump::<defender::Entity, _>(&txn, id, expected_version, active).await?;
-    write_lists(&txn, id, &draft).await?;
-    audit::append(&txn, &actor, AuditAction::Update, ("defender", id), updated.version, &changes).await?;
-    txn.commit().await?;
-    Ok(updated)
 }
 
 /// Whether the viewer may see each defender's confidential fields: the
