@@ -41,6 +41,15 @@ pub fn subdivision_code(argument: &str, code: &str) -> AppResult<String> {
     Ok(upper)
 }
 
+/// Normalises and checks a subdivision code that must lie in `country`.
+pub fn subdivision_of(argument: &str, code: &str, country: &str) -> AppResult<String> {
+    let code = subdivision_code(argument, code)?;
+    if !code.starts_with(&format!("{country}-")) {
+        return Err(AppError::bad_input(argument, format!("{code} is not a subdivision of {country}")));
+    }
+    Ok(code)
+}
+
 /// Checks every code of a list filter.
 pub fn country_codes(argument: &str, codes: &[String]) -> AppResult<Vec<String>> {
     codes.iter().map(|code| country_code(argument, code)).collect()

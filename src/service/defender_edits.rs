@@ -63,16 +63,11 @@ impl Draft for DefenderDraft {
             other.language = text(&format!("otherNames[{i}].language"), other.language.take(), 35)?;
         }
         self.country_code = codes::country_code("countryCode", &self.country_code)?;
-        if let Some(code) = self.subdivision_code.take() {
-            let code = codes::subdivision_code("subdivisionCode", &code)?;
-            if !code.starts_with(&format!("{}-", self.country_code)) {
-                return Err(AppError::bad_input(
-                    "subdivisionCode",
-                    format!("{code} is not a subdivision of {}", self.country_code),
-                ));
-            }
-            self.subdivision_code = Some(code);
-        }
+        self.subdivision_code = self
+            .subdivision_code
+            .take()
+            .map(|code| codes::subdivision_of("subdivisionCode", &code, &self.country_code))
+            .transpose()?;
         self.occupation = text("occupation", self.occupation.take(), MAX_NAME)?;
         self.summary = text("summary", self.summary.take(), MAX_TEXT)?;
         self.exact_location = text("exactLocation", self.exact_location.take(), MAX_TEXT)?;

@@ -60,16 +60,11 @@ impl Draft for RestrictionDraft {
         self.reference = text("reference", self.reference.take(), 200)?;
         self.summary = text("summary", self.summary.take(), 20_000)?;
         self.country_code = codes::country_code("countryCode", &self.country_code)?;
-        if let Some(code) = self.subdivision_code.take() {
-            let code = codes::subdivision_code("subdivisionCode", &code)?;
-            if !code.starts_with(&format!("{}-", self.country_code)) {
-                return Err(AppError::bad_input(
-                    "subdivisionCode",
-                    format!("{code} is not a subdivision of {}", self.country_code),
-                ));
-            }
-            self.subdivision_code = Some(code);
-        }
+        self.subdivision_code = self
+            .subdivision_code
+            .take()
+            .map(|code| codes::subdivision_of("subdivisionCode", &code, &self.country_code))
+            .transpose()?;
         if let (Some(introduced), Some(decided)) = (&self.introduced_on, &self.decided_on)
             && !not_before(decided, introduced)
         {
