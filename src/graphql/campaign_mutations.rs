@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use super::campaigns::Campaign;
 use super::context::RequestContext;
-use super::defender_mutations::{RecordVersionInput, apply};
 use super::ids::{GlobalId, NodeType};
+use super::record_edits::{RecordVersionInput, apply, set_archived};
 use crate::service::campaign_edits::CampaignDraft;
 use crate::service::editing;
 
@@ -196,12 +196,9 @@ impl CampaignMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<CampaignPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Campaign)?;
-        let archived =
-            editing::set_archived::<entity::campaign::Entity>(&rc.db, &rc.viewer, id, input.expected_version, true)
-                .await?;
-        Ok(CampaignPayload { campaign: Campaign(archived) })
+        let campaign =
+            set_archived::<entity::campaign::Entity, Campaign>(ctx, &input, NodeType::Campaign, true).await?;
+        Ok(CampaignPayload { campaign })
     }
 
     /// Restores an archived campaign.
@@ -210,11 +207,8 @@ impl CampaignMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<CampaignPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Campaign)?;
-        let restored =
-            editing::set_archived::<entity::campaign::Entity>(&rc.db, &rc.viewer, id, input.expected_version, false)
-                .await?;
-        Ok(CampaignPayload { campaign: Campaign(restored) })
+        let campaign =
+            set_archived::<entity::campaign::Entity, Campaign>(ctx, &input, NodeType::Campaign, false).await?;
+        Ok(CampaignPayload { campaign })
     }
 }

@@ -9,6 +9,7 @@ use entity::{
 use super::context::RequestContext;
 use super::defenders::Defender;
 use super::ids::{GlobalId, NodeType};
+use super::record_edits::{RecordVersionInput, apply, set_archived};
 use crate::service::defender_case::{AffiliationDraft, CaseDraft, EventDraft, LinkDraft};
 use crate::service::defender_edits::{DefenderDraft, OtherNameDraft};
 use crate::service::editing;
@@ -245,30 +246,11 @@ pub struct UpdateDefenderInput {
     pub restriction_links: Option<Vec<RestrictionLinkInput>>,
 }
 
-/// A record and the version a change is based on.
-#[derive(InputObject, Clone, Debug)]
-pub struct RecordVersionInput {
-    /// The record's global id.
-    pub id: ID,
-    /// The version the change is based on (the record's `version` when it was
-    /// read); a stale version is refused with CONFLICT.
-    pub expected_version: i32,
-}
-
 /// The result of a change to a defender.
 #[derive(SimpleObject)]
 pub struct DefenderPayload {
     /// The defender as stored after the change.
     pub defender: Defender,
-}
-
-/// Applies a nullable input field: left out keeps, null clears, a value sets.
-pub fn apply<T>(field: MaybeUndefined<T>, target: &mut Option<T>) {
-    match field {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => *target = None,
-        MaybeUndefined::Value(value) => *target = Some(value),
-    }
 }
 
 /// Changes to defenders.
@@ -371,12 +353,9 @@ impl DefenderMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The defender and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<DefenderPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
-        let archived =
-            editing::set_archived::<entity::defender::Entity>(&rc.db, &rc.viewer, id, input.expected_version, true)
-                .await?;
-        Ok(DefenderPayload { defender: Defender(archived) })
+        let defender =
+            set_archived::<entity::defender::Entity, Defender>(ctx, &input, NodeType::Defender, true).await?;
+        Ok(DefenderPayload { defender })
     }
 
     /// Restores an archived defender.
@@ -385,11 +364,8 @@ impl DefenderMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The defender and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<DefenderPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Defender)?;
-        let restored =
-            editing::set_archived::<entity::defender::Entity>(&rc.db, &rc.viewer, id, input.expected_version, false)
-                .await?;
-        Ok(DefenderPayload { defender: Defender(restored) })
+        let defender =
+            set_archived::<entity::defender::Entity, Defender>(ctx, &input, NodeType::Defender, false).await?;
+        Ok(DefenderPayload { defender })
     }
 }

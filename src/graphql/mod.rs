@@ -17,6 +17,7 @@ pub mod ordering;
 pub mod organisation_mutations;
 pub mod organisations;
 pub mod places;
+pub mod record_edits;
 pub mod response_order;
 pub mod restriction_mutations;
 pub mod restrictions;

@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use entity::{OrganisationKind, Visibility};
 
 use super::context::RequestContext;
-use super::defender_mutations::{RecordVersionInput, apply};
 use super::ids::{GlobalId, NodeType};
 use super::organisations::Organisation;
+use super::record_edits::{RecordVersionInput, apply, set_archived};
 use crate::service::editing;
 use crate::service::organisation_edits::OrganisationDraft;
 
@@ -131,12 +131,10 @@ impl OrganisationMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The organisation and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<OrganisationPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Organisation)?;
-        let archived =
-            editing::set_archived::<entity::organisation::Entity>(&rc.db, &rc.viewer, id, input.expected_version, true)
+        let organisation =
+            set_archived::<entity::organisation::Entity, Organisation>(ctx, &input, NodeType::Organisation, true)
                 .await?;
-        Ok(OrganisationPayload { organisation: Organisation(archived) })
+        Ok(OrganisationPayload { organisation })
     }
 
     /// Restores an archived organisation record.
@@ -145,16 +143,9 @@ impl OrganisationMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The organisation and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<OrganisationPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Organisation)?;
-        let restored = editing::set_archived::<entity::organisation::Entity>(
-            &rc.db,
-            &rc.viewer,
-            id,
-            input.expected_version,
-            false,
-        )
-        .await?;
-        Ok(OrganisationPayload { organisation: Organisation(restored) })
+        let organisation =
+            set_archived::<entity::organisation::Entity, Organisation>(ctx, &input, NodeType::Organisation, false)
+                .await?;
+        Ok(OrganisationPayload { organisation })
     }
 }

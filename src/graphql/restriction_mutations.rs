@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use entity::{PartialDate, RestrictionKind, RestrictionStatus, Right, Visibility};
 
 use super::context::RequestContext;
-use super::defender_mutations::{RecordVersionInput, apply};
 use super::ids::{GlobalId, NodeType};
+use super::record_edits::{RecordVersionInput, apply, set_archived};
 use super::restrictions::Restriction;
 use crate::service::editing;
 use crate::service::restriction_edits::{RestrictionDraft, StatusNote};
@@ -171,12 +171,9 @@ impl RestrictionMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<RestrictionPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Restriction)?;
-        let archived =
-            editing::set_archived::<entity::restriction::Entity>(&rc.db, &rc.viewer, id, input.expected_version, true)
-                .await?;
-        Ok(RestrictionPayload { restriction: Restriction(archived) })
+        let restriction =
+            set_archived::<entity::restriction::Entity, Restriction>(ctx, &input, NodeType::Restriction, true).await?;
+        Ok(RestrictionPayload { restriction })
     }
 
     /// Restores an archived restriction.
@@ -185,11 +182,8 @@ impl RestrictionMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<RestrictionPayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Restriction)?;
-        let restored =
-            editing::set_archived::<entity::restriction::Entity>(&rc.db, &rc.viewer, id, input.expected_version, false)
-                .await?;
-        Ok(RestrictionPayload { restriction: Restriction(restored) })
+        let restriction =
+            set_archived::<entity::restriction::Entity, Restriction>(ctx, &input, NodeType::Restriction, false).await?;
+        Ok(RestrictionPayload { restriction })
     }
 }

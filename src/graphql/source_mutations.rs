@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use entity::{PartialDate, Visibility};
 
 use super::context::RequestContext;
-use super::defender_mutations::{RecordVersionInput, apply};
 use super::ids::{GlobalId, NodeType};
+use super::record_edits::{RecordVersionInput, apply, set_archived};
 use super::sources::Source;
 use crate::error::AppError;
 use crate::service::editing;
@@ -146,12 +146,8 @@ impl SourceMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The source and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<SourcePayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Source)?;
-        let archived =
-            editing::set_archived::<entity::source::Entity>(&rc.db, &rc.viewer, id, input.expected_version, true)
-                .await?;
-        Ok(SourcePayload { source: Source(archived) })
+        let source = set_archived::<entity::source::Entity, Source>(ctx, &input, NodeType::Source, true).await?;
+        Ok(SourcePayload { source })
     }
 
     /// Restores an archived source.
@@ -160,12 +156,8 @@ impl SourceMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The source and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<SourcePayload> {
-        let rc = RequestContext::of(ctx);
-        let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Source)?;
-        let restored =
-            editing::set_archived::<entity::source::Entity>(&rc.db, &rc.viewer, id, input.expected_version, false)
-                .await?;
-        Ok(SourcePayload { source: Source(restored) })
+        let source = set_archived::<entity::source::Entity, Source>(ctx, &input, NodeType::Source, false).await?;
+        Ok(SourcePayload { source })
     }
 
     /// Makes a record cite a source it may see. Needs an EDITOR or ADMIN key
