@@ -1,4 +1,5 @@
-//! Operator commands: partner organisations and their API keys.
+//! Operator commands: partner organisations, their API keys, and imports
+//! and exports of their records.
 
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -6,11 +7,14 @@ use entity::{OrganisationKind, Role, Visibility};
 use sea_orm::{DatabaseConnection, Iterable};
 use uuid::Uuid;
 
-use crate::config::{KeyCommand, OrgCommand, Settings};
+use crate::config::{ExportArgs, FileFormat, ImportArgs, KeyCommand, OrgCommand, Settings};
 use crate::error::AppError;
 use crate::graphql::ids::{GlobalId, NodeType};
+use crate::service::exchange::encode::{self, ExportFormat};
+use crate::service::exchange::import::{self, Format, Report, Source};
+use crate::service::exchange::rows::RecordKind;
 use crate::service::organisations::{self, NewOrganisation};
-use crate::service::{auth, reference_data};
+use crate::service::{Member, Viewer, auth, reference_data};
 use crate::{app, db};
 
 /// A value of a text enum, by its name in any case.
@@ -123,5 +127,147 @@ pub async fn key(settings: &Settings, command: KeyCommand) -> anyhow::Result<()>
             eprintln!("Revoked key {} (prefix {}).", revoked.id, revoked.prefix);
         }
     }
+    Ok(())
+}
+
+/// The kind of records in a CSV file: `--type`, or the start of its name.
+fn csv_kind(record_type: Option<&str>, path: &std::path::Path) -> anyhow::Result<RecordKind> {
+    if let Some(name) = record_type {
+        return RecordKind::from_name(name)
+            .ok_or_else(|| anyhow!("--type must be organisations, restrictions or defenders; got \"{name}\""));
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_ascii_lowercase();
+    RecordKind::ALL
+        .into_iter()
+        .find(|kind| stem.starts_with(kind.file_stem()) || stem.starts_with(kind.table()))
+        .or_else(|| stem.starts_with("organizations").then_some(RecordKind::Organisation))
+        .ok_or_else(|| {
+            anyhow!(
+                "cannot tell what {} holds: name it organisations.csv, restrictions.csv or defenders.csv, or give --type",
+                path.display()
+            )
+        })
+}
+
+/// `rights-graph import`: true when the files were imported (or, in a dry
+/// run, would be).
+pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<bool> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let organisation = organisation_id(&args.org)?;
+    let mut sources = Vec::new();
+    let mut sizes = std::collections::HashMap::new();
+    for path in &args.files {
+        let format = match args.format {
+            FileFormat::Csv => Format::Csv(csv_kind(args.record_type.as_deref(), path)?),
+            FileFormat::Jsonl => Format::JsonLines,
+            FileFormat::Ftm => Format::FollowTheMoney,
+        };
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let name = path.display().to_string();
+        sizes.insert(name.clone(), file.metadata().map(|m| m.len()).unwrap_or(0));
+        sources.push(Source { name, format, reader: Box::new(std::io::BufReader::with_capacity(1 << 16, file)) });
+    }
+    let db = open(settings).await?;
+    organisations::find(&db, organisation).await.map_err(explain)?;
+    let viewer = Viewer::Member(Member::operator(organisation, Role::Editor));
+    // Drawn only on a terminal; hidden when output is redirected.
+    let bar = ProgressBar::new(sizes.values().sum());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .map_err(|e| anyhow!("progress bar template: {e}"))?
+            .progress_chars("=> "),
+    );
+    let offsets = std::sync::Mutex::new((String::new(), 0u64));
+    let progress = |file: &str, position: u64| {
+        if let Ok(mut offset) = offsets.lock() {
+            if offset.0 != file {
+                let done: u64 = sizes.iter().filter(|(name, _)| **name == offset.0).map(|(_, size)| size).sum();
+                *offset = (file.to_owned(), offset.1 + done);
+                bar.set_message(file.to_owned());
+            }
+            bar.set_position(offset.1 + position);
+        }
+    };
+    let started = std::time::Instant::now();
+    let report = import::import(&db, &viewer, sources, args.dry_run, &progress).await.map_err(explain)?;
+    bar.finish_and_clear();
+    print_report(&report, started.elapsed());
+    Ok(report.rejected == 0)
+}
+
+fn print_report(report: &Report, elapsed: std::time::Duration) {
+    for problem in &report.problems {
+        let record = problem.external_id.as_deref().map(|id| format!(" [{id}]")).unwrap_or_default();
+        let field = problem.field.as_deref().map(|f| format!(" {f}:")).unwrap_or_default();
+        eprintln!("{}:{}{record}{field} {}", problem.file, problem.line, problem.reason);
+    }
+    if report.unlisted_problems > 0 {
+        eprintln!("... and {} more problems", report.unlisted_problems);
+    }
+    let seconds = elapsed.as_secs_f64().max(1e-9);
+    let outcome = match (report.rejected, report.dry_run) {
+        (0, true) => "Dry run: nothing written; the import would succeed.",
+        (0, false) => "Imported.",
+        (_, true) => "Dry run: the import would be refused.",
+        (_, false) => "Refused: nothing was written. Had it been accepted:",
+    };
+    eprintln!(
+        "{outcome} {} created, {} updated, {} unchanged, {} rejected, {} skipped; {} rows in {:.1} s ({:.0} rows/s).",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected,
+        report.skipped,
+        report.rows(),
+        seconds,
+        report.rows() as f64 / seconds
+    );
+}
+
+/// `rights-graph export`
+pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let format = match args.format {
+        FileFormat::Csv => ExportFormat::Csv,
+        FileFormat::Jsonl => ExportFormat::JsonLines,
+        FileFormat::Ftm => ExportFormat::FollowTheMoney,
+    };
+    let viewer = match &args.org {
+        Some(org) => Viewer::Member(Member::operator(organisation_id(org)?, Role::Reader)),
+        None => Viewer::Anonymous,
+    };
+    let db = open(settings).await?;
+    if let Some(organisation) = viewer.organisation() {
+        organisations::find(&db, organisation).await.map_err(explain)?;
+    }
+    let mut outputs: std::collections::HashMap<RecordKind, Box<dyn Write + Send>> = std::collections::HashMap::new();
+    let mut single: Option<Box<dyn Write + Send>> = None;
+    match (format, &args.out) {
+        (ExportFormat::Csv, Some(dir)) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            for kind in encode::kinds(format) {
+                let path = dir.join(format!("{}.csv", kind.file_stem()));
+                let file = std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+                outputs.insert(kind, Box::new(std::io::BufWriter::new(file)));
+            }
+        }
+        (ExportFormat::Csv, None) => bail!("--out DIRECTORY is needed for CSV: one file is written per kind of record"),
+        (_, Some(path)) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+            single = Some(Box::new(std::io::BufWriter::new(file)));
+        }
+        (_, None) => single = Some(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+    }
+    let mut sink = |kind: RecordKind, text: &str| -> std::io::Result<()> {
+        match single.as_mut().or_else(|| outputs.get_mut(&kind)) {
+            Some(output) => output.write_all(text.as_bytes()),
+            None => Ok(()),
+        }
+    };
+    let count = encode::export_all(&db, &viewer, format, 500, &mut sink).await.map_err(explain)?;
+    for output in single.iter_mut().chain(outputs.values_mut()) {
+        output.flush()?;
+    }
+    eprintln!("Exported {count} records.");
     Ok(())
 }

@@ -30,6 +30,59 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Import CSV, JSON Lines or FollowTheMoney files for an organisation:
+    /// all files in one transaction, all or nothing.
+    Import(ImportArgs),
+    /// Export what an organisation (or, without --org, anyone) may see.
+    Export(ExportArgs),
+}
+
+/// The file formats of import and export.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// CSV, one file per kind of record (organisations, restrictions, defenders).
+    Csv,
+    /// JSON Lines: one record per line, each with its "type".
+    Jsonl,
+    /// FollowTheMoney entities (OpenSanctions, Aleph), one per line.
+    Ftm,
+}
+
+/// `rights-graph import`
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ImportArgs {
+    /// The importing organisation's id, as `org create` printed it.
+    #[arg(long)]
+    pub org: String,
+    /// The files' format.
+    #[arg(long, value_enum)]
+    pub format: FileFormat,
+    /// For CSV: the kind of record in every file (organisations, restrictions
+    /// or defenders). Without it, each file's name says: defenders.csv, ...
+    #[arg(long = "type")]
+    pub record_type: Option<String>,
+    /// Check everything and report, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The files to import.
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
+}
+
+/// `rights-graph export`
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ExportArgs {
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub format: FileFormat,
+    /// Export what this organisation may see, confidential fields included
+    /// where it may read them. Without it, only public records.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Where to write: a directory for CSV (one file per kind), a file
+    /// otherwise (standard output when left out).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// Partner organisation commands.

@@ -23,6 +23,17 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(args.settings.log_format);
             cli::key(&args.settings, command).await?;
         }
+        Command::Import(command) => {
+            telemetry::init(args.settings.log_format);
+            let ok = cli::import(&args.settings, command).await?;
+            if !ok {
+                std::process::exit(1);
+            }
+        }
+        Command::Export(command) => {
+            telemetry::init(args.settings.log_format);
+            cli::export(&args.settings, command).await?;
+        }
         Command::Serve => {
             telemetry::init(args.settings.log_format);
             let application = Application::build(&args.settings).await?;

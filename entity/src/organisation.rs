@@ -17,6 +17,8 @@ pub struct Model {
     pub summary: Option<String>,
     pub sort_key: String,
     pub contributed_by_id: Option<Uuid>,
+    /// Set when a merge absorbed this record into another; it then resolves to that one.
+    pub merged_into_id: Option<Uuid>,
     pub visibility: Visibility,
     pub version: i32,
     pub archived_at: Option<DateTimeUtc>,

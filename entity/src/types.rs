@@ -117,6 +117,22 @@ text_enum! {
         Share = "SHARE",
         /// Withdrew a share.
         Unshare = "UNSHARE",
+        /// Merged another record into it, or was merged into another.
+        Merge = "MERGE",
+        /// Undid a merge.
+        Unmerge = "UNMERGE",
+    }
+}
+
+text_enum! {
+    /// A judgement on whether two records describe the same person or organisation.
+    pub enum Verdict {
+        /// They describe the same one: a merge can follow.
+        Same = "SAME",
+        /// They describe different ones: the pair is not proposed again.
+        Different = "DIFFERENT",
+        /// Not known yet: the pair stays proposed, with this judgement shown.
+        Unsure = "UNSURE",
     }
 }
 

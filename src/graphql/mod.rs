@@ -9,6 +9,7 @@ pub mod context;
 pub mod defender_mutations;
 pub mod defenders;
 pub mod error_codes;
+pub mod exchange;
 pub mod history;
 pub mod ids;
 pub mod indicators;
@@ -40,6 +41,7 @@ pub struct Query(
     organisations::OrganisationsQuery,
     indicators::IndicatorsQuery,
     viewer::ViewerQuery,
+    exchange::ExchangeQuery,
 );
 
 /// Changes to the linked data. Every change needs an API key with a role that
@@ -54,6 +56,7 @@ pub struct Mutation(
     source_mutations::SourceMutations,
     sharing::SharingMutations,
     api_keys::ApiKeyMutations,
+    exchange::ExchangeMutations,
 );
 
 /// The executable schema.

@@ -68,7 +68,7 @@ pub async fn append<C: ConnectionTrait>(
         action: Set(action),
         version: Set(version),
         organisation_id: Set(Some(actor.organisation)),
-        api_key_id: Set(Some(actor.key)),
+        api_key_id: Set(actor.api_key()),
         changes: Set(serde_json::to_string(changes).map_err(anyhow::Error::from)?),
         created_at: Set(Utc::now()),
     }

@@ -153,7 +153,7 @@ impl Draft for DefenderDraft {
 }
 
 /// The empty draft a creation starts from, for the audit's "from" side.
-fn nothing() -> DefenderDraft {
+pub fn nothing() -> DefenderDraft {
     DefenderDraft {
         name: String::new(),
         other_names: Vec::new(),

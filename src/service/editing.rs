@@ -41,6 +41,15 @@ where
 {
     let not_found = || AppError::NotFound(format!("No {} has the id {id}", E::default().as_str()));
     let record = E::find_by_id_uuid(db, id).await?.ok_or_else(not_found)?;
+    if record.merged_into().is_some() {
+        return Err(AppError::bad_input(
+            "id",
+            format!(
+                "this {} was merged into another record: change that one, or undo the merge",
+                E::default().as_str()
+            ),
+        ));
+    }
     if record.contributed_by() == Some(actor.organisation) {
         return Ok(record);
     }
@@ -246,7 +255,24 @@ where
     let actor = editor(viewer)?;
     let draft = draft.validated()?;
     let txn = db.begin().await?;
-    let draft = draft.checked(&txn, viewer, None).await?;
+    let created = create_in(&txn, viewer, &actor, draft).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Creates a record inside the caller's transaction: validates, checks,
+/// stores it with its lists and appends its audit entry.
+pub async fn create_in<D: Draft>(
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    draft: D,
+) -> AppResult<ModelOf<D>>
+where
+    ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
+    ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
+{
+    let draft = draft.validated()?.checked(txn, viewer, None).await?;
     let id = Uuid::now_v7();
     let now = Utc::now();
     let mut record = <ActiveOf<D> as ActiveModelTrait>::default();
@@ -257,11 +283,10 @@ where
     set_column::<D>(&mut record, "created_at", now.into())?;
     set_column::<D>(&mut record, "updated_at", now.into())?;
     draft.apply_to(&mut record);
-    let created = record.insert(&txn).await?;
-    draft.write_children(&txn, id, None).await?;
+    let created = record.insert(txn).await?;
+    draft.write_children(txn, id, None).await?;
     let table = D::Entity::default().as_str();
-    super::audit::append(&txn, &actor, entity::AuditAction::Create, (table, id), 1, &draft.created_changes()).await?;
-    txn.commit().await?;
+    super::audit::append(txn, actor, entity::AuditAction::Create, (table, id), 1, &draft.created_changes()).await?;
     Ok(created)
 }
 
@@ -279,26 +304,45 @@ where
     ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
     ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
 {
-    use sea_orm::{IntoActiveModel, TransactionTrait};
+    use sea_orm::TransactionTrait;
     let actor = editor(viewer)?;
     let txn = db.begin().await?;
     let record = editable::<D::Entity, _>(&txn, viewer, &actor, id).await?;
     check_version(record.version(), expected_version)?;
-    let old = D::load(&txn, &record).await?;
+    let updated = update_in::<D>(&txn, viewer, &actor, record.clone(), edit).await?;
+    txn.commit().await?;
+    Ok(updated.unwrap_or(record))
+}
+
+/// Updates a record the caller may change inside the caller's transaction;
+/// `None` when the edit changes nothing (then nothing is written).
+pub async fn update_in<D: Draft>(
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    record: ModelOf<D>,
+    edit: impl FnOnce(&mut D),
+) -> AppResult<Option<ModelOf<D>>>
+where
+    ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
+    ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
+{
+    use sea_orm::IntoActiveModel;
+    let (id, version) = (record.id(), record.version());
+    let old = D::load(txn, &record).await?;
     let mut draft = old.clone();
     edit(&mut draft);
     draft.settle(&old);
-    let draft = draft.validated()?.checked(&txn, viewer, Some(&old)).await?;
+    let draft = draft.validated()?.checked(txn, viewer, Some(&old)).await?;
     let changes = draft.changes_from(&old);
     if changes.is_empty() {
-        return Ok(record);
+        return Ok(None);
     }
     let mut active = record.into_active_model();
     draft.apply_to(&mut active);
-    let updated = bump::<D::Entity, _>(&txn, id, expected_version, active).await?;
-    draft.write_children(&txn, id, Some(&old)).await?;
+    let updated = bump::<D::Entity, _>(txn, id, version, active).await?;
+    draft.write_children(txn, id, Some(&old)).await?;
     let table = D::Entity::default().as_str();
-    super::audit::append(&txn, &actor, entity::AuditAction::Update, (table, id), updated.version(), &changes).await?;
-    txn.commit().await?;
-    Ok(updated)
+    super::audit::append(txn, actor, entity::AuditAction::Update, (table, id), updated.version(), &changes).await?;
+    Ok(Some(updated))
 }

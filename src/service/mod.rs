@@ -11,6 +11,7 @@ pub mod defender_case;
 pub mod defender_edits;
 pub mod defenders;
 pub mod editing;
+pub mod exchange;
 pub mod indicators;
 pub mod listing;
 pub mod organisation_edits;
@@ -32,6 +33,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ColumnTrait, Condition, EntityName, EntityTrait, IdenStatic};
 use uuid::Uuid;
 
+/// The tables whose records can be merged into another of their kind.
+pub const MERGEABLE: [&str; 2] = ["defender", "organisation"];
+
 /// Who is reading. Every read is filtered through the viewer so that a record
 /// the viewer may not see behaves exactly like one that does not exist.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -51,6 +55,18 @@ pub struct Member {
     pub key: Uuid,
 }
 
+impl Member {
+    /// An operator acting for an organisation from the command line, with no API key.
+    pub fn operator(organisation: Uuid, role: Role) -> Member {
+        Member { organisation, role, key: Uuid::nil() }
+    }
+
+    /// The API key behind the request, if it came with one.
+    pub fn api_key(&self) -> Option<Uuid> {
+        (!self.key.is_nil()).then_some(self.key)
+    }
+}
+
 impl Viewer {
     /// The condition under which a shared record of entity `E` (a table with
     /// the provenance columns) is visible to this viewer: public records to
@@ -61,7 +77,11 @@ impl Viewer {
     where
         E: EntityTrait + IdenStatic + IntoIden + Copy,
     {
-        let unarchived = Expr::col((entity, "archived_at")).is_null();
+        let mut unarchived = Expr::col((entity, "archived_at")).is_null();
+        if MERGEABLE.contains(&entity.table_name()) {
+            // A record absorbed by a merge lives on as the record it was merged into.
+            unarchived = unarchived.and(Expr::col((entity, "merged_into_id")).is_null());
+        }
         let mut public = Expr::col((entity, "visibility")).eq(Visibility::Public.as_str());
         if entity.table_name() == defender::Entity.table_name() {
             // A defender is public only while their consent stands, so that

@@ -109,6 +109,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewOrganisation) -> AppResu
         website: Set(website),
         summary: Set(None),
         contributed_by_id: Set(Some(id)),
+        merged_into_id: Set(None),
         visibility: Set(new.visibility),
         version: Set(1),
         archived_at: Set(None),
@@ -117,4 +118,12 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewOrganisation) -> AppResu
     }
     .insert(db)
     .await?)
+}
+
+/// A partner organisation by id, for operator commands acting for it.
+pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<organisation::Model> {
+    organisation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no organisation has the id {id}")))
 }

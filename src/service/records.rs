@@ -48,6 +48,10 @@ pub trait RecordModel {
     fn main_date(&self) -> Option<&PartialDate> {
         None
     }
+    /// The record a merge absorbed this one into, for records that can be merged.
+    fn merged_into(&self) -> Option<Uuid> {
+        None
+    }
 }
 
 /// A table of shared records.
@@ -116,7 +120,7 @@ where
 
 /// Implements [`RecordModel`] and [`RecordEntity`] for entity modules.
 macro_rules! record_entity {
-    ($module:ident $(, date = $date:ident)?) => {
+    ($module:ident $(, date = $date:ident)? $(, merged = $merged:ident)?) => {
         impl RecordModel for entity::$module::Model {
             fn id(&self) -> Uuid {
                 self.id
@@ -142,6 +146,9 @@ macro_rules! record_entity {
             $(fn main_date(&self) -> Option<&PartialDate> {
                 self.$date.as_ref()
             })?
+            $(fn merged_into(&self) -> Option<Uuid> {
+                self.$merged
+            })?
         }
 
         impl RecordEntity for entity::$module::Entity {
@@ -150,8 +157,8 @@ macro_rules! record_entity {
     };
 }
 
-record_entity!(organisation);
-record_entity!(defender);
+record_entity!(organisation, merged = merged_into_id);
+record_entity!(defender, merged = merged_into_id);
 record_entity!(restriction, date = introduced_on);
 record_entity!(campaign, date = started_on);
 record_entity!(source, date = published_on);

@@ -116,7 +116,9 @@ impl Draft for RestrictionDraft {
     }
 
     async fn load(db: &DatabaseTransaction, record: &restriction::Model) -> AppResult<Self> {
-        let rights = super::restrictions::rights(db, &[record.id]).await?.remove(&record.id).unwrap_or_default();
+        let mut rights = super::restrictions::rights(db, &[record.id]).await?.remove(&record.id).unwrap_or_default();
+        // In the order `validated` puts them, so that an unchanged list compares equal.
+        rights.sort();
         Ok(RestrictionDraft {
             title: record.title.clone(),
             reference: record.reference.clone(),

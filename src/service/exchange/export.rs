@@ -1,0 +1,253 @@
+//! Exports what a viewer may see, as rows the importer accepts back. Links
+//! to records the viewer may not see are left out, and confidential fields
+//! are written only for those who may read them. Records are read page by
+//! page, in id order, so an export of any size runs in constant memory.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{DatabaseTransaction, IdenStatic, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::external_ids;
+use super::rows::{
+    AffiliationRow, DefenderRow, EventRow, LinkRow, OrganisationRow, OtherNameRow, RecordKind, RestrictionRow, Row,
+    SentenceRow,
+};
+use crate::error::AppResult;
+use crate::graphql::ids::{GlobalId, NodeType};
+use crate::service::Viewer;
+use crate::service::defender_edits::{DefenderDraft, confidential_access};
+use crate::service::editing::Draft;
+use crate::service::organisation_edits::OrganisationDraft;
+use crate::service::records::{RecordEntity, visible_by_id};
+use crate::service::restriction_edits::RestrictionDraft;
+
+/// A page of exported rows and the id to continue after, if there may be more.
+pub struct Page {
+    pub rows: Vec<Row>,
+    pub next: Option<Uuid>,
+}
+
+/// The visible records of `E` after `after`, in id order.
+async fn records<E>(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Vec<E::Model>>
+where
+    E: RecordEntity + IdenStatic,
+{
+    let mut query = E::find().filter(viewer.can_see(E::default()));
+    if let Some(after) = after {
+        query = query.filter(E::column("id").gt(after));
+    }
+    Ok(query.order_by_asc(E::column("id")).limit(limit).all(db).await?)
+}
+
+/// How the viewer's export names records: by the viewer's external
+/// identifier where it has one, else by global id.
+struct Names {
+    external: HashMap<Uuid, String>,
+    node_type: NodeType,
+}
+
+impl Names {
+    async fn of(db: &DatabaseTransaction, viewer: &Viewer, kind: RecordKind, ids: &[Uuid]) -> AppResult<Names> {
+        let node_type = match kind {
+            RecordKind::Organisation => NodeType::Organisation,
+            RecordKind::Restriction => NodeType::Restriction,
+            RecordKind::Defender => NodeType::Defender,
+        };
+        let external = match viewer.organisation() {
+            Some(organisation) => external_ids::of_records(db, organisation, kind.table(), ids).await?,
+            None => HashMap::new(),
+        };
+        Ok(Names { external, node_type })
+    }
+
+    fn name(&self, id: Uuid) -> String {
+        self.external.get(&id).cloned().unwrap_or_else(|| self.global(id))
+    }
+
+    fn global(&self, id: Uuid) -> String {
+        GlobalId::encode_uuid(self.node_type, id).0
+    }
+}
+
+/// One page of a kind's export.
+pub async fn page(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    kind: RecordKind,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Page> {
+    let (rows, last, full) = match kind {
+        RecordKind::Organisation => {
+            let found = records::<entity::organisation::Entity>(db, viewer, after, limit).await?;
+            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
+            let names = Names::of(db, viewer, kind, &ids).await?;
+            let mut rows = Vec::with_capacity(found.len());
+            for record in &found {
+                let draft = OrganisationDraft::load(db, record).await?;
+                rows.push(Row::Organisation(OrganisationRow {
+                    external_id: names.name(record.id),
+                    id: Some(names.global(record.id)),
+                    name: draft.name,
+                    acronym: Some(draft.acronym),
+                    kind: Some(draft.kind),
+                    country_code: Some(draft.country_code),
+                    website: Some(draft.website),
+                    summary: Some(draft.summary),
+                    visibility: Some(draft.visibility),
+                }));
+            }
+            (rows, ids.last().copied(), found.len() as u64 == limit)
+        }
+        RecordKind::Restriction => {
+            let found = records::<entity::restriction::Entity>(db, viewer, after, limit).await?;
+            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
+            let names = Names::of(db, viewer, kind, &ids).await?;
+            let mut rows = Vec::with_capacity(found.len());
+            for record in &found {
+                let draft = RestrictionDraft::load(db, record).await?;
+                rows.push(Row::Restriction(RestrictionRow {
+                    external_id: names.name(record.id),
+                    id: Some(names.global(record.id)),
+                    title: draft.title,
+                    reference: Some(draft.reference),
+                    kind: Some(draft.kind),
+                    status: Some(draft.status),
+                    country_code: draft.country_code,
+                    subdivision_code: Some(draft.subdivision_code),
+                    introduced_on: Some(draft.introduced_on),
+                    decided_on: Some(draft.decided_on),
+                    summary: Some(draft.summary),
+                    rights: Some(draft.rights),
+                    visibility: Some(draft.visibility),
+                }));
+            }
+            (rows, ids.last().copied(), found.len() as u64 == limit)
+        }
+        RecordKind::Defender => {
+            let found = records::<entity::defender::Entity>(db, viewer, after, limit).await?;
+            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
+            let mut drafts = Vec::with_capacity(found.len());
+            for record in &found {
+                drafts.push(DefenderDraft::load(db, record).await?);
+            }
+            let rows = defender_rows(db, viewer, &ids, drafts).await?;
+            (rows, ids.last().copied(), found.len() as u64 == limit)
+        }
+    };
+    Ok(Page { rows, next: if full { last } else { None } })
+}
+
+/// Defender rows, with links only to what the viewer may see and
+/// confidential fields only where the viewer may read them.
+async fn defender_rows(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    ids: &[Uuid],
+    drafts: Vec<DefenderDraft>,
+) -> AppResult<Vec<Row>> {
+    let confidential = confidential_access(db, viewer, ids).await?;
+    let restriction_ids: Vec<Uuid> = drafts
+        .iter()
+        .flat_map(|d| {
+            d.case.links.iter().map(|l| l.restriction_id).chain(d.case.events.iter().filter_map(|e| e.restriction_id))
+        })
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let organisation_ids: Vec<Uuid> = drafts
+        .iter()
+        .flat_map(|d| d.case.affiliations.iter().map(|a| a.organisation_id))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let visible_restrictions = visible_by_id::<entity::restriction::Entity, _>(db, viewer, &restriction_ids).await?;
+    let visible_organisations = visible_by_id::<entity::organisation::Entity, _>(db, viewer, &organisation_ids).await?;
+    let restriction_names = Names::of(db, viewer, RecordKind::Restriction, &restriction_ids).await?;
+    let organisation_names = Names::of(db, viewer, RecordKind::Organisation, &organisation_ids).await?;
+    let names = Names::of(db, viewer, RecordKind::Defender, ids).await?;
+    let visible_restriction = |id: &Uuid| visible_restrictions.contains_key(id);
+    Ok(ids
+        .iter()
+        .zip(drafts)
+        .map(|(id, draft)| {
+            let secret = |value: Option<String>| confidential.get(id).copied().unwrap_or(false).then_some(value);
+            Row::Defender(Box::new(DefenderRow {
+                external_id: names.name(*id),
+                id: Some(names.global(*id)),
+                name: draft.name,
+                other_names: Some(
+                    draft
+                        .other_names
+                        .into_iter()
+                        .map(|o| OtherNameRow { name: o.name, kind: o.kind, language: o.language })
+                        .collect(),
+                ),
+                country_code: draft.country_code,
+                subdivision_code: Some(draft.subdivision_code),
+                occupation: Some(draft.occupation),
+                summary: Some(draft.summary),
+                status: Some(draft.status),
+                sectors: Some(draft.sectors),
+                visibility: Some(draft.visibility),
+                consent: Some(draft.consent),
+                exact_location: secret(draft.exact_location),
+                contact_details: secret(draft.contact_details),
+                safety_notes: secret(draft.safety_notes),
+                events: Some(
+                    draft
+                        .case
+                        .events
+                        .into_iter()
+                        .map(|e| EventRow {
+                            kind: e.kind,
+                            occurred_on: e.occurred_on,
+                            description: e.description,
+                            perpetrator_type: e.perpetrator_type,
+                            sentence: (e.sentence_months.is_some() || e.sentence_life)
+                                .then_some(SentenceRow { months: e.sentence_months, life: e.sentence_life }),
+                            restriction_id: e
+                                .restriction_id
+                                .filter(visible_restriction)
+                                .map(|r| restriction_names.name(r)),
+                        })
+                        .collect(),
+                ),
+                affiliations: Some(
+                    draft
+                        .case
+                        .affiliations
+                        .into_iter()
+                        .filter(|a| visible_organisations.contains_key(&a.organisation_id))
+                        .map(|a| AffiliationRow {
+                            organisation_id: organisation_names.name(a.organisation_id),
+                            role: a.role,
+                            started_on: a.started_on,
+                            ended_on: a.ended_on,
+                        })
+                        .collect(),
+                ),
+                restriction_links: Some(
+                    draft
+                        .case
+                        .links
+                        .into_iter()
+                        .filter(|l| visible_restriction(&l.restriction_id))
+                        .map(|l| LinkRow {
+                            restriction_id: restriction_names.name(l.restriction_id),
+                            relation: l.relation,
+                            note: l.note,
+                        })
+                        .collect(),
+                ),
+            }))
+        })
+        .collect())
+}

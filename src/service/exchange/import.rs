@@ -1,0 +1,539 @@
+//! Imports exchange files for an organisation. Every file of an import is
+//! written in one transaction: one invalid row refuses them all, and the
+//! report lists every problem with its line, record and field. Rows stream
+//! through; memory does not grow with the file.
+//!
+//! A row names its record by the organisation's external identifier: known
+//! identifiers update their record (and an unchanged row writes nothing),
+//! new ones create a record of the organisation's own. Imports go through the
+//! same checks as every other write, so they cannot widen anyone's access.
+
+use std::io::BufRead;
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, IdenStatic, TransactionTrait};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::apply::{self, DefenderLinks};
+use super::csv_rows::Layout;
+use super::external_ids::{self, MAX_EXTERNAL_ID};
+use super::ftm;
+use super::rows::{DefenderRow, MembershipRow, RecordKind, RestrictionRow, Row};
+use crate::error::{AppError, AppResult};
+use crate::graphql::ids::{GlobalId, NodeType};
+use crate::service::editing::{self, Draft, ModelOf, create_in, editable, update_in};
+use crate::service::records::RecordModel;
+use crate::service::{Member, Viewer, defender_edits::DefenderDraft};
+
+/// At most this many problems are listed; the rest are counted.
+const MAX_LISTED_PROBLEMS: usize = 1_000;
+
+/// The format of an exchange file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// CSV of one kind of record.
+    Csv(RecordKind),
+    /// JSON Lines of any kinds, each row with its `type`.
+    JsonLines,
+    /// FollowTheMoney entities, one per line.
+    FollowTheMoney,
+}
+
+/// One file to import.
+pub struct Source {
+    /// The file's name, for the report.
+    pub name: String,
+    pub format: Format,
+    pub reader: Box<dyn BufRead + Send>,
+}
+
+/// A problem with one row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    pub file: String,
+    /// The line of the file where the row starts, from 1.
+    pub line: u64,
+    /// The row's external identifier, when it could be read.
+    pub external_id: Option<String>,
+    /// The field at fault, in the file's own naming.
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// What an import did, or would do in a dry run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub dry_run: bool,
+    /// Whether the import was written: no problems and not a dry run.
+    pub committed: bool,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Rows with a problem.
+    pub rejected: u64,
+    /// FollowTheMoney entities of a schema without counterpart.
+    pub skipped: u64,
+    pub problems: Vec<Problem>,
+    /// Problems found beyond those listed.
+    pub unlisted_problems: u64,
+}
+
+impl Report {
+    /// Rows read in all.
+    pub fn rows(&self) -> u64 {
+        self.created + self.updated + self.unchanged + self.rejected + self.skipped
+    }
+}
+
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Reads rows of one file.
+enum Rows {
+    Csv {
+        reader: csv::Reader<Box<dyn BufRead + Send>>,
+        layout: Option<Layout>,
+        kind: RecordKind,
+        record: csv::StringRecord,
+    },
+    Lines {
+        reader: Box<dyn BufRead + Send>,
+        ftm: bool,
+        line: u64,
+        bytes: u64,
+        text: String,
+    },
+}
+
+/// A row read, or the problem with it: `(field, reason)`.
+type Read = Result<Option<Row>, (String, String)>;
+
+impl Rows {
+    fn new(source: Source) -> Rows {
+        match source.format {
+            Format::Csv(kind) => Rows::Csv {
+                reader: csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(source.reader),
+                layout: None,
+                kind,
+                record: csv::StringRecord::new(),
+            },
+            Format::JsonLines | Format::FollowTheMoney => Rows::Lines {
+                reader: source.reader,
+                ftm: source.format == Format::FollowTheMoney,
+                line: 0,
+                bytes: 0,
+                text: String::new(),
+            },
+        }
+    }
+
+    /// Bytes read so far.
+    fn position(&self) -> u64 {
+        match self {
+            Rows::Csv { reader, .. } => reader.position().byte(),
+            Rows::Lines { bytes, .. } => *bytes,
+        }
+    }
+
+    /// The next row and its line; `None` at the end. A problem with the
+    /// file as a whole (an unreadable header) ends it.
+    fn next(&mut self) -> Option<(u64, Read)> {
+        match self {
+            Rows::Csv { reader, layout, kind, record } => loop {
+                let line = reader.position().line();
+                match reader.read_record(record) {
+                    Ok(false) => return None,
+                    Err(error) => return Some((line, Err((String::new(), format!("unreadable CSV: {error}"))))),
+                    Ok(true) => {}
+                }
+                if record.iter().all(|cell| cell.trim().is_empty()) {
+                    continue;
+                }
+                let Some(layout) = layout else {
+                    match Layout::new(*kind, record) {
+                        Ok(found) => {
+                            *layout = Some(found);
+                            continue;
+                        }
+                        Err(problem) => return Some((line, Err(problem))),
+                    }
+                };
+                return Some((line, layout.row(record).map(Some)));
+            },
+            Rows::Lines { reader, ftm, line, bytes, text } => loop {
+                text.clear();
+                let read = match reader.read_line(text) {
+                    Ok(0) => return None,
+                    Ok(read) => read,
+                    Err(error) => return Some((*line + 1, Err((String::new(), format!("unreadable line: {error}"))))),
+                };
+                *line += 1;
+                *bytes += read as u64;
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let value: serde_json::Value = match serde_json::from_str(text) {
+                    Ok(value) => value,
+                    Err(error) => return Some((*line, Err((String::new(), format!("not a JSON object: {error}"))))),
+                };
+                return Some((*line, if *ftm { ftm::parse(value) } else { json_row(value).map(Some) }));
+            },
+        }
+    }
+
+    /// Whether a problem on this line leaves nothing more to read.
+    fn fatal(&self) -> bool {
+        matches!(self, Rows::Csv { layout: None, .. })
+    }
+}
+
+/// A JSON Lines row: its `type`, then the fields of that type.
+fn json_row(value: serde_json::Value) -> Result<Row, (String, String)> {
+    let serde_json::Value::Object(mut object) = value else {
+        return Err((String::new(), "each line must be a JSON object".into()));
+    };
+    let kind = match object.remove("type") {
+        Some(serde_json::Value::String(name)) => RecordKind::from_name(&name)
+            .ok_or_else(|| ("type".to_owned(), format!("\"{name}\" is not organisation, restriction or defender")))?,
+        _ => return Err(("type".into(), "each line needs a \"type\": organisation, restriction or defender".into())),
+    };
+    Row::from_json(kind, serde_json::Value::Object(object))
+}
+
+fn node_type(kind: RecordKind) -> NodeType {
+    match kind {
+        RecordKind::Organisation => NodeType::Organisation,
+        RecordKind::Restriction => NodeType::Restriction,
+        RecordKind::Defender => NodeType::Defender,
+    }
+}
+
+/// Runs an import. `progress` hears of the bytes read of the current file
+/// after each row.
+pub async fn import(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    mut sources: Vec<Source>,
+    dry_run: bool,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> AppResult<Report> {
+    let actor = editing::editor(viewer)?;
+    // CSV files in the order their links need; other files as given.
+    sources.sort_by_key(|source| match source.format {
+        Format::Csv(kind) => kind as usize,
+        _ => RecordKind::ALL.len(),
+    });
+    let txn = db.begin().await?;
+    let mut importer =
+        Importer { txn: &txn, viewer, actor, report: Report { dry_run, ..Report::default() }, csv: false };
+    for source in sources {
+        let name = source.name.clone();
+        importer.csv = matches!(source.format, Format::Csv(_));
+        let mut rows = Rows::new(source);
+        while let Some((line, read)) = rows.next() {
+            importer.row(&name, line, read).await?;
+            progress(&name, rows.position());
+            if rows.fatal() && importer.report.rejected > 0 {
+                break;
+            }
+        }
+    }
+    let mut report = importer.report;
+    if dry_run || report.rejected > 0 {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+        report.committed = true;
+    }
+    Ok(report)
+}
+
+struct Importer<'a> {
+    txn: &'a DatabaseTransaction,
+    viewer: &'a Viewer,
+    actor: Member,
+    report: Report,
+    /// Whether the current file is CSV, whose problems name columns.
+    csv: bool,
+}
+
+impl Importer<'_> {
+    /// Imports one row, or notes its problem. Once any row failed, the rest
+    /// are only checked (nothing will be written), so that the report lists
+    /// every problem of the file. Database failures end the import.
+    async fn row(&mut self, file: &str, line: u64, read: Read) -> AppResult<()> {
+        let row = match read {
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                self.report.skipped += 1;
+                return Ok(());
+            }
+            Err((field, reason)) => {
+                self.problem(file, line, None, Some(field), reason);
+                return Ok(());
+            }
+        };
+        let external_id = row.external_id().to_owned();
+        let outcome =
+            if self.report.rejected > 0 { self.check(row).map(|()| None) } else { self.write(row).await.map(Some) };
+        match outcome {
+            Ok(Some(Outcome::Created)) => self.report.created += 1,
+            Ok(Some(Outcome::Updated)) => self.report.updated += 1,
+            Ok(Some(Outcome::Unchanged)) => self.report.unchanged += 1,
+            Ok(None) => {}
+            Err(AppError::Internal(cause)) => return Err(AppError::Internal(cause)),
+            Err(AppError::BadInput { argument, message }) => {
+                self.problem(file, line, Some(external_id), Some(argument), message)
+            }
+            Err(
+                AppError::NotFound(message)
+                | AppError::Forbidden(message)
+                | AppError::Conflict(message)
+                | AppError::Unauthenticated(message),
+            ) => self.problem(file, line, Some(external_id), None, message),
+        }
+        Ok(())
+    }
+
+    fn problem(&mut self, file: &str, line: u64, external_id: Option<String>, field: Option<String>, reason: String) {
+        self.report.rejected += 1;
+        let field = if self.csv { field.map(|field| csv_column(&field)) } else { field };
+        if self.report.problems.len() < MAX_LISTED_PROBLEMS {
+            let field = field.filter(|field| !field.is_empty());
+            self.report.problems.push(Problem { file: file.to_owned(), line, external_id, field, reason });
+        } else {
+            self.report.unlisted_problems += 1;
+        }
+    }
+
+    /// Checks what needs no database, once writing has stopped.
+    fn check(&self, row: Row) -> AppResult<()> {
+        external_id(row.external_id())?;
+        match row {
+            Row::Organisation(row) => {
+                let mut draft = apply::new_organisation();
+                apply::organisation(row, &mut draft);
+                draft.validated().map(drop)
+            }
+            Row::Restriction(row) => {
+                required_for_restriction(&row)?;
+                let mut draft = apply::new_restriction();
+                apply::restriction(row, &mut draft);
+                draft.validated().map(drop)
+            }
+            Row::Defender(row) => {
+                let links = DefenderLinks {
+                    event_restrictions: row.events.iter().flatten().map(|_| None).collect(),
+                    organisations: row.affiliations.iter().flatten().map(|_| Uuid::nil()).collect(),
+                    restrictions: row.restriction_links.iter().flatten().map(|_| Uuid::nil()).collect(),
+                };
+                let mut draft = apply::new_defender();
+                apply::defender(*row, links, &mut draft);
+                draft.validated().map(drop)
+            }
+            Row::Membership(_) => Ok(()),
+        }
+    }
+
+    async fn write(&mut self, row: Row) -> AppResult<Outcome> {
+        let external = external_id(row.external_id())?.to_owned();
+        match row {
+            Row::Organisation(row) => {
+                let id = row.id.clone();
+                self.upsert(RecordKind::Organisation, &external, id.as_deref(), apply::new_organisation, |draft| {
+                    apply::organisation(row, draft)
+                })
+                .await
+            }
+            Row::Restriction(row) => {
+                let id = row.id.clone();
+                let target = self
+                    .target::<entity::restriction::Entity>(RecordKind::Restriction, &external, id.as_deref())
+                    .await?;
+                if target.is_none() {
+                    required_for_restriction(&row)?;
+                }
+                self.store(RecordKind::Restriction, &external, target, apply::new_restriction, |draft| {
+                    apply::restriction(row, draft)
+                })
+                .await
+            }
+            Row::Defender(row) => {
+                let links = self.defender_links(&row).await?;
+                let id = row.id.clone();
+                self.upsert(RecordKind::Defender, &external, id.as_deref(), apply::new_defender, move |draft| {
+                    apply::defender(*row, links, draft)
+                })
+                .await
+            }
+            Row::Membership(row) => self.membership(row).await,
+        }
+    }
+
+    /// Creates or updates the record a row names.
+    async fn upsert<D>(
+        &mut self,
+        kind: RecordKind,
+        external: &str,
+        id: Option<&str>,
+        new: fn() -> D,
+        edit: impl FnOnce(&mut D) + Send,
+    ) -> AppResult<Outcome>
+    where
+        D: Draft,
+        editing::ActiveOf<D>: sea_orm::ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
+        ModelOf<D>: sea_orm::IntoActiveModel<editing::ActiveOf<D>> + Send,
+    {
+        let target = self.target::<D::Entity>(kind, external, id).await?;
+        self.store(kind, external, target, new, edit).await
+    }
+
+    async fn store<D>(
+        &mut self,
+        kind: RecordKind,
+        external: &str,
+        target: Option<ModelOf<D>>,
+        new: fn() -> D,
+        edit: impl FnOnce(&mut D) + Send,
+    ) -> AppResult<Outcome>
+    where
+        D: Draft,
+        editing::ActiveOf<D>: sea_orm::ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
+        ModelOf<D>: sea_orm::IntoActiveModel<editing::ActiveOf<D>> + Send,
+    {
+        match target {
+            Some(record) => {
+                let updated = update_in::<D>(self.txn, self.viewer, &self.actor, record, edit).await?;
+                Ok(if updated.is_some() { Outcome::Updated } else { Outcome::Unchanged })
+            }
+            None => {
+                let mut draft = new();
+                edit(&mut draft);
+                let created = create_in(self.txn, self.viewer, &self.actor, draft).await?;
+                external_ids::register(self.txn, self.actor.organisation, kind.table(), external, created.id()).await?;
+                Ok(Outcome::Created)
+            }
+        }
+    }
+
+    /// The record a row updates: the one its external identifier names, or
+    /// else the one its global id names if the organisation may change it
+    /// (then the identifier is recorded for it). `None` creates a record.
+    async fn target<E>(&self, kind: RecordKind, external: &str, id: Option<&str>) -> AppResult<Option<E::Model>>
+    where
+        E: crate::service::records::RecordEntity + IdenStatic + Send + Sync,
+        E::Model: Send,
+    {
+        let organisation = self.actor.organisation;
+        if let Some(record) = external_ids::lookup(self.txn, organisation, kind.table(), external).await? {
+            return editable::<E, _>(self.txn, self.viewer, &self.actor, record).await.map(Some);
+        }
+        let Some(uuid) = id.and_then(|id| GlobalId::decode_uuid_of("id", id, node_type(kind)).ok()) else {
+            return Ok(None);
+        };
+        match editable::<E, _>(self.txn, self.viewer, &self.actor, uuid).await {
+            Ok(record) => {
+                external_ids::register(self.txn, organisation, kind.table(), external, uuid).await?;
+                Ok(Some(record))
+            }
+            // A record the organisation may not change, or not see, is not
+            // its to update: the row becomes a record of its own.
+            Err(AppError::Internal(cause)) => Err(AppError::Internal(cause)),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The record a link names: by the organisation's external identifier,
+    /// else by global id. Whether the viewer may see it is checked with the
+    /// draft, like every other write.
+    async fn resolve(&self, kind: RecordKind, field: &str, reference: &str) -> AppResult<Uuid> {
+        let reference = reference.trim();
+        if let Some(id) = external_ids::lookup(self.txn, self.actor.organisation, kind.table(), reference).await? {
+            return Ok(id);
+        }
+        GlobalId::decode_uuid_of(field, reference, node_type(kind)).map_err(|_| {
+            AppError::bad_input(
+                field,
+                format!(
+                    "no {} has the external id \"{reference}\": import it before the records that link to it, or give its global id",
+                    kind.table()
+                ),
+            )
+        })
+    }
+
+    async fn defender_links(&self, row: &DefenderRow) -> AppResult<DefenderLinks> {
+        let mut links = DefenderLinks::default();
+        for (i, event) in row.events.iter().flatten().enumerate() {
+            let field = format!("events[{i}].restrictionId");
+            let id = match &event.restriction_id {
+                Some(reference) => Some(self.resolve(RecordKind::Restriction, &field, reference).await?),
+                None => None,
+            };
+            links.event_restrictions.push(id);
+        }
+        for (i, affiliation) in row.affiliations.iter().flatten().enumerate() {
+            let field = format!("affiliations[{i}].organisationId");
+            links
+                .organisations
+                .push(self.resolve(RecordKind::Organisation, &field, &affiliation.organisation_id).await?);
+        }
+        for (i, link) in row.restriction_links.iter().flatten().enumerate() {
+            let field = format!("restrictionLinks[{i}].restrictionId");
+            links.restrictions.push(self.resolve(RecordKind::Restriction, &field, &link.restriction_id).await?);
+        }
+        Ok(links)
+    }
+
+    async fn membership(&mut self, row: MembershipRow) -> AppResult<Outcome> {
+        let defender = self.resolve(RecordKind::Defender, "properties.member", &row.defender).await?;
+        let organisation =
+            self.resolve(RecordKind::Organisation, "properties.organization", &row.affiliation.organisation_id).await?;
+        let record = editable::<entity::defender::Entity, _>(self.txn, self.viewer, &self.actor, defender).await?;
+        let updated = update_in::<DefenderDraft>(self.txn, self.viewer, &self.actor, record, |draft| {
+            apply::membership(row, organisation, draft)
+        })
+        .await?;
+        Ok(if updated.is_some() { Outcome::Updated } else { Outcome::Unchanged })
+    }
+}
+
+/// A row's external identifier, checked.
+fn external_id(external: &str) -> AppResult<&str> {
+    let external = external.trim();
+    if external.is_empty() || external.chars().count() > MAX_EXTERNAL_ID {
+        return Err(AppError::bad_input("externalId", format!("must be 1 to {MAX_EXTERNAL_ID} characters")));
+    }
+    Ok(external)
+}
+
+fn required_for_restriction(row: &RestrictionRow) -> AppResult<()> {
+    if row.kind.is_none() {
+        return Err(AppError::bad_input("kind", "a new restriction needs its kind"));
+    }
+    if row.status.is_none() {
+        return Err(AppError::bad_input("status", "a new restriction needs its status"));
+    }
+    Ok(())
+}
+
+/// The CSV column of a field named as in JSON: `affiliations[0].role` is in
+/// `affiliations`, `countryCode` is `country_code`.
+fn csv_column(field: &str) -> String {
+    let head = field.split(['[', '.']).next().unwrap_or(field);
+    let mut column = String::with_capacity(head.len() + 4);
+    for c in head.chars() {
+        if c.is_ascii_uppercase() {
+            column.push('_');
+            column.push(c.to_ascii_lowercase());
+        } else {
+            column.push(c);
+        }
+    }
+    column
+}

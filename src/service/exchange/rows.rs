@@ -1,0 +1,294 @@
+//! The shapes of records in exchange files. JSON Lines carries them as they
+//! are (the same field names as the GraphQL inputs, plus `type` and
+//! `externalId`); CSV and FollowTheMoney are translated to and from them.
+//!
+//! A field left out of a row leaves the stored value as it is (or the
+//! default, for a new record); a field given as null clears it. Links name
+//! other records by the importing organisation's external identifier, or by
+//! global id.
+
+use entity::{
+    CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus, OrganisationKind, OtherNameKind, PartialDate,
+    PerpetratorType, RestrictionKind, RestrictionStatus, Right, Sector, Visibility,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The kinds of record exchanged, in the order files are imported: each
+/// kind links only to kinds before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordKind {
+    Organisation,
+    Restriction,
+    Defender,
+}
+
+impl RecordKind {
+    /// Every kind, in import order.
+    pub const ALL: [RecordKind; 3] = [RecordKind::Organisation, RecordKind::Restriction, RecordKind::Defender];
+
+    /// The table, which is also the `type` of a JSON Lines row.
+    pub fn table(self) -> &'static str {
+        match self {
+            RecordKind::Organisation => "organisation",
+            RecordKind::Restriction => "restriction",
+            RecordKind::Defender => "defender",
+        }
+    }
+
+    /// The CSV file name of the kind, such as `defenders.csv`.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            RecordKind::Organisation => "organisations",
+            RecordKind::Restriction => "restrictions",
+            RecordKind::Defender => "defenders",
+        }
+    }
+
+    /// The kind named, singular or plural, in either spelling of "organisation".
+    pub fn from_name(name: &str) -> Option<RecordKind> {
+        let name = name.trim().to_ascii_lowercase().replace("organization", "organisation");
+        let singular = name.strip_suffix('s').unwrap_or(&name);
+        RecordKind::ALL.into_iter().find(|kind| kind.table() == singular)
+    }
+}
+
+/// Reads a field that may be null, telling "given as null" (`Some(None)`)
+/// from "left out" (`None`, through `#[serde(default)]`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A text field that can be cleared.
+pub type Nullable<T> = Option<Option<T>>;
+
+/// An organisation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrganisationRow {
+    /// The importing organisation's identifier of the record.
+    pub external_id: String,
+    /// The record's global id, when exported from rights-graph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub acronym: Nullable<String>,
+    pub kind: Option<OrganisationKind>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub country_code: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub website: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub summary: Nullable<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
+/// A law, bill or practice.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RestrictionRow {
+    pub external_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub title: String,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub reference: Nullable<String>,
+    pub kind: Option<RestrictionKind>,
+    pub status: Option<RestrictionStatus>,
+    pub country_code: String,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub subdivision_code: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub introduced_on: Nullable<PartialDate>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub decided_on: Nullable<PartialDate>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub summary: Nullable<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights: Option<Vec<Right>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
+/// Another name of a defender.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OtherNameRow {
+    pub name: String,
+    #[serde(default = "alias")]
+    pub kind: OtherNameKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+fn alias() -> OtherNameKind {
+    OtherNameKind::Alias
+}
+
+/// A prison sentence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SentenceRow {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<i32>,
+    #[serde(default)]
+    pub life: bool,
+}
+
+/// An event of a defender's case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventRow {
+    pub kind: CaseEventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_on: Option<PartialDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perpetrator_type: Option<PerpetratorType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentence: Option<SentenceRow>,
+    /// The restriction the event relied on: external identifier or global id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction_id: Option<String>,
+}
+
+/// A defender's affiliation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AffiliationRow {
+    /// External identifier or global id.
+    pub organisation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_on: Option<PartialDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_on: Option<PartialDate>,
+}
+
+/// A link from a defender to a restriction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LinkRow {
+    /// External identifier or global id.
+    pub restriction_id: String,
+    pub relation: DefenderRestrictionRelation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A human rights defender.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DefenderRow {
+    pub external_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_names: Option<Vec<OtherNameRow>>,
+    pub country_code: String,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub subdivision_code: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub occupation: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub summary: Nullable<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<DefenderStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<Vec<Sector>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub exact_location: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub contact_details: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub safety_notes: Nullable<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventRow>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affiliations: Option<Vec<AffiliationRow>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction_links: Option<Vec<LinkRow>>,
+}
+
+/// A FollowTheMoney `Membership`: a defender's affiliation given as an
+/// entity of its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MembershipRow {
+    pub defender: String,
+    pub affiliation: AffiliationRow,
+}
+
+/// One record of an exchange file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Row {
+    Organisation(OrganisationRow),
+    Restriction(RestrictionRow),
+    Defender(Box<DefenderRow>),
+    Membership(MembershipRow),
+}
+
+impl Row {
+    /// The kind of record the row writes.
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Row::Organisation(_) => RecordKind::Organisation,
+            Row::Restriction(_) => RecordKind::Restriction,
+            Row::Defender(_) | Row::Membership(_) => RecordKind::Defender,
+        }
+    }
+
+    /// The external identifier of the record the row writes.
+    pub fn external_id(&self) -> &str {
+        match self {
+            Row::Organisation(row) => &row.external_id,
+            Row::Restriction(row) => &row.external_id,
+            Row::Defender(row) => &row.external_id,
+            Row::Membership(row) => &row.defender,
+        }
+    }
+
+    /// The row as a JSON Lines object, `type` first.
+    pub fn to_json(&self) -> serde_json::Value {
+        let (kind, fields) = match self {
+            Row::Organisation(row) => ("organisation", serde_json::to_value(row)),
+            Row::Restriction(row) => ("restriction", serde_json::to_value(row)),
+            Row::Defender(row) => ("defender", serde_json::to_value(row)),
+            Row::Membership(_) => return serde_json::Value::Null,
+        };
+        let mut object = serde_json::Map::new();
+        object.insert("type".into(), kind.into());
+        if let Ok(serde_json::Value::Object(fields)) = fields {
+            object.extend(fields);
+        }
+        serde_json::Value::Object(object)
+    }
+
+    /// Reads a row of `kind` from a JSON object (without its `type`).
+    /// The error names the field at fault.
+    pub fn from_json(kind: RecordKind, value: serde_json::Value) -> Result<Row, (String, String)> {
+        fn read<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, (String, String)> {
+            serde_path_to_error::deserialize(value).map_err(|error| {
+                let path = error.path().to_string();
+                let field = if path == "." { String::new() } else { path };
+                (field, error.into_inner().to_string())
+            })
+        }
+        Ok(match kind {
+            RecordKind::Organisation => Row::Organisation(read(value)?),
+            RecordKind::Restriction => Row::Restriction(read(value)?),
+            RecordKind::Defender => Row::Defender(Box::new(read(value)?)),
+        })
+    }
+}
