@@ -138,6 +138,7 @@ async fn defender(app: &TestApp, name: &str, owner: Option<Uuid>, visibility: Vi
         safety_notes: Set(None),
         sort_key: Set(name.to_lowercase()),
         contributed_by_id: Set(owner),
+        merged_into_id: Set(None),
         visibility: Set(visibility),
         version: Set(1),
         archived_at: Set(None),

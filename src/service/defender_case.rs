@@ -76,6 +76,9 @@ where
     E: super::records::RecordEntity + sea_orm::IdenStatic,
     C: ConnectionTrait,
 {
+    if wanted.is_empty() {
+        return Ok(None);
+    }
     let ids: Vec<Uuid> = wanted.iter().map(|(_, id)| *id).collect();
     let found = visible_by_id::<E, _>(db, viewer, &ids).await?;
     Ok(wanted.iter().copied().find(|(_, id)| !found.contains_key(id)))
@@ -233,9 +236,13 @@ impl CaseDraft {
         .collect()
     }
 
-    /// Stores the lists: keeps, updates, adds and removes entries.
-    pub async fn write<C: ConnectionTrait>(&self, db: &C, defender: Uuid) -> AppResult<()> {
+    /// Stores the lists: keeps, updates, adds and removes entries. A new
+    /// defender has nothing stored to compare with.
+    pub async fn write<C: ConnectionTrait>(&self, db: &C, defender: Uuid, new: bool) -> AppResult<()> {
         let now = Utc::now();
+        if new {
+            return self.insert_all(db, defender, now).await;
+        }
         let keep: Vec<Uuid> = self.events.iter().filter_map(|e| e.id).collect();
         case_event::Entity::delete_many()
             .filter(case_event::Column::DefenderId.eq(defender))
@@ -315,6 +322,56 @@ impl CaseDraft {
             .filter(defender_restriction::Column::DefenderId.eq(defender))
             .exec(db)
             .await?;
+        self.insert_links(db, defender, now).await
+    }
+
+    /// Inserts every entry of a new defender's lists.
+    async fn insert_all<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        defender: Uuid,
+        now: chrono::DateTime<Utc>,
+    ) -> AppResult<()> {
+        if !self.events.is_empty() {
+            case_event::Entity::insert_many(self.events.iter().map(|event| case_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                defender_id: Set(defender),
+                kind: Set(event.kind),
+                occurred_on: Set(event.occurred_on.clone()),
+                description: Set(event.description.clone()),
+                perpetrator_type: Set(event.perpetrator_type),
+                sentence_months: Set(event.sentence_months),
+                sentence_life: Set(event.sentence_life),
+                restriction_id: Set(event.restriction_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }))
+            .exec(db)
+            .await?;
+        }
+        if !self.affiliations.is_empty() {
+            affiliation::Entity::insert_many(self.affiliations.iter().map(|entry| affiliation::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                defender_id: Set(defender),
+                organisation_id: Set(entry.organisation_id),
+                role: Set(entry.role.clone()),
+                started_on: Set(entry.started_on.clone()),
+                ended_on: Set(entry.ended_on.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }))
+            .exec(db)
+            .await?;
+        }
+        self.insert_links(db, defender, now).await
+    }
+
+    async fn insert_links<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        defender: Uuid,
+        now: chrono::DateTime<Utc>,
+    ) -> AppResult<()> {
         if !self.links.is_empty() {
             defender_restriction::Entity::insert_many(self.links.iter().map(|link| {
                 defender_restriction::ActiveModel {

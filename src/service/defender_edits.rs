@@ -132,8 +132,8 @@ impl Draft for DefenderDraft {
         draft_of(db, record).await
     }
 
-    async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, _old: Option<&Self>) -> AppResult<()> {
-        write_lists(db, id, self).await
+    async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, old: Option<&Self>) -> AppResult<()> {
+        write_lists(db, id, self, old.is_none()).await
     }
 
     fn apply_to(&self, record: &mut defender::ActiveModel) {
@@ -172,10 +172,13 @@ pub fn nothing() -> DefenderDraft {
     }
 }
 
-async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft) -> AppResult<()> {
+/// Writes the lists; a new defender has none to replace.
+async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft, new: bool) -> AppResult<()> {
     let now = Utc::now();
-    defender_name::Entity::delete_many().filter(defender_name::Column::DefenderId.eq(id)).exec(db).await?;
-    defender_sector::Entity::delete_many().filter(defender_sector::Column::DefenderId.eq(id)).exec(db).await?;
+    if !new {
+        defender_name::Entity::delete_many().filter(defender_name::Column::DefenderId.eq(id)).exec(db).await?;
+        defender_sector::Entity::delete_many().filter(defender_sector::Column::DefenderId.eq(id)).exec(db).await?;
+    }
     if !draft.other_names.is_empty() {
         defender_name::Entity::insert_many(draft.other_names.iter().map(|other| defender_name::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -200,7 +203,7 @@ async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft
         .exec(db)
         .await?;
     }
-    draft.case.write(db, id).await
+    draft.case.write(db, id, new).await
 }
 
 /// The current draft of a stored defender.

@@ -133,6 +133,12 @@ impl Layout {
         Ok(Layout { kind, columns: found })
     }
 
+    /// The row's external identifier, if it has one.
+    pub fn external_id(&self, record: &csv::StringRecord) -> Option<String> {
+        let index = self.columns.iter().position(|column| column.csv == "external_id")?;
+        record.get(index).map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned)
+    }
+
     /// A data row as a record; the error names the column at fault.
     pub fn row(&self, record: &csv::StringRecord) -> Result<Row, (String, String)> {
         if record.len() != self.columns.len() {

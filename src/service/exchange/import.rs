@@ -140,15 +140,15 @@ impl Rows {
         }
     }
 
-    /// The next row and its line; `None` at the end. A problem with the
-    /// file as a whole (an unreadable header) ends it.
-    fn next(&mut self) -> Option<(u64, Read)> {
+    /// The next row, its line and (for the report) its external identifier
+    /// if it has one; `None` at the end.
+    fn next(&mut self) -> Option<(u64, Option<String>, Read)> {
         match self {
             Rows::Csv { reader, layout, kind, record } => loop {
                 let line = reader.position().line();
                 match reader.read_record(record) {
                     Ok(false) => return None,
-                    Err(error) => return Some((line, Err((String::new(), format!("unreadable CSV: {error}"))))),
+                    Err(error) => return Some((line, None, Err((String::new(), format!("unreadable CSV: {error}"))))),
                     Ok(true) => {}
                 }
                 if record.iter().all(|cell| cell.trim().is_empty()) {
@@ -160,17 +160,19 @@ impl Rows {
                             *layout = Some(found);
                             continue;
                         }
-                        Err(problem) => return Some((line, Err(problem))),
+                        Err(problem) => return Some((line, None, Err(problem))),
                     }
                 };
-                return Some((line, layout.row(record).map(Some)));
+                return Some((line, layout.external_id(record), layout.row(record).map(Some)));
             },
             Rows::Lines { reader, ftm, line, bytes, text } => loop {
                 text.clear();
                 let read = match reader.read_line(text) {
                     Ok(0) => return None,
                     Ok(read) => read,
-                    Err(error) => return Some((*line + 1, Err((String::new(), format!("unreadable line: {error}"))))),
+                    Err(error) => {
+                        return Some((*line + 1, None, Err((String::new(), format!("unreadable line: {error}")))));
+                    }
                 };
                 *line += 1;
                 *bytes += read as u64;
@@ -179,9 +181,13 @@ impl Rows {
                 }
                 let value: serde_json::Value = match serde_json::from_str(text) {
                     Ok(value) => value,
-                    Err(error) => return Some((*line, Err((String::new(), format!("not a JSON object: {error}"))))),
+                    Err(error) => {
+                        return Some((*line, None, Err((String::new(), format!("not a JSON object: {error}")))));
+                    }
                 };
-                return Some((*line, if *ftm { ftm::parse(value) } else { json_row(value).map(Some) }));
+                let key = if *ftm { "id" } else { "externalId" };
+                let external = value.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+                return Some((*line, external, if *ftm { ftm::parse(value) } else { json_row(value).map(Some) }));
             },
         }
     }
@@ -235,8 +241,8 @@ pub async fn import(
         let name = source.name.clone();
         importer.csv = matches!(source.format, Format::Csv(_));
         let mut rows = Rows::new(source);
-        while let Some((line, read)) = rows.next() {
-            importer.row(&name, line, read).await?;
+        while let Some((line, external, read)) = rows.next() {
+            importer.row(&name, line, external, read).await?;
             progress(&name, rows.position());
             if rows.fatal() && importer.report.rejected > 0 {
                 break;
@@ -266,7 +272,7 @@ impl Importer<'_> {
     /// Imports one row, or notes its problem. Once any row failed, the rest
     /// are only checked (nothing will be written), so that the report lists
     /// every problem of the file. Database failures end the import.
-    async fn row(&mut self, file: &str, line: u64, read: Read) -> AppResult<()> {
+    async fn row(&mut self, file: &str, line: u64, external: Option<String>, read: Read) -> AppResult<()> {
         let row = match read {
             Ok(Some(row)) => row,
             Ok(None) => {
@@ -274,7 +280,7 @@ impl Importer<'_> {
                 return Ok(());
             }
             Err((field, reason)) => {
-                self.problem(file, line, None, Some(field), reason);
+                self.problem(file, line, external, Some(field), reason);
                 return Ok(());
             }
         };
