@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::db::{self, StatementCounter};
 use crate::http::{self, AppState};
-use crate::service::{reference_data, sample_data};
+use crate::service::{duplicates, reference_data, sample_data};
 
 /// A server ready to run: its database is migrated and loaded, its port bound.
 pub struct Application {
@@ -29,6 +29,12 @@ pub async fn prepare_database(db: &DatabaseConnection, settings: &Settings) -> a
     reference_data::load(db).await.context("could not load the ISO 3166 reference lists")?;
     if !settings.skip_sample_data {
         sample_data::load(db).await.context("could not load the sample dataset")?;
+    }
+    let filed = duplicates::file_missing(db)
+        .await
+        .map_err(|_| anyhow::anyhow!("could not file the names of existing records for duplicate detection"))?;
+    if filed > 0 {
+        tracing::info!(records = filed, "filed names for duplicate detection");
     }
     Ok(())
 }

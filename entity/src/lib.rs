@@ -11,6 +11,7 @@
 pub mod affiliation;
 pub mod api_key;
 pub mod audit_entry;
+pub mod audit_trail;
 pub mod campaign;
 pub mod campaign_area;
 pub mod campaign_defender;

@@ -152,10 +152,25 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+
+        // A record's history includes the history of the records merged
+        // into it: each entry's subject is the record it now belongs to.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE VIEW audit_trail AS
+                 SELECT e.id, e.record_type, e.record_id, e.action, e.version, e.organisation_id, e.api_key_id,
+                        e.changes, e.created_at, COALESCE(m.survivor_id, e.record_id) AS subject_id
+                 FROM audit_entry e
+                 LEFT JOIN record_merge m
+                   ON m.record_type = e.record_type AND m.absorbed_id = e.record_id AND m.undone_at IS NULL",
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.get_connection().execute_unprepared("DROP VIEW IF EXISTS audit_trail").await?;
         for table in ["record_merge", "duplicate_judgement", "match_key", "external_id"] {
             manager.drop_table(Table::drop().table(table).take()).await?;
         }

@@ -13,6 +13,9 @@ use entity::{Right, Sector, country, defender_name, defender_restriction, subdiv
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::service::duplicates::Mergeable;
+use crate::service::merges;
+
 use super::batch::Batcher;
 use crate::error::AppError;
 use crate::service::listing::{self, Listing, ModelOf};
@@ -101,8 +104,8 @@ impl RequestContext {
         E: RecordEntity + sea_orm::IdenStatic + Send + Sync + 'static,
         E::Model: Clone + Send + Sync,
     {
-        let mut found = self.loader.load_many(ids.iter().copied().map(ById::<E>::new)).await?;
-        Ok(ids.iter().map(|id| found.remove(&ById::<E>::new(*id))).collect())
+        let found = self.loader.load_many(ids.iter().copied().map(ById::<E>::new)).await?;
+        Ok(ids.iter().map(|id| found.get(&ById::<E>::new(*id)).cloned()).collect())
     }
 }
 
@@ -250,7 +253,26 @@ where
 
     async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let found = visible_by_id::<E, _>(&self.db, &self.viewer, &ids).await.map_err(to_graphql)?;
+        let mut found = visible_by_id::<E, _>(&self.db, &self.viewer, &ids).await.map_err(to_graphql)?;
+        // The id of a record absorbed by a merge resolves to its survivor.
+        let kind = match E::default().table_name() {
+            "defender" => Some(Mergeable::Defender),
+            "organisation" => Some(Mergeable::Organisation),
+            _ => None,
+        };
+        let missing: Vec<Uuid> = ids.iter().copied().filter(|id| !found.contains_key(id)).collect();
+        if let Some(kind) = kind.filter(|_| !missing.is_empty()) {
+            let survivors = merges::survivors(&self.db, kind, &missing).await.map_err(to_graphql)?;
+            if !survivors.is_empty() {
+                let targets: Vec<Uuid> = survivors.values().copied().collect();
+                let visible = visible_by_id::<E, _>(&self.db, &self.viewer, &targets).await.map_err(to_graphql)?;
+                for (absorbed, survivor) in survivors {
+                    if let Some(model) = visible.get(&survivor) {
+                        found.insert(absorbed, model.clone());
+                    }
+                }
+            }
+        }
         Ok(found.into_iter().map(|(id, model)| (ById::new(id), model)).collect())
     }
 }
@@ -321,6 +343,16 @@ keyed_loader!(
     /// Where a record's facts stand in a source it cites: (record, source).
     LocatorsOf((Uuid, Uuid)) => Vec<String>,
     |repo, pairs| crate::service::sources::locators(&repo.db, &pairs)
+);
+keyed_loader!(
+    /// The defenders merged into a defender.
+    MergedDefendersOf(Uuid) => Vec<Uuid>,
+    |repo, ids| crate::service::merges::merged_ids(&repo.db, crate::service::duplicates::Mergeable::Defender, &ids)
+);
+keyed_loader!(
+    /// The organisations merged into an organisation.
+    MergedOrganisationsOf(Uuid) => Vec<Uuid>,
+    |repo, ids| crate::service::merges::merged_ids(&repo.db, crate::service::duplicates::Mergeable::Organisation, &ids)
 );
 keyed_loader!(
     /// Whether the viewer may see a defender's confidential fields.

@@ -247,6 +247,12 @@ impl Defender {
         Ok(self.confidential(ctx).await?.then_some(self.0.safety_notes.as_deref()).flatten())
     }
 
+    /// The global ids of records merged into this one; each of them resolves
+    /// to this record. Empty unless a merge absorbed another record.
+    async fn merged_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
+        super::merges::merged_ids(ctx, super::merges::MergeableType::Defender, self.0.id).await
+    }
+
     /// The record's audit log, oldest first: who changed it, when, and which
     /// fields changed from what to what (confidential values only for those
     /// allowed to see them).

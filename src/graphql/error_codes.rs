@@ -88,7 +88,10 @@ impl Extension for ErrorCodesExtension {
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
             .map(|error| {
-                let code = if error.message.contains("Failed to parse") || error.message.starts_with("Invalid value") {
+                let code = if error.message.contains("Failed to parse")
+                    || error.message.starts_with("Invalid value")
+                    || error.message.starts_with("Expected input type")
+                {
                     code::BAD_USER_INPUT
                 } else {
                     code::INTERNAL_SERVER_ERROR

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{AuditAction, audit_entry};
+use entity::{AuditAction, audit_trail};
 
 use super::connection::connection;
 use super::context::{ConfidentialAccessOf, RequestContext};
@@ -12,10 +12,10 @@ use crate::service::audit::{Audited, History};
 use crate::service::pagination::PageArgs;
 
 /// One change to a record: who made it, when, and which fields changed.
-pub struct AuditEntry(audit_entry::Model);
+pub struct AuditEntry(audit_trail::Model);
 
-impl From<audit_entry::Model> for AuditEntry {
-    fn from(model: audit_entry::Model) -> Self {
+impl From<audit_trail::Model> for AuditEntry {
+    fn from(model: audit_trail::Model) -> Self {
         AuditEntry(model)
     }
 }
@@ -101,7 +101,7 @@ connection!(
     /// A change in a page, with its cursor.
     AuditEntryEdge,
     AuditEntry,
-    audit_entry::Model
+    audit_trail::Model
 );
 
 /// A record's audit log, for the `auditLog` field of every record type.

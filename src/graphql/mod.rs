@@ -13,6 +13,7 @@ pub mod exchange;
 pub mod history;
 pub mod ids;
 pub mod indicators;
+pub mod merges;
 pub mod node;
 pub mod ordering;
 pub mod organisation_mutations;
@@ -42,6 +43,7 @@ pub struct Query(
     indicators::IndicatorsQuery,
     viewer::ViewerQuery,
     exchange::ExchangeQuery,
+    merges::DuplicatesQuery,
 );
 
 /// Changes to the linked data. Every change needs an API key with a role that
@@ -57,6 +59,7 @@ pub struct Mutation(
     sharing::SharingMutations,
     api_keys::ApiKeyMutations,
     exchange::ExchangeMutations,
+    merges::MergeMutations,
 );
 
 /// The executable schema.

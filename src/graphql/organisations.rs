@@ -139,6 +139,12 @@ impl Organisation {
         sources_of(ctx, CitingRecord::Organisation, self.0.id, page_args(first, after, last, before)).await
     }
 
+    /// The global ids of records merged into this one; each of them resolves
+    /// to this record. Empty unless a merge absorbed another record.
+    async fn merged_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
+        super::merges::merged_ids(ctx, super::merges::MergeableType::Organisation, self.0.id).await
+    }
+
     /// The record's audit log, oldest first: who changed it, when, and which
     /// fields changed from what to what.
     async fn audit_log(

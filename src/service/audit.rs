@@ -2,7 +2,7 @@
 //! the change they describe; nothing in the API updates or deletes them.
 
 use chrono::Utc;
-use entity::{AuditAction, audit_entry};
+use entity::{AuditAction, audit_entry, audit_trail};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde::{Deserialize, Serialize};
@@ -105,34 +105,34 @@ impl Audited {
 pub struct History;
 
 impl Listing for History {
-    type Entity = audit_entry::Entity;
+    type Entity = audit_trail::Entity;
     type Via = Audited;
     type Filter = ();
     type Order = ();
 
-    fn spec(_order: ()) -> SortSpec<audit_entry::Model> {
+    fn spec(_order: ()) -> SortSpec<audit_trail::Model> {
         SortSpec {
             tag: "TIME".into(),
             keys: vec![
                 SortKey::asc(
-                    col::<audit_entry::Entity>(audit_entry::Column::CreatedAt),
+                    col::<audit_trail::Entity>(audit_trail::Column::CreatedAt),
                     ValueKind::Time,
-                    |m: &audit_entry::Model| CursorValue::Time(m.created_at),
+                    |m: &audit_trail::Model| CursorValue::Time(m.created_at),
                 ),
-                SortKey::id(col::<audit_entry::Entity>(audit_entry::Column::Id), |m: &audit_entry::Model| m.id),
+                SortKey::id(col::<audit_trail::Entity>(audit_trail::Column::Id), |m: &audit_trail::Model| m.id),
             ],
         }
     }
 
-    fn select(_viewer: &Viewer, _filter: &()) -> Select<audit_entry::Entity> {
-        audit_entry::Entity::find()
+    fn select(_viewer: &Viewer, _filter: &()) -> Select<audit_trail::Entity> {
+        audit_trail::Entity::find()
     }
 
-    fn via(viewer: &Viewer, via: Audited, filter: &()) -> (Select<audit_entry::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: Audited, filter: &()) -> (Select<audit_trail::Entity>, ParentColumn) {
         (
             Self::select(viewer, filter)
-                .filter(Expr::col((audit_entry::Entity, audit_entry::Column::RecordType)).eq(via.table())),
-            parent::<audit_entry::Entity>(audit_entry::Column::RecordId),
+                .filter(Expr::col((audit_trail::Entity, audit_trail::Column::RecordType)).eq(via.table())),
+            parent::<audit_trail::Entity>(audit_trail::Column::SubjectId),
         )
     }
 }

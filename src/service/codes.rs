@@ -80,3 +80,8 @@ mod tests {
         }
     }
 }
+
+/// The English name of a country by its code, or the code when unknown.
+pub fn country_name(code: &str) -> String {
+    rust_iso3166::from_alpha2(code).map_or_else(|| code.to_owned(), |country| country.name.to_owned())
+}

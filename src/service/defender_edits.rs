@@ -133,7 +133,14 @@ impl Draft for DefenderDraft {
     }
 
     async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, old: Option<&Self>) -> AppResult<()> {
-        write_lists(db, id, self, old.is_none()).await
+        write_lists(db, id, self, old.is_none()).await?;
+        let names_changed = old.is_none_or(|old| old.name != self.name || old.other_names != self.other_names);
+        if names_changed {
+            let mut all: Vec<&str> = vec![&self.name];
+            all.extend(self.other_names.iter().map(|other| other.name.as_str()));
+            super::duplicates::file_names(db, super::duplicates::Mergeable::Defender, id, &all).await?;
+        }
+        Ok(())
     }
 
     fn apply_to(&self, record: &mut defender::ActiveModel) {

@@ -67,6 +67,16 @@ impl Draft for OrganisationDraft {
         audit::created(self, &[])
     }
 
+    /// Files the names for duplicate detection when they changed.
+    async fn write_children(&self, db: &DatabaseTransaction, id: uuid::Uuid, old: Option<&Self>) -> AppResult<()> {
+        if old.is_none_or(|old| old.name != self.name || old.acronym != self.acronym) {
+            let mut all: Vec<&str> = vec![&self.name];
+            all.extend(self.acronym.as_deref());
+            super::duplicates::file_names(db, super::duplicates::Mergeable::Organisation, id, &all).await?;
+        }
+        Ok(())
+    }
+
     async fn load(_db: &DatabaseTransaction, record: &organisation::Model) -> AppResult<Self> {
         Ok(OrganisationDraft {
             name: record.name.clone(),

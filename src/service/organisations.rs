@@ -99,7 +99,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewOrganisation) -> AppResu
     let website = new.website.as_deref().map(|text| website("website", text)).transpose()?;
     let id = Uuid::now_v7();
     let now = Utc::now();
-    Ok(organisation::ActiveModel {
+    let created = organisation::ActiveModel {
         id: Set(id),
         sort_key: Set(sort_key(&name)),
         name: Set(name),
@@ -117,7 +117,9 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewOrganisation) -> AppResu
         updated_at: Set(now),
     }
     .insert(db)
-    .await?)
+    .await?;
+    super::duplicates::file_names(db, super::duplicates::Mergeable::Organisation, id, &[created.name.as_str()]).await?;
+    Ok(created)
 }
 
 /// A partner organisation by id, for operator commands acting for it.
