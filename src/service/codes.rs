@@ -60,6 +60,11 @@ pub fn subdivision_codes(argument: &str, codes: &[String]) -> AppResult<Vec<Stri
     codes.iter().map(|code| subdivision_code(argument, code)).collect()
 }
 
+/// The English name of a country by its code, or the code when unknown.
+pub fn country_name(code: &str) -> String {
+    rust_iso3166::from_alpha2(code).map_or_else(|| code.to_owned(), |country| country.name.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,9 +84,4 @@ mod tests {
             assert!(subdivision_code("code", bad).is_err(), "{bad}");
         }
     }
-}
-
-/// The English name of a country by its code, or the code when unknown.
-pub fn country_name(code: &str) -> String {
-    rust_iso3166::from_alpha2(code).map_or_else(|| code.to_owned(), |country| country.name.to_owned())
 }

@@ -595,12 +595,9 @@ pub async fn survivors<C: ConnectionTrait>(db: &C, kind: Mergeable, ids: &[Uuid]
         };
         let mut still = HashMap::new();
         for (origin, at) in current {
-            match next.get(&at) {
-                Some(target) => {
-                    resolved.insert(origin, *target);
-                    still.insert(origin, *target);
-                }
-                None => {}
+            if let Some(target) = next.get(&at) {
+                resolved.insert(origin, *target);
+                still.insert(origin, *target);
             }
         }
         current = still;
