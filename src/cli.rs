@@ -204,6 +204,9 @@ fn print_report(report: &Report, elapsed: std::time::Duration) {
     if report.unlisted_problems > 0 {
         eprintln!("... and {} more problems", report.unlisted_problems);
     }
+    if let Some(peak) = peak_memory_kib() {
+        eprintln!("Peak memory: {:.1} MiB.", peak as f64 / 1024.0);
+    }
     let seconds = elapsed.as_secs_f64().max(1e-9);
     let outcome = match (report.rejected, report.dry_run) {
         (0, true) => "Dry run: nothing written; the import would succeed.",
@@ -270,4 +273,11 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
     }
     eprintln!("Exported {count} records.");
     Ok(())
+}
+
+/// The process's peak resident memory so far, where the system tells (Linux).
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

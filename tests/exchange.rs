@@ -379,9 +379,17 @@ engine_tests!(import_and_export_respect_visibility, |app: TestApp| async move {
     let mut row: Value = serde_json::from_str(maxima_line).unwrap();
     row["name"] = json!("Overwritten by C");
     let report = import(&app, &key_c, json!({ "input": { "format": "JSON_LINES", "data": row.to_string() } })).await;
+    assert_eq!(counts(&report), [0, 0, 0, 1], "{report}");
+    assert!(report["problems"][0]["reason"].as_str().unwrap().contains("another organisation's record"), "{report}");
+    // Unchanged, C's own export of A's record reads back as unchanged.
+    let report = import(&app, &key_c, json!({ "input": { "format": "JSON_LINES", "data": maxima_line } })).await;
+    assert_eq!(counts(&report), [0, 0, 1, 0], "{report}");
+    // Without the id, the row is a record of C's own.
+    row.as_object_mut().unwrap().remove("id");
+    let report = import(&app, &key_c, json!({ "input": { "format": "JSON_LINES", "data": row.to_string() } })).await;
     assert_eq!(counts(&report), [1, 0, 0, 0], "{report}");
     let of_a = defenders(&app, &key_a).await;
-    find(&of_a, "Máxima Acuña Chaupe");
+    assert_eq!(find(&of_a, "Máxima Acuña Chaupe")["version"], 1, "A's record is untouched");
     let created = find(&of_a, "Overwritten by C");
     assert_eq!(created["visibility"], "PARTNERS");
     assert_eq!(created["exactLocation"], Value::Null, "C had no confidential values to copy");
@@ -446,4 +454,55 @@ engine_tests!(command_line_import_streams_large_files, |app: TestApp| async move
     let (ok, _, err) = cli(&app, &["import", "--org", &org, "--format", "csv", large.to_str().unwrap()]);
     assert!(!ok && err.contains("cannot tell what"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
+});
+
+engine_tests!(the_example_files_in_the_readme_import_as_documented, |app: TestApp| async move {
+    let org = create_org(&app, "Example NGO");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/exchange");
+    let file = |name: &str| format!("{dir}/{name}");
+    let import = |args: &[&str]| {
+        let mut all = vec!["import", "--org", org.as_str()];
+        all.extend_from_slice(args);
+        let (ok, _, err) = cli(&app, &all);
+        assert!(ok, "{err}");
+        err
+    };
+    let csv =
+        import(&["--format", "csv", &file("defenders.csv"), &file("restrictions.csv"), &file("organisations.csv")]);
+    assert!(csv.contains("Imported. 5 created, 0 updated, 0 unchanged, 0 rejected"), "{csv}");
+    let jsonl = import(&["--format", "jsonl", &file("records.jsonl")]);
+    assert!(jsonl.contains("Imported. 0 created, 1 updated, 2 unchanged, 0 rejected"), "{jsonl}");
+    let ftm = import(&["--format", "ftm", &file("entities.ftm.json")]);
+    assert!(ftm.contains("Imported. 2 created, 1 updated, 0 unchanged, 0 rejected, 1 skipped"), "{ftm}");
+    let dry = import(&["--format", "jsonl", "--dry-run", &file("records.jsonl")]);
+    assert!(
+        dry.contains("Dry run: nothing written; the import would succeed. 0 created, 0 updated, 3 unchanged"),
+        "{dry}"
+    );
+
+    // The FollowTheMoney person is the CSV's DEF-2 under another spelling.
+    let key = create_key(&app, &org, "READER");
+    let query = "{ duplicateCandidates(recordType: DEFENDER) { score reasons first { ... on Defender { name } } second { ... on Defender { name } } } }";
+    let (_, body) = post_as(&app, Some(&key), query, json!({})).await;
+    let pairs = body["data"]["duplicateCandidates"].to_string();
+    assert!(pairs.contains("Yusuf al-Rahman") && pairs.contains("same name"), "{body}");
+
+    // And the export of what was imported reads back unchanged.
+    let out = std::env::temp_dir().join(format!("rights-graph-export-{}", uuid::Uuid::now_v7()));
+    let (ok, _, err) = cli(&app, &["export", "--org", &org, "--format", "csv", "--out", out.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let exported = std::fs::read_to_string(out.join("defenders.csv")).unwrap();
+    assert!(
+        exported.contains("DEF-1,") && exported.contains("Through ORG-1 only"),
+        "the contributor exports its confidential fields"
+    );
+    let again = import(&[
+        "--format",
+        "csv",
+        out.join("organisations.csv").to_str().unwrap(),
+        out.join("restrictions.csv").to_str().unwrap(),
+        out.join("defenders.csv").to_str().unwrap(),
+    ]);
+    assert!(again.contains(" 0 created, 0 updated,") && again.contains("0 rejected"), "{again}");
+    std::fs::remove_dir_all(&out).ok();
 });

@@ -222,6 +222,25 @@ impl CaseDraft {
         Ok(self)
     }
 
+    /// The lists without entries that link to records the viewer may not see.
+    pub async fn seen_by<C: ConnectionTrait>(mut self, db: &C, viewer: &Viewer) -> AppResult<CaseDraft> {
+        let restrictions: Vec<Uuid> = self
+            .links
+            .iter()
+            .map(|l| l.restriction_id)
+            .chain(self.events.iter().filter_map(|e| e.restriction_id))
+            .collect();
+        let organisations: Vec<Uuid> = self.affiliations.iter().map(|a| a.organisation_id).collect();
+        let restrictions = visible_by_id::<entity::restriction::Entity, _>(db, viewer, &restrictions).await?;
+        let organisations = visible_by_id::<entity::organisation::Entity, _>(db, viewer, &organisations).await?;
+        self.links.retain(|l| restrictions.contains_key(&l.restriction_id));
+        self.affiliations.retain(|a| organisations.contains_key(&a.organisation_id));
+        for event in &mut self.events {
+            event.restriction_id = event.restriction_id.filter(|id| restrictions.contains_key(id));
+        }
+        Ok(self)
+    }
+
     /// The changes from `old`, one per list that changed. Linked records may
     /// be hidden from some who can read the defender, so the lists are
     /// confidential in the log.

@@ -114,6 +114,11 @@ impl Draft for DefenderDraft {
         Ok(self)
     }
 
+    async fn seen_by(mut self, db: &DatabaseTransaction, viewer: &Viewer) -> AppResult<Self> {
+        self.case = self.case.seen_by(db, viewer).await?;
+        Ok(self)
+    }
+
     /// Consent withdrawn from a public record takes it out of public view at once.
     fn settle(&mut self, old: &Self) {
         if old.visibility == Visibility::Public
@@ -138,7 +143,7 @@ impl Draft for DefenderDraft {
         if names_changed {
             let mut all: Vec<&str> = vec![&self.name];
             all.extend(self.other_names.iter().map(|other| other.name.as_str()));
-            super::duplicates::file_names(db, super::duplicates::Mergeable::Defender, id, &all).await?;
+            super::duplicates::file_names(db, super::duplicates::Mergeable::Defender, id, &all, old.is_some()).await?;
         }
         Ok(())
     }

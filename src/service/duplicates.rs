@@ -33,13 +33,22 @@ impl Mergeable {
     }
 }
 
-/// Files a record's names under their keys, replacing what was filed.
-pub async fn file_names<C: ConnectionTrait>(db: &C, kind: Mergeable, id: Uuid, all_names: &[&str]) -> AppResult<()> {
-    match_key::Entity::delete_many()
-        .filter(match_key::Column::RecordType.eq(kind.table()))
-        .filter(match_key::Column::RecordId.eq(id))
-        .exec(db)
-        .await?;
+/// Files a record's names under their keys, replacing what was filed
+/// (`replace` is false for a record that has nothing filed yet).
+pub async fn file_names<C: ConnectionTrait>(
+    db: &C,
+    kind: Mergeable,
+    id: Uuid,
+    all_names: &[&str],
+    replace: bool,
+) -> AppResult<()> {
+    if replace {
+        match_key::Entity::delete_many()
+            .filter(match_key::Column::RecordType.eq(kind.table()))
+            .filter(match_key::Column::RecordId.eq(id))
+            .exec(db)
+            .await?;
+    }
     let keys: HashSet<String> =
         all_names.iter().flat_map(|name| names::keys(name)).filter(|key| key.len() <= 200).collect();
     if !keys.is_empty() {
@@ -74,7 +83,7 @@ pub async fn file_missing<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
             defender_name::Entity::find().filter(defender_name::Column::DefenderId.eq(record.id)).all(db).await?;
         let mut all: Vec<&str> = vec![&record.name];
         all.extend(others.iter().map(|o| o.name.as_str()));
-        file_names(db, Mergeable::Defender, record.id, &all).await?;
+        file_names(db, Mergeable::Defender, record.id, &all, false).await?;
         count += 1;
     }
     let organisations = organisation::Entity::find()
@@ -84,7 +93,7 @@ pub async fn file_missing<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
     for record in organisations {
         let mut all: Vec<&str> = vec![&record.name];
         all.extend(record.acronym.as_deref());
-        file_names(db, Mergeable::Organisation, record.id, &all).await?;
+        file_names(db, Mergeable::Organisation, record.id, &all, false).await?;
         count += 1;
     }
     Ok(count)

@@ -200,6 +200,16 @@ pub trait Draft: Clone + Send + Sync + Sized + 'static {
         async move { Ok(self) }
     }
 
+    /// The draft as the viewer sees it: without links to records hidden from
+    /// it. Compared with what a reader sends back of a record it may not change.
+    fn seen_by<'a>(
+        self,
+        _db: &'a sea_orm::DatabaseTransaction,
+        _viewer: &'a Viewer,
+    ) -> impl std::future::Future<Output = AppResult<Self>> + Send + 'a {
+        async move { Ok(self) }
+    }
+
     /// Adjusts an edit in the light of the stored state, before validation.
     fn settle(&mut self, _old: &Self) {}
 

@@ -531,13 +531,13 @@ async fn refile(txn: &DatabaseTransaction, kind: Mergeable, id: Uuid) -> AppResu
                 defender_name::Entity::find().filter(defender_name::Column::DefenderId.eq(id)).all(txn).await?;
             let mut all: Vec<&str> = vec![&record.name];
             all.extend(others.iter().map(|o| o.name.as_str()));
-            duplicates::file_names(txn, kind, id, &all).await
+            duplicates::file_names(txn, kind, id, &all, true).await
         }
         Mergeable::Organisation => {
             let Some(record) = organisation::Entity::find_by_id(id).one(txn).await? else { return Ok(()) };
             let mut all: Vec<&str> = vec![&record.name];
             all.extend(record.acronym.as_deref());
-            duplicates::file_names(txn, kind, id, &all).await
+            duplicates::file_names(txn, kind, id, &all, true).await
         }
     }
 }

@@ -72,7 +72,8 @@ impl Draft for OrganisationDraft {
         if old.is_none_or(|old| old.name != self.name || old.acronym != self.acronym) {
             let mut all: Vec<&str> = vec![&self.name];
             all.extend(self.acronym.as_deref());
-            super::duplicates::file_names(db, super::duplicates::Mergeable::Organisation, id, &all).await?;
+            super::duplicates::file_names(db, super::duplicates::Mergeable::Organisation, id, &all, old.is_some())
+                .await?;
         }
         Ok(())
     }

@@ -118,7 +118,8 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewOrganisation) -> AppResu
     }
     .insert(db)
     .await?;
-    super::duplicates::file_names(db, super::duplicates::Mergeable::Organisation, id, &[created.name.as_str()]).await?;
+    super::duplicates::file_names(db, super::duplicates::Mergeable::Organisation, id, &[created.name.as_str()], false)
+        .await?;
     Ok(created)
 }
 

@@ -87,6 +87,16 @@ impl Report {
     }
 }
 
+/// What a row's record is to the importer.
+enum Target<M> {
+    /// A record it may change.
+    Editable(M),
+    /// A record it may see but not change.
+    ReadOnly(M),
+    /// No record it may see: the row creates one.
+    New,
+}
+
 enum Outcome {
     Created,
     Updated,
@@ -361,7 +371,7 @@ impl Importer<'_> {
                 let target = self
                     .target::<entity::restriction::Entity>(RecordKind::Restriction, &external, id.as_deref())
                     .await?;
-                if target.is_none() {
+                if matches!(target, Target::New) {
                     required_for_restriction(&row)?;
                 }
                 self.store(RecordKind::Restriction, &external, target, apply::new_restriction, |draft| {
@@ -403,7 +413,7 @@ impl Importer<'_> {
         &mut self,
         kind: RecordKind,
         external: &str,
-        target: Option<ModelOf<D>>,
+        target: Target<ModelOf<D>>,
         new: fn() -> D,
         edit: impl FnOnce(&mut D) + Send,
     ) -> AppResult<Outcome>
@@ -413,11 +423,28 @@ impl Importer<'_> {
         ModelOf<D>: sea_orm::IntoActiveModel<editing::ActiveOf<D>> + Send,
     {
         match target {
-            Some(record) => {
+            Target::Editable(record) => {
                 let updated = update_in::<D>(self.txn, self.viewer, &self.actor, record, edit).await?;
                 Ok(if updated.is_some() { Outcome::Updated } else { Outcome::Unchanged })
             }
-            None => {
+            Target::ReadOnly(record) => {
+                // Another organisation's record, as the importer's own export
+                // has it: fine while unchanged, refused if it would change.
+                let old = D::load(self.txn, &record).await?.seen_by(self.txn, self.viewer).await?;
+                let mut draft = old.clone();
+                edit(&mut draft);
+                draft.settle(&old);
+                if draft.validated()?.changes_from(&old).is_empty() {
+                    Ok(Outcome::Unchanged)
+                } else {
+                    Err(AppError::Forbidden(
+                        "this row changes another organisation's record, which you may not change; leave out its id \
+                         to import it as a record of your own"
+                            .into(),
+                    ))
+                }
+            }
+            Target::New => {
                 let mut draft = new();
                 edit(&mut draft);
                 let created = create_in(self.txn, self.viewer, &self.actor, draft).await?;
@@ -427,30 +454,33 @@ impl Importer<'_> {
         }
     }
 
-    /// The record a row updates: the one its external identifier names, or
-    /// else the one its global id names if the organisation may change it
-    /// (then the identifier is recorded for it). `None` creates a record.
-    async fn target<E>(&self, kind: RecordKind, external: &str, id: Option<&str>) -> AppResult<Option<E::Model>>
+    /// The record a row names: the one its external identifier names, or
+    /// else the one its global id names (then the identifier is recorded for
+    /// it, if the organisation may change it). A global id of a record the
+    /// organisation may not see is treated like one that does not exist.
+    async fn target<E>(&self, kind: RecordKind, external: &str, id: Option<&str>) -> AppResult<Target<E::Model>>
     where
         E: crate::service::records::RecordEntity + IdenStatic + Send + Sync,
         E::Model: Send,
     {
         let organisation = self.actor.organisation;
         if let Some(record) = external_ids::lookup(self.txn, organisation, kind.table(), external).await? {
-            return editable::<E, _>(self.txn, self.viewer, &self.actor, record).await.map(Some);
+            return editable::<E, _>(self.txn, self.viewer, &self.actor, record).await.map(Target::Editable);
         }
         let Some(uuid) = id.and_then(|id| GlobalId::decode_uuid_of("id", id, node_type(kind)).ok()) else {
-            return Ok(None);
+            return Ok(Target::New);
         };
         match editable::<E, _>(self.txn, self.viewer, &self.actor, uuid).await {
             Ok(record) => {
                 external_ids::register(self.txn, organisation, kind.table(), external, uuid).await?;
-                Ok(Some(record))
+                Ok(Target::Editable(record))
             }
-            // A record the organisation may not change, or not see, is not
-            // its to update: the row becomes a record of its own.
+            Err(AppError::Forbidden(_)) => {
+                let record = E::find_by_id_uuid(self.txn, uuid).await?;
+                Ok(record.map_or(Target::New, Target::ReadOnly))
+            }
             Err(AppError::Internal(cause)) => Err(AppError::Internal(cause)),
-            Err(_) => Ok(None),
+            Err(_) => Ok(Target::New),
         }
     }
 
