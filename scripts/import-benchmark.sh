@@ -2,7 +2,8 @@
 # Import throughput and peak memory: generates N defenders as JSON Lines and
 # imports them with the release binary into a fresh SQLite database and a
 # fresh PostgreSQL database, then imports the same file again (every record
-# unchanged). Usage: scripts/import-benchmark.sh [N]   (N = 100000 by default)
+# unchanged). Usage: scripts/import-benchmark.sh [N]   (N = 100000 by default;
+# ENGINES="sqlite" or "postgres" runs one engine only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,11 @@ run() {
     done
 }
 
-run SQLite "sqlite://$WORK/bench.db?mode=rwc"
-psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_DB" >/dev/null
-run PostgreSQL "${PG_ADMIN%/*}/$PG_DB"
+ENGINES=${ENGINES:-sqlite postgres}
+if [[ $ENGINES == *sqlite* ]]; then
+    run SQLite "sqlite://$WORK/bench.db?mode=rwc"
+fi
+if [[ $ENGINES == *postgres* ]]; then
+    psql "$PG_ADMIN" -qc "CREATE DATABASE $PG_DB" >/dev/null
+    run PostgreSQL "${PG_ADMIN%/*}/$PG_DB"
+fi

@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::code;
@@ -81,10 +82,14 @@ fn unauthenticated(message: &str) -> Response {
         .into_response()
 }
 
+/// The largest request body accepted: an import of 8 MiB through GraphQL,
+/// JSON-escaped, with room to spare. Larger bodies get 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
 /// The routes of the server.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", get(graphql_get).post(graphql_post).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(TraceLayer::new_for_http())

@@ -506,3 +506,35 @@ engine_tests!(the_example_files_in_the_readme_import_as_documented, |app: TestAp
     assert!(again.contains(" 0 created, 0 updated,") && again.contains("0 rejected"), "{again}");
     std::fs::remove_dir_all(&out).ok();
 });
+
+engine_tests!(graphql_imports_take_files_of_megabytes_and_refuse_larger_bodies, |app: TestApp| async move {
+    let org = create_org(&app, "Uploader");
+    let key = create_key(&app, &org, "EDITOR");
+    // About 6 MiB of CSV: more than a default request limit, within ours.
+    let summary = "x".repeat(6_000);
+    let mut csv = String::from("external_id,name,country_code,summary\n");
+    for i in 0..1_000 {
+        csv.push_str(&format!("BIG-{i},Person {i},PE,{summary}\n"));
+    }
+    let (status, body) = post_as(&app, Some(&key), IMPORT, csv_input("DEFENDER", &csv)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["importRecords"]["created"], 1_000, "{body}");
+    // Past the GraphQL limit for a file: refused with a pointer to the command line.
+    let big = csv.repeat(2);
+    let (_, body) = post_as(&app, Some(&key), IMPORT, csv_input("DEFENDER", &big)).await;
+    assert_eq!(body["errors"][0]["extensions"]["argument"], "input.data", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("rights-graph import"), "{body}");
+    // A body past the server's limit is refused before it is read: the
+    // announced length alone gets 413, with no byte of the body sent.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        17 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = vec![0; 64];
+    let read = stream.read(&mut reply).await.unwrap();
+    let status_line = String::from_utf8_lossy(&reply[..read]).lines().next().unwrap_or_default().to_owned();
+    assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
+});

@@ -10,7 +10,7 @@
 
 use std::io::BufRead;
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, IdenStatic, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStatic, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -245,6 +245,12 @@ pub async fn import(
         _ => RecordKind::ALL.len(),
     });
     let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // The tables grow by the import itself, inside this transaction; a
+        // generic plan chosen while they were small (a sequential scan)
+        // would stay for the whole file and make it quadratic.
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    }
     let mut importer =
         Importer { txn: &txn, viewer, actor, report: Report { dry_run, ..Report::default() }, csv: false };
     for source in sources {
