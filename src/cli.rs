@@ -133,8 +133,9 @@ pub async fn key(settings: &Settings, command: KeyCommand) -> anyhow::Result<()>
 /// The kind of records in a CSV file: `--type`, or the start of its name.
 fn csv_kind(record_type: Option<&str>, path: &std::path::Path) -> anyhow::Result<RecordKind> {
     if let Some(name) = record_type {
-        return RecordKind::from_name(name)
-            .ok_or_else(|| anyhow!("--type must be organisations, restrictions or defenders; got \"{name}\""));
+        return RecordKind::from_name(name).ok_or_else(|| {
+            anyhow!("--type must be organisations, sources, restrictions, defenders or campaigns; got \"{name}\"")
+        });
     }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_ascii_lowercase();
     RecordKind::ALL
@@ -143,7 +144,8 @@ fn csv_kind(record_type: Option<&str>, path: &std::path::Path) -> anyhow::Result
         .or_else(|| stem.starts_with("organizations").then_some(RecordKind::Organisation))
         .ok_or_else(|| {
             anyhow!(
-                "cannot tell what {} holds: name it organisations.csv, restrictions.csv or defenders.csv, or give --type",
+                "cannot tell what {} holds: name it organisations.csv, sources.csv, restrictions.csv, defenders.csv \
+                 or campaigns.csv, or give --type",
                 path.display()
             )
         })

@@ -40,7 +40,7 @@ pub enum Command {
 /// The file formats of import and export.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
-    /// CSV, one file per kind of record (organisations, restrictions, defenders).
+    /// CSV, one file per kind of record (organisations, sources, restrictions, defenders, campaigns).
     Csv,
     /// JSON Lines: one record per line, each with its "type".
     Jsonl,
@@ -57,8 +57,9 @@ pub struct ImportArgs {
     /// The files' format.
     #[arg(long, value_enum)]
     pub format: FileFormat,
-    /// For CSV: the kind of record in every file (organisations, restrictions
-    /// or defenders). Without it, each file's name says: defenders.csv, ...
+    /// For CSV: the kind of record in every file (organisations, sources,
+    /// restrictions, defenders or campaigns). Without it, each file's name
+    /// says: defenders.csv, ...
     #[arg(long = "type")]
     pub record_type: Option<String>,
     /// Check everything and report, but write nothing.

@@ -467,9 +467,16 @@ engine_tests!(the_example_files_in_the_readme_import_as_documented, |app: TestAp
         assert!(ok, "{err}");
         err
     };
-    let csv =
-        import(&["--format", "csv", &file("defenders.csv"), &file("restrictions.csv"), &file("organisations.csv")]);
-    assert!(csv.contains("Imported. 5 created, 0 updated, 0 unchanged, 0 rejected"), "{csv}");
+    let csv = import(&[
+        "--format",
+        "csv",
+        &file("campaigns.csv"),
+        &file("defenders.csv"),
+        &file("restrictions.csv"),
+        &file("sources.csv"),
+        &file("organisations.csv"),
+    ]);
+    assert!(csv.contains("Imported. 7 created, 0 updated, 0 unchanged, 0 rejected"), "{csv}");
     let jsonl = import(&["--format", "jsonl", &file("records.jsonl")]);
     assert!(jsonl.contains("Imported. 0 created, 1 updated, 2 unchanged, 0 rejected"), "{jsonl}");
     let ftm = import(&["--format", "ftm", &file("entities.ftm.json")]);
@@ -492,17 +499,22 @@ engine_tests!(the_example_files_in_the_readme_import_as_documented, |app: TestAp
     let (ok, _, err) = cli(&app, &["export", "--org", &org, "--format", "csv", "--out", out.to_str().unwrap()]);
     assert!(ok, "{err}");
     let exported = std::fs::read_to_string(out.join("defenders.csv")).unwrap();
+    let campaigns = std::fs::read_to_string(out.join("campaigns.csv")).unwrap();
+    assert!(
+        campaigns.contains("CAMP-1,") && campaigns.contains(",ORG-1,") && campaigns.contains(",DEF-1,LAW-1,PE-CAJ"),
+        "{campaigns}"
+    );
     assert!(
         exported.contains("DEF-1,") && exported.contains("Through ORG-1 only"),
         "the contributor exports its confidential fields"
     );
-    let again = import(&[
-        "--format",
-        "csv",
-        out.join("organisations.csv").to_str().unwrap(),
-        out.join("restrictions.csv").to_str().unwrap(),
-        out.join("defenders.csv").to_str().unwrap(),
-    ]);
+    let exported_files: Vec<String> = ["organisations", "sources", "restrictions", "defenders", "campaigns"]
+        .iter()
+        .map(|kind| out.join(format!("{kind}.csv")).to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["--format", "csv"];
+    args.extend(exported_files.iter().map(String::as_str));
+    let again = import(&args);
     assert!(again.contains(" 0 created, 0 updated,") && again.contains("0 rejected"), "{again}");
     std::fs::remove_dir_all(&out).ok();
 });

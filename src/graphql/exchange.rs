@@ -35,16 +35,22 @@ pub enum ExchangeFormat {
 pub enum ExchangeRecordType {
     /// Organisations.
     Organisation,
+    /// Sources.
+    Source,
     /// Restrictions.
     Restriction,
     /// Defenders.
     Defender,
+    /// Campaigns.
+    Campaign,
 }
 
 impl From<ExchangeRecordType> for RecordKind {
     fn from(kind: ExchangeRecordType) -> Self {
         match kind {
             ExchangeRecordType::Organisation => RecordKind::Organisation,
+            ExchangeRecordType::Source => RecordKind::Source,
+            ExchangeRecordType::Campaign => RecordKind::Campaign,
             ExchangeRecordType::Restriction => RecordKind::Restriction,
             ExchangeRecordType::Defender => RecordKind::Defender,
         }

@@ -77,11 +77,27 @@ impl Draft for CampaignDraft {
             };
             areas.insert(code);
         }
-        self.areas = areas.into_iter().collect();
+        // As stored: a country counts in itself only when none of its
+        // subdivisions is listed, so that an unchanged list compares equal.
+        let subdivided: BTreeSet<String> =
+            areas.iter().filter_map(|code| code.split_once('-').map(|(country, _)| country.to_owned())).collect();
+        self.areas = areas.into_iter().filter(|code| code.contains('-') || !subdivided.contains(code)).collect();
         for ids in [&mut self.defender_ids, &mut self.restriction_ids] {
             let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
             *ids = unique.into_iter().collect();
         }
+        Ok(self)
+    }
+
+    /// Without links to records the viewer may not see.
+    async fn seen_by(mut self, db: &DatabaseTransaction, viewer: &Viewer) -> AppResult<Self> {
+        let defenders = visible_by_id::<entity::defender::Entity, _>(db, viewer, &self.defender_ids).await?;
+        let restrictions = visible_by_id::<entity::restriction::Entity, _>(db, viewer, &self.restriction_ids).await?;
+        let leads: Vec<Uuid> = self.lead_organisation_id.into_iter().collect();
+        let lead = visible_by_id::<entity::organisation::Entity, _>(db, viewer, &leads).await?;
+        self.defender_ids.retain(|id| defenders.contains_key(id));
+        self.restriction_ids.retain(|id| restrictions.contains_key(id));
+        self.lead_organisation_id = self.lead_organisation_id.filter(|id| lead.contains_key(id));
         Ok(self)
     }
 

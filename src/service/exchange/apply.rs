@@ -1,14 +1,19 @@
 //! How a row changes a draft: fields given replace the stored ones, fields
 //! left out stay. Links arrive already resolved to record ids.
 
-use entity::{Consent, DefenderStatus, OrganisationKind, RestrictionKind, RestrictionStatus, Visibility};
+use entity::{
+    CampaignKind, CampaignStatus, Consent, DefenderStatus, OrganisationKind, RestrictionKind, RestrictionStatus,
+    Visibility,
+};
 use uuid::Uuid;
 
-use super::rows::{DefenderRow, MembershipRow, OrganisationRow, RestrictionRow};
+use super::rows::{CampaignRow, DefenderRow, MembershipRow, OrganisationRow, RestrictionRow, SourceRow};
+use crate::service::campaign_edits::CampaignDraft;
 use crate::service::defender_case::{AffiliationDraft, EventDraft, LinkDraft};
 use crate::service::defender_edits::{self, DefenderDraft, OtherNameDraft};
 use crate::service::organisation_edits::OrganisationDraft;
 use crate::service::restriction_edits::{RestrictionDraft, StatusNote};
+use crate::service::source_edits::SourceDraft;
 
 fn set<T>(target: &mut T, value: Option<T>) {
     if let Some(value) = value {
@@ -176,4 +181,67 @@ pub fn membership(row: MembershipRow, organisation_id: Uuid, draft: &mut Defende
     if !known {
         draft.case.affiliations.push(affiliation);
     }
+}
+
+/// The draft a new source starts from.
+pub fn new_source() -> SourceDraft {
+    SourceDraft {
+        url: None,
+        title: String::new(),
+        publisher: None,
+        published_on: None,
+        visibility: Visibility::Private,
+    }
+}
+
+pub fn source(row: SourceRow, draft: &mut SourceDraft) {
+    draft.title = row.title;
+    set(&mut draft.url, row.url);
+    set(&mut draft.publisher, row.publisher);
+    set(&mut draft.published_on, row.published_on);
+    set(&mut draft.visibility, row.visibility);
+}
+
+/// The draft a new campaign starts from: active, private.
+pub fn new_campaign() -> CampaignDraft {
+    CampaignDraft {
+        title: String::new(),
+        kind: CampaignKind::IndividualCase,
+        status: CampaignStatus::Active,
+        lead_organisation_id: None,
+        started_on: None,
+        ended_on: None,
+        summary: None,
+        outcome: None,
+        outcome_summary: None,
+        visibility: Visibility::Private,
+        defender_ids: Vec::new(),
+        restriction_ids: Vec::new(),
+        areas: Vec::new(),
+    }
+}
+
+/// The records a campaign row links to, resolved; `None` where the row
+/// leaves the link as stored.
+#[derive(Clone, Debug, Default)]
+pub struct CampaignLinks {
+    pub lead: Option<Option<Uuid>>,
+    pub defenders: Option<Vec<Uuid>>,
+    pub restrictions: Option<Vec<Uuid>>,
+}
+
+pub fn campaign(row: CampaignRow, links: CampaignLinks, draft: &mut CampaignDraft) {
+    draft.title = row.title;
+    set(&mut draft.kind, row.kind);
+    set(&mut draft.status, row.status);
+    set(&mut draft.lead_organisation_id, links.lead);
+    set(&mut draft.started_on, row.started_on);
+    set(&mut draft.ended_on, row.ended_on);
+    set(&mut draft.summary, row.summary);
+    set(&mut draft.outcome, row.outcome);
+    set(&mut draft.outcome_summary, row.outcome_summary);
+    set(&mut draft.visibility, row.visibility);
+    set(&mut draft.defender_ids, links.defenders);
+    set(&mut draft.restriction_ids, links.restrictions);
+    set(&mut draft.areas, row.areas);
 }

@@ -63,6 +63,34 @@ const RESTRICTION: &[Column] = &[
     col("visibility", "visibility", Shape::Text, false),
 ];
 
+const SOURCE: &[Column] = &[
+    col("external_id", "externalId", Shape::Text, true),
+    col("id", "id", Shape::Text, false),
+    col("title", "title", Shape::Text, true),
+    col("url", "url", Shape::Text, false),
+    col("publisher", "publisher", Shape::Text, false),
+    col("published_on", "publishedOn", Shape::Text, false),
+    col("visibility", "visibility", Shape::Text, false),
+];
+
+const CAMPAIGN: &[Column] = &[
+    col("external_id", "externalId", Shape::Text, true),
+    col("id", "id", Shape::Text, false),
+    col("title", "title", Shape::Text, true),
+    col("kind", "kind", Shape::Text, true),
+    col("status", "status", Shape::Text, false),
+    col("lead_organisation_id", "leadOrganisationId", Shape::Text, false),
+    col("started_on", "startedOn", Shape::Text, false),
+    col("ended_on", "endedOn", Shape::Text, false),
+    col("summary", "summary", Shape::Text, false),
+    col("outcome", "outcome", Shape::Text, false),
+    col("outcome_summary", "outcomeSummary", Shape::Text, false),
+    col("visibility", "visibility", Shape::Text, false),
+    col("defender_ids", "defenderIds", Shape::List, false),
+    col("restriction_ids", "restrictionIds", Shape::List, false),
+    col("areas", "areas", Shape::List, false),
+];
+
 const DEFENDER: &[Column] = &[
     col("external_id", "externalId", Shape::Text, true),
     col("id", "id", Shape::Text, false),
@@ -86,6 +114,8 @@ const DEFENDER: &[Column] = &[
 fn columns(kind: RecordKind) -> &'static [Column] {
     match kind {
         RecordKind::Organisation => ORGANISATION,
+        RecordKind::Source => SOURCE,
+        RecordKind::Campaign => CAMPAIGN,
         RecordKind::Restriction => RESTRICTION,
         RecordKind::Defender => DEFENDER,
     }

@@ -11,17 +11,19 @@ use uuid::Uuid;
 
 use super::external_ids;
 use super::rows::{
-    AffiliationRow, DefenderRow, EventRow, LinkRow, OrganisationRow, OtherNameRow, RecordKind, RestrictionRow, Row,
-    SentenceRow,
+    AffiliationRow, CampaignRow, DefenderRow, EventRow, LinkRow, OrganisationRow, OtherNameRow, RecordKind,
+    RestrictionRow, Row, SentenceRow, SourceRow,
 };
 use crate::error::AppResult;
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::service::Viewer;
+use crate::service::campaign_edits::CampaignDraft;
 use crate::service::defender_edits::{DefenderDraft, confidential_access};
 use crate::service::editing::Draft;
 use crate::service::organisation_edits::OrganisationDraft;
 use crate::service::records::{RecordEntity, visible_by_id};
 use crate::service::restriction_edits::RestrictionDraft;
+use crate::service::source_edits::SourceDraft;
 
 /// A page of exported rows and the id to continue after, if there may be more.
 pub struct Page {
@@ -57,8 +59,10 @@ impl Names {
     async fn of(db: &DatabaseTransaction, viewer: &Viewer, kind: RecordKind, ids: &[Uuid]) -> AppResult<Names> {
         let node_type = match kind {
             RecordKind::Organisation => NodeType::Organisation,
+            RecordKind::Source => NodeType::Source,
             RecordKind::Restriction => NodeType::Restriction,
             RecordKind::Defender => NodeType::Defender,
+            RecordKind::Campaign => NodeType::Campaign,
         };
         let external = match viewer.organisation() {
             Some(organisation) => external_ids::of_records(db, organisation, kind.table(), ids).await?,
@@ -104,6 +108,70 @@ pub async fn page(
                     visibility: Some(draft.visibility),
                 }));
             }
+            (rows, ids.last().copied(), found.len() as u64 == limit)
+        }
+        RecordKind::Source => {
+            let found = records::<entity::source::Entity>(db, viewer, after, limit).await?;
+            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
+            let names = Names::of(db, viewer, kind, &ids).await?;
+            let mut rows = Vec::with_capacity(found.len());
+            for record in &found {
+                let draft = SourceDraft::load(db, record).await?;
+                rows.push(Row::Source(SourceRow {
+                    external_id: names.name(record.id),
+                    id: Some(names.global(record.id)),
+                    title: draft.title,
+                    url: Some(draft.url),
+                    publisher: Some(draft.publisher),
+                    published_on: Some(draft.published_on),
+                    visibility: Some(draft.visibility),
+                }));
+            }
+            (rows, ids.last().copied(), found.len() as u64 == limit)
+        }
+        RecordKind::Campaign => {
+            let found = records::<entity::campaign::Entity>(db, viewer, after, limit).await?;
+            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
+            let mut drafts = Vec::with_capacity(found.len());
+            for record in &found {
+                // Links to what the viewer may not see are left out.
+                drafts.push(CampaignDraft::load(db, record).await?.seen_by(db, viewer).await?);
+            }
+            let linked = |of: fn(&CampaignDraft) -> Vec<Uuid>| drafts.iter().flat_map(of).collect::<Vec<_>>();
+            let names = Names::of(db, viewer, kind, &ids).await?;
+            let defenders = Names::of(db, viewer, RecordKind::Defender, &linked(|d| d.defender_ids.clone())).await?;
+            let restrictions =
+                Names::of(db, viewer, RecordKind::Restriction, &linked(|d| d.restriction_ids.clone())).await?;
+            let leads = Names::of(
+                db,
+                viewer,
+                RecordKind::Organisation,
+                &linked(|d| d.lead_organisation_id.into_iter().collect()),
+            )
+            .await?;
+            let rows = ids
+                .iter()
+                .zip(drafts)
+                .map(|(id, draft)| {
+                    Row::Campaign(Box::new(CampaignRow {
+                        external_id: names.name(*id),
+                        id: Some(names.global(*id)),
+                        title: draft.title,
+                        kind: Some(draft.kind),
+                        status: Some(draft.status),
+                        lead_organisation_id: Some(draft.lead_organisation_id.map(|lead| leads.name(lead))),
+                        started_on: Some(draft.started_on),
+                        ended_on: Some(draft.ended_on),
+                        summary: Some(draft.summary),
+                        outcome: Some(draft.outcome),
+                        outcome_summary: Some(draft.outcome_summary),
+                        visibility: Some(draft.visibility),
+                        defender_ids: Some(draft.defender_ids.iter().map(|d| defenders.name(*d)).collect()),
+                        restriction_ids: Some(draft.restriction_ids.iter().map(|r| restrictions.name(*r)).collect()),
+                        areas: Some(draft.areas),
+                    }))
+                })
+                .collect();
             (rows, ids.last().copied(), found.len() as u64 == limit)
         }
         RecordKind::Restriction => {

@@ -138,7 +138,8 @@ fn put(properties: &mut Map<String, Value>, name: &str, values: impl IntoIterato
 }
 
 /// The entities of a record: one, plus a `Membership` per affiliation of a
-/// defender. Restrictions have no counterpart and give none.
+/// defender. Restrictions, sources and campaigns have no counterpart here
+/// and give none.
 pub fn entities(row: &Row) -> Vec<Value> {
     let flat = |value: &Option<Option<String>>| value.clone().flatten();
     match row {
@@ -189,6 +190,6 @@ pub fn entities(row: &Row) -> Vec<Value> {
             put(&mut properties, "summary", flat(&organisation.summary));
             vec![entity(&organisation.external_id, schema, properties)]
         }
-        Row::Restriction(_) | Row::Membership(_) => Vec::new(),
+        Row::Restriction(_) | Row::Source(_) | Row::Campaign(_) | Row::Membership(_) => Vec::new(),
     }
 }

@@ -14,11 +14,11 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStat
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::apply::{self, DefenderLinks};
+use super::apply::{self, CampaignLinks, DefenderLinks};
 use super::csv_rows::Layout;
 use super::external_ids::{self, MAX_EXTERNAL_ID};
 use super::ftm;
-use super::rows::{DefenderRow, MembershipRow, RecordKind, RestrictionRow, Row};
+use super::rows::{CampaignRow, DefenderRow, MembershipRow, RecordKind, RestrictionRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::service::editing::{self, Draft, ModelOf, create_in, editable, update_in};
@@ -208,15 +208,18 @@ impl Rows {
     }
 }
 
+const KINDS: &str = "organisation, source, restriction, defender or campaign";
+
 /// A JSON Lines row: its `type`, then the fields of that type.
 fn json_row(value: serde_json::Value) -> Result<Row, (String, String)> {
     let serde_json::Value::Object(mut object) = value else {
         return Err((String::new(), "each line must be a JSON object".into()));
     };
     let kind = match object.remove("type") {
-        Some(serde_json::Value::String(name)) => RecordKind::from_name(&name)
-            .ok_or_else(|| ("type".to_owned(), format!("\"{name}\" is not organisation, restriction or defender")))?,
-        _ => return Err(("type".into(), "each line needs a \"type\": organisation, restriction or defender".into())),
+        Some(serde_json::Value::String(name)) => {
+            RecordKind::from_name(&name).ok_or_else(|| ("type".to_owned(), format!("\"{name}\" is not {KINDS}")))?
+        }
+        _ => return Err(("type".into(), format!("each line needs a \"type\": {KINDS}"))),
     };
     Row::from_json(kind, serde_json::Value::Object(object))
 }
@@ -224,8 +227,10 @@ fn json_row(value: serde_json::Value) -> Result<Row, (String, String)> {
 fn node_type(kind: RecordKind) -> NodeType {
     match kind {
         RecordKind::Organisation => NodeType::Organisation,
+        RecordKind::Source => NodeType::Source,
         RecordKind::Restriction => NodeType::Restriction,
         RecordKind::Defender => NodeType::Defender,
+        RecordKind::Campaign => NodeType::Campaign,
     }
 }
 
@@ -358,6 +363,22 @@ impl Importer<'_> {
                 apply::defender(*row, links, &mut draft);
                 draft.validated().map(drop)
             }
+            Row::Source(row) => {
+                let mut draft = apply::new_source();
+                apply::source(row, &mut draft);
+                draft.validated().map(drop)
+            }
+            Row::Campaign(row) => {
+                required_for_campaign(&row)?;
+                let links = CampaignLinks {
+                    lead: row.lead_organisation_id.as_ref().map(|lead| lead.as_ref().map(|_| Uuid::nil())),
+                    defenders: row.defender_ids.as_ref().map(|ids| ids.iter().map(|_| Uuid::nil()).collect()),
+                    restrictions: row.restriction_ids.as_ref().map(|ids| ids.iter().map(|_| Uuid::nil()).collect()),
+                };
+                let mut draft = apply::new_campaign();
+                apply::campaign(*row, links, &mut draft);
+                draft.validated().map(drop)
+            }
             Row::Membership(_) => Ok(()),
         }
     }
@@ -390,6 +411,26 @@ impl Importer<'_> {
                 let id = row.id.clone();
                 self.upsert(RecordKind::Defender, &external, id.as_deref(), apply::new_defender, move |draft| {
                     apply::defender(*row, links, draft)
+                })
+                .await
+            }
+            Row::Source(row) => {
+                let id = row.id.clone();
+                self.upsert(RecordKind::Source, &external, id.as_deref(), apply::new_source, |draft| {
+                    apply::source(row, draft)
+                })
+                .await
+            }
+            Row::Campaign(row) => {
+                let links = self.campaign_links(&row).await?;
+                let id = row.id.clone();
+                let target =
+                    self.target::<entity::campaign::Entity>(RecordKind::Campaign, &external, id.as_deref()).await?;
+                if matches!(target, Target::New) {
+                    required_for_campaign(&row)?;
+                }
+                self.store(RecordKind::Campaign, &external, target, apply::new_campaign, move |draft| {
+                    apply::campaign(*row, links, draft)
                 })
                 .await
             }
@@ -532,6 +573,31 @@ impl Importer<'_> {
         Ok(links)
     }
 
+    async fn campaign_links(&self, row: &CampaignRow) -> AppResult<CampaignLinks> {
+        let mut links = CampaignLinks::default();
+        if let Some(lead) = &row.lead_organisation_id {
+            links.lead = Some(match lead {
+                Some(lead) => Some(self.resolve(RecordKind::Organisation, "leadOrganisationId", lead).await?),
+                None => None,
+            });
+        }
+        if let Some(ids) = &row.defender_ids {
+            let mut resolved = Vec::with_capacity(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                resolved.push(self.resolve(RecordKind::Defender, &format!("defenderIds[{i}]"), id).await?);
+            }
+            links.defenders = Some(resolved);
+        }
+        if let Some(ids) = &row.restriction_ids {
+            let mut resolved = Vec::with_capacity(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                resolved.push(self.resolve(RecordKind::Restriction, &format!("restrictionIds[{i}]"), id).await?);
+            }
+            links.restrictions = Some(resolved);
+        }
+        Ok(links)
+    }
+
     async fn membership(&mut self, row: MembershipRow) -> AppResult<Outcome> {
         let defender = self.resolve(RecordKind::Defender, "properties.member", &row.defender).await?;
         let organisation =
@@ -552,6 +618,13 @@ fn external_id(external: &str) -> AppResult<&str> {
         return Err(AppError::bad_input("externalId", format!("must be 1 to {MAX_EXTERNAL_ID} characters")));
     }
     Ok(external)
+}
+
+fn required_for_campaign(row: &CampaignRow) -> AppResult<()> {
+    if row.kind.is_none() {
+        return Err(AppError::bad_input("kind", "a new campaign needs its kind"));
+    }
+    Ok(())
 }
 
 fn required_for_restriction(row: &RestrictionRow) -> AppResult<()> {

@@ -8,8 +8,9 @@
 //! global id.
 
 use entity::{
-    CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus, OrganisationKind, OtherNameKind, PartialDate,
-    PerpetratorType, RestrictionKind, RestrictionStatus, Right, Sector, Visibility,
+    CampaignKind, CampaignOutcome, CampaignStatus, CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus,
+    OrganisationKind, OtherNameKind, PartialDate, PerpetratorType, RestrictionKind, RestrictionStatus, Right, Sector,
+    Visibility,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -18,20 +19,30 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordKind {
     Organisation,
+    Source,
     Restriction,
     Defender,
+    Campaign,
 }
 
 impl RecordKind {
     /// Every kind, in import order.
-    pub const ALL: [RecordKind; 3] = [RecordKind::Organisation, RecordKind::Restriction, RecordKind::Defender];
+    pub const ALL: [RecordKind; 5] = [
+        RecordKind::Organisation,
+        RecordKind::Source,
+        RecordKind::Restriction,
+        RecordKind::Defender,
+        RecordKind::Campaign,
+    ];
 
     /// The table, which is also the `type` of a JSON Lines row.
     pub fn table(self) -> &'static str {
         match self {
             RecordKind::Organisation => "organisation",
+            RecordKind::Source => "source",
             RecordKind::Restriction => "restriction",
             RecordKind::Defender => "defender",
+            RecordKind::Campaign => "campaign",
         }
     }
 
@@ -39,8 +50,10 @@ impl RecordKind {
     pub fn file_stem(self) -> &'static str {
         match self {
             RecordKind::Organisation => "organisations",
+            RecordKind::Source => "sources",
             RecordKind::Restriction => "restrictions",
             RecordKind::Defender => "defenders",
+            RecordKind::Campaign => "campaigns",
         }
     }
 
@@ -113,6 +126,59 @@ pub struct RestrictionRow {
     pub rights: Option<Vec<Right>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
+}
+
+/// A source: a report, article or page that records rest on.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceRow {
+    pub external_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub title: String,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub url: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub publisher: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub published_on: Nullable<PartialDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
+/// A campaign, with the records it concerns named by external identifier
+/// or global id.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CampaignRow {
+    pub external_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub title: String,
+    pub kind: Option<CampaignKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CampaignStatus>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub lead_organisation_id: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub started_on: Nullable<PartialDate>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub ended_on: Nullable<PartialDate>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub summary: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub outcome: Nullable<CampaignOutcome>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub outcome_summary: Nullable<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defender_ids: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction_ids: Option<Vec<String>>,
+    /// ISO 3166-1 and ISO 3166-2 codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub areas: Option<Vec<String>>,
 }
 
 /// Another name of a defender.
@@ -234,8 +300,10 @@ pub struct MembershipRow {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Row {
     Organisation(OrganisationRow),
+    Source(SourceRow),
     Restriction(RestrictionRow),
     Defender(Box<DefenderRow>),
+    Campaign(Box<CampaignRow>),
     Membership(MembershipRow),
 }
 
@@ -244,6 +312,8 @@ impl Row {
     pub fn kind(&self) -> RecordKind {
         match self {
             Row::Organisation(_) => RecordKind::Organisation,
+            Row::Source(_) => RecordKind::Source,
+            Row::Campaign(_) => RecordKind::Campaign,
             Row::Restriction(_) => RecordKind::Restriction,
             Row::Defender(_) | Row::Membership(_) => RecordKind::Defender,
         }
@@ -253,6 +323,8 @@ impl Row {
     pub fn external_id(&self) -> &str {
         match self {
             Row::Organisation(row) => &row.external_id,
+            Row::Source(row) => &row.external_id,
+            Row::Campaign(row) => &row.external_id,
             Row::Restriction(row) => &row.external_id,
             Row::Defender(row) => &row.external_id,
             Row::Membership(row) => &row.defender,
@@ -263,6 +335,8 @@ impl Row {
     pub fn to_json(&self) -> serde_json::Value {
         let (kind, fields) = match self {
             Row::Organisation(row) => ("organisation", serde_json::to_value(row)),
+            Row::Source(row) => ("source", serde_json::to_value(row)),
+            Row::Campaign(row) => ("campaign", serde_json::to_value(row)),
             Row::Restriction(row) => ("restriction", serde_json::to_value(row)),
             Row::Defender(row) => ("defender", serde_json::to_value(row)),
             Row::Membership(_) => return serde_json::Value::Null,
@@ -287,6 +361,8 @@ impl Row {
         }
         Ok(match kind {
             RecordKind::Organisation => Row::Organisation(read(value)?),
+            RecordKind::Source => Row::Source(read(value)?),
+            RecordKind::Campaign => Row::Campaign(Box::new(read(value)?)),
             RecordKind::Restriction => Row::Restriction(read(value)?),
             RecordKind::Defender => Row::Defender(Box::new(read(value)?)),
         })
