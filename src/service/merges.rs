@@ -383,8 +383,9 @@ async fn move_defender_links(txn: &DatabaseTransaction, s: Uuid, a: Uuid, moved:
 
     // The absorbed record's names become other names of the survivor,
     // unless the survivor has them already in some spelling.
-    let absorbed = defender::Entity::find_by_id(a).one(txn).await?.ok_or_else(|| AppError::NotFound("gone".into()))?;
-    let survivor = defender::Entity::find_by_id(s).one(txn).await?.ok_or_else(|| AppError::NotFound("gone".into()))?;
+    let vanished = || AppError::Internal(anyhow::anyhow!("a defender being merged vanished inside the merge"));
+    let absorbed = defender::Entity::find_by_id(a).one(txn).await?.ok_or_else(vanished)?;
+    let survivor = defender::Entity::find_by_id(s).one(txn).await?.ok_or_else(vanished)?;
     let others = |id: Uuid| defender_name::Entity::find().filter(defender_name::Column::DefenderId.eq(id)).all(txn);
     let mut known: HashSet<Vec<String>> = others(s).await?.iter().map(|n| names::tokens(&n.name)).collect();
     known.insert(names::tokens(&survivor.name));
