@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use entity::{Verdict, defender, defender_name, duplicate_judgement, match_key, organisation};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, Order, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, Order, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::records::visible_by_id;
@@ -63,40 +63,59 @@ pub async fn file_names<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Files a record's names as stored, replacing what was filed for it.
+pub async fn refile<C: ConnectionTrait>(db: &C, kind: Mergeable, id: Uuid, replace: bool) -> AppResult<()> {
+    let names: Vec<String> = match kind {
+        Mergeable::Defender => {
+            let Some(record) = defender::Entity::find_by_id(id).one(db).await? else { return Ok(()) };
+            let others = defender_name::Entity::find().filter(defender_name::Column::DefenderId.eq(id)).all(db).await?;
+            std::iter::once(record.name).chain(others.into_iter().map(|other| other.name)).collect()
+        }
+        Mergeable::Organisation => {
+            let Some(record) = organisation::Entity::find_by_id(id).one(db).await? else { return Ok(()) };
+            std::iter::once(record.name).chain(record.acronym).collect()
+        }
+    };
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    file_names(db, kind, id, &names, replace).await
+}
+
 /// Files the names of records written before keys existed, or loaded
 /// without them (the sample data). Runs at start; does nothing when all are filed.
 pub async fn file_missing<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
-    let filed = |kind: Mergeable| {
-        Query::select()
+    let unfiled = |kind: Mergeable| {
+        let filed = Query::select()
             .column(match_key::Column::RecordId)
             .from(match_key::Entity)
             .and_where(match_key::Column::RecordType.eq(kind.table()))
-            .take()
+            .take();
+        Expr::col((sea_orm::sea_query::Alias::new(kind.table()), "id")).not_in_subquery(filed)
     };
-    let mut count = 0;
-    let defenders = defender::Entity::find()
-        .filter(defender::Column::Id.not_in_subquery(filed(Mergeable::Defender)))
+    let mut missing: Vec<(Mergeable, Uuid)> = Vec::new();
+    for id in defender::Entity::find()
+        .select_only()
+        .column(defender::Column::Id)
+        .filter(unfiled(Mergeable::Defender))
+        .into_tuple::<Uuid>()
         .all(db)
-        .await?;
-    for record in defenders {
-        let others =
-            defender_name::Entity::find().filter(defender_name::Column::DefenderId.eq(record.id)).all(db).await?;
-        let mut all: Vec<&str> = vec![&record.name];
-        all.extend(others.iter().map(|o| o.name.as_str()));
-        file_names(db, Mergeable::Defender, record.id, &all, false).await?;
-        count += 1;
+        .await?
+    {
+        missing.push((Mergeable::Defender, id));
     }
-    let organisations = organisation::Entity::find()
-        .filter(organisation::Column::Id.not_in_subquery(filed(Mergeable::Organisation)))
+    for id in organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .filter(unfiled(Mergeable::Organisation))
+        .into_tuple::<Uuid>()
         .all(db)
-        .await?;
-    for record in organisations {
-        let mut all: Vec<&str> = vec![&record.name];
-        all.extend(record.acronym.as_deref());
-        file_names(db, Mergeable::Organisation, record.id, &all, false).await?;
-        count += 1;
+        .await?
+    {
+        missing.push((Mergeable::Organisation, id));
     }
-    Ok(count)
+    for (kind, id) in &missing {
+        refile(db, *kind, *id, false).await?;
+    }
+    Ok(missing.len() as u64)
 }
 
 /// A pair of records that may describe the same person or organisation.

@@ -163,7 +163,7 @@ pub async fn merge(
     let new_visibility = if narrower { absorbed.visibility } else { survivor.visibility };
     set_merge_state(&txn, kind, &survivor, Some(new_visibility), None).await?;
     set_merge_state(&txn, kind, &absorbed, None, Some(Some(survivor_id))).await?;
-    refile(&txn, kind, survivor_id).await?;
+    duplicates::refile(&txn, kind, survivor_id, true).await?;
 
     let mut survivor_changes = vec![Change {
         field: "merged".into(),
@@ -297,7 +297,7 @@ pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, 
     set_merge_state(&txn, kind, &survivor, restored, None).await?;
     let absorbed = absorbed_side(&txn, kind, a).await?;
     set_merge_state(&txn, kind, &absorbed, None, Some(None)).await?;
-    refile(&txn, kind, s).await?;
+    duplicates::refile(&txn, kind, s, true).await?;
 
     let mut survivor_changes =
         vec![Change { field: "merged".into(), from: Some(serde_json::json!(a)), to: None, confidential: false }];
@@ -521,26 +521,6 @@ async fn set_merge_state(
         }
     }
     Ok(())
-}
-
-/// Files a record's names again after a merge changed them.
-async fn refile(txn: &DatabaseTransaction, kind: Mergeable, id: Uuid) -> AppResult<()> {
-    match kind {
-        Mergeable::Defender => {
-            let Some(record) = defender::Entity::find_by_id(id).one(txn).await? else { return Ok(()) };
-            let others =
-                defender_name::Entity::find().filter(defender_name::Column::DefenderId.eq(id)).all(txn).await?;
-            let mut all: Vec<&str> = vec![&record.name];
-            all.extend(others.iter().map(|o| o.name.as_str()));
-            duplicates::file_names(txn, kind, id, &all, true).await
-        }
-        Mergeable::Organisation => {
-            let Some(record) = organisation::Entity::find_by_id(id).one(txn).await? else { return Ok(()) };
-            let mut all: Vec<&str> = vec![&record.name];
-            all.extend(record.acronym.as_deref());
-            duplicates::file_names(txn, kind, id, &all, true).await
-        }
-    }
 }
 
 /// The ids of the records merged into each of these (merges not undone).

@@ -57,13 +57,7 @@ struct Names {
 
 impl Names {
     async fn of(db: &DatabaseTransaction, viewer: &Viewer, kind: RecordKind, ids: &[Uuid]) -> AppResult<Names> {
-        let node_type = match kind {
-            RecordKind::Organisation => NodeType::Organisation,
-            RecordKind::Source => NodeType::Source,
-            RecordKind::Restriction => NodeType::Restriction,
-            RecordKind::Defender => NodeType::Defender,
-            RecordKind::Campaign => NodeType::Campaign,
-        };
+        let node_type = kind.node_type();
         let external = match viewer.organisation() {
             Some(organisation) => external_ids::of_records(db, organisation, kind.table(), ids).await?,
             None => HashMap::new(),

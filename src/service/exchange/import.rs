@@ -20,7 +20,7 @@ use super::external_ids::{self, MAX_EXTERNAL_ID};
 use super::ftm;
 use super::rows::{CampaignRow, DefenderRow, MembershipRow, RecordKind, RestrictionRow, Row};
 use crate::error::{AppError, AppResult};
-use crate::graphql::ids::{GlobalId, NodeType};
+use crate::graphql::ids::GlobalId;
 use crate::service::editing::{self, Draft, ModelOf, create_in, editable, update_in};
 use crate::service::records::RecordModel;
 use crate::service::{Member, Viewer, defender_edits::DefenderDraft};
@@ -222,16 +222,6 @@ fn json_row(value: serde_json::Value) -> Result<Row, (String, String)> {
         _ => return Err(("type".into(), format!("each line needs a \"type\": {KINDS}"))),
     };
     Row::from_json(kind, serde_json::Value::Object(object))
-}
-
-fn node_type(kind: RecordKind) -> NodeType {
-    match kind {
-        RecordKind::Organisation => NodeType::Organisation,
-        RecordKind::Source => NodeType::Source,
-        RecordKind::Restriction => NodeType::Restriction,
-        RecordKind::Defender => NodeType::Defender,
-        RecordKind::Campaign => NodeType::Campaign,
-    }
 }
 
 /// Runs an import. `progress` hears of the bytes read of the current file
@@ -514,7 +504,7 @@ impl Importer<'_> {
         if let Some(record) = external_ids::lookup(self.txn, organisation, kind.table(), external).await? {
             return editable::<E, _>(self.txn, self.viewer, &self.actor, record).await.map(Target::Editable);
         }
-        let Some(uuid) = id.and_then(|id| GlobalId::decode_uuid_of("id", id, node_type(kind)).ok()) else {
+        let Some(uuid) = id.and_then(|id| GlobalId::decode_uuid_of("id", id, kind.node_type()).ok()) else {
             return Ok(Target::New);
         };
         match editable::<E, _>(self.txn, self.viewer, &self.actor, uuid).await {
@@ -539,7 +529,7 @@ impl Importer<'_> {
         if let Some(id) = external_ids::lookup(self.txn, self.actor.organisation, kind.table(), reference).await? {
             return Ok(id);
         }
-        GlobalId::decode_uuid_of(field, reference, node_type(kind)).map_err(|_| {
+        GlobalId::decode_uuid_of(field, reference, kind.node_type()).map_err(|_| {
             AppError::bad_input(
                 field,
                 format!(

@@ -46,6 +46,18 @@ impl RecordKind {
         }
     }
 
+    /// The type of the kind's global ids.
+    pub fn node_type(self) -> crate::graphql::ids::NodeType {
+        use crate::graphql::ids::NodeType;
+        match self {
+            RecordKind::Organisation => NodeType::Organisation,
+            RecordKind::Source => NodeType::Source,
+            RecordKind::Restriction => NodeType::Restriction,
+            RecordKind::Defender => NodeType::Defender,
+            RecordKind::Campaign => NodeType::Campaign,
+        }
+    }
+
     /// The CSV file name of the kind, such as `defenders.csv`.
     pub fn file_stem(self) -> &'static str {
         match self {
