@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::db::{self, StatementCounter};
 use crate::http::{self, AppState};
-use crate::service::{duplicates, reference_data, sample_data};
+use crate::service::{duplicates, reference_data, sample_data, search};
 
 /// A server ready to run: its database is migrated and loaded, its port bound.
 pub struct Application {
@@ -35,6 +35,11 @@ pub async fn prepare_database(db: &DatabaseConnection, settings: &Settings) -> a
         .map_err(|_| anyhow::anyhow!("could not file the names of existing records for duplicate detection"))?;
     if filed > 0 {
         tracing::info!(records = filed, "filed names for duplicate detection");
+    }
+    let indexed =
+        search::index_missing(db).await.map_err(|_| anyhow::anyhow!("could not index existing records for search"))?;
+    if indexed > 0 {
+        tracing::info!(records = indexed, "indexed records for search");
     }
     Ok(())
 }

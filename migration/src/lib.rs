@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_schema;
 mod m20261125_000002_partner_access;
 mod m20261125_000003_exchange;
+mod m20261125_000004_search;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261125_000002_partner_access::Migration),
             Box::new(m20261125_000003_exchange::Migration),
+            Box::new(m20261125_000004_search::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ use crate::error::AppResult;
 use crate::service::campaigns::{self as service, CampaignVia};
 use crate::service::codes;
 use crate::service::defenders::DefenderVia;
+use crate::service::listing::DateRange;
 use crate::service::pagination::{PageArgs, ParentKey};
 use crate::service::places::{Countries, CountryVia, SubdivisionVia, Subdivisions};
 use crate::service::restrictions::RestrictionVia;
@@ -33,6 +34,12 @@ pub struct CampaignFilter {
     pub statuses: Option<Vec<CampaignStatus>>,
     /// Campaigns of any of these kinds.
     pub kinds: Option<Vec<CampaignKind>>,
+    /// Campaigns with any of these outcomes.
+    pub outcomes: Option<Vec<CampaignOutcome>>,
+    /// Campaigns started on or after this date.
+    pub started_since: Option<PartialDate>,
+    /// Campaigns started on or before this date (`2016` means up to 31 December 2016).
+    pub started_until: Option<PartialDate>,
 }
 
 impl CampaignFilter {
@@ -42,6 +49,8 @@ impl CampaignFilter {
             country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
             statuses: self.statuses,
             kinds: self.kinds,
+            outcomes: self.outcomes,
+            started: DateRange::new("filter.startedSince", self.started_since, self.started_until)?,
         })
     }
 }

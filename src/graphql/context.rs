@@ -364,3 +364,8 @@ keyed_loader!(
     AffiliationById(Uuid) => entity::affiliation::Model,
     |repo, ids| defenders::affiliations_by_id(&repo.db, &repo.viewer, &ids)
 );
+keyed_loader!(
+    /// The live count of an indicator's measure, year and country.
+    LiveCountOf(crate::service::statistics::LiveKey) => i64,
+    |repo, keys| crate::service::statistics::live_counts(&repo.db, &repo.viewer, &keys)
+);

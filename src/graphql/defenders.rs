@@ -23,6 +23,7 @@ use crate::service::audit::Audited;
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::{self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia};
+use crate::service::listing::DateRange;
 use crate::service::pagination::ParentKey;
 use crate::service::restrictions::RestrictionVia;
 use crate::service::sources::CitingRecord;
@@ -39,6 +40,27 @@ pub struct DefenderFilter {
     pub statuses: Option<Vec<DefenderStatus>>,
     /// Defenders who work in any of these sectors.
     pub sectors: Option<Vec<Sector>>,
+    /// Defenders with at least one case event matching, such as an arrest since 2015.
+    pub case_events: Option<CaseEventFilter>,
+}
+
+/// Selects case events: of any of the kinds given, dated in the range given.
+/// Undated events match only when no range is given.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct CaseEventFilter {
+    /// Events of any of these kinds.
+    pub kinds: Option<Vec<CaseEventKind>>,
+    /// Events on or after this date (`2015` means from 1 January 2015).
+    pub since: Option<PartialDate>,
+    /// Events on or before this date (`2016` means up to 31 December 2016).
+    pub until: Option<PartialDate>,
+}
+
+impl CaseEventFilter {
+    /// Checks the range and turns the input into the service's criteria.
+    pub fn validate(self, argument: &str) -> AppResult<service::CaseEventCriteria> {
+        Ok(service::CaseEventCriteria { kinds: self.kinds, dates: DateRange::new(argument, self.since, self.until)? })
+    }
 }
 
 impl DefenderFilter {
@@ -52,6 +74,7 @@ impl DefenderFilter {
                 .transpose()?,
             statuses: self.statuses,
             sectors: self.sectors,
+            case_events: self.case_events.map(|events| events.validate("filter.caseEvents")).transpose()?,
         })
     }
 }

@@ -1,17 +1,18 @@
 //! `Indicator`: published figures.
 
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{IndicatorQualifier, indicator};
 
 use super::connection::{connection, page_args};
-use super::context::RequestContext;
+use super::context::{LiveCountOf, RequestContext};
 use super::ids::{GlobalId, NodeType};
 use super::places::{Country, country_by_code};
 use super::sources::Source;
 use crate::error::{AppError, AppResult};
 use crate::service::codes;
 use crate::service::indicators::{self as service, Indicators};
+use crate::service::statistics::{LiveKey, LiveMeasure};
 
 /// Selects indicators. Each list given matches any of its values (an empty
 /// list matches nothing); the conditions combine with AND.
@@ -108,6 +109,17 @@ impl Indicator {
         Ok(RequestContext::of(ctx).record::<entity::source::Entity>(id).await?.map(Source))
     }
 
+    /// The same figure counted live from the records the viewer may see,
+    /// for comparison with the published value; null where the records have
+    /// no equivalent measure. Records cover only the cases documented here,
+    /// so the live count is usually lower than a worldwide published figure.
+    async fn live_count(&self, ctx: &Context<'_>) -> Result<Option<LiveCount>> {
+        let Some(measure) = LiveMeasure::of_key(&self.0.key) else { return Ok(None) };
+        let key = LiveKey { measure, year: self.0.year, country: self.0.country_code.clone() };
+        let count = RequestContext::of(ctx).loader.load_one(LiveCountOf(key)).await?.unwrap_or(0);
+        Ok(Some(LiveCount { count, measure: measure.description() }))
+    }
+
     /// Who may read the record.
     async fn visibility(&self) -> entity::Visibility {
         self.0.visibility
@@ -137,6 +149,15 @@ impl Indicator {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+}
+
+/// A count computed from the records, beside a published figure.
+#[derive(SimpleObject)]
+pub struct LiveCount {
+    /// How many there are in the records the viewer may see, for the indicator's year and country.
+    count: i64,
+    /// What is counted, such as "defenders with a KILLING or DEATH_IN_DETENTION case event".
+    measure: &'static str,
 }
 
 connection!(

@@ -23,9 +23,11 @@ pub mod record_edits;
 pub mod response_order;
 pub mod restriction_mutations;
 pub mod restrictions;
+pub mod search;
 pub mod sharing;
 pub mod source_mutations;
 pub mod sources;
+pub mod statistics;
 pub mod viewer;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -44,6 +46,8 @@ pub struct Query(
     viewer::ViewerQuery,
     exchange::ExchangeQuery,
     merges::DuplicatesQuery,
+    search::SearchQueryRoot,
+    statistics::StatisticsQuery,
 );
 
 /// Changes to the linked data. Every change needs an API key with a role that

@@ -20,6 +20,7 @@ use crate::error::AppResult;
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::DefenderVia;
+use crate::service::listing::DateRange;
 use crate::service::pagination::{PageArgs, ParentKey};
 use crate::service::restrictions::{self as service, RestrictionVia, StatusChangeVia, StatusChanges};
 use crate::service::sources::CitingRecord;
@@ -38,6 +39,10 @@ pub struct RestrictionFilter {
     pub kinds: Option<Vec<RestrictionKind>>,
     /// Restrictions that curb any of these rights.
     pub rights: Option<Vec<Right>>,
+    /// Restrictions introduced on or after this date (`2017` means from 1 January 2017).
+    pub introduced_since: Option<PartialDate>,
+    /// Restrictions introduced on or before this date (`2017` means up to 31 December 2017).
+    pub introduced_until: Option<PartialDate>,
 }
 
 impl RestrictionFilter {
@@ -52,6 +57,7 @@ impl RestrictionFilter {
             statuses: self.statuses,
             kinds: self.kinds,
             rights: self.rights,
+            introduced: DateRange::new("filter.introducedSince", self.introduced_since, self.introduced_until)?,
         })
     }
 }

@@ -1,11 +1,13 @@
 //! Campaigns and the defenders, restrictions and places they target.
 
-use entity::{CampaignKind, CampaignStatus, campaign, campaign_area, campaign_defender, campaign_restriction};
+use entity::{
+    CampaignKind, CampaignOutcome, CampaignStatus, campaign, campaign_area, campaign_defender, campaign_restriction,
+};
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use super::Viewer;
-use super::listing::{Listing, any_of, col, filtered, joined, parent};
+use super::listing::{DateRange, Listing, any_of, col, filtered, joined, parent};
 use super::pagination::ParentColumn;
 use super::pagination::SortSpec;
 use super::records::{RecordOrder, record_spec};
@@ -18,6 +20,9 @@ pub struct CampaignFilter {
     pub country_codes: Option<Vec<String>>,
     pub statuses: Option<Vec<CampaignStatus>>,
     pub kinds: Option<Vec<CampaignKind>>,
+    pub outcomes: Option<Vec<CampaignOutcome>>,
+    /// Campaigns started in this range.
+    pub started: DateRange,
 }
 
 /// Parents campaigns are listed under.
@@ -63,7 +68,9 @@ impl Listing for Campaigns {
             [
                 any_of(campaign::Column::Status, &filter.statuses),
                 any_of(campaign::Column::Kind, &filter.kinds),
+                any_of(campaign::Column::Outcome, &filter.outcomes),
                 in_countries,
+                filter.started.condition(col::<campaign::Entity>(campaign::Column::StartedOn)),
             ],
         )
     }

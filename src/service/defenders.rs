@@ -4,15 +4,15 @@
 use std::collections::HashMap;
 
 use entity::{
-    DefenderStatus, Sector, affiliation, campaign_defender, case_event, defender, defender_name, defender_restriction,
-    defender_sector, organisation,
+    CaseEventKind, DefenderStatus, Sector, affiliation, campaign_defender, case_event, defender, defender_name,
+    defender_restriction, defender_sector, organisation,
 };
-use sea_orm::sea_query::{ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
 use super::Viewer;
-use super::listing::{Listing, any_of, col, filtered, joined, parent};
+use super::listing::{DateRange, Listing, any_of, col, filtered, joined, parent};
 use super::pagination::{ParentColumn, SortKey, SortSpec};
 use super::records::{RecordOrder, record_spec};
 use crate::error::AppResult;
@@ -25,6 +25,28 @@ pub struct DefenderFilter {
     pub subdivision_codes: Option<Vec<String>>,
     pub statuses: Option<Vec<DefenderStatus>>,
     pub sectors: Option<Vec<Sector>>,
+    /// Defenders with at least one case event matching.
+    pub case_events: Option<CaseEventCriteria>,
+}
+
+/// Case events of some kinds, in a date range.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CaseEventCriteria {
+    pub kinds: Option<Vec<CaseEventKind>>,
+    pub dates: DateRange,
+}
+
+impl CaseEventCriteria {
+    /// The conditions on `case_event` rows.
+    pub fn conditions(&self) -> Vec<Expr> {
+        [
+            any_of(case_event::Column::Kind, &self.kinds),
+            self.dates.condition(col::<case_event::Entity>(case_event::Column::OccurredOn)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 /// Parents defenders are listed under.
@@ -61,6 +83,14 @@ impl Listing for Defenders {
                     .take(),
             )
         });
+        let with_events = filter.case_events.as_ref().map(|criteria| {
+            let mut events = Query::select();
+            events.column(case_event::Column::DefenderId).from(case_event::Entity);
+            for condition in criteria.conditions() {
+                events.and_where(condition);
+            }
+            col::<defender::Entity>(defender::Column::Id).in_subquery(events.take())
+        });
         filtered(
             defender::Entity::find().filter(viewer.can_see(defender::Entity)),
             [
@@ -68,6 +98,7 @@ impl Listing for Defenders {
                 any_of(defender::Column::SubdivisionCode, &filter.subdivision_codes),
                 any_of(defender::Column::Status, &filter.statuses),
                 in_sectors,
+                with_events,
             ],
         )
     }

@@ -296,6 +296,7 @@ where
     let created = record.insert(txn).await?;
     draft.write_children(txn, id, None).await?;
     let table = D::Entity::default().as_str();
+    super::search::reindex(txn, table, id).await?;
     super::audit::append(txn, actor, entity::AuditAction::Create, (table, id), 1, &draft.created_changes()).await?;
     Ok(created)
 }
@@ -353,6 +354,7 @@ where
     let updated = bump::<D::Entity, _>(txn, id, version, active).await?;
     draft.write_children(txn, id, Some(&old)).await?;
     let table = D::Entity::default().as_str();
+    super::search::reindex(txn, table, id).await?;
     super::audit::append(txn, actor, entity::AuditAction::Update, (table, id), updated.version(), &changes).await?;
     Ok(Some(updated))
 }

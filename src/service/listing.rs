@@ -108,3 +108,43 @@ pub async fn count_under<L: Listing, C: ConnectionTrait>(
     let (select, parent) = L::via(viewer, via, filter);
     pagination::count_children(db, select, parent, parents).await
 }
+
+/// Dates from `since` to `until`, both included, at the precision each is
+/// given: `until: 2016` includes 2016-12-31. Partial dates are stored as
+/// text in date order, so a range is a text range.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DateRange {
+    pub since: Option<entity::PartialDate>,
+    pub until: Option<entity::PartialDate>,
+}
+
+impl DateRange {
+    /// Checks that the range is not empty.
+    pub fn new(
+        argument: &str,
+        since: Option<entity::PartialDate>,
+        until: Option<entity::PartialDate>,
+    ) -> AppResult<DateRange> {
+        if let (Some(since), Some(until)) = (&since, &until)
+            && since.as_str() > until.as_str()
+            && !since.as_str().starts_with(until.as_str())
+        {
+            return Err(crate::error::AppError::bad_input(
+                argument,
+                format!("since ({}) is after until ({})", since.as_str(), until.as_str()),
+            ));
+        }
+        Ok(DateRange { since, until })
+    }
+
+    /// The condition on a date column; none when the range is open on both ends.
+    pub fn condition(&self, column: Expr) -> Option<Expr> {
+        let since = self.since.as_ref().map(|since| column.clone().gte(since.as_str()));
+        // '~' sorts after every digit and '-', so "2016~" follows every date in 2016.
+        let until = self.until.as_ref().map(|until| column.clone().lte(format!("{}~", until.as_str())));
+        match (since, until) {
+            (Some(since), Some(until)) => Some(since.and(until)),
+            (since, until) => since.or(until),
+        }
+    }
+}

@@ -30,6 +30,7 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::duplicates::{self, Mergeable};
 use super::editing::{bump, editable, editor};
+use super::search;
 use super::{Member, Viewer, names};
 use crate::error::{AppError, AppResult};
 
@@ -164,6 +165,8 @@ pub async fn merge(
     set_merge_state(&txn, kind, &survivor, Some(new_visibility), None).await?;
     set_merge_state(&txn, kind, &absorbed, None, Some(Some(survivor_id))).await?;
     duplicates::refile(&txn, kind, survivor_id, true).await?;
+    search::reindex(&txn, kind.table(), survivor_id).await?;
+    search::reindex(&txn, kind.table(), absorbed_id).await?;
 
     let mut survivor_changes = vec![Change {
         field: "merged".into(),
@@ -298,6 +301,8 @@ pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, 
     let absorbed = absorbed_side(&txn, kind, a).await?;
     set_merge_state(&txn, kind, &absorbed, None, Some(None)).await?;
     duplicates::refile(&txn, kind, s, true).await?;
+    search::reindex(&txn, kind.table(), s).await?;
+    search::reindex(&txn, kind.table(), a).await?;
 
     let mut survivor_changes =
         vec![Change { field: "merged".into(), from: Some(serde_json::json!(a)), to: None, confidential: false }];

@@ -26,9 +26,11 @@ pub mod reference_data;
 pub mod restriction_edits;
 pub mod restrictions;
 pub mod sample_data;
+pub mod search;
 pub mod sharing;
 pub mod source_edits;
 pub mod sources;
+pub mod statistics;
 pub mod text;
 
 use entity::{Consent, Role, Visibility, defender, record_share};

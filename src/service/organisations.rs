@@ -3,7 +3,7 @@
 use chrono::Utc;
 use entity::{OrganisationKind, Visibility, organisation};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
-use sea_orm::{EntityTrait, QueryFilter, Select};
+use sea_orm::{EntityTrait, IdenStatic, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::Viewer;
@@ -120,6 +120,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewOrganisation) -> AppResu
     .await?;
     super::duplicates::file_names(db, super::duplicates::Mergeable::Organisation, id, &[created.name.as_str()], false)
         .await?;
+    super::search::reindex(db, organisation::Entity.as_str(), id).await?;
     Ok(created)
 }
 

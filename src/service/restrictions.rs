@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::Viewer;
-use super::listing::{Listing, any_of, col, filtered, joined, parent};
+use super::listing::{DateRange, Listing, any_of, col, filtered, joined, parent};
 use super::pagination::{ParentColumn, SortKey, SortSpec};
 use super::records::{RecordOrder, record_spec};
 use crate::error::AppResult;
@@ -25,6 +25,8 @@ pub struct RestrictionFilter {
     pub statuses: Option<Vec<RestrictionStatus>>,
     pub kinds: Option<Vec<RestrictionKind>>,
     pub rights: Option<Vec<Right>>,
+    /// Restrictions introduced in this range.
+    pub introduced: DateRange,
 }
 
 /// Parents restrictions are listed under.
@@ -70,6 +72,7 @@ impl Listing for Restrictions {
                 any_of(restriction::Column::Status, &filter.statuses),
                 any_of(restriction::Column::Kind, &filter.kinds),
                 curbing,
+                filter.introduced.condition(col::<restriction::Entity>(restriction::Column::IntroducedOn)),
             ],
         )
     }

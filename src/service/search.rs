@@ -1,0 +1,511 @@
+//! Full-text search over defenders, restrictions, campaigns and organisations.
+//!
+//! Each record has one search document (`search_document`) of folded text in
+//! four fields, indexed by the database: SQLite FTS5 or a PostgreSQL
+//! `tsvector` with a GIN index. Folding happens here, for documents and
+//! queries alike (case, accents, punctuation, other scripts transliterated),
+//! so both engines see the same tokens. Confidential fields are never part of
+//! a document: an index is a copy, and what is not copied cannot leak.
+//!
+//! Documents are rewritten inside the transaction of every write, import and
+//! merge, and filled in at start for records written by other means (the
+//! sample dataset). A search joins each match to its record under the same
+//! visibility rule as every other read, so a hidden record never matches.
+
+use entity::{campaign, defender, defender_name, organisation, restriction};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::Viewer;
+use super::text::sort_key;
+use crate::error::{AppError, AppResult};
+
+/// The kinds of record search finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SearchKind {
+    Defender,
+    Restriction,
+    Campaign,
+    Organisation,
+}
+
+impl SearchKind {
+    pub const ALL: [SearchKind; 4] =
+        [SearchKind::Defender, SearchKind::Restriction, SearchKind::Campaign, SearchKind::Organisation];
+
+    /// The table of the records, which is also the document's record type.
+    pub fn table(self) -> &'static str {
+        match self {
+            SearchKind::Defender => defender::Entity.as_str(),
+            SearchKind::Restriction => restriction::Entity.as_str(),
+            SearchKind::Campaign => campaign::Entity.as_str(),
+            SearchKind::Organisation => organisation::Entity.as_str(),
+        }
+    }
+
+    /// The kind whose records live in `table`, if search covers it.
+    pub fn of_table(table: &str) -> Option<SearchKind> {
+        SearchKind::ALL.into_iter().find(|kind| kind.table() == table)
+    }
+
+    /// Whether the viewer may see the record a document describes.
+    fn visible(self, viewer: &Viewer) -> Expr {
+        let document_record = (Alias::new(DOCUMENT), Alias::new("record_id"));
+        let mut subquery = Query::select();
+        subquery.expr(Expr::val(1));
+        match self {
+            SearchKind::Defender => subquery
+                .from(defender::Entity)
+                .and_where(Expr::col((defender::Entity, defender::Column::Id)).equals(document_record.clone()))
+                .cond_where(viewer.can_see(defender::Entity)),
+            SearchKind::Restriction => subquery
+                .from(restriction::Entity)
+                .and_where(Expr::col((restriction::Entity, restriction::Column::Id)).equals(document_record.clone()))
+                .cond_where(viewer.can_see(restriction::Entity)),
+            SearchKind::Campaign => subquery
+                .from(campaign::Entity)
+                .and_where(Expr::col((campaign::Entity, campaign::Column::Id)).equals(document_record.clone()))
+                .cond_where(viewer.can_see(campaign::Entity)),
+            SearchKind::Organisation => subquery
+                .from(organisation::Entity)
+                .and_where(Expr::col((organisation::Entity, organisation::Column::Id)).equals(document_record.clone()))
+                .cond_where(viewer.can_see(organisation::Entity)),
+        };
+        Expr::exists(subquery.take())
+    }
+}
+
+/// The field of a search document, in order of importance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocumentField {
+    /// A defender's or organisation's name, a restriction's or campaign's title.
+    Title,
+    /// A defender's other names, an organisation's acronym.
+    Aliases,
+    /// A restriction's reference, such as "HB 1".
+    Reference,
+    /// Summaries, occupations and outcomes.
+    Summary,
+}
+
+const DOCUMENT: &str = "search_document";
+const FTS: &str = "search_fts";
+const FIELDS: [(DocumentField, &str); 4] = [
+    (DocumentField::Title, "title"),
+    (DocumentField::Aliases, "aliases"),
+    (DocumentField::Reference, "reference"),
+    (DocumentField::Summary, "summary"),
+];
+
+/// The longest query accepted, in characters, and the most words used of it.
+pub const MAX_QUERY_CHARS: usize = 200;
+pub const MAX_QUERY_WORDS: usize = 12;
+
+/// Folded text as stored and searched: the sort key's words ("Máxima Acuña"
+/// is "maxima acuna"), and for names and references also each short word
+/// joined to its neighbour, so that "al-Qahtani" is found as "al qahtani" and
+/// as "alqahtani", and "HB 1" as "HB1".
+fn folded(texts: &[&str], join_short_words: bool) -> String {
+    let mut out = String::new();
+    for text in texts {
+        let key = sort_key(text);
+        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        let joined = words
+            .windows(2)
+            .filter(|pair| join_short_words && (pair[0].len() <= 3 || pair[1].len() <= 3))
+            .map(|pair| format!("{}{}", pair[0], pair[1]));
+        for word in words.iter().map(|w| w.to_string()).chain(joined) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&word);
+        }
+    }
+    out
+}
+
+/// The text of one record's search document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Document {
+    name_key: String,
+    title: String,
+    aliases: String,
+    reference: String,
+    summary: String,
+}
+
+/// Rewrites the search document of one record from its stored state, inside
+/// the caller's transaction. Kinds search does not cover are ignored.
+pub async fn reindex<C: ConnectionTrait>(db: &C, table: &str, id: Uuid) -> AppResult<()> {
+    let Some(kind) = SearchKind::of_table(table) else { return Ok(()) };
+    let Some(document) = document_of(db, kind, id).await? else { return Ok(()) };
+    store(db, kind, id, &document).await
+}
+
+async fn document_of<C: ConnectionTrait>(db: &C, kind: SearchKind, id: Uuid) -> AppResult<Option<Document>> {
+    let opt = |text: &Option<String>| text.clone().unwrap_or_default();
+    Ok(match kind {
+        SearchKind::Defender => {
+            let Some(record) = defender::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+            let names: Vec<String> = defender_name::Entity::find()
+                .filter(defender_name::Column::DefenderId.eq(id))
+                .order_by_asc(defender_name::Column::Id)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|name| name.name)
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            // Only public fields: never exact location, contact details or safety notes.
+            Some(Document {
+                name_key: sort_key(&record.name),
+                title: folded(&[&record.name], true),
+                aliases: folded(&names, true),
+                reference: String::new(),
+                summary: folded(&[&opt(&record.occupation), &opt(&record.summary)], false),
+            })
+        }
+        SearchKind::Restriction => {
+            let Some(record) = restriction::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+            Some(Document {
+                name_key: sort_key(&record.title),
+                title: folded(&[&record.title], true),
+                aliases: String::new(),
+                reference: folded(&[&opt(&record.reference)], true),
+                summary: folded(&[&opt(&record.summary)], false),
+            })
+        }
+        SearchKind::Campaign => {
+            let Some(record) = campaign::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+            Some(Document {
+                name_key: sort_key(&record.title),
+                title: folded(&[&record.title], true),
+                aliases: String::new(),
+                reference: String::new(),
+                summary: folded(&[&opt(&record.summary), &opt(&record.outcome_summary)], false),
+            })
+        }
+        SearchKind::Organisation => {
+            let Some(record) = organisation::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+            Some(Document {
+                name_key: sort_key(&record.name),
+                title: folded(&[&record.name], true),
+                aliases: folded(&[&opt(&record.acronym)], true),
+                reference: String::new(),
+                summary: folded(&[&opt(&record.summary)], false),
+            })
+        }
+    })
+}
+
+async fn store<C: ConnectionTrait>(db: &C, kind: SearchKind, id: Uuid, document: &Document) -> AppResult<()> {
+    let insert = Query::insert()
+        .into_table(Alias::new(DOCUMENT))
+        .columns(["record_type", "record_id", "name_key", "title", "aliases", "reference", "summary"].map(Alias::new))
+        .values([
+            kind.table().into(),
+            id.into(),
+            document.name_key.clone().into(),
+            document.title.clone().into(),
+            document.aliases.clone().into(),
+            document.reference.clone().into(),
+            document.summary.clone().into(),
+        ])
+        .map_err(|error| AppError::Internal(error.into()))?
+        .on_conflict(
+            OnConflict::columns(["record_type", "record_id"].map(Alias::new))
+                .update_columns(["name_key", "title", "aliases", "reference", "summary"].map(Alias::new))
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+/// Writes the documents of records that have none (records loaded by other
+/// means than the write paths, such as the sample dataset). Returns how many.
+pub async fn index_missing<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
+    let mut written = 0;
+    for kind in SearchKind::ALL {
+        let id = Expr::col((Alias::new(kind.table()), Alias::new("id")));
+        let missing = Query::select()
+            .expr(id.clone())
+            .from(Alias::new(kind.table()))
+            .and_where(
+                Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(Alias::new(DOCUMENT))
+                        .and_where(Expr::col((Alias::new(DOCUMENT), Alias::new("record_type"))).eq(kind.table()))
+                        .and_where(
+                            Expr::col((Alias::new(DOCUMENT), Alias::new("record_id")))
+                                .equals((Alias::new(kind.table()), Alias::new("id"))),
+                        )
+                        .take(),
+                )
+                .not(),
+            )
+            .to_owned();
+        for row in db.query_all(&missing).await? {
+            let id: Uuid = row.try_get_by_index(0)?;
+            if let Some(document) = document_of(db, kind, id).await? {
+                store(db, kind, id, &document).await?;
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// A validated search.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SearchQuery {
+    /// The folded query, compared with names and titles for exact matches.
+    key: String,
+    /// Ways to read the query, each a list of folded words that must all
+    /// match (as a word or the start of one): as typed, and with short words
+    /// joined to their neighbours ("HB 1" as "HB1"), as documents are indexed.
+    readings: Vec<Vec<String>>,
+    kinds: Vec<SearchKind>,
+}
+
+/// Joins each short word to the next one, left to right.
+fn joined_reading(words: &[String]) -> Vec<String> {
+    let mut reading = Vec::new();
+    let mut index = 0;
+    while index < words.len() {
+        match words.get(index + 1) {
+            Some(next) if words[index].len() <= 3 || next.len() <= 3 => {
+                reading.push(format!("{}{next}", words[index]));
+                index += 2;
+            }
+            _ => {
+                reading.push(words[index].clone());
+                index += 1;
+            }
+        }
+    }
+    reading
+}
+
+impl SearchQuery {
+    /// Folds and checks the text of a query and the kinds to search.
+    pub fn new(text: &str, kinds: Option<Vec<SearchKind>>) -> AppResult<Self> {
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(AppError::bad_input("query", format!("must be at most {MAX_QUERY_CHARS} characters")));
+        }
+        let key = sort_key(text);
+        let words: Vec<String> = key.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
+        let key = words.join(" ");
+        if words.is_empty() {
+            return Err(AppError::bad_input("query", "must contain at least one letter or digit"));
+        }
+        if words.len() > MAX_QUERY_WORDS {
+            return Err(AppError::bad_input("query", format!("must have at most {MAX_QUERY_WORDS} words")));
+        }
+        let mut unique = Vec::new();
+        for kind in kinds.unwrap_or_else(|| SearchKind::ALL.to_vec()) {
+            if !unique.contains(&kind) {
+                unique.push(kind);
+            }
+        }
+        let kinds = unique;
+        if kinds.is_empty() {
+            return Err(AppError::bad_input("types", "must name at least one type, or be left out to search all"));
+        }
+        let mut readings = vec![words.clone()];
+        let joined = joined_reading(&words);
+        if joined != words {
+            readings.push(joined);
+        }
+        Ok(SearchQuery { key, readings, kinds })
+    }
+
+    /// The best field of a document for this query: the first, in order of
+    /// importance, in which every word matches; else the one matching most.
+    fn matched_field(&self, texts: &[String; 4]) -> DocumentField {
+        // For each field, the largest share of a reading's words it matches.
+        let share = |text: &str| {
+            self.readings
+                .iter()
+                .map(|words| {
+                    let found = words
+                        .iter()
+                        .filter(|word| text.split(' ').any(|token| token.starts_with(word.as_str())))
+                        .count();
+                    (found * 1000) / words.len().max(1)
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        let shares: Vec<usize> = texts.iter().map(|text| share(text)).collect();
+        let best = shares
+            .iter()
+            .enumerate()
+            .find(|(_, share)| **share == 1000)
+            .or_else(|| shares.iter().enumerate().max_by_key(|(index, share)| (**share, usize::MAX - index)))
+            .map_or(0, |(index, _)| index);
+        FIELDS[best].0
+    }
+
+    /// The engine's query text: every word, as itself or as the start of a
+    /// longer word (a whole word scores twice, so it ranks first).
+    fn engine_query(&self, backend: DatabaseBackend) -> String {
+        // Words are folded to ASCII letters and digits: nothing in them is
+        // syntax to either engine.
+        let postgres = backend == DatabaseBackend::Postgres;
+        let word = |w: &String| if postgres { format!("({w} | {w}:*)") } else { format!("(\"{w}\" OR \"{w}\"*)") };
+        let (and, or) = if postgres { (" & ", " | ") } else { (" AND ", " OR ") };
+        self.readings
+            .iter()
+            .map(|words| format!("({})", words.iter().map(word).collect::<Vec<_>>().join(and)))
+            .collect::<Vec<_>>()
+            .join(or)
+    }
+
+    /// The documents that match, of the requested kinds, visible to the viewer.
+    fn matching(&self, backend: DatabaseBackend, viewer: &Viewer) -> SelectStatement {
+        let mut select = Query::select();
+        select.from(Alias::new(DOCUMENT));
+        let query = self.engine_query(backend);
+        match backend {
+            DatabaseBackend::Postgres => select
+                .and_where(Expr::cust_with_values("search_document.document @@ to_tsquery('simple', $1)", [query])),
+            _ => select
+                .inner_join(Alias::new(FTS), Expr::cust("search_fts.rowid = search_document.id"))
+                .and_where(Expr::cust_with_values("search_fts MATCH ?", [query])),
+        };
+        let mut visible = Condition::any();
+        for kind in &self.kinds {
+            visible = visible.add(
+                Expr::col((Alias::new(DOCUMENT), Alias::new("record_type"))).eq(kind.table()).and(kind.visible(viewer)),
+            );
+        }
+        select.cond_where(visible);
+        select
+    }
+}
+
+/// One search result: a record, the field it matched in, and its score
+/// (higher is better; comparable within one search only).
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub kind: SearchKind,
+    pub id: Uuid,
+    pub field: DocumentField,
+    pub score: f64,
+}
+
+/// One page of results, best first; the score ties are broken by record id so
+/// that pages never overlap.
+pub async fn search<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    query: &SearchQuery,
+    offset: u64,
+    limit: u64,
+) -> AppResult<Vec<Hit>> {
+    let backend = db.get_database_backend();
+    let mut select = query.matching(backend, viewer);
+    let column = |name: &str| Expr::col((Alias::new(DOCUMENT), Alias::new(name)));
+    select.expr(column("record_type")).expr(column("record_id"));
+    for (_, name) in FIELDS {
+        select.expr(column(name));
+    }
+    // A record whose whole name or title is the query ranks as if it matched twice as well.
+    // (PostgreSQL takes numbered placeholders in custom expressions, SQLite `?`.)
+    let exact = |placeholder: &str| format!("CASE WHEN search_document.name_key = {placeholder} THEN 2.0 ELSE 1.0 END");
+    let score = match backend {
+        DatabaseBackend::Postgres => Expr::cust_with_values(
+            // Normalisation 1 divides by the log of the document's length, so
+            // that a short name matched outranks the same words in a long text.
+            format!("ts_rank(search_document.document, to_tsquery('simple', $1), 1) * {}", exact("$2")),
+            [query.engine_query(backend), query.key.clone()],
+        ),
+        // bm25 is lower for better matches; weights follow the field order.
+        _ => Expr::cust_with_values(
+            format!("-bm25(search_fts, 10.0, 5.0, 10.0, 1.0) * {}", exact("?")),
+            [query.key.clone()],
+        ),
+    };
+    select
+        .expr_as(score, Alias::new("score"))
+        .order_by(Alias::new("score"), Order::Desc)
+        // Equal scores: people first, then laws, campaigns and organisations.
+        .order_by_expr(
+            Expr::cust(
+                "CASE search_document.record_type WHEN 'defender' THEN 0 WHEN 'restriction' THEN 1 \
+                 WHEN 'campaign' THEN 2 ELSE 3 END",
+            ),
+            Order::Asc,
+        )
+        .order_by((Alias::new(DOCUMENT), Alias::new("record_id")), Order::Asc)
+        .limit(limit)
+        .offset(offset);
+    let mut hits = Vec::new();
+    for row in db.query_all(&select).await? {
+        let record_type: String = row.try_get_by_index(0)?;
+        let kind = SearchKind::of_table(&record_type)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("search document of unknown type {record_type}")))?;
+        let texts = [
+            row.try_get_by_index::<String>(2)?,
+            row.try_get_by_index::<String>(3)?,
+            row.try_get_by_index::<String>(4)?,
+            row.try_get_by_index::<String>(5)?,
+        ];
+        let score: f64 = row.try_get_by_index(6)?;
+        hits.push(Hit { kind, id: row.try_get_by_index(1)?, field: query.matched_field(&texts), score });
+    }
+    Ok(hits)
+}
+
+/// How many visible records match.
+pub async fn count<C: ConnectionTrait>(db: &C, viewer: &Viewer, query: &SearchQuery) -> AppResult<u64> {
+    let mut select = query.matching(db.get_database_backend(), viewer);
+    select.expr(Expr::cust("COUNT(*)"));
+    let row = db.query_one(&select).await?;
+    let total: i64 = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_names_and_joins_short_words() {
+        assert_eq!(folded(&["Máxima Acuña"], true), "maxima acuna");
+        assert_eq!(folded(&["Mohammad al-Qahtani"], true), "mohammad al qahtani mohammadal alqahtani");
+        assert_eq!(folded(&["HB 1"], true), "hb 1 hb1");
+        assert_eq!(folded(&["HB 1"], false), "hb 1");
+    }
+
+    #[test]
+    fn reports_the_most_important_field_that_matches_every_word() {
+        let query = SearchQuery::new("Toht", None).unwrap();
+        let texts = ["ilham tohti".to_owned(), String::new(), String::new(), "tohti is an economist".to_owned()];
+        assert_eq!(query.matched_field(&texts), DocumentField::Title);
+        let query = SearchQuery::new("economist uyghur", None).unwrap();
+        assert_eq!(query.matched_field(&texts), DocumentField::Summary);
+    }
+
+    #[test]
+    fn reads_short_words_joined_too() {
+        let query = SearchQuery::new("HB 1", None).unwrap();
+        assert_eq!(query.readings, vec![vec!["hb".to_owned(), "1".to_owned()], vec!["hb1".to_owned()]]);
+        assert_eq!(query.engine_query(DatabaseBackend::Postgres), "((hb | hb:*) & (1 | 1:*)) | ((hb1 | hb1:*))");
+        let query = SearchQuery::new("Tohti", None).unwrap();
+        assert_eq!(query.readings.len(), 1);
+    }
+
+    #[test]
+    fn refuses_empty_and_overlong_queries() {
+        assert!(SearchQuery::new(" -- ", None).is_err());
+        assert!(SearchQuery::new(&"a".repeat(MAX_QUERY_CHARS + 1), None).is_err());
+        assert!(SearchQuery::new("x", Some(vec![])).is_err());
+    }
+}

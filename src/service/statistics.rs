@@ -1,0 +1,519 @@
+//! Counts for dashboards, computed by the database (GROUP BY) over exactly
+//! the records a listing with the same filter would return to the viewer.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use entity::{
+    CaseEventKind, RestrictionKind, Right, campaign, case_event, defender, defender_sector, restriction,
+    restriction_right,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
+
+use super::Viewer;
+use super::campaigns::{CampaignFilter, Campaigns};
+use super::defenders::{CaseEventCriteria, DefenderFilter, Defenders};
+use super::listing::{Listing, col, joined};
+use super::places;
+use super::restrictions::{RestrictionFilter, Restrictions};
+use crate::error::AppResult;
+
+/// A group and how many records fall in it. The key is a code (country,
+/// subdivision, enum value) or a period (`2015`, `2015-03`); the label is
+/// its name for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bucket {
+    pub key: String,
+    pub label: String,
+    pub count: i64,
+}
+
+/// How defenders can be grouped.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DefenderDimension {
+    Country,
+    Subdivision,
+    Status,
+    Sector,
+    /// The years of their case events (matching the criteria); a defender
+    /// counts once in each year with such an event.
+    CaseEventYear(CaseEventCriteria),
+}
+
+/// How restrictions can be grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RestrictionDimension {
+    Country,
+    Subdivision,
+    /// The subdivision for subnational restrictions, else the country.
+    Jurisdiction,
+    Status,
+    Kind,
+    Right,
+    YearIntroduced,
+}
+
+/// How campaigns can be grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CampaignDimension {
+    Status,
+    Kind,
+    Outcome,
+}
+
+/// The width of a period in a time series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Interval {
+    Year,
+    Month,
+}
+
+impl Interval {
+    /// Characters of a partial date that name the period.
+    fn width(self) -> u32 {
+        match self {
+            Interval::Year => 4,
+            Interval::Month => 7,
+        }
+    }
+}
+
+/// What a key stands for, to label it.
+#[derive(Clone, Copy)]
+enum KeyKind {
+    Country,
+    Subdivision,
+    /// A subdivision or country code.
+    Place,
+    Enum,
+    Period,
+}
+
+fn count_distinct(column: Expr) -> Expr {
+    Expr::cust_with_exprs("COUNT(DISTINCT $1)", [column])
+}
+
+/// The first `width` characters of a partial date, for dates known at least that precisely.
+fn period_of(column: Expr, width: u32) -> (Expr, Expr) {
+    let key = Expr::cust_with_exprs(format!("SUBSTR($1, 1, {width})"), [column.clone()]);
+    let precise = Expr::cust_with_exprs("LENGTH($1)", [column]).gte(width);
+    (key, precise)
+}
+
+/// Counts `counted` (distinct) per value of `key` among the selected rows.
+async fn grouped<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    select: Select<E>,
+    key: Expr,
+    counted: Expr,
+) -> AppResult<Vec<(String, i64)>> {
+    let rows: Vec<(Option<String>, i64)> = select
+        .select_only()
+        .expr_as(key.clone(), "key")
+        .expr_as(count_distinct(counted), "count")
+        .filter(key.clone().is_not_null())
+        .group_by(key)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(key, count)| key.map(|key| (key, count))).collect())
+}
+
+/// Orders buckets for a chart of categories (largest first) or of periods
+/// (in time order), and names their keys.
+async fn buckets<C: ConnectionTrait>(db: &C, rows: Vec<(String, i64)>, kind: KeyKind) -> AppResult<Vec<Bucket>> {
+    let codes: Vec<String> = rows.iter().map(|(key, _)| key.clone()).collect();
+    let mut names: HashMap<String, String> = HashMap::new();
+    if matches!(kind, KeyKind::Country | KeyKind::Place) {
+        let countries = places::countries_by_code(db, &codes).await?;
+        names.extend(countries.into_iter().map(|(code, country)| (code, country.name)));
+    }
+    if matches!(kind, KeyKind::Subdivision | KeyKind::Place) {
+        let subdivisions = places::subdivisions_by_code(db, &codes).await?;
+        names.extend(subdivisions.into_iter().map(|(code, subdivision)| (code, subdivision.name)));
+    }
+    let mut buckets: Vec<Bucket> = rows
+        .into_iter()
+        .map(|(key, count)| {
+            let label = match kind {
+                KeyKind::Enum => enum_label(&key),
+                KeyKind::Period => key.clone(),
+                _ => names.get(&key).cloned().unwrap_or_else(|| key.clone()),
+            };
+            Bucket { key, label, count }
+        })
+        .collect();
+    match kind {
+        KeyKind::Period => buckets.sort_by(|a, b| a.key.cmp(&b.key)),
+        _ => buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key))),
+    }
+    Ok(buckets)
+}
+
+/// "DIED_IN_DETENTION" as "Died in detention".
+fn enum_label(value: &str) -> String {
+    let lower = value.replace('_', " ").to_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => lower,
+    }
+}
+
+/// Defenders matching the filter, grouped.
+pub async fn defenders_by<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &DefenderFilter,
+    dimension: &DefenderDimension,
+) -> AppResult<Vec<Bucket>> {
+    let select = Defenders::select(viewer, filter);
+    let id = col::<defender::Entity>(defender::Column::Id);
+    let (rows, kind) = match dimension {
+        DefenderDimension::Country => {
+            (grouped(db, select, col::<defender::Entity>(defender::Column::CountryCode), id).await?, KeyKind::Country)
+        }
+        DefenderDimension::Subdivision => (
+            grouped(db, select, col::<defender::Entity>(defender::Column::SubdivisionCode), id).await?,
+            KeyKind::Subdivision,
+        ),
+        DefenderDimension::Status => {
+            (grouped(db, select, col::<defender::Entity>(defender::Column::Status), id).await?, KeyKind::Enum)
+        }
+        DefenderDimension::Sector => {
+            let select = joined(
+                select,
+                "defender_sector",
+                col::<defender_sector::Entity>(defender_sector::Column::DefenderId)
+                    .equals((defender::Entity, defender::Column::Id)),
+            );
+            (
+                grouped(db, select, col::<defender_sector::Entity>(defender_sector::Column::Sector), id).await?,
+                KeyKind::Enum,
+            )
+        }
+        DefenderDimension::CaseEventYear(criteria) => {
+            let (select, year) = with_case_events(select, criteria, Interval::Year);
+            (grouped(db, select, year, id).await?, KeyKind::Period)
+        }
+    };
+    buckets(db, rows, kind).await
+}
+
+/// Joins the defenders to their case events matching `criteria` that are
+/// dated at least to the interval, and returns the period expression.
+fn with_case_events(
+    select: Select<defender::Entity>,
+    criteria: &CaseEventCriteria,
+    interval: Interval,
+) -> (Select<defender::Entity>, Expr) {
+    let mut select = joined(
+        select,
+        "case_event",
+        col::<case_event::Entity>(case_event::Column::DefenderId).equals((defender::Entity, defender::Column::Id)),
+    );
+    for condition in criteria.conditions() {
+        select = select.filter(condition);
+    }
+    let (period, precise) = period_of(col::<case_event::Entity>(case_event::Column::OccurredOn), interval.width());
+    (select.filter(precise), period)
+}
+
+/// Case events of the defenders matching the filter, per period, with the
+/// periods between the first and the last filled in with zero.
+pub async fn case_events_over_time<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &DefenderFilter,
+    criteria: &CaseEventCriteria,
+    interval: Interval,
+) -> AppResult<Vec<Bucket>> {
+    let (select, period) = with_case_events(Defenders::select(viewer, filter), criteria, interval);
+    let rows = grouped(db, select, period, col::<case_event::Entity>(case_event::Column::Id)).await?;
+    Ok(series(rows, interval))
+}
+
+/// Restrictions matching the filter, grouped.
+pub async fn restrictions_by<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &RestrictionFilter,
+    dimension: RestrictionDimension,
+) -> AppResult<Vec<Bucket>> {
+    let select = Restrictions::select(viewer, filter);
+    let column = |column: restriction::Column| col::<restriction::Entity>(column);
+    let id = column(restriction::Column::Id);
+    let (rows, kind) = match dimension {
+        RestrictionDimension::Country => {
+            (grouped(db, select, column(restriction::Column::CountryCode), id).await?, KeyKind::Country)
+        }
+        RestrictionDimension::Subdivision => {
+            (grouped(db, select, column(restriction::Column::SubdivisionCode), id).await?, KeyKind::Subdivision)
+        }
+        RestrictionDimension::Jurisdiction => {
+            let place = Expr::cust_with_exprs(
+                "COALESCE($1, $2)",
+                [column(restriction::Column::SubdivisionCode), column(restriction::Column::CountryCode)],
+            );
+            (grouped(db, select, place, id).await?, KeyKind::Place)
+        }
+        RestrictionDimension::Status => {
+            (grouped(db, select, column(restriction::Column::Status), id).await?, KeyKind::Enum)
+        }
+        RestrictionDimension::Kind => {
+            (grouped(db, select, column(restriction::Column::Kind), id).await?, KeyKind::Enum)
+        }
+        RestrictionDimension::Right => {
+            let select = joined(
+                select,
+                "restriction_right",
+                col::<restriction_right::Entity>(restriction_right::Column::RestrictionId)
+                    .equals((restriction::Entity, restriction::Column::Id)),
+            );
+            (
+                grouped(db, select, col::<restriction_right::Entity>(restriction_right::Column::Right), id).await?,
+                KeyKind::Enum,
+            )
+        }
+        RestrictionDimension::YearIntroduced => {
+            let (year, precise) = period_of(column(restriction::Column::IntroducedOn), 4);
+            (grouped(db, select.filter(precise), year, id).await?, KeyKind::Period)
+        }
+    };
+    buckets(db, rows, kind).await
+}
+
+/// Introductions of restrictions matching the filter, per period, gaps filled with zero.
+pub async fn restrictions_over_time<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &RestrictionFilter,
+    interval: Interval,
+) -> AppResult<Vec<Bucket>> {
+    let (period, precise) = period_of(col::<restriction::Entity>(restriction::Column::IntroducedOn), interval.width());
+    let select = Restrictions::select(viewer, filter).filter(precise);
+    let rows = grouped(db, select, period, col::<restriction::Entity>(restriction::Column::Id)).await?;
+    Ok(series(rows, interval))
+}
+
+/// Campaigns matching the filter, grouped.
+pub async fn campaigns_by<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &CampaignFilter,
+    dimension: CampaignDimension,
+) -> AppResult<Vec<Bucket>> {
+    let column = match dimension {
+        CampaignDimension::Status => campaign::Column::Status,
+        CampaignDimension::Kind => campaign::Column::Kind,
+        CampaignDimension::Outcome => campaign::Column::Outcome,
+    };
+    let rows = grouped(
+        db,
+        Campaigns::select(viewer, filter),
+        col::<campaign::Entity>(column),
+        col::<campaign::Entity>(campaign::Column::Id),
+    )
+    .await?;
+    buckets(db, rows, KeyKind::Enum).await
+}
+
+/// Periods in time order from the first to the last, with empty ones as zero.
+fn series(rows: Vec<(String, i64)>, interval: Interval) -> Vec<Bucket> {
+    let counts: BTreeMap<String, i64> = rows.into_iter().collect();
+    let (Some(first), Some(last)) = (counts.keys().next().cloned(), counts.keys().next_back().cloned()) else {
+        return Vec::new();
+    };
+    let mut periods = Vec::new();
+    let mut period = first;
+    // Keys are validated partial dates, so they parse; stop at anything odd.
+    while period <= last {
+        periods.push(period.clone());
+        match next_period(&period, interval) {
+            Some(next) => period = next,
+            None => break,
+        }
+    }
+    periods
+        .into_iter()
+        .map(|key| Bucket { label: key.clone(), count: counts.get(&key).copied().unwrap_or(0), key })
+        .collect()
+}
+
+fn next_period(period: &str, interval: Interval) -> Option<String> {
+    let year: i32 = period.get(0..4)?.parse().ok()?;
+    match interval {
+        Interval::Year => Some(format!("{:04}", year + 1)),
+        Interval::Month => {
+            let month: u32 = period.get(5..7)?.parse().ok()?;
+            Some(if month >= 12 { format!("{:04}-01", year + 1) } else { format!("{year:04}-{:02}", month + 1) })
+        }
+    }
+}
+
+/// A figure an indicator publishes that the records can also count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LiveMeasure {
+    /// Defenders killed or who died in detention (case events of those kinds).
+    DefendersKilled,
+    /// Countries with defenders imprisoned or sentenced.
+    CountriesImprisoning,
+    /// Countries with restrictions of expression or the press introduced.
+    CountriesRestrictingExpression,
+    /// U.S. states with bills that curb peaceful assembly.
+    UsStatesWithProtestBills,
+}
+
+impl LiveMeasure {
+    /// The measure behind an indicator key, where the records have one.
+    pub fn of_key(key: &str) -> Option<LiveMeasure> {
+        match key {
+            "defenders_killed_or_died_in_detention" => Some(LiveMeasure::DefendersKilled),
+            "countries_imprisoning_people_for_exercising_rights" => Some(LiveMeasure::CountriesImprisoning),
+            "countries_restricting_expression_and_press" => Some(LiveMeasure::CountriesRestrictingExpression),
+            "us_states_with_bills_restricting_protest" => Some(LiveMeasure::UsStatesWithProtestBills),
+            _ => None,
+        }
+    }
+
+    /// What the live count counts, for people.
+    pub fn description(self) -> &'static str {
+        match self {
+            LiveMeasure::DefendersKilled => "defenders with a KILLING or DEATH_IN_DETENTION case event",
+            LiveMeasure::CountriesImprisoning => "countries of defenders with a SENTENCE or DETENTION case event",
+            LiveMeasure::CountriesRestrictingExpression => {
+                "countries with a restriction of EXPRESSION or PRESS_FREEDOM introduced"
+            }
+            LiveMeasure::UsStatesWithProtestBills => "U.S. states with a BILL curbing PEACEFUL_ASSEMBLY",
+        }
+    }
+}
+
+/// An indicator's measure, year and country: what its live count counts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LiveKey {
+    pub measure: LiveMeasure,
+    pub year: Option<i32>,
+    pub country: Option<String>,
+}
+
+/// Rows of a measure: (year, country, counted item).
+type MeasureRows = Vec<(Option<String>, String, String)>;
+
+/// The live counts for many indicators: one grouped statement per measure
+/// asked for, whatever the number of indicators.
+pub async fn live_counts<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    keys: &[LiveKey],
+) -> AppResult<HashMap<LiveKey, i64>> {
+    let measures: BTreeSet<u8> = keys.iter().map(|key| key.measure as u8).collect();
+    let mut rows_of: HashMap<u8, MeasureRows> = HashMap::new();
+    for measure in measures {
+        let Some(key) = keys.iter().find(|key| key.measure as u8 == measure) else { continue };
+        rows_of.insert(measure, measure_rows(db, viewer, key.measure).await?);
+    }
+    let mut counts = HashMap::new();
+    for key in keys {
+        let Some(rows) = rows_of.get(&(key.measure as u8)) else { continue };
+        let year = key.year.map(|year| format!("{year:04}"));
+        let items: BTreeSet<&str> = rows
+            .iter()
+            .filter(|(row_year, _, _)| year.is_none() || row_year.as_ref() == year.as_ref())
+            .filter(|(_, country, _)| key.country.as_ref().is_none_or(|c| c == country))
+            .map(|(_, _, item)| item.as_str())
+            .collect();
+        counts.insert(key.clone(), i64::try_from(items.len()).unwrap_or(i64::MAX));
+    }
+    Ok(counts)
+}
+
+/// The distinct (year, country, item) triples of a measure. Items are
+/// defender ids, or country or subdivision codes: what the figure counts, so
+/// there are as many rows as counted items and years, not as records behind them.
+async fn measure_rows<C: ConnectionTrait>(db: &C, viewer: &Viewer, measure: LiveMeasure) -> AppResult<MeasureRows> {
+    let year_of = |column: Expr| Expr::cust_with_exprs("SUBSTR($1, 1, 4)", [column]);
+    match measure {
+        LiveMeasure::DefendersKilled | LiveMeasure::CountriesImprisoning => {
+            let kinds = if measure == LiveMeasure::DefendersKilled {
+                vec![CaseEventKind::Killing, CaseEventKind::DeathInDetention]
+            } else {
+                vec![CaseEventKind::Sentence, CaseEventKind::Detention]
+            };
+            let criteria = CaseEventCriteria { kinds: Some(kinds), dates: Default::default() };
+            let select = joined(
+                Defenders::select(viewer, &DefenderFilter::default()),
+                "case_event",
+                col::<case_event::Entity>(case_event::Column::DefenderId)
+                    .equals((defender::Entity, defender::Column::Id)),
+            );
+            let select = criteria.conditions().into_iter().fold(select, |select, c| select.filter(c));
+            let rows: Vec<(Option<String>, String, uuid::Uuid)> = select
+                .select_only()
+                .expr_as(year_of(col::<case_event::Entity>(case_event::Column::OccurredOn)), "year")
+                .expr_as(col::<defender::Entity>(defender::Column::CountryCode), "country")
+                .expr_as(col::<defender::Entity>(defender::Column::Id), "item")
+                .distinct()
+                .into_tuple()
+                .all(db)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(year, country, id)| {
+                    let item = if measure == LiveMeasure::DefendersKilled { id.to_string() } else { country.clone() };
+                    (year, country, item)
+                })
+                .collect())
+        }
+        LiveMeasure::CountriesRestrictingExpression | LiveMeasure::UsStatesWithProtestBills => {
+            let us_states = measure == LiveMeasure::UsStatesWithProtestBills;
+            let filter = if us_states {
+                RestrictionFilter {
+                    country_codes: Some(vec!["US".into()]),
+                    kinds: Some(vec![RestrictionKind::Bill]),
+                    rights: Some(vec![Right::PeacefulAssembly]),
+                    ..Default::default()
+                }
+            } else {
+                RestrictionFilter { rights: Some(vec![Right::Expression, Right::PressFreedom]), ..Default::default() }
+            };
+            let country = col::<restriction::Entity>(restriction::Column::CountryCode);
+            let item = if us_states {
+                col::<restriction::Entity>(restriction::Column::SubdivisionCode)
+            } else {
+                country.clone()
+            };
+            Ok(Restrictions::select(viewer, &filter)
+                .filter(item.clone().is_not_null())
+                .select_only()
+                .expr_as(year_of(col::<restriction::Entity>(restriction::Column::IntroducedOn)), "year")
+                .expr_as(country, "country")
+                .expr_as(item, "item")
+                .distinct()
+                .into_tuple()
+                .all(db)
+                .await?)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_the_gaps_of_a_series() {
+        let rows = vec![("2014".to_owned(), 2), ("2016".to_owned(), 1)];
+        let keys: Vec<(String, i64)> = series(rows, Interval::Year).into_iter().map(|b| (b.key, b.count)).collect();
+        assert_eq!(keys, vec![("2014".into(), 2), ("2015".into(), 0), ("2016".into(), 1)]);
+        let rows = vec![("2015-11".to_owned(), 1), ("2016-02".to_owned(), 3)];
+        let keys: Vec<String> = series(rows, Interval::Month).into_iter().map(|b| b.key).collect();
+        assert_eq!(keys, vec!["2015-11", "2015-12", "2016-01", "2016-02"]);
+    }
+
+    #[test]
+    fn labels_enum_values() {
+        assert_eq!(enum_label("DIED_IN_DETENTION"), "Died in detention");
+        assert_eq!(enum_label("BILL"), "Bill");
+    }
+}
