@@ -1,7 +1,6 @@
 //! HTTP routes: GraphQL (and GraphiQL for browsers) at `/graphql`, liveness at
-//! `/healthz`, readiness at `/readyz`.
+//! `/healthz`, readiness at `/readyz`, and the pages of [`crate::web`].
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::DocumentOperations;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Json;
@@ -9,7 +8,7 @@ use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{ALLOW, AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -92,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::web::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -103,7 +103,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request
 /// A GET with a `query` parameter runs it; a plain GET (a browser) gets GraphiQL.
 async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let Some(query) = query.filter(|q| !q.is_empty()) else {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("rights-graph").finish()).into_response();
+        return crate::web::graphiql().await.into_response();
     };
     match async_graphql::http::parse_query_string(&query) {
         Ok(request) if is_mutation(&request) => (

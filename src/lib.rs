@@ -1,6 +1,6 @@
 //! rights-graph: a GraphQL service for cross-organisation human rights data.
 //!
-//! Layers, from the outside in: `http` (routes), `graphql` (types, resolvers,
+//! Layers, from the outside in: `http` (routes) and `web` (pages), `graphql` (types, resolvers,
 //! per-request batching), `service` (reads with visibility rules, pagination,
 //! data loading), and the `entity` and `migration` crates (tables).
 
@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod http;
 pub mod service;
 pub mod telemetry;
+pub mod web;
 
 pub use app::Application;
 pub use config::Settings;
