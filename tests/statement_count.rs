@@ -319,3 +319,38 @@ engine_tests!(statements_depend_on_the_query_not_the_data, |app: TestApp| async 
     // One statement per page or count of each field that reaches the database.
     assert!(large_pages[0] <= 40, "{} statements for one request", large_pages[0]);
 });
+
+const SEARCH: &str = r#"{ search(query: "synthetic", types: TYPES, first: PAGE) { totalCount edges { matchedField node {
+    ... on Defender { name country { name } restrictions(first: 3) { nodes { title } } }
+    ... on Restriction { title country { name } }
+    ... on Campaign { title }
+    ... on Organisation { name } } } } }"#;
+
+const STATISTICS: &str = r#"{ statistics {
+    defenders(filter: { caseEvents: { since: "2011" } }) { total byCountry { key label count } byStatus { key count }
+        bySector { key count } byCaseEventYear { key count } caseEventsOverTime(interval: YEAR) { key count } }
+    restrictions { total byJurisdiction { key count } byRight { key count } introducedOverTime { key count } }
+    campaigns { total byStatus { key count } } }
+  indicators { nodes { key liveCount { count } } } }"#;
+
+engine_tests!(search_and_statistics_statements_depend_on_the_query, |app: TestApp| async move {
+    let statistics_before = app.statements_for(STATISTICS).await;
+    seed(&app, 1_000).await;
+    // The seed writes rows directly; index them as start-up does.
+    rights_graph::service::search::index_missing(&app.db).await.expect("indexing");
+    let search = |types: &str, page: u32| SEARCH.replace("TYPES", types).replace("PAGE", &page.to_string());
+    let small = app.statements_for(&search("[DEFENDER]", 10)).await;
+    let large = app.statements_for(&search("[DEFENDER]", 100)).await;
+    // Results of every kind: one batched load per kind found, whatever the page size.
+    let mixed = app.statements_for(&search("null", 100)).await;
+    let statistics_after = app.statements_for(STATISTICS).await;
+    eprintln!(
+        "{:?}: search {small} / {large} / {mixed} statements, statistics {statistics_before} / {statistics_after}",
+        app.engine
+    );
+    assert_eq!(small, large, "search statements grew with the page size");
+    assert!(mixed <= large + 4, "{mixed} statements for a search of every kind");
+    assert_eq!(statistics_before, statistics_after, "statistics statements grew with the data");
+    let data = app.data(&search("[DEFENDER]", 100)).await;
+    assert_eq!(data["search"]["edges"].as_array().unwrap().len(), 100);
+});

@@ -48,10 +48,10 @@ impl Listing for Indicators {
                     |m: &indicator::Model| CursorValue::Text(m.key.clone()),
                 ),
                 SortKey::asc(
-                    sea_orm::sea_query::Expr::cust_with_exprs(
-                        "COALESCE($1, 0)",
-                        [col::<indicator::Entity>(indicator::Column::Year)],
-                    ),
+                    sea_orm::sea_query::Expr::from(sea_orm::sea_query::Func::coalesce([
+                        col::<indicator::Entity>(indicator::Column::Year),
+                        sea_orm::sea_query::Expr::val(0),
+                    ])),
                     ValueKind::Int,
                     |m: &indicator::Model| CursorValue::Int(m.year.unwrap_or_default().into()),
                 ),

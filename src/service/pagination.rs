@@ -92,7 +92,8 @@ impl<M> SortKey<M> {
         column: Expr,
         value: impl Fn(&M) -> Option<&entity::PartialDate> + Send + Sync + 'static,
     ) -> Self {
-        Self::asc(Expr::cust_with_exprs("COALESCE($1, '')", [column]), ValueKind::Text, move |m| {
+        let undated_first = Expr::from(sea_orm::sea_query::Func::coalesce([column, Expr::val("")]));
+        Self::asc(undated_first, ValueKind::Text, move |m| {
             CursorValue::Text(value(m).map(|d| d.as_str().to_owned()).unwrap_or_default())
         })
     }

@@ -7,7 +7,7 @@ use entity::{
     CaseEventKind, RestrictionKind, Right, campaign, case_event, defender, defender_sector, restriction,
     restriction_right,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 
 use super::Viewer;
@@ -89,15 +89,23 @@ enum KeyKind {
     Period,
 }
 
+// Functions are built from parts, not custom SQL with placeholders: the
+// engines number placeholders differently, and a grouped expression must be
+// the same text in SELECT and GROUP BY (so its constants are literals).
+
 fn count_distinct(column: Expr) -> Expr {
-    Expr::cust_with_exprs("COUNT(DISTINCT $1)", [column])
+    Func::count_distinct(column).into()
+}
+
+/// The first `width` characters of a text.
+fn prefix(column: Expr, width: u32) -> Expr {
+    Func::cust("SUBSTR").arg(column).arg(Expr::cust("1")).arg(Expr::cust(width.to_string())).into()
 }
 
 /// The first `width` characters of a partial date, for dates known at least that precisely.
 fn period_of(column: Expr, width: u32) -> (Expr, Expr) {
-    let key = Expr::cust_with_exprs(format!("SUBSTR($1, 1, {width})"), [column.clone()]);
-    let precise = Expr::cust_with_exprs("LENGTH($1)", [column]).gte(width);
-    (key, precise)
+    let precise = Expr::from(Func::cust("LENGTH").arg(column.clone())).gte(Expr::cust(width.to_string()));
+    (prefix(column, width), precise)
 }
 
 /// Counts `counted` (distinct) per value of `key` among the selected rows.
@@ -251,10 +259,11 @@ pub async fn restrictions_by<C: ConnectionTrait>(
             (grouped(db, select, column(restriction::Column::SubdivisionCode), id).await?, KeyKind::Subdivision)
         }
         RestrictionDimension::Jurisdiction => {
-            let place = Expr::cust_with_exprs(
-                "COALESCE($1, $2)",
-                [column(restriction::Column::SubdivisionCode), column(restriction::Column::CountryCode)],
-            );
+            let place = Func::coalesce([
+                column(restriction::Column::SubdivisionCode),
+                column(restriction::Column::CountryCode),
+            ])
+            .into();
             (grouped(db, select, place, id).await?, KeyKind::Place)
         }
         RestrictionDimension::Status => {
@@ -432,7 +441,7 @@ pub async fn live_counts<C: ConnectionTrait>(
 /// defender ids, or country or subdivision codes: what the figure counts, so
 /// there are as many rows as counted items and years, not as records behind them.
 async fn measure_rows<C: ConnectionTrait>(db: &C, viewer: &Viewer, measure: LiveMeasure) -> AppResult<MeasureRows> {
-    let year_of = |column: Expr| Expr::cust_with_exprs("SUBSTR($1, 1, 4)", [column]);
+    let year_of = |column: Expr| prefix(column, 4);
     match measure {
         LiveMeasure::DefendersKilled | LiveMeasure::CountriesImprisoning => {
             let kinds = if measure == LiveMeasure::DefendersKilled {
