@@ -130,7 +130,7 @@ engine_tests!(respects_visibility_and_keeps_confidential_fields_out, |app: TestA
         "safetyNotes": "Hides at the Karaburun safehouse", "exactLocation": "Karaburun", "contactDetails": "Signal +90 555 0100"
     } });
     let (_, body) = post_as(&app, Some(&key), CREATE, input).await;
-    let id = body["data"]["createDefender"]["defender"]["id"].as_str().expect(&body.to_string()).to_owned();
+    let id = body["data"]["createDefender"]["defender"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
 
     // Written records are searchable at once, by name and by other name.
     let mine = search_as(&app, Some(&key), "zeynep ozturk", None).await;
