@@ -13,7 +13,7 @@
 //! visibility rule as every other read, so a hidden record never matches.
 
 use entity::{campaign, defender, defender_name, organisation, restriction};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -367,13 +367,19 @@ impl SearchQuery {
     /// The documents that match, of the requested kinds, visible to the viewer.
     fn matching(&self, backend: DatabaseBackend, viewer: &Viewer) -> SelectStatement {
         let mut select = Query::select();
-        select.from(Alias::new(DOCUMENT));
         let query = self.engine_query(backend);
         match backend {
             DatabaseBackend::Postgres => select
+                .from(Alias::new(DOCUMENT))
                 .and_where(Expr::cust_with_values("search_document.document @@ to_tsquery('simple', $1)", [query])),
+            // The full-text index must drive: SQLite keeps the table order of
+            // a CROSS JOIN, so the matches are found first and each looks up
+            // its document by rowid. (The other order runs the match once per
+            // document, which on 100,000 records takes minutes.)
             _ => select
-                .inner_join(Alias::new(FTS), Expr::cust("search_fts.rowid = search_document.id"))
+                .from(Alias::new(FTS))
+                .join(JoinType::CrossJoin, Alias::new(DOCUMENT), Condition::all())
+                .and_where(Expr::cust("search_document.id = search_fts.rowid"))
                 .and_where(Expr::cust_with_values("search_fts MATCH ?", [query])),
         };
         let mut visible = Condition::any();
