@@ -48,33 +48,7 @@ measure() {
     DATABASE_URL=$url LISTEN_ADDR=127.0.0.1:$port LOG_FORMAT=text RUST_LOG=warn "$BIN" serve &
     SERVER=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-    python3 - "$port" "$key" <<'PY'
-import json, sys, time, urllib.request
-port, key = sys.argv[1], sys.argv[2]
-QUERY = "query ($q: String!) { search(query: $q, first: 20) { totalCount edges { matchedField node { ... on Defender { name } } } } }"
-def run(q, auth):
-    body = json.dumps({"query": QUERY, "variables": {"q": q}}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", body, {"content-type": "application/json"})
-    if auth:
-        request.add_header("authorization", f"Bearer {auth}")
-    started = time.perf_counter()
-    with urllib.request.urlopen(request) as response:
-        answer = json.load(response)
-    elapsed = (time.perf_counter() - started) * 1000
-    assert "errors" not in answer, answer
-    return elapsed, answer["data"]["search"]["totalCount"]
-print(f"{'query':<28}{'viewer':<11}{'matches':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-for q in ["fatima okafor 4321", "okafor", "al rahman", "alrahman", "kovalenk", "ana maria quispe", "threats", "zzzz"]:
-    for viewer, auth in [("anonymous", None), ("member", key)]:
-        run(q, auth)
-        times = []
-        for _ in range(100):
-            t, total = run(q, auth)
-            times.append(t)
-        times.sort()
-        p = lambda x: times[min(len(times) - 1, int(len(times) * x))]
-        print(f"{q:<28}{viewer:<11}{total:>8}{p(0.5):>9.1f}{p(0.95):>9.1f}{p(0.99):>9.1f}")
-PY
+    python3 scripts/search_latency.py "$port" "$key"
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
 }
 
@@ -84,8 +58,8 @@ if [[ $ENGINES == *sqlite* ]]; then
     echo "-- plan of the text match (SQLite):"
     python3 -c "
 import sqlite3; c = sqlite3.connect('$WORK/bench.db')
-q = '''EXPLAIN QUERY PLAN SELECT d.record_id FROM search_document d JOIN search_fts ON search_fts.rowid = d.id
- WHERE search_fts MATCH '(\"okafor\" OR \"okafor\"*)' AND EXISTS (SELECT 1 FROM defender x WHERE x.id = d.record_id AND x.visibility = 'PUBLIC')
+q = '''EXPLAIN QUERY PLAN SELECT d.record_id FROM search_fts CROSS JOIN search_document d
+ WHERE d.id = search_fts.rowid AND search_fts MATCH '(\"okafor\" OR \"okafor\"*)' AND EXISTS (SELECT 1 FROM defender x WHERE x.id = d.record_id AND x.visibility = 'PUBLIC')
  ORDER BY bm25(search_fts) LIMIT 21'''
 for row in c.execute(q): print('  ', row[3])"
 fi
