@@ -416,15 +416,15 @@ pub async fn live_counts<C: ConnectionTrait>(
     viewer: &Viewer,
     keys: &[LiveKey],
 ) -> AppResult<HashMap<LiveKey, i64>> {
-    let measures: BTreeSet<u8> = keys.iter().map(|key| key.measure as u8).collect();
-    let mut rows_of: HashMap<u8, MeasureRows> = HashMap::new();
-    for measure in measures {
-        let Some(key) = keys.iter().find(|key| key.measure as u8 == measure) else { continue };
-        rows_of.insert(measure, measure_rows(db, viewer, key.measure).await?);
+    let mut rows_of: HashMap<LiveMeasure, MeasureRows> = HashMap::new();
+    for key in keys {
+        if let std::collections::hash_map::Entry::Vacant(entry) = rows_of.entry(key.measure) {
+            entry.insert(measure_rows(db, viewer, key.measure).await?);
+        }
     }
     let mut counts = HashMap::new();
     for key in keys {
-        let Some(rows) = rows_of.get(&(key.measure as u8)) else { continue };
+        let Some(rows) = rows_of.get(&key.measure) else { continue };
         let year = key.year.map(|year| format!("{year:04}"));
         let items: BTreeSet<&str> = rows
             .iter()
