@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
@@ -10,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::db::{self, StatementCounter};
+use crate::db::{self, DatabaseHealth, StatementCounter};
 use crate::http::{self, AppState};
 use crate::service::{duplicates, reference_data, sample_data, search};
 
@@ -20,7 +21,13 @@ pub struct Application {
     router: axum::Router,
     statements: StatementCounter,
     db: DatabaseConnection,
+    state: AppState,
+    health: DatabaseHealth,
+    shutdown_grace: Duration,
 }
+
+/// How often the database is pinged to tell whether it answers.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Applies pending migrations, then loads the reference lists and (unless
 /// told not to) the sample dataset into a new database.
@@ -58,8 +65,11 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("could not listen on {}", settings.listen))?;
-        let router = http::router(AppState::new(db.clone()));
-        Ok(Application { listener, router, statements, db })
+        let health = DatabaseHealth::default();
+        let state = AppState::new(settings, db.clone(), statements.clone(), health.clone())?;
+        let router = http::router(state.clone(), settings)?;
+        let shutdown_grace = Duration::from_secs(settings.shutdown_grace);
+        Ok(Application { listener, router, statements, db, state, health, shutdown_grace })
     }
 
     /// The address the server listens on.
@@ -82,11 +92,43 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `signal` completes, then finishes in-flight requests.
+    /// Serves until `signal` completes, then stops accepting connections and
+    /// lets requests in flight finish, for up to the shutdown grace period.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "serving GraphQL at /graphql");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(signal).await?;
+        let watcher = tokio::spawn(self.health.clone().watch(self.db.clone(), HEALTH_INTERVAL));
+        let limiter = self.state.limiter();
+        let cleaner = tokio::spawn(async move {
+            let period = Duration::from_secs(limiter.window_seconds().clamp(60, 3_600));
+            loop {
+                tokio::time::sleep(period).await;
+                if limiter.forget_ended_windows().await.is_err() {
+                    tracing::warn!("could not delete ended rate-limit windows; will retry");
+                }
+            }
+        });
+        let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            signal.await;
+            let _ = stopping.send(true);
+        };
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(signal);
+        let grace = self.shutdown_grace;
+        let deadline = async move {
+            let _ = stopped.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = server => served?,
+            _ = deadline => {
+                tracing::warn!(grace_seconds = grace.as_secs(), "requests still running at the end of the grace period; stopping them");
+            }
+        }
+        watcher.abort();
+        cleaner.abort();
         self.db.close().await.ok();
+        tracing::info!("stopped");
         Ok(())
     }
 }

@@ -52,6 +52,7 @@ fn explain(error: AppError) -> anyhow::Error {
         | AppError::Unauthenticated(message)
         | AppError::Forbidden(message)
         | AppError::Conflict(message) => anyhow!(message),
+        AppError::Unavailable(cause) => anyhow::Error::new(cause).context("the database cannot be reached"),
         AppError::Internal(cause) => cause,
     }
 }

@@ -1,8 +1,8 @@
 //! Database connections for SQLite and PostgreSQL.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
@@ -33,7 +33,20 @@ pub fn check_url(url: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Opens a connection pool and counts its statements.
+/// The URL with its password masked, for messages and `check-config`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("********"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens a connection pool and counts its statements. While the database
+/// cannot be reached, retries with exponential backoff for up to
+/// `database_connect_timeout` seconds, saying so in the log.
 pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     check_url(&settings.database_url)?;
     let mut options = ConnectOptions::new(settings.database_url.clone());
@@ -41,11 +54,40 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         .max_connections(settings.database_max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        // Requests fail fast when the database is away rather than queueing.
+        .acquire_timeout(Duration::from_secs(settings.database_acquire_timeout))
         // Statements are counted and timed by the metric callback instead;
         // sqlx's own log would write bound values (record contents) to the log.
         .sqlx_logging(false);
-    let mut db = Database::connect(options).await.context("could not connect to the database")?;
+    let give_up = Instant::now() + Duration::from_secs(settings.database_connect_timeout);
+    let mut delay = Duration::from_millis(250);
+    let mut attempt = 1;
+    let mut db = loop {
+        match Database::connect(options.clone()).await {
+            Ok(db) => break db,
+            Err(error) if Instant::now() + delay < give_up => {
+                tracing::warn!(
+                    attempt,
+                    retry_in_ms = delay.as_millis() as u64,
+                    %error,
+                    "database unreachable; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+                attempt += 1;
+            }
+            Err(error) => {
+                return Err(anyhow::Error::new(error).context(format!(
+                    "could not connect to the database at {} (tried {attempt} times over {} s)",
+                    redact_url(&settings.database_url),
+                    settings.database_connect_timeout
+                )));
+            }
+        }
+    };
+    if attempt > 1 {
+        tracing::info!(attempts = attempt, "database reachable");
+    }
     if db.get_database_backend() == DatabaseBackend::Sqlite {
         // WAL lets readers proceed while a write is in progress.
         db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
@@ -61,4 +103,55 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         }
     });
     Ok((db, counter))
+}
+
+/// Connections of the pool: open and idle.
+pub fn pool_use(db: &DatabaseConnection) -> (u32, u32) {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+    }
+}
+
+/// Whether the database answers, as last seen. Requests refuse at once while
+/// it does not, instead of each waiting for a connection; a watcher pings it
+/// and turns it back on when it answers again.
+#[derive(Clone, Debug)]
+pub struct DatabaseHealth(Arc<AtomicBool>);
+
+impl Default for DatabaseHealth {
+    fn default() -> Self {
+        DatabaseHealth(Arc::new(AtomicBool::new(true)))
+    }
+}
+
+impl DatabaseHealth {
+    pub fn is_up(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Records the outcome of a ping or a request; logs changes.
+    pub fn set(&self, up: bool) {
+        let was = self.0.swap(up, Ordering::Relaxed);
+        match (was, up) {
+            (true, false) => tracing::error!("database unreachable: refusing requests until it answers"),
+            (false, true) => tracing::info!("database reachable again: serving requests"),
+            _ => {}
+        }
+    }
+
+    /// Pings the database every `interval`, for as long as the server runs.
+    pub async fn watch(self, db: DatabaseConnection, interval: Duration) {
+        loop {
+            tokio::time::sleep(interval).await;
+            let up = matches!(tokio::time::timeout(interval.max(Duration::from_secs(2)), db.ping()).await, Ok(Ok(())));
+            self.set(up);
+        }
+    }
 }

@@ -26,6 +26,32 @@ pub mod code {
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     /// Something failed inside the service; the message carries an incident id.
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    /// The HTTP request is not a GraphQL request: bad JSON, parameters of the
+    /// wrong type, a missing query, a mutation over GET.
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    /// The request body or query text is larger than the server accepts.
+    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    /// The request asks for a response type the server cannot produce (`Accept`).
+    pub const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
+    /// The request body is not `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+    /// The request sent several operations in a JSON array, and the server
+    /// does not take batches (or not that many).
+    pub const BATCH_REFUSED: &str = "BATCH_REFUSED";
+    /// The query breaks a limit: `extensions.limit` names it, with `max` and `actual`.
+    pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    /// Introspection is turned off on this server.
+    pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
+    /// The server runs trusted documents only, and this query is not one.
+    pub const TRUSTED_DOCUMENT_REQUIRED: &str = "TRUSTED_DOCUMENT_REQUIRED";
+    /// No trusted document has the `documentId` the request gave.
+    pub const DOCUMENT_NOT_FOUND: &str = "DOCUMENT_NOT_FOUND";
+    /// The client spent its budget for this window; HTTP 429 with `Retry-After`.
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The request ran longer than the server allows.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// The database cannot be reached; HTTP 503 with `Retry-After`. Retry later.
+    pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
 }
 
 /// An error raised while serving a request.
@@ -46,6 +72,8 @@ pub enum AppError {
     Forbidden(String),
     /// Someone else changed the record since the given version.
     Conflict(String),
+    /// The database cannot be reached. Logged; the client is told to retry.
+    Unavailable(sea_orm::DbErr),
     /// A failure inside the service. Logged, never shown.
     Internal(anyhow::Error),
 }
@@ -65,8 +93,23 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
-        AppError::Internal(error.into())
+        if is_connection_failure(&error) { AppError::Unavailable(error) } else { AppError::Internal(error.into()) }
     }
+}
+
+/// Whether a database error means the database could not be reached (as
+/// opposed to a statement that failed).
+pub fn is_connection_failure(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx_error = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(RuntimeErr::SqlxError(error)) | DbErr::Exec(RuntimeErr::SqlxError(error)) => error,
+        _ => return false,
+    };
+    matches!(
+        sqlx_error.as_ref(),
+        sea_orm::SqlxError::Io(_) | sea_orm::SqlxError::PoolTimedOut | sea_orm::SqlxError::PoolClosed | sea_orm::SqlxError::WorkerCrashed
+    ) || matches!(sqlx_error.as_ref(), sea_orm::SqlxError::Database(db) if db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")))
 }
 
 impl From<AppError> for async_graphql::Error {
@@ -88,6 +131,11 @@ impl From<AppError> for async_graphql::Error {
             }
             AppError::Conflict(message) => {
                 async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::CONFLICT))
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unreachable while serving a request");
+                async_graphql::Error::new("The database cannot be reached just now. Retry in a few seconds.")
+                    .extend_with(|_, ext| ext.set("code", code::DATABASE_UNAVAILABLE))
             }
             AppError::Internal(cause) => {
                 let incident = Uuid::now_v7();

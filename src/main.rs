@@ -1,11 +1,19 @@
-use clap::Parser;
 use rights_graph::config::{Cli, Command};
 use rights_graph::{Application, cli, db, graphql, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Cli::parse();
+    let args = match Cli::load(std::env::args_os()) {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("rights-graph: {error:#}");
+            std::process::exit(1);
+        }
+    };
     match args.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => {
+            println!("The configuration is valid.\n{}", args.settings.describe());
+        }
         Command::Schema => {
             print!("{}", graphql::sdl());
         }
@@ -35,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
             cli::export(&args.settings, command).await?;
         }
         Command::Serve => {
-            telemetry::init(args.settings.log_format);
+            let _telemetry = telemetry::init_with_tracing(&args.settings)?;
             let application = Application::build(&args.settings).await?;
             application.run_until_stopped().await?;
         }

@@ -21,3 +21,32 @@ pub fn init(format: LogFormat) {
         builder.init();
     }
 }
+
+/// Flushes traces when dropped, at the end of `serve`.
+pub struct TelemetryGuard {
+    #[cfg(feature = "otel")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        #[cfg(feature = "otel")]
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Installs logging and, when `otel_endpoint` is set (builds with the `otel`
+/// feature), exports traces over OTLP.
+pub fn init_with_tracing(settings: &crate::Settings) -> anyhow::Result<TelemetryGuard> {
+    #[cfg(feature = "otel")]
+    if let Some(endpoint) = &settings.otel_endpoint {
+        return otel::init(settings.log_format, endpoint);
+    }
+    init(settings.log_format);
+    Ok(TelemetryGuard {
+        #[cfg(feature = "otel")]
+        provider: None,
+    })
+}

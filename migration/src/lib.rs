@@ -8,6 +8,7 @@ mod m20261125_000001_create_schema;
 mod m20261125_000002_partner_access;
 mod m20261125_000003_exchange;
 mod m20261125_000004_search;
+mod m20261126_000005_rate_limits;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_partner_access::Migration),
             Box::new(m20261125_000003_exchange::Migration),
             Box::new(m20261125_000004_search::Migration),
+            Box::new(m20261126_000005_rate_limits::Migration),
         ]
     }
 }

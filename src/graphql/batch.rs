@@ -47,7 +47,12 @@ impl<K, V> Default for Queue<K, V> {
 trait AnyQueue<L>: Send {
     fn as_any(&mut self) -> &mut dyn Any;
     /// Moves the waiting keys in flight and returns the loads that answer them.
-    fn start(&mut self, loader: &Arc<L>, state: &Arc<Mutex<State<L>>>) -> Vec<BoxFuture<'static, ()>>;
+    fn start(
+        &mut self,
+        loader: &Arc<L>,
+        state: &Arc<Mutex<State<L>>>,
+        observer: Option<&BatchObserver>,
+    ) -> Vec<BoxFuture<'static, ()>>;
 }
 
 struct State<L> {
@@ -57,10 +62,31 @@ struct State<L> {
     request: Option<Waker>,
 }
 
+/// Told the kind of key and the number of keys of every batched load.
+pub type BatchObserver = Arc<dyn Fn(&str, usize) + Send + Sync>;
+
+/// A kind of key by its type's name, without module paths: `ById<Defender>`.
+fn key_kind<K>() -> String {
+    let mut kind = String::new();
+    let mut segment = String::new();
+    for c in std::any::type_name::<K>().chars() {
+        if matches!(c, '<' | '>' | ',' | ' ' | '(' | ')') {
+            kind.push_str(segment.rsplit("::").next().unwrap_or_default());
+            kind.push(c);
+            segment.clear();
+        } else {
+            segment.push(c);
+        }
+    }
+    kind.push_str(segment.rsplit("::").next().unwrap_or_default());
+    kind
+}
+
 /// Loads keys for one request, in waves.
 pub struct Batcher<L> {
     loader: Arc<L>,
     state: Arc<Mutex<State<L>>>,
+    observer: Option<BatchObserver>,
 }
 
 fn lock<L>(state: &Mutex<State<L>>) -> MutexGuard<'_, State<L>> {
@@ -73,7 +99,14 @@ impl<L: Send + Sync + 'static> Batcher<L> {
         Batcher {
             loader: Arc::new(loader),
             state: Arc::new(Mutex::new(State { queues: HashMap::new(), loads_in_flight: 0, request: None })),
+            observer: None,
         }
+    }
+
+    /// Tells `observer` of every batched load.
+    pub fn observed_by(mut self, observer: BatchObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Loads the value for one key, batched with every other key asked for
@@ -132,6 +165,7 @@ impl<L: Send + Sync + 'static> Batcher<L> {
             request: Box::pin(tokio::task::unconstrained(request)),
             loader: self.loader.clone(),
             state: self.state.clone(),
+            observer: self.observer.clone(),
             waker: None,
         }
     }
@@ -147,7 +181,12 @@ where
         self
     }
 
-    fn start(&mut self, loader: &Arc<L>, state: &Arc<Mutex<State<L>>>) -> Vec<BoxFuture<'static, ()>> {
+    fn start(
+        &mut self,
+        loader: &Arc<L>,
+        state: &Arc<Mutex<State<L>>>,
+        observer: Option<&BatchObserver>,
+    ) -> Vec<BoxFuture<'static, ()>> {
         if self.waiting.is_empty() {
             return Vec::new();
         }
@@ -155,6 +194,9 @@ where
         self.in_flight.extend(self.waiting.drain());
         keys.chunks(MAX_BATCH)
             .map(|chunk| {
+                if let Some(observe) = observer {
+                    observe(&key_kind::<K>(), chunk.len());
+                }
                 let (loader, state, chunk) = (loader.clone(), state.clone(), chunk.to_vec());
                 let load: BoxFuture<'static, ()> = Box::pin(async move {
                     let result = loader.load(&chunk).await;
@@ -185,6 +227,7 @@ pub struct Driven<F, L> {
     request: Pin<Box<F>>,
     loader: Arc<L>,
     state: Arc<Mutex<State<L>>>,
+    observer: Option<BatchObserver>,
     waker: Option<Arc<CountingWaker>>,
 }
 
@@ -239,7 +282,7 @@ impl<F: Future, L: Send + Sync + 'static> Future for Driven<F, L> {
         }
         let mut loads = Vec::new();
         for queue in state.queues.values_mut() {
-            loads.extend(queue.start(&this.loader, &this.state));
+            loads.extend(queue.start(&this.loader, &this.state, this.observer.as_ref()));
         }
         state.loads_in_flight += loads.len();
         drop(state);

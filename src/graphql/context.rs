@@ -40,6 +40,12 @@ impl RequestContext {
         RequestContext { db, viewer, loader: Arc::new(Batcher::new(repo)) }
     }
 
+    /// A context whose batched loads are reported to `observer`.
+    pub fn observed(db: DatabaseConnection, viewer: Viewer, observer: super::batch::BatchObserver) -> Self {
+        let repo = Repo { db: db.clone(), viewer: viewer.clone() };
+        RequestContext { db, viewer, loader: Arc::new(Batcher::new(repo).observed_by(observer)) }
+    }
+
     /// The context of the request being resolved.
     pub fn of<'a>(ctx: &Context<'a>) -> &'a RequestContext {
         // The HTTP layer attaches a RequestContext to every request it executes.

@@ -13,12 +13,15 @@ pub mod exchange;
 pub mod history;
 pub mod ids;
 pub mod indicators;
+pub mod limits;
 pub mod merges;
 pub mod node;
 pub mod ordering;
 pub mod organisation_mutations;
 pub mod organisations;
 pub mod places;
+pub mod rate_limit;
+pub mod request_state;
 pub mod record_edits;
 pub mod response_order;
 pub mod restriction_mutations;
@@ -48,6 +51,7 @@ pub struct Query(
     merges::DuplicatesQuery,
     search::SearchQueryRoot,
     statistics::StatisticsQuery,
+    rate_limit::RateLimitQuery,
 );
 
 /// Changes to the linked data. Every change needs an API key with a role that
@@ -69,16 +73,27 @@ pub struct Mutation(
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema. Per-request state (database, viewer, loaders) is
-/// attached to each request, not to the schema.
-pub fn build_schema() -> AppSchema {
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+}
+
+/// Builds the schema with the server's limits. Per-request state (database,
+/// viewer, loaders) is attached to each request, not to the schema.
+pub fn build_schema(limits: limits::QueryLimits) -> AppSchema {
+    let shape = limits::SchemaShape::from_sdl(&sdl());
+    let introspection = limits.introspection;
+    // Registered first, so its refusals get codes like every other error.
+    let mut builder = builder()
         .extension(error_codes::ErrorCodes)
-        .extension(response_order::ResponseOrder)
-        .finish()
+        .extension(limits::Limits::new(limits, shape))
+        .extension(response_order::ResponseOrder);
+    if !introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema().sdl()
+    builder().finish().sdl()
 }

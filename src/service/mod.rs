@@ -21,6 +21,7 @@ pub mod organisation_edits;
 pub mod organisations;
 pub mod pagination;
 pub mod places;
+pub mod rate_limit;
 pub mod records;
 pub mod reference_data;
 pub mod restriction_edits;

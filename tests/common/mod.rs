@@ -49,6 +49,30 @@ macro_rules! engine_tests {
     };
 }
 
+/// Like `engine_tests!`, with the server's settings changed first:
+/// `configured_tests!(name, |settings: &mut Settings| ..., |app| async move { ... });`
+#[macro_export]
+macro_rules! configured_tests {
+    ($name:ident, $configure:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::spawn_configured($crate::common::Engine::Sqlite, $configure).await;
+                ($body)(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::common::TestApp::spawn_configured($crate::common::Engine::Postgres, $configure).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
 fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
@@ -104,6 +128,12 @@ impl TestApp {
 
     /// Starts a server on a fresh database, with or without the sample data.
     pub async fn spawn_with(engine: Engine, skip_sample_data: bool) -> TestApp {
+        Self::spawn_configured(engine, move |settings| settings.skip_sample_data = skip_sample_data).await
+    }
+
+    /// Starts a server with the sample data on a fresh database, with
+    /// settings changed by `configure`.
+    pub async fn spawn_configured(engine: Engine, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let (url, guard) = match engine {
             Engine::Sqlite => {
                 let path = std::env::temp_dir().join(format!("rights-graph-test-{}.db", Uuid::now_v7()));
@@ -126,8 +156,8 @@ impl TestApp {
         };
         let mut settings = Settings::for_database(url.clone());
         settings.listen = "127.0.0.1:0".parse().expect("address");
-        settings.skip_sample_data = skip_sample_data;
         settings.database_max_connections = 5;
+        configure(&mut settings);
         let app = Application::build(&settings).await.expect("application starts");
         let address = app.local_addr().expect("bound address");
         let statements = app.statement_counter();
@@ -138,9 +168,14 @@ impl TestApp {
 
     /// Starts a second server on this test's database, as a restart would.
     pub async fn start_again(&self, skip_sample_data: bool) -> Application {
+        self.start_again_with(|settings| settings.skip_sample_data = skip_sample_data).await
+    }
+
+    /// Starts a second server on this test's database, with settings changed by `configure`.
+    pub async fn start_again_with(&self, configure: impl FnOnce(&mut Settings)) -> Application {
         let mut settings = Settings::for_database(self.database_url.clone());
         settings.listen = "127.0.0.1:0".parse().expect("address");
-        settings.skip_sample_data = skip_sample_data;
+        configure(&mut settings);
         Application::build(&settings).await.expect("application starts again")
     }
 

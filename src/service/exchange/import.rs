@@ -303,7 +303,7 @@ impl Importer<'_> {
             Ok(Some(Outcome::Updated)) => self.report.updated += 1,
             Ok(Some(Outcome::Unchanged)) => self.report.unchanged += 1,
             Ok(None) => {}
-            Err(AppError::Internal(cause)) => return Err(AppError::Internal(cause)),
+            Err(error @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(error),
             Err(AppError::BadInput { argument, message }) => {
                 self.problem(file, line, Some(external_id), Some(argument), message)
             }

@@ -1,0 +1,632 @@
+//! GraphQL over HTTP, as the GraphQL-over-HTTP specification describes it.
+//!
+//! - POST with an `application/json` body; GET with the parameters in the
+//!   query string, for queries only (a mutation over GET gets 405).
+//! - The response is `application/graphql-response+json` when the client
+//!   accepts it, else `application/json`; 406 when it accepts neither.
+//! - A request that is not GraphQL (bad JSON, parameters of the wrong type)
+//!   gets 400. A document that does not parse or validate gets 400 as
+//!   `application/graphql-response+json` and 200 as `application/json`, and
+//!   no `data` either way.
+//! - Rate limits give 429 with `Retry-After`; an unreachable database or a
+//!   request past its time 503.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Extension, RawQuery, State};
+use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Map, Value, json};
+
+use super::request_id::RequestId;
+use super::{AppState, Shared};
+use crate::error::code;
+use crate::graphql::context::RequestContext;
+use crate::graphql::request_state::RequestState;
+use crate::service::rate_limit::{Charge, Client};
+use crate::service::{Viewer, auth};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The response media type the client accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Media {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            Media::Json => JSON,
+        }
+    }
+
+    /// From the `Accept` header: the first acceptable entry wins; none
+    /// (or no header) means `application/json`.
+    fn negotiate(headers: &HeaderMap) -> Option<Media> {
+        let Some(accept) = headers.get(ACCEPT) else { return Some(Media::Json) };
+        let accept = accept.to_str().ok()?;
+        if accept.trim().is_empty() {
+            return Some(Media::Json);
+        }
+        accept.split(',').find_map(|entry| {
+            let mut parts = entry.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let refused = parts.any(|param| param.replace(' ', "") == "q=0");
+            match media.as_str() {
+                _ if refused => None,
+                "application/graphql-response+json" => Some(Media::GraphqlResponseJson),
+                "application/json" | "application/*" | "*/*" => Some(Media::Json),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// A request refused before GraphQL execution: status, code and message.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal { status, code, message: message.into() }
+}
+
+fn bad_request(message: impl Into<String>) -> Refusal {
+    refuse(StatusCode::BAD_REQUEST, code::BAD_REQUEST, message)
+}
+
+/// The parameters of one GraphQL request.
+#[derive(Debug, Default)]
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+    extensions: Option<Map<String, Value>>,
+    document_id: Option<String>,
+}
+
+impl Params {
+    fn from_json(value: Value) -> Result<Params, Refusal> {
+        let Value::Object(mut object) = value else {
+            return Err(bad_request("The request body must be a JSON object with a \"query\"."));
+        };
+        let text = |object: &mut Map<String, Value>, name: &str| match object.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(bad_request(format!("\"{name}\" must be a string."))),
+        };
+        let map = |object: &mut Map<String, Value>, name: &str| match object.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(map)),
+            Some(_) => Err(bad_request(format!("\"{name}\" must be an object (a map of names to values)."))),
+        };
+        Ok(Params {
+            query: text(&mut object, "query")?,
+            operation_name: text(&mut object, "operationName")?,
+            variables: map(&mut object, "variables")?,
+            extensions: map(&mut object, "extensions")?,
+            document_id: text(&mut object, "documentId")?,
+        })
+    }
+
+    /// From a GET query string; `variables` and `extensions` are JSON text.
+    fn from_query_string(query: &str) -> Result<Params, Refusal> {
+        let mut params = Params::default();
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let json = |value: &str| -> Result<Option<Map<String, Value>>, Refusal> {
+                match serde_json::from_str::<Value>(value) {
+                    Ok(Value::Object(map)) => Ok(Some(map)),
+                    Ok(Value::Null) => Ok(None),
+                    _ => Err(bad_request(format!("\"{name}\" must be a JSON object, URL-encoded."))),
+                }
+            };
+            match name.as_ref() {
+                "query" => params.query = Some(value.into_owned()),
+                "operationName" => params.operation_name = Some(value.into_owned()).filter(|name| !name.is_empty()),
+                "variables" => params.variables = json(&value)?,
+                "extensions" => params.extensions = json(&value)?,
+                "documentId" => params.document_id = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        Ok(params)
+    }
+
+    /// The id of a trusted document, from `documentId` or Apollo's
+    /// `extensions.persistedQuery.sha256Hash`.
+    fn document_id(&self) -> Option<String> {
+        self.document_id.clone().or_else(|| {
+            let hash = self.extensions.as_ref()?.get("persistedQuery")?.get("sha256Hash")?.as_str()?;
+            Some(format!("sha256:{hash}"))
+        })
+    }
+}
+
+/// Everything about the HTTP request that GraphQL execution needs.
+struct Call {
+    media: Media,
+    request_id: String,
+    headers: HeaderMap,
+    peer: SocketAddr,
+    started: Instant,
+}
+
+/// `POST /graphql`
+pub async fn post(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = Media::negotiate(&headers) else { return not_acceptable() };
+    let call = Call { media, request_id, headers, peer, started: Instant::now() };
+    let is_json = call
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            let mut parts = value.split(';').map(|part| part.trim().to_ascii_lowercase());
+            let media = parts.next().unwrap_or_default();
+            let utf8 = parts.all(|param| !param.starts_with("charset=") || param == "charset=utf-8");
+            media == "application/json" && utf8
+        })
+        .unwrap_or(false);
+    if !is_json {
+        let refusal = refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::UNSUPPORTED_MEDIA_TYPE,
+            "Send the request as JSON, with Content-Type: application/json.",
+        );
+        return refused(&state.0, &call, refusal);
+    }
+    if body.is_empty() {
+        return refused(&state.0, &call, bad_request("The request has no body: send a JSON object with a \"query\"."));
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(error) => return refused(&state.0, &call, bad_request(format!("The request body is not JSON: {error}."))),
+    };
+    match value {
+        Value::Array(items) => {
+            if state.0.max_batch_size == 0 {
+                let message = "Batched requests (a JSON array) are turned off on this server: send one operation per request.";
+                return refused(&state.0, &call, refuse(StatusCode::BAD_REQUEST, code::BATCH_REFUSED, message));
+            }
+            if items.is_empty() || items.len() > state.0.max_batch_size {
+                let message = format!(
+                    "A batch holds 1 to {} operations; this one has {}. Limit: maxBatchSize.",
+                    state.0.max_batch_size,
+                    items.len()
+                );
+                return refused(&state.0, &call, refuse(StatusCode::BAD_REQUEST, code::BATCH_REFUSED, message));
+            }
+            let mut batch = Vec::with_capacity(items.len());
+            for item in items {
+                match Params::from_json(item) {
+                    Ok(params) => batch.push(params),
+                    Err(refusal) => return refused(&state.0, &call, refusal),
+                }
+            }
+            run_batch(&state.0, &call, batch).await
+        }
+        value => match Params::from_json(value) {
+            Ok(params) => run(&state.0, &call, params, false).await,
+            Err(refusal) => refused(&state.0, &call, refusal),
+        },
+    }
+}
+
+/// `GET /graphql`: a query in the query string, or GraphiQL for a browser.
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let query = query.filter(|query| !query.is_empty());
+    if query.is_none() && wants_html {
+        return crate::web::graphiql().await.into_response();
+    }
+    let Some(media) = Media::negotiate(&headers) else { return not_acceptable() };
+    let call = Call { media, request_id, headers, peer, started: Instant::now() };
+    let params = match Params::from_query_string(query.as_deref().unwrap_or_default()) {
+        Ok(params) => params,
+        Err(refusal) => return refused(&state.0, &call, refusal),
+    };
+    run(&state.0, &call, params, true).await
+}
+
+fn not_acceptable() -> Response {
+    let mut response = super::error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        code::NOT_ACCEPTABLE,
+        "Accept application/graphql-response+json or application/json.",
+    );
+    response.headers_mut().insert(ACCEPT, HeaderValue::from_static("application/graphql-response+json, application/json"));
+    response
+}
+
+/// Adds the request id to every error of a response body.
+fn tag_errors(body: &mut Value, request_id: &str) {
+    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+        for error in errors {
+            if let Some(error) = error.as_object_mut() {
+                let extensions = error.entry("extensions").or_insert_with(|| json!({}));
+                if let Some(extensions) = extensions.as_object_mut() {
+                    extensions.insert("requestId".into(), Value::String(request_id.to_owned()));
+                }
+            }
+        }
+    }
+}
+
+/// A request refused before execution: counted, logged, answered.
+fn refused(shared: &Shared, call: &Call, refusal: Refusal) -> Response {
+    let mut body = json!({ "errors": [{ "message": refusal.message, "extensions": { "code": refusal.code } }] });
+    tag_errors(&mut body, &call.request_id);
+    shared.metrics.request(None, "rejected", call.started.elapsed(), &[refusal.code.to_owned()]);
+    tracing::info!(status = refusal.status.as_u16(), code = refusal.code, "request refused");
+    json_response(refusal.status, call.media, &body)
+}
+
+fn json_response(status: StatusCode, media: Media, body: &Value) -> Response {
+    let text = serde_json::to_vec(body).unwrap_or_default();
+    (status, [(CONTENT_TYPE, media.content_type())], text).into_response()
+}
+
+/// Who pays for the request: the API key, else the client's address (from
+/// the trusted proxy's header when one is configured).
+fn client_of(shared: &Shared, call: &Call, viewer: &Viewer) -> Client {
+    if let Viewer::Member(member) = viewer {
+        return Client::Key(member.key);
+    }
+    let forwarded = shared.client_address_header.as_ref().and_then(|header| {
+        let value = call.headers.get(header)?.to_str().ok()?;
+        value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
+    });
+    Client::Address(forwarded.unwrap_or(call.peer.ip()))
+}
+
+/// No `Authorization` header: an anonymous reader. A header that is not a
+/// valid, current API key is refused outright, never read as anonymous.
+async fn viewer(shared: &Shared, headers: &HeaderMap) -> Result<Viewer, (StatusCode, &'static str, String)> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let key = header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|key| !key.is_empty());
+    let Some(key) = key else {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            code::UNAUTHENTICATED,
+            "The Authorization header must be \"Bearer <API key>\".".into(),
+        ));
+    };
+    match auth::authenticate(&shared.db, key).await {
+        Ok(Ok(viewer)) => Ok(viewer),
+        Ok(Err(refusal)) => Err((StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, refusal.message().to_owned())),
+        Err(error) => {
+            // The conversion logs the cause and keeps only a generic message.
+            let unavailable = matches!(error, crate::error::AppError::Unavailable(_));
+            let error: async_graphql::Error = error.into();
+            if unavailable {
+                shared.health.set(false);
+                Err((StatusCode::SERVICE_UNAVAILABLE, code::DATABASE_UNAVAILABLE, error.message))
+            } else {
+                Err((StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL_SERVER_ERROR, error.message))
+            }
+        }
+    }
+}
+
+/// Whether the operation a request would run is a mutation. Unparsable
+/// queries are not: executing them reports the parse error.
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else { return false };
+    let is_mutation =
+        |operation: &async_graphql::parser::types::OperationDefinition| operation.ty == OperationType::Mutation;
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => is_mutation(&operation.node),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).is_some_and(|operation| is_mutation(&operation.node))
+        }
+        (DocumentOperations::Multiple(operations), None) => {
+            operations.values().any(|operation| is_mutation(&operation.node))
+        }
+    }
+}
+
+/// The query text to run: given, or looked up by document id; checked
+/// against the trusted documents and the length limit.
+fn query_text(shared: &Shared, params: &mut Params) -> Result<String, Refusal> {
+    if let Some(id) = params.document_id() {
+        let Some(trusted) = &shared.trusted else {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                code::DOCUMENT_NOT_FOUND,
+                "This server has no trusted documents: send the query text in \"query\".",
+            ));
+        };
+        let Some(document) = trusted.get(&id) else {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                code::DOCUMENT_NOT_FOUND,
+                format!("No trusted document has the id \"{id}\"."),
+            ));
+        };
+        if params.query.as_deref().is_some_and(|query| query != document) {
+            return Err(bad_request("\"query\" and \"documentId\" name different documents: send one of them."));
+        }
+        return Ok(document.to_owned());
+    }
+    let Some(query) = params.query.take() else {
+        return Err(bad_request("The request has no \"query\": send the GraphQL document to run."));
+    };
+    if query.len() > shared.max_query_bytes {
+        return Err(refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::LIMIT_EXCEEDED,
+            format!(
+                "The query text is {} bytes long, more than {}. Limit: maxQueryBytes.",
+                query.len(),
+                shared.max_query_bytes
+            ),
+        ));
+    }
+    if shared.trusted_only && !shared.trusted.as_ref().is_some_and(|trusted| trusted.contains_text(&query)) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            code::TRUSTED_DOCUMENT_REQUIRED,
+            "This server runs trusted documents only, and this query is not one of them: send a \"documentId\" \
+             from the allow-list.",
+        ));
+    }
+    Ok(query)
+}
+
+/// One operation, run: its JSON body and what happened.
+struct Outcome {
+    body: Value,
+    codes: Vec<String>,
+    /// A request error: no data, the document never ran.
+    request_error: bool,
+    charge: Option<Charge>,
+    cost_refused: bool,
+    /// The operation's name, given or read off the document.
+    operation: Option<String>,
+}
+
+async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, query: String) -> Outcome {
+    let client = client_of(shared, call, viewer);
+    let state = Arc::new(RequestState::new(call.request_id.clone(), client.clone(), shared.limiter.clone()));
+    let metrics = shared.metrics.clone();
+    let context = RequestContext::observed(
+        shared.db.clone(),
+        viewer.clone(),
+        Arc::new(move |kind: &str, keys: usize| metrics.batch(kind, keys)),
+    );
+    let loader = context.loader.clone();
+    state.set_operation(params.operation_name.clone());
+    let mut request = async_graphql::Request::new(query).data(context).data(state.clone());
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        request = request.variables(async_graphql::Variables::from_json(Value::Object(variables)));
+    }
+    let run = loader.drive(shared.schema.execute(request));
+    let response = match tokio::time::timeout(shared.request_timeout, run).await {
+        Ok(response) => response,
+        Err(_) => {
+            let message = format!(
+                "The request ran longer than {} s and was stopped. Ask for less (smaller pages, fewer fields).",
+                shared.request_timeout.as_secs()
+            );
+            async_graphql::Response::from_errors(vec![crate::graphql::limits::refusal(code::TIMEOUT, message, None)])
+        }
+    };
+    let mut measured = state.measured();
+    if measured.shape.is_none() {
+        // Never measured (it did not parse, or was refused first): it costs one point.
+        if let Ok(charge) = shared.limiter.charge(&client, 1).await {
+            state.record_charge(charge);
+            measured.charge = charge;
+        }
+    }
+    let codes: Vec<String> = response
+        .errors
+        .iter()
+        .filter_map(|error| error.extensions.as_ref()?.get("code").map(|code| code.to_string().trim_matches('"').to_owned()))
+        .collect();
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if request_error && let Some(object) = body.as_object_mut() {
+        object.remove("data");
+    }
+    tag_errors(&mut body, &call.request_id);
+    let cost_refused = codes.iter().any(|code| code == code::RATE_LIMITED);
+    if cost_refused {
+        shared.metrics.rate_limited(client.kind());
+    }
+    Outcome { body, codes, request_error, charge: measured.charge, cost_refused, operation: state.operation() }
+}
+
+/// Runs one operation and answers it.
+async fn run(shared: &Shared, call: &Call, mut params: Params, over_get: bool) -> Response {
+    let query = match query_text(shared, &mut params) {
+        Ok(query) => query,
+        Err(refusal) => return refused(shared, call, refusal),
+    };
+    if over_get && is_mutation(&query, params.operation_name.as_deref()) {
+        let mut response = refused(
+            shared,
+            call,
+            refuse(StatusCode::METHOD_NOT_ALLOWED, code::BAD_REQUEST, "Mutations must be sent with POST, not GET."),
+        );
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    if !shared.health.is_up() {
+        return unavailable(shared, call);
+    }
+    let viewer = match viewer(shared, &call.headers).await {
+        Ok(viewer) => viewer,
+        Err((status, code, message)) => return refused_viewer(shared, call, status, code, message).await,
+    };
+    let outcome = execute(shared, call, &viewer, params, query).await;
+    let operation = outcome.operation.clone();
+    if outcome.codes.iter().any(|code| code == code::DATABASE_UNAVAILABLE) {
+        shared.health.set(false);
+    }
+    let status = if outcome.cost_refused {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if outcome.codes.iter().any(|code| code == code::DATABASE_UNAVAILABLE || code == code::TIMEOUT) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if outcome.request_error && call.media == Media::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let result = match status {
+        StatusCode::OK if outcome.codes.is_empty() => "ok",
+        StatusCode::OK if !outcome.request_error => "field_errors",
+        status if status.is_server_error() => "failed",
+        _ => "rejected",
+    };
+    shared.metrics.request(operation.as_deref(), result, call.started.elapsed(), &outcome.codes);
+    tracing::info!(
+        operation = operation.as_deref().unwrap_or(""),
+        outcome = result,
+        status = status.as_u16(),
+        duration_ms = call.started.elapsed().as_millis() as u64,
+        cost = outcome.charge.map(|charge| charge.cost),
+        client = if matches!(viewer, Viewer::Member(_)) { "authenticated" } else { "anonymous" },
+        "graphql request"
+    );
+    let mut response = json_response(status, call.media, &outcome.body);
+    rate_limit_headers(&mut response, outcome.charge, status == StatusCode::TOO_MANY_REQUESTS);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+/// Runs a batch, one operation after another, each charged on its own.
+async fn run_batch(shared: &Shared, call: &Call, batch: Vec<Params>) -> Response {
+    if !shared.health.is_up() {
+        return unavailable(shared, call);
+    }
+    let viewer = match viewer(shared, &call.headers).await {
+        Ok(viewer) => viewer,
+        Err((status, code, message)) => return refused_viewer(shared, call, status, code, message).await,
+    };
+    let mut bodies = Vec::with_capacity(batch.len());
+    let mut last_charge = None;
+    for mut params in batch {
+        let body = match query_text(shared, &mut params) {
+            Ok(query) => {
+                let outcome = execute(shared, call, &viewer, params, query).await;
+                last_charge = outcome.charge.or(last_charge);
+                let result = if outcome.codes.is_empty() { "ok" } else { "field_errors" };
+                shared.metrics.request(outcome.operation.as_deref(), result, call.started.elapsed(), &outcome.codes);
+                outcome.body
+            }
+            Err(refusal) => {
+                let mut body =
+                    json!({ "errors": [{ "message": refusal.message, "extensions": { "code": refusal.code } }] });
+                tag_errors(&mut body, &call.request_id);
+                body
+            }
+        };
+        bodies.push(body);
+    }
+    let mut response = json_response(StatusCode::OK, call.media, &Value::Array(bodies));
+    rate_limit_headers(&mut response, last_charge, false);
+    response
+}
+
+fn unavailable(shared: &Shared, call: &Call) -> Response {
+    let refusal = refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code::DATABASE_UNAVAILABLE,
+        "The database cannot be reached just now. Retry in a few seconds.",
+    );
+    let mut response = refused(shared, call, refusal);
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
+/// An API key that is not valid: 401. The attempt is charged to the
+/// client's address, so that guessing keys spends the anonymous budget.
+async fn refused_viewer(
+    shared: &Shared,
+    call: &Call,
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+) -> Response {
+    let charge = if status == StatusCode::UNAUTHORIZED {
+        shared.limiter.charge(&client_of(shared, call, &Viewer::Anonymous), 1).await.ok().flatten()
+    } else {
+        None
+    };
+    let limited = charge.is_some_and(|charge| !charge.allowed);
+    let (status, code, message) = if limited {
+        (StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, "Too many requests with invalid API keys.".to_owned())
+    } else {
+        (status, code, message)
+    };
+    let mut response = refused(shared, call, refuse(status, code, message));
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    rate_limit_headers(&mut response, charge, limited);
+    response
+}
+
+/// `RateLimit-Limit`, `-Remaining`, `-Reset` (seconds) and `-Policy`, as the
+/// IETF draft names them; `Retry-After` when refused.
+fn rate_limit_headers(response: &mut Response, charge: Option<Charge>, refused: bool) {
+    let Some(charge) = charge else { return };
+    let reset = charge.reset_in_seconds(Utc::now());
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    };
+    set("ratelimit-limit", charge.limit.to_string());
+    set("ratelimit-remaining", charge.remaining().to_string());
+    set("ratelimit-reset", reset.to_string());
+    set("ratelimit-policy", format!("{};w={}", charge.limit, charge.window_seconds));
+    if refused {
+        headers.insert(RETRY_AFTER, HeaderValue::from(reset));
+    }
+}
