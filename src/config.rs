@@ -213,7 +213,7 @@ pub struct Settings {
 
     /// Most records a query may ask for: the sum, over its paginated fields,
     /// of the product of the page sizes down each path (GitHub's node limit).
-    #[arg(long, env = "MAX_QUERY_NODES", default_value_t = 50_000, global = true, help_heading = "Query limits")]
+    #[arg(long, env = "MAX_QUERY_NODES", default_value_t = 100_000, global = true, help_heading = "Query limits")]
     pub max_query_nodes: u64,
 
     /// Most aliases in a query.
@@ -263,7 +263,13 @@ pub struct Settings {
     pub rate_limit_anonymous: u64,
 
     /// Points an API key may spend per window; 0 turns the limit off.
-    #[arg(long, env = "RATE_LIMIT_AUTHENTICATED", default_value_t = 5_000, global = true, help_heading = "Rate limits")]
+    #[arg(
+        long,
+        env = "RATE_LIMIT_AUTHENTICATED",
+        default_value_t = 5_000,
+        global = true,
+        help_heading = "Rate limits"
+    )]
     pub rate_limit_authenticated: u64,
 
     /// Length of a rate-limit window, in seconds.

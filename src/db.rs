@@ -62,9 +62,16 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
     let give_up = Instant::now() + Duration::from_secs(settings.database_connect_timeout);
     let mut delay = Duration::from_millis(250);
     let mut attempt = 1;
-    let mut db = loop {
-        match Database::connect(options.clone()).await {
-            Ok(db) => break db,
+    // Each attempt gives up after a second (the pool's own acquire timeout
+    // would make one attempt last as long as all of them).
+    let mut probe = options.clone();
+    probe.acquire_timeout(Duration::from_secs(1)).connect_timeout(Duration::from_secs(1));
+    loop {
+        match Database::connect(probe.clone()).await {
+            Ok(db) => {
+                db.close().await.ok();
+                break;
+            }
             Err(error) if Instant::now() + delay < give_up => {
                 tracing::warn!(
                     attempt,
@@ -78,13 +85,14 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
             }
             Err(error) => {
                 return Err(anyhow::Error::new(error).context(format!(
-                    "could not connect to the database at {} (tried {attempt} times over {} s)",
+                    "could not connect to the database at {} ({attempt} attempts over {} s)",
                     redact_url(&settings.database_url),
                     settings.database_connect_timeout
                 )));
             }
         }
-    };
+    }
+    let mut db = Database::connect(options).await.context("could not connect to the database")?;
     if attempt > 1 {
         tracing::info!(attempts = attempt, "database reachable");
     }

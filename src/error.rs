@@ -108,7 +108,10 @@ pub fn is_connection_failure(error: &sea_orm::DbErr) -> bool {
     };
     matches!(
         sqlx_error.as_ref(),
-        sea_orm::SqlxError::Io(_) | sea_orm::SqlxError::PoolTimedOut | sea_orm::SqlxError::PoolClosed | sea_orm::SqlxError::WorkerCrashed
+        sea_orm::SqlxError::Io(_)
+            | sea_orm::SqlxError::PoolTimedOut
+            | sea_orm::SqlxError::PoolClosed
+            | sea_orm::SqlxError::WorkerCrashed
     ) || matches!(sqlx_error.as_ref(), sea_orm::SqlxError::Database(db) if db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")))
 }
 

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use entity::{OrganisationKind, Role, Visibility};
-use rights_graph::service::organisations::{self, NewOrganisation};
 use rights_graph::service::auth;
+use rights_graph::service::organisations::{self, NewOrganisation};
 use rights_graph::{Application, Settings};
 use serde_json::{Value, json};
 
@@ -137,7 +137,7 @@ async fn writer(address: std::net::SocketAddr, key: String, id: usize, running: 
     let mut n = 0;
     while running.load(Ordering::Relaxed) {
         n += 1;
-        let input = json!({ "input": { "name": format!("Fault writer {id} #{n}"), "countryCode": "PE", "visibility": "PUBLIC" } });
+        let input = json!({ "input": { "name": format!("Fault writer {id} #{n}"), "countryCode": "PE" } });
         let started = Instant::now();
         let sent = client
             .post(format!("http://{address}/graphql"))
@@ -206,8 +206,7 @@ async fn postgres_stops_and_returns_while_clients_write() {
     let (_, key) = auth::create_key(&db, organisation.id, Role::Editor, None, None).await.map_err(|_| "key").unwrap();
 
     let running = Arc::new(AtomicBool::new(true));
-    let writers: Vec<_> =
-        (0..4).map(|id| tokio::spawn(writer(address, key.clone(), id, running.clone()))).collect();
+    let writers: Vec<_> = (0..4).map(|id| tokio::spawn(writer(address, key.clone(), id, running.clone()))).collect();
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // The database goes away.
@@ -278,7 +277,9 @@ async fn postgres_stops_and_returns_while_clients_write() {
         let response = reqwest::Client::new()
             .post(format!("http://{address}/graphql"))
             .header("authorization", format!("Bearer {key}"))
-            .json(&json!({ "query": "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": { "ids": chunk } }))
+            .json(
+                &json!({ "query": "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": { "ids": chunk } }),
+            )
             .send()
             .await
             .unwrap();

@@ -48,5 +48,8 @@ engine_tests!(graphql_over_http_audit_passes, |app: TestApp| async move {
     assert!(results.len() >= 60, "the whole suite ran: {} audits", results.len());
     let failed: Vec<&Value> = results.iter().filter(|result| result["status"] != "ok").collect();
     assert!(failed.is_empty(), "audits not passed: {failed:#?}");
-    println!("graphql-http audit ({:?}): {} ok, {} warn, {} error, {} notice", app.engine, report["ok"], report["warn"], report["error"], report["notice"]);
+    println!(
+        "graphql-http audit ({:?}): {} ok, {} warn, {} error, {} notice",
+        app.engine, report["ok"], report["warn"], report["error"], report["notice"]
+    );
 });

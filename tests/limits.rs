@@ -37,11 +37,36 @@ fn small_limits(settings: &mut Settings) {
 
 configured_tests!(each_limit_refuses_with_its_name, small_limits, |app: TestApp| async move {
     let cases = [
-        ("maxDepth", "{ defenders { nodes { restrictions { nodes { country { subdivisions { nodes { name } } } } } } } }", 6, 8),
-        ("maxNodes", "{ defenders(first: 50) { nodes { restrictions(first: 20) { nodes { title } } } } }", 1_000, 1_050),
-        ("maxAliases", "{ a: defenders { totalCount } b: defenders { totalCount } c: countries { totalCount } d: countries { totalCount } }", 3, 4),
-        ("maxRootFields", "{ defenders { totalCount } countries { totalCount } restrictions { totalCount } campaigns { totalCount } organisations { totalCount } }", 4, 5),
-        ("maxDirectives", "{ defenders @include(if: true) { totalCount @skip(if: false) nodes @include(if: true) { name } } }", 2, 3),
+        (
+            "maxDepth",
+            "{ defenders { nodes { restrictions { nodes { country { subdivisions { nodes { name } } } } } } } }",
+            6,
+            8,
+        ),
+        (
+            "maxNodes",
+            "{ defenders(first: 50) { nodes { restrictions(first: 20) { nodes { title } } } } }",
+            1_000,
+            1_050,
+        ),
+        (
+            "maxAliases",
+            "{ a: defenders { totalCount } b: defenders { totalCount } c: countries { totalCount } d: countries { totalCount } }",
+            3,
+            4,
+        ),
+        (
+            "maxRootFields",
+            "{ defenders { totalCount } countries { totalCount } restrictions { totalCount } campaigns { totalCount } organisations { totalCount } }",
+            4,
+            5,
+        ),
+        (
+            "maxDirectives",
+            "{ defenders @include(if: true) { totalCount @skip(if: false) nodes @include(if: true) { name } } }",
+            2,
+            3,
+        ),
     ];
     for (limit, query, max, actual) in cases {
         let error = refused(&app, query).await;

@@ -27,16 +27,12 @@ engine_tests!(every_response_has_a_request_id_and_errors_carry_it, |app: TestApp
     assert_eq!(kept.headers()["x-request-id"], "lb-7f3a.42");
     let body: Value = kept.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["requestId"], "lb-7f3a.42", "{body}");
-    let replaced = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "<script>alert(1)</script>")
-        .send()
-        .await
-        .unwrap();
+    let replaced =
+        app.client.get(app.url("/healthz")).header("x-request-id", "<script>alert(1)</script>").send().await.unwrap();
     assert!(uuid::Uuid::parse_str(replaced.headers()["x-request-id"].to_str().unwrap()).is_ok());
     // Refusals before execution carry it too.
-    let refused = app.client.post(app.url("/graphql")).header("content-type", "application/json").body("{").send().await.unwrap();
+    let refused =
+        app.client.post(app.url("/graphql")).header("content-type", "application/json").body("{").send().await.unwrap();
     assert_eq!(refused.status(), 400);
     let id = refused.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: Value = refused.json().await.unwrap();

@@ -99,7 +99,7 @@ fn an_unreachable_database_is_retried_with_backoff_then_reported() {
         &["serve"],
         &[
             ("DATABASE_URL", "postgres://nobody:hunter2@127.0.0.1:9/none"),
-            ("DATABASE_CONNECT_TIMEOUT", "3"),
+            ("DATABASE_CONNECT_TIMEOUT", "5"),
             ("LOG_FORMAT", "text"),
         ],
     );
@@ -108,7 +108,7 @@ fn an_unreachable_database_is_retried_with_backoff_then_reported() {
     assert!(err.matches("database unreachable; retrying").count() >= 2, "{err}");
     assert!(err.contains("could not connect to the database"), "{err}");
     assert!(!err.contains("hunter2"), "the password never reaches the log: {err}");
-    assert!(elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(20), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_secs(4) && elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
 
 /// A request whose body arrives in two parts: in flight from the first byte.
@@ -166,10 +166,9 @@ async fn graceful_shutdown_finishes_requests_in_flight(engine: Engine) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     // No new connections once stopping.
     assert!(tokio::net::TcpStream::connect(address).await.is_err(), "still accepting connections");
-    let replies = async_graphql::futures_util::future::join_all(
-        in_flight.into_iter().map(|stream| finish_request(stream, body)),
-    )
-    .await;
+    let replies =
+        async_graphql::futures_util::future::join_all(in_flight.into_iter().map(|stream| finish_request(stream, body)))
+            .await;
     for reply in replies {
         assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
         assert!(reply.contains(r#"{"data":{"defenders":{"totalCount":"#), "{reply}");

@@ -153,7 +153,10 @@ async fn server_refuses_bad_input_cleanly(engine: Engine) {
             ("query ($v: ID!) { defender(id: $v) { name } }", json!({ "v": value })),
             ("query ($v: String) { defenders(after: $v) { totalCount } }", json!({ "v": value })),
             ("query ($v: String) { restrictions(before: $v, last: 2) { totalCount } }", json!({ "v": value })),
-            ("query ($v: PartialDate) { restrictions(filter: { introducedSince: $v }) { totalCount } }", json!({ "v": value })),
+            (
+                "query ($v: PartialDate) { restrictions(filter: { introducedSince: $v }) { totalCount } }",
+                json!({ "v": value }),
+            ),
             ("query ($v: String!) { defenders(filter: { countryCodes: [$v] }) { totalCount } }", json!({ "v": value })),
             ("query ($v: String!) { search(query: $v) { totalCount } }", json!({ "v": value })),
             ("query ($v: String!) { country(code: $v) { name } }", json!({ "v": value })),
@@ -172,7 +175,9 @@ async fn server_refuses_bad_input_cleanly(engine: Engine) {
     for rows in samples(csv, 24) {
         let mut data = String::from("external_id,name,country_code,status\n");
         for row in rows {
-            data.push_str(&row.iter().map(|cell| format!("\"{}\"", cell.replace('"', "\"\""))).collect::<Vec<_>>().join(","));
+            data.push_str(
+                &row.iter().map(|cell| format!("\"{}\"", cell.replace('"', "\"\""))).collect::<Vec<_>>().join(","),
+            );
             data.push('\n');
         }
         let input = json!({ "input": { "format": "CSV", "recordType": "DEFENDER", "data": data, "fileName": "defenders.csv", "dryRun": true } });

@@ -77,13 +77,12 @@ configured_tests!(budgets_headers_refusal_and_reset, small_budgets, |app: TestAp
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["data"]["rateLimit"]["limit"], 8);
     assert_eq!(answer.body["data"]["rateLimit"]["remaining"], 7);
-    // A larger query costs more: 1 + 100 + 100 page loads is 2 points.
-    let costly =
-        "{ rateLimit { cost nodeCount } defenders(first: 100) { nodes { restrictions(first: 2) { nodes { defenders(first: 2) { totalCount } } } } } }";
+    // A larger query costs more: 1 + 100 + 200 page loads make 3 points.
+    let costly = "{ rateLimit { cost nodeCount } defenders(first: 100) { nodes { restrictions(first: 2) { nodes { defenders(first: 2) { totalCount } } } } } }";
     let answer = ask(app.address, Some(&key), costly).await;
-    assert_eq!(answer.body["data"]["rateLimit"]["cost"], 2, "{}", answer.body);
+    assert_eq!(answer.body["data"]["rateLimit"]["cost"], 3, "{}", answer.body);
     assert_eq!(answer.body["data"]["rateLimit"]["nodeCount"], 100 + 200 + 400);
-    assert_eq!(header(&answer, "ratelimit-remaining"), 5);
+    assert_eq!(header(&answer, "ratelimit-remaining"), 4);
     // Invalid keys spend the address's budget: guessing keys is limited too.
     let answer = ask(app.address, Some("rgk_guess"), QUERY).await;
     assert_eq!(answer.status, 429, "{}", answer.body);

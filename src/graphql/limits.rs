@@ -97,7 +97,8 @@ impl SchemaShape {
                         ty = inner;
                     }
                     let BaseType::Named(type_name) = &ty.base else { unreachable!("lists were unwrapped") };
-                    let paged = field.arguments.iter().any(|arg| matches!(arg.node.name.node.as_str(), "first" | "ids"));
+                    let paged =
+                        field.arguments.iter().any(|arg| matches!(arg.node.name.node.as_str(), "first" | "ids"));
                     (field.name.node.to_string(), FieldShape { type_name: type_name.to_string(), paged })
                 })
                 .collect();
@@ -286,7 +287,8 @@ impl QueryLimits {
             ("maxDirectives", self.max_directives.into(), shape.directives.into(), "directives"),
         ];
         checks.into_iter().find(|(_, max, actual, _)| actual > max).map(|(limit, max, actual, what)| {
-            let hint = if limit == "maxNodes" { " Ask for smaller pages (`first`) or fewer nested connections." } else { "" };
+            let hint =
+                if limit == "maxNodes" { " Ask for smaller pages (`first`) or fewer nested connections." } else { "" };
             refusal(
                 code::LIMIT_EXCEEDED,
                 format!("The query asks for {actual} {what}; this server allows {max}.{hint} Limit: {limit}."),

@@ -202,7 +202,8 @@ pub async fn post(
     match value {
         Value::Array(items) => {
             if state.0.max_batch_size == 0 {
-                let message = "Batched requests (a JSON array) are turned off on this server: send one operation per request.";
+                let message =
+                    "Batched requests (a JSON array) are turned off on this server: send one operation per request.";
                 return refused(&state.0, &call, refuse(StatusCode::BAD_REQUEST, code::BATCH_REFUSED, message));
             }
             if items.is_empty() || items.len() > state.0.max_batch_size {
@@ -237,10 +238,8 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let wants_html = headers
-        .get(ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
+    let wants_html =
+        headers.get(ACCEPT).and_then(|value| value.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
     let query = query.filter(|query| !query.is_empty());
     if query.is_none() && wants_html {
         return crate::web::graphiql().await.into_response();
@@ -260,7 +259,9 @@ fn not_acceptable() -> Response {
         code::NOT_ACCEPTABLE,
         "Accept application/graphql-response+json or application/json.",
     );
-    response.headers_mut().insert(ACCEPT, HeaderValue::from_static("application/graphql-response+json, application/json"));
+    response
+        .headers_mut()
+        .insert(ACCEPT, HeaderValue::from_static("application/graphql-response+json, application/json"));
     response
 }
 
@@ -288,8 +289,11 @@ fn refused(shared: &Shared, call: &Call, refusal: Refusal) -> Response {
 }
 
 fn json_response(status: StatusCode, media: Media, body: &Value) -> Response {
-    let text = serde_json::to_vec(body).unwrap_or_default();
-    (status, [(CONTENT_TYPE, media.content_type())], text).into_response()
+    bytes_response(status, media, serde_json::to_vec(body).unwrap_or_default())
+}
+
+fn bytes_response(status: StatusCode, media: Media, body: Vec<u8>) -> Response {
+    (status, [(CONTENT_TYPE, media.content_type())], body).into_response()
 }
 
 /// Who pays for the request: the API key, else the client's address (from
@@ -408,7 +412,8 @@ fn query_text(shared: &Shared, params: &mut Params) -> Result<String, Refusal> {
 
 /// One operation, run: its JSON body and what happened.
 struct Outcome {
-    body: Value,
+    /// The response body, serialized.
+    body: Vec<u8>,
     codes: Vec<String>,
     /// A request error: no data, the document never ran.
     request_error: bool,
@@ -437,7 +442,7 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
         request = request.variables(async_graphql::Variables::from_json(Value::Object(variables)));
     }
     let run = loader.drive(shared.schema.execute(request));
-    let response = match tokio::time::timeout(shared.request_timeout, run).await {
+    let mut response = match tokio::time::timeout(shared.request_timeout, run).await {
         Ok(response) => response,
         Err(_) => {
             let message = format!(
@@ -458,16 +463,24 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
     let codes: Vec<String> = response
         .errors
         .iter()
-        .filter_map(|error| error.extensions.as_ref()?.get("code").map(|code| code.to_string().trim_matches('"').to_owned()))
+        .filter_map(|error| {
+            error.extensions.as_ref()?.get("code").map(|code| code.to_string().trim_matches('"').to_owned())
+        })
         .collect();
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
-    if request_error && let Some(object) = body.as_object_mut() {
-        object.remove("data");
+    for error in &mut response.errors {
+        error.extensions.get_or_insert_with(Default::default).set("requestId", call.request_id.as_str());
     }
-    tag_errors(&mut body, &call.request_id);
+    // Serialized as it is, so that fields keep the order the query asked for;
+    // a request error has no `data` entry at all.
+    let body = if request_error {
+        serde_json::to_vec(&json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    }
+    .unwrap_or_default();
     let cost_refused = codes.iter().any(|code| code == code::RATE_LIMITED);
     if cost_refused {
         shared.metrics.rate_limited(client.kind());
@@ -527,7 +540,7 @@ async fn run(shared: &Shared, call: &Call, mut params: Params, over_get: bool) -
         client = if matches!(viewer, Viewer::Member(_)) { "authenticated" } else { "anonymous" },
         "graphql request"
     );
-    let mut response = json_response(status, call.media, &outcome.body);
+    let mut response = bytes_response(status, call.media, outcome.body);
     rate_limit_headers(&mut response, outcome.charge, status == StatusCode::TOO_MANY_REQUESTS);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("5"));
@@ -559,12 +572,13 @@ async fn run_batch(shared: &Shared, call: &Call, batch: Vec<Params>) -> Response
                 let mut body =
                     json!({ "errors": [{ "message": refusal.message, "extensions": { "code": refusal.code } }] });
                 tag_errors(&mut body, &call.request_id);
-                body
+                serde_json::to_vec(&body).unwrap_or_default()
             }
         };
         bodies.push(body);
     }
-    let mut response = json_response(StatusCode::OK, call.media, &Value::Array(bodies));
+    let mut response =
+        bytes_response(StatusCode::OK, call.media, [b"[".as_slice(), &bodies.join(&b","[..]), b"]"].concat());
     rate_limit_headers(&mut response, last_charge, false);
     response
 }

@@ -164,14 +164,19 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics; behind a bearer token when one is set.
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.0.metrics_token {
-        let given = headers.get(AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let given =
+            headers.get(AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         let matches = given.is_some_and(|given| {
             use sha2::{Digest, Sha256};
             // Compared as digests: equal length, no early exit on the secret's bytes.
             Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes())
         });
         if !matches {
-            return error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "/metrics needs the metrics token.");
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                code::UNAUTHENTICATED,
+                "/metrics needs the metrics token.",
+            );
         }
     }
     let text = state.0.metrics.render(&state.0.db, state.0.statements.get());

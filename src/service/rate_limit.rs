@@ -77,9 +77,10 @@ impl Charge {
         self.limit.saturating_sub(self.used)
     }
 
-    /// Whole seconds until the budget is whole again, at least 1.
+    /// Seconds until the budget is whole again, rounded up, at least 1.
     pub fn reset_in_seconds(&self, now: DateTime<Utc>) -> u64 {
-        Ord::max((self.reset_at - now).num_seconds(), 1) as u64
+        let milliseconds = (self.reset_at - now).num_milliseconds();
+        Ord::max((milliseconds + 999) / 1_000, 1) as u64
     }
 }
 
