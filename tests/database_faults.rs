@@ -169,6 +169,16 @@ async fn writer(address: std::net::SocketAddr, key: String, id: usize, running: 
     tally
 }
 
+/// An anonymous read.
+async fn read(address: std::net::SocketAddr) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .json(&json!({ "query": "{ defenders { totalCount } }" }))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn ready(address: std::net::SocketAddr) -> bool {
     let response = reqwest::get(format!("http://{address}/readyz")).await;
     response.is_ok_and(|response| response.status() == 200)
@@ -223,12 +233,7 @@ async fn postgres_stops_and_returns_while_clients_write() {
     let unready_after = unready_after.expect("/readyz turns unready");
     // A read fails fast and says why.
     let started = Instant::now();
-    let response = reqwest::Client::new()
-        .post(format!("http://{address}/graphql"))
-        .json(&json!({ "query": "{ defenders { totalCount } }" }))
-        .send()
-        .await
-        .unwrap();
+    let response = read(address).await;
     let refused_in = started.elapsed();
     assert_eq!(response.status(), 503);
     assert!(response.headers().get("retry-after").is_some());
@@ -242,13 +247,7 @@ async fn postgres_stops_and_returns_while_clients_write() {
     let restarted = Instant::now();
     let mut recovered_after = None;
     while restarted.elapsed() < Duration::from_secs(30) {
-        let response = reqwest::Client::new()
-            .post(format!("http://{address}/graphql"))
-            .json(&json!({ "query": "{ defenders { totalCount } }" }))
-            .send()
-            .await
-            .unwrap();
-        if response.status() == 200 {
+        if read(address).await.status() == 200 {
             recovered_after = Some(restarted.elapsed());
             break;
         }

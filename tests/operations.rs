@@ -61,7 +61,9 @@ fn check_config_reads_the_file_and_lets_environment_and_flags_override_it() {
 
 #[test]
 fn check_config_names_every_problem() {
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    // (file, environment, expected message)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         ("max_query_depth = 0\n", &[], "max_query_depth must be between 2 and 100; got 0"),
         ("max_querydepth = 5\n", &[], "unknown field `max_querydepth`"),
         ("max_query_depth = \"deep\"\n", &[], "max_query_depth"),

@@ -84,8 +84,16 @@ impl Charge {
     }
 }
 
+/// Budgets in this process: points spent per client in the current window.
+#[derive(Default)]
+struct Windows {
+    spent: HashMap<String, (i64, u64)>,
+    /// The window in which ended windows were last forgotten.
+    pruned: i64,
+}
+
 enum Store {
-    Memory(Mutex<HashMap<String, (i64, u64)>>),
+    Memory(Mutex<Windows>),
     Database(DatabaseConnection),
 }
 
@@ -97,13 +105,10 @@ pub struct RateLimiter {
     store: Store,
 }
 
-/// Past this many clients, the memory store forgets windows that ended.
-const PRUNE_ABOVE: usize = 10_000;
-
 impl RateLimiter {
     pub fn new(settings: &Settings, db: DatabaseConnection) -> Self {
         let store = match settings.rate_limit_store {
-            RateLimitStore::Memory => Store::Memory(Mutex::new(HashMap::new())),
+            RateLimitStore::Memory => Store::Memory(Mutex::new(Windows::default())),
             RateLimitStore::Database => Store::Database(db),
         };
         RateLimiter {
@@ -136,10 +141,12 @@ impl RateLimiter {
         let (used, allowed) = match &self.store {
             Store::Memory(windows) => {
                 let mut windows = windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if windows.len() > PRUNE_ABOVE {
-                    windows.retain(|_, (start, _)| *start == window_start);
+                if windows.pruned != window_start {
+                    // Once per window: clients of ended windows are forgotten.
+                    windows.spent.retain(|_, (start, _)| *start == window_start);
+                    windows.pruned = window_start;
                 }
-                let entry = windows.entry(bucket).or_insert((window_start, 0));
+                let entry = windows.spent.entry(bucket).or_insert((window_start, 0));
                 if entry.0 != window_start {
                     *entry = (window_start, 0);
                 }
