@@ -164,3 +164,96 @@ engine_tests!(no_cors_by_default, |app: TestApp| async move {
         .unwrap();
     assert!(response.headers().get("access-control-allow-origin").is_none());
 });
+
+/// The server binary on the test's database, logging JSON to a file.
+struct LoggingServer {
+    child: std::process::Child,
+    port: u16,
+    log: std::path::PathBuf,
+}
+
+impl LoggingServer {
+    fn start(app: &TestApp) -> LoggingServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = std::env::temp_dir().join(format!("rights-graph-log-{}.jsonl", uuid::Uuid::now_v7()));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_rights-graph"))
+            .env("DATABASE_URL", &app.database_url)
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "debug")
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("the server starts");
+        LoggingServer { child, port, log }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Stops the server and returns its log lines, each parsed.
+    fn stop(mut self) -> Vec<Value> {
+        std::process::Command::new("kill").arg(self.child.id().to_string()).status().unwrap();
+        let _ = self.child.wait();
+        let text = std::fs::read_to_string(&self.log).unwrap();
+        let _ = std::fs::remove_file(&self.log);
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("a log line is not JSON: {line}")))
+            .collect()
+    }
+}
+
+engine_tests!(logs_are_json_with_request_ids_and_no_secrets, |app: TestApp| async move {
+    let org = common::create_org(&app, "Logging");
+    let key = common::create_key(&app, &org, "EDITOR");
+    let server = LoggingServer::start(&app);
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(server.url("/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let create = "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }";
+    let input = json!({ "input": {
+        "name": "Logged Person", "countryCode": "PE",
+        "safetyNotes": "SECRET-SAFETY-NOTE", "contactDetails": "SECRET-CONTACT", "exactLocation": "SECRET-LOCATION"
+    } });
+    let response = client
+        .post(server.url("/graphql"))
+        .header("authorization", format!("Bearer {key}"))
+        .json(&json!({ "query": create, "variables": input }))
+        .send()
+        .await
+        .unwrap();
+    let write_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert!(body["data"]["createDefender"]["defender"]["id"].is_string(), "{body}");
+    let response = client
+        .get(server.url("/graphql"))
+        .query(&[
+            ("query", "query Lookup($name: String!) { search(query: $name) { totalCount } }"),
+            ("variables", r#"{"name":"SECRET-VARIABLE"}"#),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let read_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let lines = server.stop();
+    let text = lines.iter().map(Value::to_string).collect::<String>();
+    for secret in [key.as_str(), "SECRET-SAFETY-NOTE", "SECRET-CONTACT", "SECRET-LOCATION", "SECRET-VARIABLE"] {
+        assert!(!text.contains(secret), "the log holds {secret}");
+    }
+    for (id, operation) in [(write_id, ""), (read_id, "Lookup")] {
+        let request_lines: Vec<&Value> =
+            lines.iter().filter(|line| line["span"]["request_id"] == id.as_str()).collect();
+        let summary = request_lines
+            .iter()
+            .find(|line| line["fields"]["message"] == "graphql request")
+            .unwrap_or_else(|| panic!("no summary line for {id}: {request_lines:?}"));
+        assert_eq!(summary["fields"]["operation"], operation);
+        assert_eq!(summary["fields"]["status"], 200);
+        assert_eq!(summary["span"]["path"], "/graphql", "the path only, never the query string");
+    }
+});

@@ -17,6 +17,19 @@
   if (linked) {
     props.defaultTabs = [{ query: linked }].concat(tabs);
     props.query = linked;
+    // A linked query is a one-off view: its tabs are kept for this visit
+    // only, so that they neither replace nor mix with the reader's own.
+    props.storage = memoryStorage();
+  }
+  function memoryStorage() {
+    var items = {};
+    return {
+      getItem: function (key) { return Object.prototype.hasOwnProperty.call(items, key) ? items[key] : null; },
+      setItem: function (key, value) { items[key] = String(value); },
+      removeItem: function (key) { delete items[key]; },
+      clear: function () { items = {}; },
+      get length() { return Object.keys(items).length; },
+    };
   }
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(React.createElement(GraphiQL, props));
