@@ -7,7 +7,7 @@ use entity::{OrganisationKind, Role, Visibility};
 use sea_orm::{DatabaseConnection, Iterable};
 use uuid::Uuid;
 
-use crate::config::{ExportArgs, FileFormat, ImportArgs, KeyCommand, OrgCommand, Settings};
+use crate::config::{ExportArgs, FileFormat, ImportArgs, KeyCommand, OrgCommand, SeedCommand, Settings};
 use crate::error::AppError;
 use crate::graphql::ids::{GlobalId, NodeType};
 use crate::service::exchange::encode::{self, ExportFormat};
@@ -283,4 +283,32 @@ fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `rights-graph seed synthetic ...`
+pub async fn seed(settings: &Settings, command: SeedCommand) -> anyhow::Result<()> {
+    let SeedCommand::Synthetic { defenders, seed, allow_real_data } = command;
+    let db = open(settings).await?;
+    let options = crate::service::synthetic::Options { defenders, seed, allow_real_data };
+    let report = crate::service::synthetic::seed(&db, options).await?;
+    eprintln!(
+        "synthetic dataset (seed {seed}): {} defenders, {} other names, {} case events, {} affiliations, {} \
+         organisations, {} restrictions ({} status changes), {} campaigns ({} subjects), {} sources, {} citations: \
+         {} rows in {:.1} s, of which search and duplicate keys {:.1} s",
+        report.defenders,
+        report.other_names,
+        report.case_events,
+        report.affiliations,
+        report.organisations,
+        report.restrictions,
+        report.status_changes,
+        report.campaigns,
+        report.campaign_subjects,
+        report.sources,
+        report.citations,
+        report.rows,
+        report.elapsed.as_secs_f64(),
+        report.indexed_in.as_secs_f64(),
+    );
+    Ok(())
 }

@@ -39,6 +39,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export what an organisation (or, without --org, anyone) may see.
     Export(ExportArgs),
+    /// Generate data for benchmarks and load tests.
+    #[command(subcommand)]
+    Seed(SeedCommand),
     /// Validate the configuration (flags, environment, `--config` file),
     /// print it with secrets masked, and exit: 0 when valid, 1 otherwise.
     CheckConfig,
@@ -91,6 +94,25 @@ pub struct ExportArgs {
     /// otherwise (standard output when left out).
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+}
+
+/// `rights-graph seed ...`
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum SeedCommand {
+    /// Generate a realistic, deterministic synthetic dataset (marked as such
+    /// everywhere) into the configured database.
+    Synthetic {
+        /// How many defenders; restrictions (one per five), campaigns (one
+        /// per twenty) and the rest follow.
+        #[arg(long)]
+        defenders: u64,
+        /// The random seed: the same seed gives the same dataset.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write even though the database holds records that are not synthetic.
+        #[arg(long)]
+        allow_real_data: bool,
+    },
 }
 
 /// Partner organisation commands.

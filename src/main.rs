@@ -38,6 +38,10 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Seed(command) => {
+            telemetry::init(args.settings.log_format);
+            cli::seed(&args.settings, command).await?;
+        }
         Command::Export(command) => {
             telemetry::init(args.settings.log_format);
             cli::export(&args.settings, command).await?;

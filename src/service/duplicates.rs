@@ -80,8 +80,12 @@ pub async fn refile<C: ConnectionTrait>(db: &C, kind: Mergeable, id: Uuid, repla
     file_names(db, kind, id, &names, replace).await
 }
 
+/// Records whose names are filed per batch by [`file_missing`].
+const FILE_BATCH: usize = 500;
+
 /// Files the names of records written before keys existed, or loaded
-/// without them (the sample data). Runs at start; does nothing when all are filed.
+/// without them (the sample data, synthetic data), in batches. Runs at
+/// start; does nothing when all are filed.
 pub async fn file_missing<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
     let unfiled = |kind: Mergeable| {
         let filed = Query::select()
@@ -91,31 +95,68 @@ pub async fn file_missing<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
             .take();
         Expr::col((sea_orm::sea_query::Alias::new(kind.table()), "id")).not_in_subquery(filed)
     };
-    let mut missing: Vec<(Mergeable, Uuid)> = Vec::new();
-    for id in defender::Entity::find()
+    let mut filed = 0;
+    let defenders: Vec<Uuid> = defender::Entity::find()
         .select_only()
         .column(defender::Column::Id)
         .filter(unfiled(Mergeable::Defender))
-        .into_tuple::<Uuid>()
+        .into_tuple()
         .all(db)
-        .await?
-    {
-        missing.push((Mergeable::Defender, id));
+        .await?;
+    for chunk in defenders.chunks(FILE_BATCH) {
+        let mut names: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for record in defender::Entity::find().filter(defender::Column::Id.is_in(chunk.iter().copied())).all(db).await?
+        {
+            names.entry(record.id).or_default().push(record.name);
+        }
+        for other in defender_name::Entity::find()
+            .filter(defender_name::Column::DefenderId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            names.entry(other.defender_id).or_default().push(other.name);
+        }
+        file_many(db, Mergeable::Defender, names).await?;
+        filed += chunk.len() as u64;
     }
-    for id in organisation::Entity::find()
+    let organisations: Vec<Uuid> = organisation::Entity::find()
         .select_only()
         .column(organisation::Column::Id)
         .filter(unfiled(Mergeable::Organisation))
-        .into_tuple::<Uuid>()
+        .into_tuple()
         .all(db)
-        .await?
-    {
-        missing.push((Mergeable::Organisation, id));
+        .await?;
+    for chunk in organisations.chunks(FILE_BATCH) {
+        let names = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|record| (record.id, std::iter::once(record.name).chain(record.acronym).collect()))
+            .collect();
+        file_many(db, Mergeable::Organisation, names).await?;
+        filed += chunk.len() as u64;
     }
-    for (kind, id) in &missing {
-        refile(db, *kind, *id, false).await?;
+    Ok(filed)
+}
+
+/// Files the keys of many records' names, in statements of a few thousand rows.
+async fn file_many<C: ConnectionTrait>(db: &C, kind: Mergeable, names: HashMap<Uuid, Vec<String>>) -> AppResult<()> {
+    let mut rows = Vec::new();
+    for (id, names) in names {
+        let keys: HashSet<String> =
+            names.iter().flat_map(|name| names::keys(name)).filter(|key| key.len() <= 200).collect();
+        rows.extend(keys.into_iter().map(|key| match_key::ActiveModel {
+            record_type: Set(kind.table().to_owned()),
+            key: Set(key),
+            record_id: Set(id),
+        }));
     }
-    Ok(missing.len() as u64)
+    while !rows.is_empty() {
+        let batch: Vec<_> = rows.drain(..rows.len().min(5_000)).collect();
+        match_key::Entity::insert_many(batch).exec(db).await?;
+    }
+    Ok(())
 }
 
 /// A pair of records that may describe the same person or organisation.

@@ -32,6 +32,7 @@ pub mod sharing;
 pub mod source_edits;
 pub mod sources;
 pub mod statistics;
+pub mod synthetic;
 pub mod text;
 
 use entity::{Consent, Role, Visibility, defender, record_share};

@@ -12,6 +12,8 @@
 //! sample dataset). A search joins each match to its record under the same
 //! visibility rule as every other read, so a hidden record never matches.
 
+use std::collections::HashMap;
+
 use entity::{campaign, defender, defender_name, organisation, restriction};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder};
@@ -139,92 +141,136 @@ struct Document {
 /// the caller's transaction. Kinds search does not cover are ignored.
 pub async fn reindex<C: ConnectionTrait>(db: &C, table: &str, id: Uuid) -> AppResult<()> {
     let Some(kind) = SearchKind::of_table(table) else { return Ok(()) };
-    let Some(document) = document_of(db, kind, id).await? else { return Ok(()) };
-    store(db, kind, id, &document).await
+    let documents = documents_of(db, kind, &[id]).await?;
+    store(db, kind, &documents).await
 }
 
-async fn document_of<C: ConnectionTrait>(db: &C, kind: SearchKind, id: Uuid) -> AppResult<Option<Document>> {
-    let opt = |text: &Option<String>| text.clone().unwrap_or_default();
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+/// The documents of the given records of one kind, from their stored
+/// state; records that do not exist are left out.
+async fn documents_of<C: ConnectionTrait>(db: &C, kind: SearchKind, ids: &[Uuid]) -> AppResult<Vec<(Uuid, Document)>> {
     Ok(match kind {
         SearchKind::Defender => {
-            let Some(record) = defender::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-            let names: Vec<String> = defender_name::Entity::find()
-                .filter(defender_name::Column::DefenderId.eq(id))
+            let records =
+                defender::Entity::find().filter(defender::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+            let mut other_names: HashMap<Uuid, Vec<String>> = HashMap::new();
+            for name in defender_name::Entity::find()
+                .filter(defender_name::Column::DefenderId.is_in(ids.iter().copied()))
                 .order_by_asc(defender_name::Column::Id)
                 .all(db)
                 .await?
+            {
+                other_names.entry(name.defender_id).or_default().push(name.name);
+            }
+            records
                 .into_iter()
-                .map(|name| name.name)
-                .collect();
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            // Only public fields: never exact location, contact details or safety notes.
-            Some(Document {
-                name_key: sort_key(&record.name),
-                title: folded(&[&record.name], true),
-                aliases: folded(&names, true),
-                reference: String::new(),
-                summary: folded(&[&opt(&record.occupation), &opt(&record.summary)], false),
-            })
+                .map(|record| {
+                    let names = other_names.remove(&record.id).unwrap_or_default();
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    // Only public fields: never exact location, contact details or safety notes.
+                    let document = Document {
+                        name_key: sort_key(&record.name),
+                        title: folded(&[&record.name], true),
+                        aliases: folded(&names, true),
+                        reference: String::new(),
+                        summary: folded(&[text(&record.occupation), text(&record.summary)], false),
+                    };
+                    (record.id, document)
+                })
+                .collect()
         }
-        SearchKind::Restriction => {
-            let Some(record) = restriction::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-            Some(Document {
-                name_key: sort_key(&record.title),
-                title: folded(&[&record.title], true),
-                aliases: String::new(),
-                reference: folded(&[&opt(&record.reference)], true),
-                summary: folded(&[&opt(&record.summary)], false),
+        SearchKind::Restriction => restriction::Entity::find()
+            .filter(restriction::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|record| {
+                let document = Document {
+                    name_key: sort_key(&record.title),
+                    title: folded(&[&record.title], true),
+                    aliases: String::new(),
+                    reference: folded(&[text(&record.reference)], true),
+                    summary: folded(&[text(&record.summary)], false),
+                };
+                (record.id, document)
             })
-        }
-        SearchKind::Campaign => {
-            let Some(record) = campaign::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-            Some(Document {
-                name_key: sort_key(&record.title),
-                title: folded(&[&record.title], true),
-                aliases: String::new(),
-                reference: String::new(),
-                summary: folded(&[&opt(&record.summary), &opt(&record.outcome_summary)], false),
+            .collect(),
+        SearchKind::Campaign => campaign::Entity::find()
+            .filter(campaign::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|record| {
+                let document = Document {
+                    name_key: sort_key(&record.title),
+                    title: folded(&[&record.title], true),
+                    aliases: String::new(),
+                    reference: String::new(),
+                    summary: folded(&[text(&record.summary), text(&record.outcome_summary)], false),
+                };
+                (record.id, document)
             })
-        }
-        SearchKind::Organisation => {
-            let Some(record) = organisation::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-            Some(Document {
-                name_key: sort_key(&record.name),
-                title: folded(&[&record.name], true),
-                aliases: folded(&[&opt(&record.acronym)], true),
-                reference: String::new(),
-                summary: folded(&[&opt(&record.summary)], false),
+            .collect(),
+        SearchKind::Organisation => organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|record| {
+                let document = Document {
+                    name_key: sort_key(&record.name),
+                    title: folded(&[&record.name], true),
+                    aliases: folded(&[text(&record.acronym)], true),
+                    reference: String::new(),
+                    summary: folded(&[text(&record.summary)], false),
+                };
+                (record.id, document)
             })
-        }
+            .collect(),
     })
 }
 
-async fn store<C: ConnectionTrait>(db: &C, kind: SearchKind, id: Uuid, document: &Document) -> AppResult<()> {
-    let insert = Query::insert()
+/// Writes (or rewrites) documents in one statement.
+async fn store<C: ConnectionTrait>(db: &C, kind: SearchKind, documents: &[(Uuid, Document)]) -> AppResult<()> {
+    if documents.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert
         .into_table(Alias::new(DOCUMENT))
-        .columns(["record_type", "record_id", "name_key", "title", "aliases", "reference", "summary"].map(Alias::new))
-        .values([
-            kind.table().into(),
-            id.into(),
-            document.name_key.clone().into(),
-            document.title.clone().into(),
-            document.aliases.clone().into(),
-            document.reference.clone().into(),
-            document.summary.clone().into(),
-        ])
-        .map_err(|error| AppError::Internal(error.into()))?
-        .on_conflict(
-            OnConflict::columns(["record_type", "record_id"].map(Alias::new))
-                .update_columns(["name_key", "title", "aliases", "reference", "summary"].map(Alias::new))
-                .to_owned(),
-        )
-        .to_owned();
+        .columns(["record_type", "record_id", "name_key", "title", "aliases", "reference", "summary"].map(Alias::new));
+    for (id, document) in documents {
+        insert
+            .values([
+                kind.table().into(),
+                (*id).into(),
+                document.name_key.clone().into(),
+                document.title.clone().into(),
+                document.aliases.clone().into(),
+                document.reference.clone().into(),
+                document.summary.clone().into(),
+            ])
+            .map_err(|error| AppError::Internal(error.into()))?;
+    }
+    insert.on_conflict(
+        OnConflict::columns(["record_type", "record_id"].map(Alias::new))
+            .update_columns(["name_key", "title", "aliases", "reference", "summary"].map(Alias::new))
+            .to_owned(),
+    );
     db.execute(&insert).await?;
     Ok(())
 }
 
+/// Records indexed per statement when many are: 7 values each stays far
+/// below either engine's limit on bound values.
+const INDEX_BATCH: usize = 500;
+
 /// Writes the documents of records that have none (records loaded by other
-/// means than the write paths, such as the sample dataset). Returns how many.
+/// means than the write paths: the sample dataset, synthetic data), in
+/// batches. Returns how many.
 pub async fn index_missing<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
     let mut written = 0;
     for kind in SearchKind::ALL {
@@ -247,12 +293,12 @@ pub async fn index_missing<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
                 .not(),
             )
             .to_owned();
-        for row in db.query_all(&missing).await? {
-            let id: Uuid = row.try_get_by_index(0)?;
-            if let Some(document) = document_of(db, kind, id).await? {
-                store(db, kind, id, &document).await?;
-                written += 1;
-            }
+        let ids: Vec<Uuid> =
+            db.query_all(&missing).await?.iter().map(|row| row.try_get_by_index(0)).collect::<Result<_, _>>()?;
+        for chunk in ids.chunks(INDEX_BATCH) {
+            let documents = documents_of(db, kind, chunk).await?;
+            store(db, kind, &documents).await?;
+            written += documents.len();
         }
     }
     Ok(written)

@@ -1,0 +1,655 @@
+//! Synthetic datasets for benchmarks and load tests: realistic in shape,
+//! deterministic for a seed, and marked as synthetic everywhere. Every record
+//! belongs to the organisation "Synthetic data (not real people)", every
+//! summary starts with "SYNTHETIC", and the dataset is recorded in `dataset`.
+//!
+//! Rows are written with multi-row inserts in one transaction; the search
+//! documents and duplicate-detection keys are filed in batches afterwards.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use entity::*;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::reference_data::mark_loaded;
+use super::sources::CitingRecord;
+use super::text::sort_key;
+
+/// The organisation that owns every synthetic record.
+pub const ORGANISATION: &str = "Synthetic data (not real people)";
+
+/// How much to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub defenders: u64,
+    pub seed: u64,
+    /// Write even though the database holds records that are not synthetic.
+    pub allow_real_data: bool,
+}
+
+/// What was written, and how long it took.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub defenders: u64,
+    pub other_names: u64,
+    pub case_events: u64,
+    pub affiliations: u64,
+    pub organisations: u64,
+    pub restrictions: u64,
+    pub status_changes: u64,
+    pub campaigns: u64,
+    pub campaign_subjects: u64,
+    pub sources: u64,
+    pub citations: u64,
+    pub rows: u64,
+    pub elapsed: Duration,
+    pub indexed_in: Duration,
+}
+
+/// Countries weighted roughly as reporting on defenders at risk is: many
+/// records from a few countries, a long tail elsewhere.
+const COUNTRIES: &[(&str, u32)] = &[
+    ("CO", 120),
+    ("BR", 90),
+    ("MX", 80),
+    ("PH", 70),
+    ("HN", 45),
+    ("GT", 40),
+    ("IN", 55),
+    ("RU", 45),
+    ("CN", 40),
+    ("IR", 35),
+    ("EG", 30),
+    ("TR", 30),
+    ("US", 35),
+    ("PE", 30),
+    ("NG", 25),
+    ("KE", 15),
+    ("UG", 15),
+    ("TH", 15),
+    ("VN", 15),
+    ("SA", 15),
+    ("BY", 15),
+    ("NI", 15),
+    ("VE", 15),
+    ("PK", 15),
+    ("BD", 12),
+    ("UA", 12),
+    ("AZ", 10),
+    ("KH", 10),
+    ("CD", 10),
+    ("ZW", 8),
+    ("ET", 8),
+    ("MM", 8),
+    ("AR", 6),
+    ("CL", 6),
+    ("GB", 5),
+    ("FR", 5),
+    ("DE", 4),
+    ("ES", 4),
+    ("IT", 4),
+    ("PL", 4),
+];
+
+const GIVEN_NAMES: &[&str] = &[
+    "Ana María",
+    "José",
+    "Fatima",
+    "Mohammed",
+    "Li",
+    "Grace",
+    "Oksana",
+    "Nguyen",
+    "Amina",
+    "Carlos",
+    "Leila",
+    "Pavel",
+    "Berta",
+    "Ahmed",
+    "Mei",
+    "Juan Carlos",
+    "Aisha",
+    "Ravi",
+    "Olga",
+    "Tomás",
+    "Zainab",
+    "Samuel",
+    "Narges",
+    "Wei",
+    "Lucía",
+    "Omar",
+    "Priya",
+    "Dmitri",
+    "Chinwe",
+    "Rosa",
+    "Hassan",
+    "Maryam",
+    "Luis",
+    "Thandiwe",
+    "Yusuf",
+    "Elena",
+];
+const FAMILY_NAMES: &[&str] = &[
+    "Quispe",
+    "al-Rahman",
+    "Okafor",
+    "Wang",
+    "Mendoza",
+    "Haddad",
+    "Kovalenko",
+    "Tran",
+    "Diallo",
+    "Rojas",
+    "Hosseini",
+    "Ivanov",
+    "Cáceres",
+    "Santos",
+    "Zhang",
+    "Pérez",
+    "Abdullah",
+    "Sharma",
+    "Petrova",
+    "García",
+    "Mohammadi",
+    "Nwosu",
+    "López",
+    "Kaya",
+    "Ramírez",
+    "Chowdhury",
+    "Moyo",
+    "Torres",
+    "Yilmaz",
+    "Castillo",
+    "Nasser",
+    "Vargas",
+    "Ortiz",
+];
+const OCCUPATIONS: &[&str] = &[
+    "land rights defender",
+    "journalist",
+    "lawyer",
+    "trade unionist",
+    "environmental activist",
+    "indigenous leader",
+    "women's rights activist",
+    "student organiser",
+    "LGBTI rights activist",
+    "community leader",
+    "blogger",
+    "doctor",
+];
+const LAW_TOPICS: &[&str] = &[
+    "Public Order",
+    "Foreign Agents",
+    "Critical Infrastructure",
+    "Assembly",
+    "Cybercrime",
+    "Counter-Terrorism",
+    "NGO Registration",
+    "Anti-Riot",
+    "State Secrets",
+    "Media Regulation",
+];
+const CAMPAIGN_TOPICS: &[&str] = &[
+    "Free the defenders of",
+    "Stop the crackdown in",
+    "Justice for the community of",
+    "Protect the river of",
+    "Repeal the gag law of",
+];
+
+/// A deterministic id from the generator's stream.
+fn id(rng: &mut StdRng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+}
+
+fn pick<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {
+    *items.choose(rng).expect("non-empty list")
+}
+
+fn every<T: Iterable>() -> Vec<T> {
+    T::iter().collect()
+}
+
+/// A date between 2000 and 2025: a year, a month or a day.
+fn date(rng: &mut StdRng, from_year: i32) -> PartialDate {
+    let year = rng.random_range(Ord::min(from_year, 2025)..=2025);
+    let text = match rng.random_range(0..10) {
+        0 => format!("{year:04}"),
+        1..=2 => format!("{year:04}-{:02}", rng.random_range(1..=12)),
+        _ => format!("{year:04}-{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28)),
+    };
+    text.parse().expect("generated dates are valid")
+}
+
+/// Records that are not synthetic: anything not contributed by the synthetic organisation.
+async fn real_records(db: &DatabaseConnection, synthetic: Option<Uuid>) -> anyhow::Result<u64> {
+    let not_synthetic = |column: Expr| match synthetic {
+        Some(id) => column.clone().is_null().or(column.ne(id)),
+        None => Expr::val(1).eq(1),
+    };
+    let defenders =
+        defender::Entity::find().filter(not_synthetic(Expr::col(defender::Column::ContributedById))).count(db).await?;
+    let restrictions = restriction::Entity::find()
+        .filter(not_synthetic(Expr::col(restriction::Column::ContributedById)))
+        .count(db)
+        .await?;
+    let campaigns =
+        campaign::Entity::find().filter(not_synthetic(Expr::col(campaign::Column::ContributedById))).count(db).await?;
+    Ok(defenders + restrictions + campaigns)
+}
+
+/// Inserts rows in statements of `per_statement` rows.
+async fn insert_all<A, C>(db: &C, rows: Vec<A>, per_statement: usize) -> anyhow::Result<u64>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let total = rows.len() as u64;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(per_statement).collect();
+        <A::Entity as EntityTrait>::insert_many(batch).exec_without_returning(db).await?;
+    }
+    Ok(total)
+}
+
+/// Generates the dataset.
+pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<Report> {
+    if !(1..=10_000_000).contains(&options.defenders) {
+        bail!("--defenders must be between 1 and 10000000; got {}", options.defenders);
+    }
+    let started = Instant::now();
+    let existing = organisation::Entity::find().filter(organisation::Column::Name.eq(ORGANISATION)).one(db).await?;
+    let real = real_records(db, existing.as_ref().map(|org| org.id)).await?;
+    if real > 0 && !options.allow_real_data {
+        bail!(
+            "the database holds {real} defenders, restrictions or campaigns that are not synthetic; synthetic data \
+             would mix with them. Seed an empty database (start it with --skip-sample-data), or pass \
+             --allow-real-data to write anyway"
+        );
+    }
+    // A second run on the same database must not draw the same ids: the
+    // stream also depends on how many synthetic defenders are there already.
+    let already = match &existing {
+        Some(org) => defender::Entity::find().filter(defender::Column::ContributedById.eq(org.id)).count(db).await?,
+        None => 0,
+    };
+    let mut rng = StdRng::seed_from_u64(options.seed.wrapping_add(already));
+    let now: DateTime<Utc> = DateTime::from_timestamp(1_767_225_600, 0).context("a fixed time")?; // 2026-01-01
+    let n = options.defenders as usize;
+    let mut report = Report::default();
+
+    let subdivisions: HashMap<String, Vec<String>> =
+        subdivision::Entity::find().all(db).await?.into_iter().fold(HashMap::new(), |mut map, subdivision| {
+            map.entry(subdivision.country_code).or_insert_with(Vec::new).push(subdivision.code);
+            map
+        });
+    let weights: u32 = COUNTRIES.iter().map(|(_, weight)| weight).sum();
+    let country = |rng: &mut StdRng| {
+        let mut draw = rng.random_range(0..weights);
+        for (code, weight) in COUNTRIES {
+            if draw < *weight {
+                return *code;
+            }
+            draw -= weight;
+        }
+        COUNTRIES[0].0
+    };
+    let subdivision = |rng: &mut StdRng, country: &str| -> Option<String> {
+        let codes = subdivisions.get(country)?;
+        if rng.random_range(0..10) < 6 { codes.choose(rng).cloned() } else { None }
+    };
+
+    let transaction = db.begin().await?;
+    let tx = &transaction;
+    let owner = match existing {
+        Some(org) => org.id,
+        None => {
+            let owner = id(&mut rng);
+            organisation::ActiveModel {
+                id: Set(owner),
+                name: Set(ORGANISATION.to_owned()),
+                acronym: Set(Some("SYNTHETIC".into())),
+                kind: Set(OrganisationKind::Academic),
+                country_code: Set(None),
+                website: Set(None),
+                summary: Set(Some(
+                    "SYNTHETIC: owner of generated benchmark records. None describes a real person.".into(),
+                )),
+                sort_key: Set(sort_key(ORGANISATION)),
+                contributed_by_id: Set(None),
+                merged_into_id: Set(None),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(tx)
+            .await?;
+            owner
+        }
+    };
+
+    // Partner organisations, for affiliations and campaign leads.
+    let organisation_count = (n / 50).max(5);
+    let mut organisations = Vec::with_capacity(organisation_count);
+    let organisation_rows: Vec<organisation::ActiveModel> = (0..organisation_count)
+        .map(|i| {
+            let org_id = id(&mut rng);
+            organisations.push(org_id);
+            let country = country(&mut rng);
+            let name = format!("Synthetic {} Collective {i}", pick(&mut rng, OCCUPATIONS));
+            organisation::ActiveModel {
+                id: Set(org_id),
+                sort_key: Set(sort_key(&name)),
+                name: Set(name),
+                acronym: Set(None),
+                kind: Set(pick(&mut rng, &every::<OrganisationKind>())),
+                country_code: Set(Some(country.to_owned())),
+                website: Set(None),
+                summary: Set(Some("SYNTHETIC organisation.".into())),
+                contributed_by_id: Set(Some(owner)),
+                merged_into_id: Set(None),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
+    report.organisations = insert_all(tx, organisation_rows, 500).await?;
+
+    // Sources, which every record cites.
+    let source_count = (n / 100).max(5);
+    let mut sources = Vec::with_capacity(source_count);
+    let source_rows: Vec<source::ActiveModel> = (0..source_count)
+        .map(|i| {
+            let source_id = id(&mut rng);
+            sources.push(source_id);
+            let title = format!("SYNTHETIC report {i}");
+            source::ActiveModel {
+                id: Set(source_id),
+                url: Set(Some(format!("https://synthetic.invalid/reports/{i}"))),
+                sort_key: Set(sort_key(&title)),
+                title: Set(title),
+                publisher: Set(Some("Synthetic data".into())),
+                published_on: Set(Some(date(&mut rng, 2005))),
+                contributed_by_id: Set(Some(owner)),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
+    report.sources = insert_all(tx, source_rows, 500).await?;
+    let mut citations = Vec::new();
+    let mut cite = |rng: &mut StdRng, record: CitingRecord, record_id: Uuid| {
+        citations.push(citation::ActiveModel {
+            id: Set(id(rng)),
+            source_id: Set(pick(rng, &sources)),
+            record_type: Set(record.as_str().to_owned()),
+            record_id: Set(record_id),
+            locator: Set(Some("synthetic".into())),
+            created_at: Set(now),
+        });
+    };
+
+    // Restrictions, about one per five defenders, with their histories.
+    let restriction_count = (n / 5).max(1);
+    let statuses = every::<RestrictionStatus>();
+    let rights = every::<Right>();
+    let mut restrictions_by_country: HashMap<&str, Vec<Uuid>> = HashMap::new();
+    let mut all_restrictions = Vec::with_capacity(restriction_count);
+    let (mut restriction_rows, mut right_rows, mut change_rows) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..restriction_count {
+        let restriction_id = id(&mut rng);
+        let country = country(&mut rng);
+        restrictions_by_country.entry(country).or_default().push(restriction_id);
+        all_restrictions.push(restriction_id);
+        let introduced = date(&mut rng, 2000);
+        let year = introduced.year();
+        let title = format!("{} (Amendment) Act {year} No. {i}", pick(&mut rng, LAW_TOPICS));
+        let status = pick(&mut rng, &statuses);
+        restriction_rows.push(restriction::ActiveModel {
+            id: Set(restriction_id),
+            sort_key: Set(sort_key(&title)),
+            title: Set(title),
+            reference: Set(Some(format!("SYN {year}/{i}"))),
+            kind: Set(pick(&mut rng, &every::<RestrictionKind>())),
+            status: Set(status),
+            country_code: Set(country.to_owned()),
+            subdivision_code: Set(subdivision(&mut rng, country)),
+            introduced_on: Set(Some(introduced.clone())),
+            decided_on: Set(None),
+            summary: Set(Some(format!("SYNTHETIC restriction {i}: curbs protest and association."))),
+            contributed_by_id: Set(Some(owner)),
+            visibility: Set(Visibility::Public),
+            version: Set(1),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        let chosen: HashSet<Right> = (0..rng.random_range(1..=3)).map(|_| pick(&mut rng, &rights)).collect();
+        right_rows.extend(
+            chosen
+                .into_iter()
+                .map(|right| restriction_right::ActiveModel { restriction_id: Set(restriction_id), right: Set(right) }),
+        );
+        let changes = rng.random_range(1..=4);
+        for step in 0..changes {
+            let status = if step + 1 == changes { status } else { pick(&mut rng, &statuses) };
+            change_rows.push(restriction_status_change::ActiveModel {
+                id: Set(id(&mut rng)),
+                restriction_id: Set(restriction_id),
+                status: Set(status),
+                changed_on: Set(Some(date(&mut rng, year))),
+                note: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        cite(&mut rng, CitingRecord::Restriction, restriction_id);
+    }
+    report.restrictions = insert_all(tx, restriction_rows, 1_000).await?;
+    insert_all(tx, right_rows, 5_000).await?;
+    report.status_changes = insert_all(tx, change_rows, 2_000).await?;
+
+    // Defenders, with other names, sectors, case events, affiliations and restriction links.
+    let defender_statuses = every::<DefenderStatus>();
+    let sectors = every::<Sector>();
+    let event_kinds = every::<CaseEventKind>();
+    let perpetrators = every::<PerpetratorType>();
+    let name_kinds = every::<OtherNameKind>();
+    let relations = every::<DefenderRestrictionRelation>();
+    let mut defenders = Vec::with_capacity(n);
+    let mut defender_rows = Vec::new();
+    let (mut name_rows, mut sector_rows, mut event_rows, mut affiliation_rows, mut link_rows) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        let defender_id = id(&mut rng);
+        defenders.push(defender_id);
+        let country = country(&mut rng);
+        let (given, family) = (pick(&mut rng, GIVEN_NAMES), pick(&mut rng, FAMILY_NAMES));
+        let name = format!("{given} {family} {i}");
+        let public = rng.random_range(0..5) < 4;
+        let occupation = pick(&mut rng, OCCUPATIONS);
+        defender_rows.push(defender::ActiveModel {
+            id: Set(defender_id),
+            sort_key: Set(sort_key(&name)),
+            name: Set(name),
+            country_code: Set(country.to_owned()),
+            subdivision_code: Set(subdivision(&mut rng, country)),
+            occupation: Set(Some(occupation.to_owned())),
+            summary: Set(Some(format!("SYNTHETIC record {i}: a {occupation} facing threats."))),
+            status: Set(pick(&mut rng, &defender_statuses)),
+            consent: Set(if public { Consent::Given } else { Consent::Limited }),
+            exact_location: Set(None),
+            contact_details: Set(None),
+            safety_notes: Set(None),
+            contributed_by_id: Set(Some(owner)),
+            merged_into_id: Set(None),
+            visibility: Set(if public { Visibility::Public } else { Visibility::Partners }),
+            version: Set(1),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        for _ in 0..rng.random_range(1..=3) {
+            let other = format!("{} {}", pick(&mut rng, FAMILY_NAMES), pick(&mut rng, GIVEN_NAMES));
+            name_rows.push(defender_name::ActiveModel {
+                id: Set(id(&mut rng)),
+                defender_id: Set(defender_id),
+                sort_key: Set(sort_key(&other)),
+                name: Set(other),
+                kind: Set(pick(&mut rng, &name_kinds)),
+                language: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        let chosen: HashSet<Sector> = (0..rng.random_range(1..=2)).map(|_| pick(&mut rng, &sectors)).collect();
+        sector_rows.extend(
+            chosen
+                .into_iter()
+                .map(|sector| defender_sector::ActiveModel { defender_id: Set(defender_id), sector: Set(sector) }),
+        );
+        let local = restrictions_by_country.get(country);
+        for _ in 0..rng.random_range(1..=10) {
+            let restriction_id = local.filter(|_| rng.random_range(0..4) == 0).map(|ids| pick(&mut rng, ids));
+            event_rows.push(case_event::ActiveModel {
+                id: Set(id(&mut rng)),
+                defender_id: Set(defender_id),
+                kind: Set(pick(&mut rng, &event_kinds)),
+                occurred_on: Set(Some(date(&mut rng, 2000))),
+                description: Set(Some("SYNTHETIC event.".into())),
+                perpetrator_type: Set(Some(pick(&mut rng, &perpetrators))),
+                sentence_months: Set(None),
+                sentence_life: Set(false),
+                restriction_id: Set(restriction_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        for _ in 0..rng.random_range(0..=2) {
+            affiliation_rows.push(affiliation::ActiveModel {
+                id: Set(id(&mut rng)),
+                defender_id: Set(defender_id),
+                organisation_id: Set(pick(&mut rng, &organisations)),
+                role: Set(Some("member".into())),
+                started_on: Set(Some(date(&mut rng, 2000))),
+                ended_on: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        if let Some(ids) = local.filter(|_| rng.random_range(0..10) < 3) {
+            link_rows.push(defender_restriction::ActiveModel {
+                id: Set(id(&mut rng)),
+                defender_id: Set(defender_id),
+                restriction_id: Set(pick(&mut rng, ids)),
+                relation: Set(pick(&mut rng, &relations)),
+                note: Set(None),
+                created_at: Set(now),
+            });
+        }
+        cite(&mut rng, CitingRecord::Defender, defender_id);
+    }
+    report.defenders = insert_all(tx, defender_rows, 1_000).await?;
+    report.other_names = insert_all(tx, name_rows, 2_000).await?;
+    insert_all(tx, sector_rows, 5_000).await?;
+    report.case_events = insert_all(tx, event_rows, 2_000).await?;
+    report.affiliations = insert_all(tx, affiliation_rows, 2_000).await?;
+    insert_all(tx, link_rows, 2_000).await?;
+
+    // Campaigns, about one per twenty defenders, each about several of them.
+    let campaign_count = (n / 20).max(1);
+    let (mut campaign_rows, mut subject_rows, mut target_rows, mut area_rows) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..campaign_count {
+        let campaign_id = id(&mut rng);
+        let country = country(&mut rng);
+        let title = format!("{} {} {i}", pick(&mut rng, CAMPAIGN_TOPICS), codes_name(country));
+        campaign_rows.push(campaign::ActiveModel {
+            id: Set(campaign_id),
+            sort_key: Set(sort_key(&title)),
+            title: Set(title),
+            kind: Set(pick(&mut rng, &every::<CampaignKind>())),
+            status: Set(pick(&mut rng, &every::<CampaignStatus>())),
+            lead_organisation_id: Set(Some(pick(&mut rng, &organisations))),
+            started_on: Set(Some(date(&mut rng, 2010))),
+            ended_on: Set(None),
+            summary: Set(Some(format!("SYNTHETIC campaign {i}."))),
+            outcome: Set(Some(pick(&mut rng, &every::<CampaignOutcome>()))),
+            outcome_summary: Set(None),
+            contributed_by_id: Set(Some(owner)),
+            visibility: Set(Visibility::Public),
+            version: Set(1),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        let subjects: HashSet<Uuid> = (0..rng.random_range(2..=8)).map(|_| pick(&mut rng, &defenders)).collect();
+        subject_rows.extend(subjects.into_iter().map(|defender_id| campaign_defender::ActiveModel {
+            campaign_id: Set(campaign_id),
+            defender_id: Set(defender_id),
+        }));
+        let targets: HashSet<Uuid> = (0..rng.random_range(0..=2)).map(|_| pick(&mut rng, &all_restrictions)).collect();
+        target_rows.extend(targets.into_iter().map(|restriction_id| campaign_restriction::ActiveModel {
+            campaign_id: Set(campaign_id),
+            restriction_id: Set(restriction_id),
+        }));
+        area_rows.push(campaign_area::ActiveModel {
+            id: Set(id(&mut rng)),
+            campaign_id: Set(campaign_id),
+            country_code: Set(country.to_owned()),
+            subdivision_code: Set(None),
+        });
+        cite(&mut rng, CitingRecord::Campaign, campaign_id);
+    }
+    report.campaigns = insert_all(tx, campaign_rows, 1_000).await?;
+    report.campaign_subjects = insert_all(tx, subject_rows, 5_000).await? + insert_all(tx, target_rows, 5_000).await?;
+    insert_all(tx, area_rows, 2_000).await?;
+    report.citations = insert_all(tx, citations, 2_000).await?;
+    mark_loaded(tx, &format!("synthetic:seed-{}:{}-defenders:{}", options.seed, n, Uuid::now_v7())).await?;
+    transaction.commit().await?;
+    report.rows = report.defenders
+        + report.other_names
+        + report.case_events
+        + report.affiliations
+        + report.organisations
+        + report.restrictions
+        + report.status_changes
+        + report.campaigns
+        + report.campaign_subjects
+        + report.sources
+        + report.citations;
+
+    let indexing = Instant::now();
+    super::search::index_missing(db).await.map_err(|_| anyhow::anyhow!("could not index the synthetic records"))?;
+    super::duplicates::file_missing(db)
+        .await
+        .map_err(|_| anyhow::anyhow!("could not file the synthetic names for duplicate detection"))?;
+    report.indexed_in = indexing.elapsed();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn codes_name(country: &str) -> String {
+    super::codes::country_name(country)
+}
