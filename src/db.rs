@@ -10,14 +10,34 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, Databa
 use crate::config::Settings;
 
 /// Counts the SQL statements a connection pool runs. Tests and benchmarks read
-/// it to check that a request's statements depend on its shape only.
+/// it to check that a request's statements depend on its shape only; the
+/// benchmark also records them, to replay them straight to the database.
 #[derive(Clone, Debug, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+pub struct StatementCounter(Arc<AtomicU64>, Arc<Recorder>);
+
+#[derive(Debug, Default)]
+struct Recorder {
+    on: AtomicBool,
+    statements: std::sync::Mutex<Vec<sea_orm::Statement>>,
+}
 
 impl StatementCounter {
     /// Statements run so far.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping every statement run (with its values) until
+    /// [`StatementCounter::stop_recording`]. For benchmarks: it keeps record contents in memory.
+    pub fn start_recording(&self) {
+        self.1.statements.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        self.1.on.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops recording and returns the statements run since it started.
+    pub fn stop_recording(&self) -> Vec<sea_orm::Statement> {
+        self.1.on.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *self.1.statements.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 }
 
@@ -103,9 +123,12 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
             .context("could not configure SQLite")?;
     }
     let counter = StatementCounter::default();
-    let count = counter.0.clone();
+    let (count, recorder) = (counter.0.clone(), counter.1.clone());
     db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
+        if recorder.on.load(Ordering::Relaxed) {
+            recorder.statements.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(info.statement.clone());
+        }
         if info.failed {
             tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, "database statement failed");
         }

@@ -7,6 +7,7 @@ use chrono::Utc;
 use common::TestApp;
 use entity::*;
 use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::json;
 use uuid::Uuid;
 
 /// A deeply nested query touching every relationship of the model.
@@ -363,3 +364,49 @@ engine_tests!(search_and_statistics_statements_depend_on_the_query, |app: TestAp
     let data = app.data(&search("[DEFENDER]", 100)).await;
     assert_eq!(data["search"]["edges"].as_array().unwrap().len(), 100);
 });
+
+#[path = "../benches/shared/operations.rs"]
+mod operations;
+
+/// Statements one run of `operation` makes, with `first` as its page size.
+async fn statements_of(app: &TestApp, operation: &operations::Operation, ids: &[String], first: i64) -> u64 {
+    let mut variables = (operation.variables)(0, ids);
+    variables["first"] = json!(first);
+    let before = app.statements.get();
+    let body = app.post(operation.query, variables).await;
+    assert!(body.get("errors").is_none(), "{}: {body}", operation.name);
+    app.statements.get() - before
+}
+
+async fn public_defender_ids(app: &TestApp) -> Vec<String> {
+    let data = app.data("{ defenders(first: 20) { nodes { id } } }").await;
+    data["defenders"]["nodes"].as_array().unwrap().iter().map(|node| node["id"].as_str().unwrap().to_owned()).collect()
+}
+
+// The benchmark's operations on synthetic data: the same statements for 10
+// and for 100 per page, and for 200 and for 1,000 defenders in the database.
+configured_tests!(
+    benchmark_operations_make_statements_by_shape,
+    |settings: &mut rights_graph::Settings| {
+        settings.skip_sample_data = true;
+        settings.max_query_nodes = 10_000_000;
+        settings.rate_limit_anonymous = 0;
+    },
+    |app: TestApp| async move {
+        use rights_graph::service::synthetic::{Options, seed};
+        seed(&app.db, Options { defenders: 200, seed: 1, allow_real_data: false }).await.expect("seeded");
+        let ids = public_defender_ids(&app).await;
+        let mut small = Vec::new();
+        for operation in operations::operations() {
+            let ten = statements_of(&app, &operation, &ids, 10).await;
+            let hundred = statements_of(&app, &operation, &ids, 100).await;
+            assert_eq!(ten, hundred, "{}: {ten} statements for 10 per page, {hundred} for 100", operation.name);
+            small.push(hundred);
+        }
+        seed(&app.db, Options { defenders: 800, seed: 2, allow_real_data: false }).await.expect("seeded again");
+        for (operation, before) in operations::operations().iter().zip(small) {
+            let after = statements_of(&app, operation, &ids, 100).await;
+            assert_eq!(before, after, "{}: {before} statements on 200 defenders, {after} on 1,000", operation.name);
+        }
+    }
+);

@@ -627,7 +627,6 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     insert_all(tx, area_rows, 2_000).await?;
     report.citations = insert_all(tx, citations, 2_000).await?;
     mark_loaded(tx, &format!("synthetic:seed-{}:{}-defenders:{}", options.seed, n, Uuid::now_v7())).await?;
-    transaction.commit().await?;
     report.rows = report.defenders
         + report.other_names
         + report.case_events
@@ -640,11 +639,13 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         + report.sources
         + report.citations;
 
+    // In the same transaction: one commit, and never records without their documents.
     let indexing = Instant::now();
-    super::search::index_missing(db).await.map_err(|_| anyhow::anyhow!("could not index the synthetic records"))?;
-    super::duplicates::file_missing(db)
+    super::search::index_missing(tx).await.map_err(|_| anyhow::anyhow!("could not index the synthetic records"))?;
+    super::duplicates::file_missing(tx)
         .await
         .map_err(|_| anyhow::anyhow!("could not file the synthetic names for duplicate detection"))?;
+    transaction.commit().await?;
     report.indexed_in = indexing.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)

@@ -1,0 +1,388 @@
+//! The service benchmark: `cargo bench --bench service`.
+//!
+//! For each engine and dataset size, generates the synthetic dataset into a
+//! fresh database, starts the real server on it (in this process, port 0),
+//! and drives a fixed set of GraphQL operations over HTTP at each
+//! concurrency for a fixed time. For each run: requests per second, latency
+//! p50/p95/p99, SQL statements per request, and the direct-database floor:
+//! the statements one request made, replayed straight to the database through
+//! the same driver and pool, at the same concurrency.
+//!
+//! Settings (environment): `BENCH_ENGINES` (`sqlite,postgres`), `BENCH_SIZES`
+//! (`10000,100000`), `BENCH_CONCURRENCY` (`1,16,64`), `BENCH_SECONDS` (5),
+//! `TEST_DATABASE_URL` (PostgreSQL admin connection). Writes
+//! `benchmarks/results.json` and `BENCHMARKS.md`, with the machine and commit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rights_graph::graphql::ids::{GlobalId, NodeType};
+use rights_graph::service::synthetic;
+use rights_graph::{Application, Settings};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, QuerySelect};
+use serde_json::{Value, json};
+
+#[path = "shared/operations.rs"]
+mod operations;
+
+use operations::{Operation, operations};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database; returns its URL and how to drop it.
+async fn fresh_database(engine: Engine, size: u64) -> (String, Box<dyn FnOnce() + Send>) {
+    match engine {
+        Engine::Sqlite => {
+            let path = std::env::temp_dir().join(format!("rights-graph-bench-{size}-{}.db", uuid::Uuid::now_v7()));
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            (
+                url,
+                Box::new(move || {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                    }
+                }),
+            )
+        }
+        Engine::Postgres => {
+            let name = format!("rights_graph_bench_{size}_{}", uuid::Uuid::now_v7().simple());
+            let admin = Database::connect(admin_url()).await.expect("PostgreSQL reachable at TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
+            let base = admin_url().rsplit_once('/').expect("a database in the URL").0.to_owned();
+            let drop_name = name.clone();
+            (
+                format!("{base}/{name}"),
+                Box::new(move || {
+                    let _ = std::process::Command::new("psql")
+                        .arg(admin_url())
+                        .arg("-qc")
+                        .arg(format!("DROP DATABASE IF EXISTS \"{drop_name}\" WITH (FORCE)"))
+                        .status();
+                }),
+            )
+        }
+    }
+}
+
+/// Latency figures of one run, in milliseconds.
+struct Figures {
+    requests: u64,
+    errors: u64,
+    per_second: f64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+}
+
+fn figures(mut latencies: Vec<Duration>, errors: u64, elapsed: Duration) -> Figures {
+    latencies.sort();
+    let at = |q: f64| {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let index = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
+        latencies[index].as_secs_f64() * 1_000.0
+    };
+    Figures {
+        requests: latencies.len() as u64,
+        errors,
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+    }
+}
+
+/// Drives `operation` at `concurrency` for `seconds` over HTTP.
+async fn drive(url: &str, operation: &Operation, ids: Arc<Vec<String>>, concurrency: usize, seconds: u64) -> Figures {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, counter, ids) = (client.clone(), url.to_owned(), counter.clone(), ids.clone());
+        let (query, variables) = (operation.query, operation.variables);
+        workers.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                let body = json!({ "query": query, "variables": variables(i, &ids) });
+                let sent = Instant::now();
+                let ok = match client.post(&url).json(&body).send().await {
+                    Ok(response) if response.status() == 200 => {
+                        response.json::<Value>().await.is_ok_and(|body| body.get("errors").is_none())
+                    }
+                    _ => false,
+                };
+                if ok { latencies.push(sent.elapsed()) } else { errors += 1 }
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for worker in workers {
+        let (more, failed) = worker.await.expect("worker");
+        latencies.extend(more);
+        errors += failed;
+    }
+    figures(latencies, errors, started.elapsed())
+}
+
+/// Replays one request's statements straight to the database, at `concurrency`.
+async fn floor(
+    db: &DatabaseConnection,
+    statements: Arc<Vec<sea_orm::Statement>>,
+    concurrency: usize,
+    seconds: u64,
+) -> Figures {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (db, statements) = (db.clone(), statements.clone());
+        workers.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                let mut ok = true;
+                for statement in statements.iter() {
+                    ok &= db.query_all_raw(statement.clone()).await.is_ok();
+                }
+                if ok { latencies.push(sent.elapsed()) } else { errors += 1 }
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for worker in workers {
+        let (more, failed) = worker.await.expect("worker");
+        latencies.extend(more);
+        errors += failed;
+    }
+    figures(latencies, errors, started.elapsed())
+}
+
+/// The process's peak resident memory, in MiB (server and load generator).
+fn peak_memory_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+async fn bench(engine: Engine, size: u64, concurrencies: &[usize], seconds: u64) -> Value {
+    let (url, drop_database) = fresh_database(engine, size).await;
+    let mut settings = Settings::for_database(url.clone());
+    settings.listen = "127.0.0.1:0".parse().expect("address");
+    settings.skip_sample_data = true;
+    settings.database_max_connections = 32;
+    settings.rate_limit_anonymous = 0;
+    settings.rate_limit_authenticated = 0;
+    settings.log_format = rights_graph::config::LogFormat::Text;
+    let (db, _) = rights_graph::db::connect(&settings).await.expect("database");
+    rights_graph::app::prepare_database(&db, &settings).await.expect("migrated");
+    let seeded = Instant::now();
+    let report = synthetic::seed(&db, synthetic::Options { defenders: size, seed: 1, allow_real_data: false })
+        .await
+        .expect("seeded");
+    let seed_seconds = seeded.elapsed().as_secs_f64();
+    eprintln!("{engine:?} {size}: seeded {} rows in {seed_seconds:.1} s", report.rows);
+    let ids: Vec<String> = entity::defender::Entity::find()
+        .select_only()
+        .column(entity::defender::Column::Id)
+        .filter_public()
+        .limit(2_000)
+        .into_tuple::<uuid::Uuid>()
+        .all(&db)
+        .await
+        .expect("ids")
+        .into_iter()
+        .map(|id| GlobalId::encode_uuid(NodeType::Defender, id).0)
+        .collect();
+    let ids = Arc::new(ids);
+    db.close().await.ok();
+
+    let app = Application::build(&settings).await.expect("server starts");
+    let address = app.local_addr().expect("address");
+    let counter = app.statement_counter();
+    let server_db = app.database();
+    tokio::spawn(app.run_until(std::future::pending()));
+    let graphql = format!("http://{address}/graphql");
+    let client = reqwest::Client::new();
+
+    let mut runs = Vec::new();
+    for operation in operations() {
+        // One request alone: its statements, recorded for the floor.
+        let body = json!({ "query": operation.query, "variables": (operation.variables)(0, &ids) });
+        counter.start_recording();
+        let answer: Value = client.post(&graphql).json(&body).send().await.expect("sent").json().await.expect("JSON");
+        let statements = Arc::new(counter.stop_recording());
+        assert!(answer.get("errors").is_none(), "{}: {answer}", operation.name);
+        for &concurrency in concurrencies {
+            let service = drive(&graphql, &operation, ids.clone(), concurrency, seconds).await;
+            let direct = floor(&server_db, statements.clone(), concurrency, seconds).await;
+            eprintln!(
+                "{engine:?} {size} c{concurrency} {}: {:.0} req/s p50 {:.1} p95 {:.1} p99 {:.1} ms; {} statements; floor {:.0}/s; ratio {:.2}",
+                operation.name,
+                service.per_second,
+                service.p50,
+                service.p95,
+                service.p99,
+                statements.len(),
+                direct.per_second,
+                service.per_second / direct.per_second.max(f64::MIN_POSITIVE)
+            );
+            runs.push(json!({
+                "operation": operation.name,
+                "concurrency": concurrency,
+                "requests": service.requests,
+                "errors": service.errors,
+                "requests_per_second": round(service.per_second),
+                "p50_ms": round(service.p50),
+                "p95_ms": round(service.p95),
+                "p99_ms": round(service.p99),
+                "statements_per_request": statements.len(),
+                "direct_requests_per_second": round(direct.per_second),
+                "direct_p99_ms": round(direct.p99),
+                "ratio_to_direct": round(service.per_second / direct.per_second.max(f64::MIN_POSITIVE)),
+            }));
+        }
+    }
+    let result = json!({
+        "engine": format!("{engine:?}").to_lowercase(),
+        "defenders": size,
+        "seed_rows": report.rows,
+        "seed_seconds": round(seed_seconds),
+        "peak_memory_mib": round(peak_memory_mib()),
+        "runs": runs,
+    });
+    server_db.close().await.ok();
+    drop_database();
+    result
+}
+
+fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+trait PublicOnly {
+    fn filter_public(self) -> Self;
+}
+
+impl PublicOnly for sea_orm::Select<entity::defender::Entity> {
+    fn filter_public(self) -> Self {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        self.filter(entity::defender::Column::Visibility.eq(entity::Visibility::Public))
+    }
+}
+
+fn markdown(results: &Value) -> String {
+    let mut out = String::from("# Benchmarks\n\nWritten by `cargo bench --bench service` (see the README). ");
+    out.push_str(&format!(
+        "Machine: {}. Commit: {}. Date: {}.\n\nEach run drives one operation over HTTP for a fixed time. \
+         *statements* are the SQL statements one request makes; *floor* is the same statements replayed straight \
+         to the database through the same driver and pool at the same concurrency; *ratio* is the service's \
+         throughput over the floor's. *memory* is the peak resident memory of the benchmark process (server and \
+         load generator together).\n",
+        results["machine"].as_str().unwrap_or_default(),
+        results["commit"].as_str().unwrap_or_default(),
+        results["date"].as_str().unwrap_or_default()
+    ));
+    for set in results["results"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "\n## {} with {} defenders\n\nSeeded {} rows in {} s; peak memory {} MiB.\n\n\
+             | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | statements | floor req/s | ratio | errors |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+            set["engine"].as_str().unwrap_or_default(),
+            set["defenders"],
+            set["seed_rows"],
+            set["seed_seconds"],
+            set["peak_memory_mib"]
+        ));
+        for run in set["runs"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                run["operation"].as_str().unwrap_or_default(),
+                run["concurrency"],
+                run["requests_per_second"],
+                run["p50_ms"],
+                run["p95_ms"],
+                run["p99_ms"],
+                run["statements_per_request"],
+                run["direct_requests_per_second"],
+                run["ratio_to_direct"],
+                run["errors"]
+            ));
+        }
+    }
+    out
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is taken.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let engines: Vec<Engine> = env_list("BENCH_ENGINES", "sqlite,postgres")
+        .iter()
+        .map(|name| match name.as_str() {
+            "sqlite" => Engine::Sqlite,
+            "postgres" => Engine::Postgres,
+            other => panic!("BENCH_ENGINES: unknown engine {other}"),
+        })
+        .collect();
+    let sizes: Vec<u64> =
+        env_list("BENCH_SIZES", "10000,100000").iter().map(|n| n.parse().expect("BENCH_SIZES")).collect();
+    let concurrencies: Vec<usize> =
+        env_list("BENCH_CONCURRENCY", "1,16,64").iter().map(|n| n.parse().expect("BENCH_CONCURRENCY")).collect();
+    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let mut results = Vec::new();
+    for &engine in &engines {
+        for &size in &sizes {
+            results.push(runtime.block_on(bench(engine, size, &concurrencies, seconds)));
+        }
+    }
+    let cpu = command_output("sh", &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]);
+    let memory = command_output("sh", &["-c", "grep MemTotal /proc/meminfo | awk '{printf \"%.0f GiB\", $2/1048576}'"]);
+    let results = json!({
+        "machine": format!("{} cores, {cpu}, {memory}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        "commit": command_output("git", &["describe", "--always", "--dirty"]),
+        "date": chrono::Utc::now().to_rfc3339(),
+        "seconds_per_run": seconds,
+        "results": results,
+    });
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::create_dir_all(format!("{root}/benchmarks")).expect("benchmarks directory");
+    std::fs::write(format!("{root}/benchmarks/results.json"), serde_json::to_string_pretty(&results).expect("JSON"))
+        .expect("results written");
+    std::fs::write(format!("{root}/BENCHMARKS.md"), markdown(&results)).expect("table written");
+    eprintln!("wrote benchmarks/results.json and BENCHMARKS.md");
+}
