@@ -646,6 +646,9 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         .await
         .map_err(|_| anyhow::anyhow!("could not file the synthetic names for duplicate detection"))?;
     transaction.commit().await?;
+    // Fresh statistics: without them both planners guess the sizes of the
+    // tables just filled and pick scans (queries run many times slower).
+    db.execute_unprepared("ANALYZE").await.context("could not update the planner's statistics")?;
     report.indexed_in = indexing.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)
