@@ -87,13 +87,17 @@ const FILE_BATCH: usize = 500;
 /// without them (the sample data, synthetic data), in batches. Runs at
 /// start; does nothing when all are filed.
 pub async fn file_missing<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
+    // NOT EXISTS, not NOT IN: PostgreSQL cannot hash a NOT IN subquery larger
+    // than its work memory and then compares every record with every key.
     let unfiled = |kind: Mergeable| {
+        let table = sea_orm::sea_query::Alias::new(kind.table());
         let filed = Query::select()
-            .column(match_key::Column::RecordId)
+            .expr(Expr::val(1))
             .from(match_key::Entity)
-            .and_where(match_key::Column::RecordType.eq(kind.table()))
+            .and_where(Expr::col((match_key::Entity, match_key::Column::RecordType)).eq(kind.table()))
+            .and_where(Expr::col((match_key::Entity, match_key::Column::RecordId)).equals((table, "id")))
             .take();
-        Expr::col((sea_orm::sea_query::Alias::new(kind.table()), "id")).not_in_subquery(filed)
+        Expr::exists(filed).not()
     };
     let mut filed = 0;
     let defenders: Vec<Uuid> = defender::Entity::find()
