@@ -10,8 +10,12 @@
 //!
 //! Settings (environment): `BENCH_ENGINES` (`sqlite,postgres`), `BENCH_SIZES`
 //! (`10000,100000`), `BENCH_CONCURRENCY` (`1,16,64`), `BENCH_SECONDS` (5),
-//! `TEST_DATABASE_URL` (PostgreSQL admin connection). Writes
-//! `benchmarks/results.json` and `BENCHMARKS.md`, with the machine and commit.
+//! `TEST_DATABASE_URL` (PostgreSQL admin connection), `BENCH_OPERATIONS`
+//! (numbers such as `1,2,5a`; all when unset), `BENCH_DATABASE_URL` (run on
+//! a database seeded before, instead of fresh ones; it is kept). A full run
+//! writes `benchmarks/results.json`, `benchmarks/plans-*.md` and
+//! `BENCHMARKS.md`, with the machine and commit; a partial one writes them
+//! under `target/benchmarks/`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,8 +24,12 @@ use std::time::{Duration, Instant};
 use rights_graph::graphql::ids::{GlobalId, NodeType};
 use rights_graph::service::synthetic;
 use rights_graph::{Application, Settings};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, QuerySelect};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect};
 use serde_json::{Value, json};
+
+// The server's allocator (see `src/main.rs`), as the server runs in this process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "shared/operations.rs"]
 mod operations;
@@ -111,29 +119,25 @@ fn figures(mut latencies: Vec<Duration>, errors: u64, elapsed: Duration) -> Figu
     }
 }
 
-/// Drives `operation` at `concurrency` for `seconds` over HTTP.
-async fn drive(url: &str, operation: &Operation, ids: Arc<Vec<String>>, concurrency: usize, seconds: u64) -> Figures {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
+/// Runs `request(i)` from `concurrency` workers for `seconds`, `i` counting
+/// the requests of all workers; a request answers whether it succeeded.
+async fn load<F, Fut>(concurrency: usize, seconds: u64, request: F) -> Figures
+where
+    F: Fn(u64) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     let counter = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, counter, ids) = (client.clone(), url.to_owned(), counter.clone(), ids.clone());
-        let (query, variables) = (operation.query, operation.variables);
+        let (counter, request) = (counter.clone(), request.clone());
         workers.push(tokio::spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
             while Instant::now() < deadline {
                 let i = counter.fetch_add(1, Ordering::Relaxed);
-                let body = json!({ "query": query, "variables": variables(i, &ids) });
                 let sent = Instant::now();
-                let ok = match client.post(&url).json(&body).send().await {
-                    Ok(response) if response.status() == 200 => {
-                        response.json::<Value>().await.is_ok_and(|body| body.get("errors").is_none())
-                    }
-                    _ => false,
-                };
-                if ok { latencies.push(sent.elapsed()) } else { errors += 1 }
+                if request(i).await { latencies.push(sent.elapsed()) } else { errors += 1 }
             }
             (latencies, errors)
         }));
@@ -147,38 +151,129 @@ async fn drive(url: &str, operation: &Operation, ids: Arc<Vec<String>>, concurre
     figures(latencies, errors, started.elapsed())
 }
 
-/// Replays one request's statements straight to the database, at `concurrency`.
+/// Drives `operation` at `concurrency` for `seconds` over HTTP.
+async fn drive(url: &str, operation: &Operation, ids: Arc<Vec<String>>, concurrency: usize, seconds: u64) -> Figures {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
+    let (url, query, variables) = (Arc::new(url.to_owned()), operation.query, operation.variables);
+    load(concurrency, seconds, move |i| {
+        let (client, url) = (client.clone(), url.clone());
+        let body = json!({ "query": query, "variables": variables(i, &ids) });
+        async move {
+            match client.post(url.as_str()).json(&body).send().await {
+                Ok(response) if response.status() == 200 => {
+                    response.json::<Value>().await.is_ok_and(|body| body.get("errors").is_none())
+                }
+                _ => false,
+            }
+        }
+    })
+    .await
+}
+
+/// Replays recorded requests' statements straight to the database, at
+/// `concurrency`: the i-th replay runs the statements of the request made
+/// with the i-th variables (modulo how many were recorded), so the floor
+/// queries what the service queries.
 async fn floor(
     db: &DatabaseConnection,
-    statements: Arc<Vec<sea_orm::Statement>>,
+    requests: Arc<Vec<Vec<sea_orm::Statement>>>,
     concurrency: usize,
     seconds: u64,
 ) -> Figures {
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(seconds);
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (db, statements) = (db.clone(), statements.clone());
-        workers.push(tokio::spawn(async move {
-            let (mut latencies, mut errors) = (Vec::new(), 0u64);
-            while Instant::now() < deadline {
-                let sent = Instant::now();
-                let mut ok = true;
-                for statement in statements.iter() {
-                    ok &= db.query_all_raw(statement.clone()).await.is_ok();
-                }
-                if ok { latencies.push(sent.elapsed()) } else { errors += 1 }
+    let db = db.clone();
+    load(concurrency, seconds, move |i| {
+        let (db, requests) = (db.clone(), requests.clone());
+        async move {
+            let mut ok = true;
+            for statement in &requests[i as usize % requests.len()] {
+                ok &= db.query_all_raw(statement.clone()).await.is_ok();
             }
-            (latencies, errors)
-        }));
+            ok
+        }
+    })
+    .await
+}
+
+/// How many variable sets are recorded for the floor: a multiple of every
+/// cycle in `operations()` (six countries, four searches).
+const RECORDED_REQUESTS: u64 = 24;
+
+/// Records the statements of the first [`RECORDED_REQUESTS`] requests of
+/// `operation`, one request at a time.
+async fn record(
+    client: &reqwest::Client,
+    graphql: &str,
+    counter: &rights_graph::db::StatementCounter,
+    operation: &Operation,
+    ids: &[String],
+) -> Vec<Vec<sea_orm::Statement>> {
+    let mut requests = Vec::new();
+    for i in 0..RECORDED_REQUESTS {
+        let body = json!({ "query": operation.query, "variables": (operation.variables)(i, ids) });
+        counter.start_recording();
+        let answer: Value = client.post(graphql).json(&body).send().await.expect("sent").json().await.expect("JSON");
+        requests.push(counter.stop_recording());
+        assert!(answer.get("errors").is_none(), "{}: {answer}", operation.name);
     }
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for worker in workers {
-        let (more, failed) = worker.await.expect("worker");
-        latencies.extend(more);
-        errors += failed;
+    requests
+}
+
+/// The database's plan for each statement of one request, and how many of
+/// the plans read a whole table (PostgreSQL `Seq Scan`, SQLite `SCAN` without
+/// an index). Tables of reference data (countries, subdivisions) are small
+/// by nature and not counted.
+async fn plans(db: &DatabaseConnection, statements: &[sea_orm::Statement]) -> (String, u64) {
+    let backend = db.get_database_backend();
+    let prefix = match backend {
+        sea_orm::DatabaseBackend::Sqlite => "EXPLAIN QUERY PLAN ",
+        // Every benchmark statement is a read: running it shows the real cost.
+        _ => "EXPLAIN (ANALYZE, BUFFERS) ",
+    };
+    let (mut out, mut full_scans) = (String::new(), 0);
+    for statement in statements {
+        out.push_str(&format!("\n{}\n", statement.sql));
+        let explain = sea_orm::Statement {
+            sql: format!("{prefix}{}", statement.sql),
+            values: statement.values.clone(),
+            db_backend: statement.db_backend,
+        };
+        let rows = match db.query_all_raw(explain).await {
+            Ok(rows) => rows,
+            Err(error) => {
+                out.push_str(&format!("  (no plan: {error})\n"));
+                continue;
+            }
+        };
+        for row in rows {
+            let line: String = match backend {
+                sea_orm::DatabaseBackend::Sqlite => row.try_get_by_index(3).unwrap_or_default(),
+                _ => row.try_get_by_index(0).unwrap_or_default(),
+            };
+            if reads_whole_table(&line) {
+                full_scans += 1;
+                out.push_str("  FULL SCAN >");
+            }
+            out.push_str(&format!("  {line}\n"));
+        }
     }
-    figures(latencies, errors, started.elapsed())
+    (out, full_scans)
+}
+
+fn reads_whole_table(plan_line: &str) -> bool {
+    const SMALL: &[&str] = &["country", "subdivision", "json_each"];
+    let line = plan_line.trim_start_matches([' ', '-', '>', '|', '`']);
+    let table = if let Some(rest) = line.strip_prefix("Seq Scan on ") {
+        rest
+    } else if let Some(rest) = line.strip_prefix("SCAN ") {
+        if rest.contains("USING INDEX") || rest.contains("USING COVERING INDEX") || rest.contains("VIRTUAL TABLE") {
+            return false;
+        }
+        rest
+    } else {
+        return false;
+    };
+    let name = table.split_whitespace().next().unwrap_or_default().trim_matches('"');
+    !SMALL.contains(&name) && !name.starts_with("CONSTANT") && !name.starts_with('(')
 }
 
 /// The process's peak resident memory, in MiB (server and load generator).
@@ -200,8 +295,18 @@ fn command_output(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-async fn bench(engine: Engine, size: u64, concurrencies: &[usize], seconds: u64) -> Value {
-    let (url, drop_database) = fresh_database(engine, size).await;
+/// Where a run's data lives: a fresh database the run seeds and drops, or
+/// one seeded before (`BENCH_DATABASE_URL`), kept as it is.
+enum Dataset {
+    Fresh(Engine, u64),
+    Existing(String),
+}
+
+async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value {
+    let (url, drop_database): (String, Box<dyn FnOnce() + Send>) = match &dataset {
+        Dataset::Fresh(engine, size) => fresh_database(*engine, *size).await,
+        Dataset::Existing(url) => (url.clone(), Box::new(|| ())),
+    };
     let mut settings = Settings::for_database(url.clone());
     settings.listen = "127.0.0.1:0".parse().expect("address");
     settings.skip_sample_data = true;
@@ -211,12 +316,20 @@ async fn bench(engine: Engine, size: u64, concurrencies: &[usize], seconds: u64)
     settings.log_format = rights_graph::config::LogFormat::Text;
     let (db, _) = rights_graph::db::connect(&settings).await.expect("database");
     rights_graph::app::prepare_database(&db, &settings).await.expect("migrated");
+    let engine = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => Engine::Sqlite,
+        _ => Engine::Postgres,
+    };
     let seeded = Instant::now();
-    let report = synthetic::seed(&db, synthetic::Options { defenders: size, seed: 1, allow_real_data: false })
-        .await
-        .expect("seeded");
+    let (size, rows) = match dataset {
+        Dataset::Fresh(_, size) => {
+            let options = synthetic::Options { defenders: size, seed: 1, allow_real_data: false };
+            (size, synthetic::seed(&db, options).await.expect("seeded").rows)
+        }
+        Dataset::Existing(_) => (entity::defender::Entity::find().count(&db).await.expect("defenders counted"), 0),
+    };
     let seed_seconds = seeded.elapsed().as_secs_f64();
-    eprintln!("{engine:?} {size}: seeded {} rows in {seed_seconds:.1} s", report.rows);
+    eprintln!("{engine:?} {size}: seeded {rows} rows in {seed_seconds:.1} s");
     let ids: Vec<String> = entity::defender::Entity::find()
         .select_only()
         .column(entity::defender::Column::Id)
@@ -244,16 +357,22 @@ async fn bench(engine: Engine, size: u64, concurrencies: &[usize], seconds: u64)
     let client = reqwest::Client::new();
 
     let mut runs = Vec::new();
+    let mut plan_text = format!("# Query plans: {engine:?}, {size} defenders\n");
+    let mut full_scans_total = 0;
+    let selected = env_list("BENCH_OPERATIONS", "");
     for operation in operations() {
-        // One request alone: its statements, recorded for the floor.
-        let body = json!({ "query": operation.query, "variables": (operation.variables)(0, &ids) });
-        counter.start_recording();
-        let answer: Value = client.post(&graphql).json(&body).send().await.expect("sent").json().await.expect("JSON");
-        let statements = Arc::new(counter.stop_recording());
-        assert!(answer.get("errors").is_none(), "{}: {answer}", operation.name);
+        let number = operation.name.split_whitespace().next().unwrap_or_default();
+        if !selected.is_empty() && !selected.iter().any(|wanted| wanted == number) {
+            continue;
+        }
+        let recorded = Arc::new(record(&client, &graphql, &counter, &operation, &ids).await);
+        let statements = &recorded[0];
+        let (plan, full_scans) = plans(&server_db, statements).await;
+        full_scans_total += full_scans;
+        plan_text.push_str(&format!("\n## {}\n{plan}", operation.name));
         for &concurrency in concurrencies {
             let service = drive(&graphql, &operation, ids.clone(), concurrency, seconds).await;
-            let direct = floor(&server_db, statements.clone(), concurrency, seconds).await;
+            let direct = floor(&server_db, recorded.clone(), concurrency, seconds).await;
             eprintln!(
                 "{engine:?} {size} c{concurrency} {}: {:.0} req/s p50 {:.1} p95 {:.1} p99 {:.1} ms; {} statements; floor {:.0}/s; ratio {:.2}",
                 operation.name,
@@ -278,20 +397,39 @@ async fn bench(engine: Engine, size: u64, concurrencies: &[usize], seconds: u64)
                 "direct_requests_per_second": round(direct.per_second),
                 "direct_p99_ms": round(direct.p99),
                 "ratio_to_direct": round(service.per_second / direct.per_second.max(f64::MIN_POSITIVE)),
+                "full_table_scans": full_scans,
             }));
         }
     }
     let result = json!({
         "engine": format!("{engine:?}").to_lowercase(),
         "defenders": size,
-        "seed_rows": report.rows,
+        "seed_rows": rows,
         "seed_seconds": round(seed_seconds),
         "peak_memory_mib": round(peak_memory_mib()),
+        "full_table_scans": full_scans_total,
         "runs": runs,
     });
+    let engine_name = format!("{engine:?}").to_lowercase();
+    std::fs::write(output_directory().join(format!("plans-{engine_name}-{size}.md")), plan_text)
+        .expect("plans written");
     server_db.close().await.ok();
     drop_database();
     result
+}
+
+/// A run of some operations, or on a database seeded before: its figures
+/// do not replace the committed ones.
+fn partial_run() -> bool {
+    std::env::var_os("BENCH_DATABASE_URL").is_some() || std::env::var_os("BENCH_OPERATIONS").is_some()
+}
+
+/// `benchmarks/` for a full run, `target/benchmarks/` for a partial one.
+fn output_directory() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let directory = if partial_run() { root.join("target/benchmarks") } else { root.join("benchmarks") };
+    std::fs::create_dir_all(&directory).expect("output directory");
+    directory
 }
 
 fn round(value: f64) -> f64 {
@@ -313,10 +451,13 @@ fn markdown(results: &Value) -> String {
     let mut out = String::from("# Benchmarks\n\nWritten by `cargo bench --bench service` (see the README). ");
     out.push_str(&format!(
         "Machine: {}. Commit: {}. Date: {}.\n\nEach run drives one operation over HTTP for a fixed time. \
-         *statements* are the SQL statements one request makes; *floor* is the same statements replayed straight \
-         to the database through the same driver and pool at the same concurrency; *ratio* is the service's \
-         throughput over the floor's. *memory* is the peak resident memory of the benchmark process (server and \
-         load generator together) while the operations run.\n",
+         *statements* are the SQL statements one request makes; *floor* is the statements of the same requests \
+         (recorded for the first 24 variable sets, replayed in the same order) sent straight to the database \
+         through the same driver and pool at the same concurrency; *ratio* is the service's throughput over the \
+         floor's. *full scans* counts plan steps of one request that read a whole table (PostgreSQL `Seq Scan`, \
+         SQLite `SCAN` without an index; country and subdivision tables excepted); the plans are in \
+         `benchmarks/plans-<engine>-<size>.md`. *memory* is the peak resident memory of the benchmark process \
+         (server and load generator together) while the operations run.\n",
         results["machine"].as_str().unwrap_or_default(),
         results["commit"].as_str().unwrap_or_default(),
         results["date"].as_str().unwrap_or_default()
@@ -324,8 +465,8 @@ fn markdown(results: &Value) -> String {
     for set in results["results"].as_array().into_iter().flatten() {
         out.push_str(&format!(
             "\n## {} with {} defenders\n\nSeeded {} rows in {} s; peak memory {} MiB.\n\n\
-             | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | statements | floor req/s | ratio | errors |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+             | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | statements | floor req/s | ratio | errors | full scans |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
             set["engine"].as_str().unwrap_or_default(),
             set["defenders"],
             set["seed_rows"],
@@ -334,7 +475,7 @@ fn markdown(results: &Value) -> String {
         ));
         for run in set["runs"].as_array().into_iter().flatten() {
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 run["operation"].as_str().unwrap_or_default(),
                 run["concurrency"],
                 run["requests_per_second"],
@@ -344,7 +485,8 @@ fn markdown(results: &Value) -> String {
                 run["statements_per_request"],
                 run["direct_requests_per_second"],
                 run["ratio_to_direct"],
-                run["errors"]
+                run["errors"],
+                run["full_table_scans"]
             ));
         }
     }
@@ -368,9 +510,13 @@ fn main() {
         env_list("BENCH_CONCURRENCY", "1,16,64").iter().map(|n| n.parse().expect("BENCH_CONCURRENCY")).collect();
     let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
     let mut results = Vec::new();
-    for &engine in &engines {
-        for &size in &sizes {
-            results.push(runtime.block_on(bench(engine, size, &concurrencies, seconds)));
+    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
+        results.push(runtime.block_on(bench(Dataset::Existing(url), &concurrencies, seconds)));
+    } else {
+        for &engine in &engines {
+            for &size in &sizes {
+                results.push(runtime.block_on(bench(Dataset::Fresh(engine, size), &concurrencies, seconds)));
+            }
         }
     }
     let cpu = command_output("sh", &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]);
@@ -382,10 +528,10 @@ fn main() {
         "seconds_per_run": seconds,
         "results": results,
     });
-    let root = env!("CARGO_MANIFEST_DIR");
-    std::fs::create_dir_all(format!("{root}/benchmarks")).expect("benchmarks directory");
-    std::fs::write(format!("{root}/benchmarks/results.json"), serde_json::to_string_pretty(&results).expect("JSON"))
+    let directory = output_directory();
+    std::fs::write(directory.join("results.json"), serde_json::to_string_pretty(&results).expect("JSON"))
         .expect("results written");
-    std::fs::write(format!("{root}/BENCHMARKS.md"), markdown(&results)).expect("table written");
-    eprintln!("wrote benchmarks/results.json and BENCHMARKS.md");
+    let table = if partial_run() { directory.join("BENCHMARKS.md") } else { directory.join("../BENCHMARKS.md") };
+    std::fs::write(&table, markdown(&results)).expect("table written");
+    eprintln!("wrote {} and {}", directory.join("results.json").display(), table.display());
 }

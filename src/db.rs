@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection};
 
 use crate::config::Settings;
 
@@ -78,7 +78,20 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         .acquire_timeout(Duration::from_secs(settings.database_acquire_timeout))
         // Statements are counted and timed by the metric callback instead;
         // sqlx's own log would write bound values (record contents) to the log.
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Just-in-time compilation pays off for long analytical queries; for
+        // a service's short ones it costs tens to hundreds of milliseconds per
+        // statement whose estimate crosses `jit_above_cost` (search, counts).
+        .map_sqlx_postgres_opts(|options| options.options([("jit", "off")]))
+        // WAL lets readers proceed while a write is in progress; with NORMAL
+        // synchronisation it is durable across application
+        // crashes and is SQLite's recommended pairing; FULL syncs every commit.
+        .map_sqlx_sqlite_opts(|options| {
+            options
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+        });
     let give_up = Instant::now() + Duration::from_secs(settings.database_connect_timeout);
     let mut delay = Duration::from_millis(250);
     let mut attempt = 1;
@@ -116,12 +129,6 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
     if attempt > 1 {
         tracing::info!(attempts = attempt, "database reachable");
     }
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        // WAL lets readers proceed while a write is in progress.
-        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
-            .await
-            .context("could not configure SQLite")?;
-    }
     let counter = StatementCounter::default();
     let (count, recorder) = (counter.0.clone(), counter.1.clone());
     db.set_metric_callback(move |info| {
@@ -134,6 +141,19 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         }
     });
     Ok((db, counter))
+}
+
+/// Refreshes the planners' statistics after a large load, which both
+/// engines would otherwise plan with as if the tables were still small.
+/// `vacuum` also vacuums on PostgreSQL, marking the new rows all-visible so
+/// that counts can read indexes alone; it reads every table, so it is for
+/// bulk loads into a database being prepared, not for a running service.
+pub async fn refresh_statistics<C: sea_orm::ConnectionTrait>(db: &C, vacuum: bool) -> Result<(), sea_orm::DbErr> {
+    let statement = match db.get_database_backend() {
+        DatabaseBackend::Postgres if vacuum => "VACUUM (ANALYZE)",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(statement).await.map(|_| ())
 }
 
 /// Connections of the pool: open and idle.

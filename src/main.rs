@@ -1,6 +1,12 @@
 use rights_graph::config::{Cli, Command};
 use rights_graph::{Application, cli, db, graphql, telemetry};
 
+// A request allocates many small, short-lived values (GraphQL values, rows,
+// JSON); mimalloc serves them faster than the system allocator (the service
+// benchmark spends a quarter of its time in glibc's malloc without it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = match Cli::load(std::env::args_os()) {

@@ -9,6 +9,7 @@ mod m20261125_000002_partner_access;
 mod m20261125_000003_exchange;
 mod m20261125_000004_search;
 mod m20261126_000005_rate_limits;
+mod m20261126_000006_public_read_indexes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_exchange::Migration),
             Box::new(m20261125_000004_search::Migration),
             Box::new(m20261126_000005_rate_limits::Migration),
+            Box::new(m20261126_000006_public_read_indexes::Migration),
         ]
     }
 }

@@ -89,11 +89,15 @@ impl Viewer {
             // A record absorbed by a merge lives on as the record it was merged into.
             unarchived = unarchived.and(Expr::col((entity, "merged_into_id")).is_null());
         }
-        let mut public = Expr::col((entity, "visibility")).eq(Visibility::Public.as_str());
+        // The public condition is written with constants, not bound values,
+        // so that both planners can prove it implies the predicate of the
+        // partial indexes over public records (migration 000006).
+        let constant = |value: &str| Expr::cust(format!("'{value}'"));
+        let mut public = Expr::col((entity, "visibility")).eq(constant(Visibility::Public.as_str()));
         if entity.table_name() == defender::Entity.table_name() {
             // A defender is public only while their consent stands, so that
             // withdrawing consent takes the record out of public view at once.
-            public = public.and(Expr::col((entity, "consent")).eq(Consent::Given.as_str()));
+            public = public.and(Expr::col((entity, "consent")).eq(constant(Consent::Given.as_str())));
         }
         match self {
             Viewer::Anonymous => Condition::all().add(unarchived).add(public),

@@ -363,6 +363,13 @@ where
     let Some(sample) = parents.first() else {
         return Ok(HashMap::new());
     };
+    if let [only] = parents {
+        // One parent (a country's defenders, say): a plain ordered, limited
+        // query walks the (parent, sort key) index and stops after the page,
+        // where the window below would rank every child of the parent.
+        let select = select.filter(Expr::col(parent).eq(only.to_value()));
+        return Ok(HashMap::from([(only.clone(), fetch_page(db, select, spec, page).await?)]));
+    }
     let mut inner: SelectStatement =
         select.filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value))).into_query();
     if let Some(values) = &page.from {

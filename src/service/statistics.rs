@@ -108,17 +108,31 @@ fn period_of(column: Expr, width: u32) -> (Expr, Expr) {
     (prefix(column, width), precise)
 }
 
-/// Counts `counted` (distinct) per value of `key` among the selected rows.
+/// What a bucket counts.
+enum Counted {
+    /// Selected rows, where the selection yields one row per record (no
+    /// join that repeats records): `COUNT(*)`, which needs no sort.
+    Records,
+    /// Distinct values of an expression, where a join repeats records.
+    Distinct(Expr),
+}
+use Counted::{Distinct, Records};
+
+/// Counts per value of `key` among the selected rows.
 async fn grouped<E: EntityTrait, C: ConnectionTrait>(
     db: &C,
     select: Select<E>,
     key: Expr,
-    counted: Expr,
+    counted: Counted,
 ) -> AppResult<Vec<(String, i64)>> {
+    let count = match counted {
+        Records => Expr::cust("COUNT(*)"),
+        Distinct(column) => count_distinct(column),
+    };
     let rows: Vec<(Option<String>, i64)> = select
         .select_only()
         .expr_as(key.clone(), "key")
-        .expr_as(count_distinct(counted), "count")
+        .expr_as(count, "count")
         .filter(key.clone().is_not_null())
         .group_by(key)
         .into_tuple()
@@ -178,15 +192,16 @@ pub async fn defenders_by<C: ConnectionTrait>(
     let select = Defenders::select(viewer, filter);
     let id = col::<defender::Entity>(defender::Column::Id);
     let (rows, kind) = match dimension {
-        DefenderDimension::Country => {
-            (grouped(db, select, col::<defender::Entity>(defender::Column::CountryCode), id).await?, KeyKind::Country)
-        }
+        DefenderDimension::Country => (
+            grouped(db, select, col::<defender::Entity>(defender::Column::CountryCode), Records).await?,
+            KeyKind::Country,
+        ),
         DefenderDimension::Subdivision => (
-            grouped(db, select, col::<defender::Entity>(defender::Column::SubdivisionCode), id).await?,
+            grouped(db, select, col::<defender::Entity>(defender::Column::SubdivisionCode), Records).await?,
             KeyKind::Subdivision,
         ),
         DefenderDimension::Status => {
-            (grouped(db, select, col::<defender::Entity>(defender::Column::Status), id).await?, KeyKind::Enum)
+            (grouped(db, select, col::<defender::Entity>(defender::Column::Status), Records).await?, KeyKind::Enum)
         }
         DefenderDimension::Sector => {
             let select = joined(
@@ -196,13 +211,14 @@ pub async fn defenders_by<C: ConnectionTrait>(
                     .equals((defender::Entity, defender::Column::Id)),
             );
             (
-                grouped(db, select, col::<defender_sector::Entity>(defender_sector::Column::Sector), id).await?,
+                grouped(db, select, col::<defender_sector::Entity>(defender_sector::Column::Sector), Distinct(id))
+                    .await?,
                 KeyKind::Enum,
             )
         }
         DefenderDimension::CaseEventYear(criteria) => {
             let (select, year) = with_case_events(select, criteria, Interval::Year);
-            (grouped(db, select, year, id).await?, KeyKind::Period)
+            (grouped(db, select, year, Distinct(id)).await?, KeyKind::Period)
         }
     };
     buckets(db, rows, kind).await
@@ -237,7 +253,7 @@ pub async fn case_events_over_time<C: ConnectionTrait>(
     interval: Interval,
 ) -> AppResult<Vec<Bucket>> {
     let (select, period) = with_case_events(Defenders::select(viewer, filter), criteria, interval);
-    let rows = grouped(db, select, period, col::<case_event::Entity>(case_event::Column::Id)).await?;
+    let rows = grouped(db, select, period, Distinct(col::<case_event::Entity>(case_event::Column::Id))).await?;
     Ok(series(rows, interval))
 }
 
@@ -253,10 +269,10 @@ pub async fn restrictions_by<C: ConnectionTrait>(
     let id = column(restriction::Column::Id);
     let (rows, kind) = match dimension {
         RestrictionDimension::Country => {
-            (grouped(db, select, column(restriction::Column::CountryCode), id).await?, KeyKind::Country)
+            (grouped(db, select, column(restriction::Column::CountryCode), Records).await?, KeyKind::Country)
         }
         RestrictionDimension::Subdivision => {
-            (grouped(db, select, column(restriction::Column::SubdivisionCode), id).await?, KeyKind::Subdivision)
+            (grouped(db, select, column(restriction::Column::SubdivisionCode), Records).await?, KeyKind::Subdivision)
         }
         RestrictionDimension::Jurisdiction => {
             let place = Func::coalesce([
@@ -264,13 +280,13 @@ pub async fn restrictions_by<C: ConnectionTrait>(
                 column(restriction::Column::CountryCode),
             ])
             .into();
-            (grouped(db, select, place, id).await?, KeyKind::Place)
+            (grouped(db, select, place, Records).await?, KeyKind::Place)
         }
         RestrictionDimension::Status => {
-            (grouped(db, select, column(restriction::Column::Status), id).await?, KeyKind::Enum)
+            (grouped(db, select, column(restriction::Column::Status), Records).await?, KeyKind::Enum)
         }
         RestrictionDimension::Kind => {
-            (grouped(db, select, column(restriction::Column::Kind), id).await?, KeyKind::Enum)
+            (grouped(db, select, column(restriction::Column::Kind), Records).await?, KeyKind::Enum)
         }
         RestrictionDimension::Right => {
             let select = joined(
@@ -280,13 +296,14 @@ pub async fn restrictions_by<C: ConnectionTrait>(
                     .equals((restriction::Entity, restriction::Column::Id)),
             );
             (
-                grouped(db, select, col::<restriction_right::Entity>(restriction_right::Column::Right), id).await?,
+                grouped(db, select, col::<restriction_right::Entity>(restriction_right::Column::Right), Distinct(id))
+                    .await?,
                 KeyKind::Enum,
             )
         }
         RestrictionDimension::YearIntroduced => {
             let (year, precise) = period_of(column(restriction::Column::IntroducedOn), 4);
-            (grouped(db, select.filter(precise), year, id).await?, KeyKind::Period)
+            (grouped(db, select.filter(precise), year, Records).await?, KeyKind::Period)
         }
     };
     buckets(db, rows, kind).await
@@ -301,7 +318,7 @@ pub async fn restrictions_over_time<C: ConnectionTrait>(
 ) -> AppResult<Vec<Bucket>> {
     let (period, precise) = period_of(col::<restriction::Entity>(restriction::Column::IntroducedOn), interval.width());
     let select = Restrictions::select(viewer, filter).filter(precise);
-    let rows = grouped(db, select, period, col::<restriction::Entity>(restriction::Column::Id)).await?;
+    let rows = grouped(db, select, period, Records).await?;
     Ok(series(rows, interval))
 }
 
@@ -317,13 +334,7 @@ pub async fn campaigns_by<C: ConnectionTrait>(
         CampaignDimension::Kind => campaign::Column::Kind,
         CampaignDimension::Outcome => campaign::Column::Outcome,
     };
-    let rows = grouped(
-        db,
-        Campaigns::select(viewer, filter),
-        col::<campaign::Entity>(column),
-        col::<campaign::Entity>(campaign::Column::Id),
-    )
-    .await?;
+    let rows = grouped(db, Campaigns::select(viewer, filter), col::<campaign::Entity>(column), Records).await?;
     buckets(db, rows, KeyKind::Enum).await
 }
 

@@ -648,7 +648,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     transaction.commit().await?;
     // Fresh statistics: without them both planners guess the sizes of the
     // tables just filled and pick scans (queries run many times slower).
-    db.execute_unprepared("ANALYZE").await.context("could not update the planner's statistics")?;
+    crate::db::refresh_statistics(db, true).await.context("could not update the planner's statistics")?;
     report.indexed_in = indexing.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)

@@ -61,6 +61,9 @@ pub struct Problem {
     pub reason: String,
 }
 
+/// Records written by an import after which the planners' statistics are refreshed.
+const LARGE_IMPORT: u64 = 1_000;
+
 /// What an import did, or would do in a dry run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -266,6 +269,11 @@ pub async fn import(
     } else {
         txn.commit().await?;
         report.committed = true;
+        if report.created + report.updated >= LARGE_IMPORT {
+            // The planners' statistics would otherwise describe the tables
+            // as they were before the load until autovacuum comes round.
+            crate::db::refresh_statistics(db, false).await?;
+        }
     }
     Ok(report)
 }
