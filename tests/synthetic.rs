@@ -30,6 +30,23 @@ async fn generates_marked_deterministic_data(engine: common::Engine) {
     assert_eq!(entity::defender::Entity::find().count(&app.db).await.unwrap(), 200);
     assert_eq!(entity::restriction::Entity::find().count(&app.db).await.unwrap(), 40);
     assert_eq!(entity::campaign::Entity::find().count(&app.db).await.unwrap(), 10);
+    // Each record was written with its search document and duplicate keys.
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.db.get_database_backend();
+    let scalar = |sql: &str| {
+        let statement = Statement::from_string(backend, sql.to_owned());
+        let db = app.db.clone();
+        async move { db.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap() }
+    };
+    let records = scalar(
+        "SELECT (SELECT COUNT(*) FROM defender) + (SELECT COUNT(*) FROM restriction) + (SELECT COUNT(*) FROM campaign) \
+         + (SELECT COUNT(*) FROM organisation)",
+    )
+    .await;
+    assert_eq!(scalar("SELECT COUNT(*) FROM search_document").await, records);
+    let unfiled = "SELECT COUNT(*) FROM defender WHERE NOT EXISTS \
+                   (SELECT 1 FROM match_key WHERE record_type = 'defender' AND record_id = defender.id)";
+    assert_eq!(scalar(unfiled).await, 0, "every defender has duplicate-detection keys");
     let events = entity::case_event::Entity::find().count(&app.db).await.unwrap();
     assert!((200..=2_000).contains(&events), "{events} case events");
     // About four in five are public.

@@ -145,7 +145,11 @@ pub async fn file_missing<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
 }
 
 /// Files the keys of many records' names, in statements of a few thousand rows.
-async fn file_many<C: ConnectionTrait>(db: &C, kind: Mergeable, names: HashMap<Uuid, Vec<String>>) -> AppResult<()> {
+pub(super) async fn file_many<C: ConnectionTrait>(
+    db: &C,
+    kind: Mergeable,
+    names: HashMap<Uuid, Vec<String>>,
+) -> AppResult<()> {
     let mut rows = Vec::new();
     for (id, names) in names {
         let keys: HashSet<String> =

@@ -127,14 +127,57 @@ fn folded(texts: &[&str], join_short_words: bool) -> String {
     out
 }
 
-/// The text of one record's search document.
+/// The text of one record's search document. Only public fields go in:
+/// never a defender's exact location, contact details or safety notes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Document {
+pub(super) struct Document {
     name_key: String,
     title: String,
     aliases: String,
     reference: String,
     summary: String,
+}
+
+impl Document {
+    pub(super) fn defender(name: &str, other_names: &[&str], occupation: &str, summary: &str) -> Document {
+        Document {
+            name_key: sort_key(name),
+            title: folded(&[name], true),
+            aliases: folded(other_names, true),
+            reference: String::new(),
+            summary: folded(&[occupation, summary], false),
+        }
+    }
+
+    pub(super) fn restriction(title: &str, reference: &str, summary: &str) -> Document {
+        Document {
+            name_key: sort_key(title),
+            title: folded(&[title], true),
+            aliases: String::new(),
+            reference: folded(&[reference], true),
+            summary: folded(&[summary], false),
+        }
+    }
+
+    pub(super) fn campaign(title: &str, summary: &str, outcome_summary: &str) -> Document {
+        Document {
+            name_key: sort_key(title),
+            title: folded(&[title], true),
+            aliases: String::new(),
+            reference: String::new(),
+            summary: folded(&[summary, outcome_summary], false),
+        }
+    }
+
+    pub(super) fn organisation(name: &str, acronym: &str, summary: &str) -> Document {
+        Document {
+            name_key: sort_key(name),
+            title: folded(&[name], true),
+            aliases: folded(&[acronym], true),
+            reference: String::new(),
+            summary: folded(&[summary], false),
+        }
+    }
 }
 
 /// Rewrites the search document of one record from its stored state, inside
@@ -149,13 +192,25 @@ fn text(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or_default()
 }
 
+/// The records of `E` with the given ids, each with its document.
+async fn documented<E, C>(
+    db: &C,
+    ids: &[Uuid],
+    document: fn(&E::Model) -> (Uuid, Document),
+) -> AppResult<Vec<(Uuid, Document)>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let id = Expr::col((E::default(), Alias::new("id")));
+    Ok(E::find().filter(id.is_in(ids.iter().copied())).all(db).await?.iter().map(document).collect())
+}
+
 /// The documents of the given records of one kind, from their stored
 /// state; records that do not exist are left out.
 async fn documents_of<C: ConnectionTrait>(db: &C, kind: SearchKind, ids: &[Uuid]) -> AppResult<Vec<(Uuid, Document)>> {
     Ok(match kind {
         SearchKind::Defender => {
-            let records =
-                defender::Entity::find().filter(defender::Column::Id.is_in(ids.iter().copied())).all(db).await?;
             let mut other_names: HashMap<Uuid, Vec<String>> = HashMap::new();
             for name in defender_name::Entity::find()
                 .filter(defender_name::Column::DefenderId.is_in(ids.iter().copied()))
@@ -165,108 +220,78 @@ async fn documents_of<C: ConnectionTrait>(db: &C, kind: SearchKind, ids: &[Uuid]
             {
                 other_names.entry(name.defender_id).or_default().push(name.name);
             }
-            records
+            defender::Entity::find()
+                .filter(defender::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await?
                 .into_iter()
                 .map(|record| {
                     let names = other_names.remove(&record.id).unwrap_or_default();
                     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                    // Only public fields: never exact location, contact details or safety notes.
-                    let document = Document {
-                        name_key: sort_key(&record.name),
-                        title: folded(&[&record.name], true),
-                        aliases: folded(&names, true),
-                        reference: String::new(),
-                        summary: folded(&[text(&record.occupation), text(&record.summary)], false),
-                    };
+                    let document =
+                        Document::defender(&record.name, &names, text(&record.occupation), text(&record.summary));
                     (record.id, document)
                 })
                 .collect()
         }
-        SearchKind::Restriction => restriction::Entity::find()
-            .filter(restriction::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|record| {
-                let document = Document {
-                    name_key: sort_key(&record.title),
-                    title: folded(&[&record.title], true),
-                    aliases: String::new(),
-                    reference: folded(&[text(&record.reference)], true),
-                    summary: folded(&[text(&record.summary)], false),
-                };
-                (record.id, document)
+        SearchKind::Restriction => {
+            documented::<restriction::Entity, _>(db, ids, |record| {
+                (record.id, Document::restriction(&record.title, text(&record.reference), text(&record.summary)))
             })
-            .collect(),
-        SearchKind::Campaign => campaign::Entity::find()
-            .filter(campaign::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
             .await?
-            .into_iter()
-            .map(|record| {
-                let document = Document {
-                    name_key: sort_key(&record.title),
-                    title: folded(&[&record.title], true),
-                    aliases: String::new(),
-                    reference: String::new(),
-                    summary: folded(&[text(&record.summary), text(&record.outcome_summary)], false),
-                };
-                (record.id, document)
+        }
+        SearchKind::Campaign => {
+            documented::<campaign::Entity, _>(db, ids, |record| {
+                (record.id, Document::campaign(&record.title, text(&record.summary), text(&record.outcome_summary)))
             })
-            .collect(),
-        SearchKind::Organisation => organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
             .await?
-            .into_iter()
-            .map(|record| {
-                let document = Document {
-                    name_key: sort_key(&record.name),
-                    title: folded(&[&record.name], true),
-                    aliases: folded(&[text(&record.acronym)], true),
-                    reference: String::new(),
-                    summary: folded(&[text(&record.summary)], false),
-                };
-                (record.id, document)
+        }
+        SearchKind::Organisation => {
+            documented::<organisation::Entity, _>(db, ids, |record| {
+                (record.id, Document::organisation(&record.name, text(&record.acronym), text(&record.summary)))
             })
-            .collect(),
+            .await?
+        }
     })
-}
-
-/// Writes (or rewrites) documents in one statement.
-async fn store<C: ConnectionTrait>(db: &C, kind: SearchKind, documents: &[(Uuid, Document)]) -> AppResult<()> {
-    if documents.is_empty() {
-        return Ok(());
-    }
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new(DOCUMENT))
-        .columns(["record_type", "record_id", "name_key", "title", "aliases", "reference", "summary"].map(Alias::new));
-    for (id, document) in documents {
-        insert
-            .values([
-                kind.table().into(),
-                (*id).into(),
-                document.name_key.clone().into(),
-                document.title.clone().into(),
-                document.aliases.clone().into(),
-                document.reference.clone().into(),
-                document.summary.clone().into(),
-            ])
-            .map_err(|error| AppError::Internal(error.into()))?;
-    }
-    insert.on_conflict(
-        OnConflict::columns(["record_type", "record_id"].map(Alias::new))
-            .update_columns(["name_key", "title", "aliases", "reference", "summary"].map(Alias::new))
-            .to_owned(),
-    );
-    db.execute(&insert).await?;
-    Ok(())
 }
 
 /// Records indexed per statement when many are: 7 values each stays far
 /// below either engine's limit on bound values.
 const INDEX_BATCH: usize = 500;
+
+/// Writes (or rewrites) documents, [`INDEX_BATCH`] per statement.
+pub(super) async fn store<C: ConnectionTrait>(
+    db: &C,
+    kind: SearchKind,
+    documents: &[(Uuid, Document)],
+) -> AppResult<()> {
+    for batch in documents.chunks(INDEX_BATCH) {
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(DOCUMENT)).columns(
+            ["record_type", "record_id", "name_key", "title", "aliases", "reference", "summary"].map(Alias::new),
+        );
+        for (id, document) in batch {
+            insert
+                .values([
+                    kind.table().into(),
+                    (*id).into(),
+                    document.name_key.clone().into(),
+                    document.title.clone().into(),
+                    document.aliases.clone().into(),
+                    document.reference.clone().into(),
+                    document.summary.clone().into(),
+                ])
+                .map_err(|error| AppError::Internal(error.into()))?;
+        }
+        insert.on_conflict(
+            OnConflict::columns(["record_type", "record_id"].map(Alias::new))
+                .update_columns(["name_key", "title", "aliases", "reference", "summary"].map(Alias::new))
+                .to_owned(),
+        );
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
 
 /// Writes the documents of records that have none (records loaded by other
 /// means than the write paths: the sample dataset, synthetic data), in

@@ -3,8 +3,8 @@
 //! belongs to the organisation "Synthetic data (not real people)", every
 //! summary starts with "SYNTHETIC", and the dataset is recorded in `dataset`.
 //!
-//! Rows are written with multi-row inserts in one transaction; the search
-//! documents and duplicate-detection keys are filed in batches afterwards.
+//! Rows are written with multi-row inserts in one transaction, defenders in
+//! chunks, each record with its search document and duplicate-detection keys.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -22,12 +22,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::duplicates::{self, Mergeable};
 use super::reference_data::mark_loaded;
+use super::search::{self, Document, SearchKind};
 use super::sources::CitingRecord;
 use super::text::sort_key;
 
 /// The organisation that owns every synthetic record.
 pub const ORGANISATION: &str = "Synthetic data (not real people)";
+const ORGANISATION_SUMMARY: &str = "SYNTHETIC organisation.";
 
 /// How much to generate.
 #[derive(Clone, Copy, Debug)]
@@ -346,12 +349,15 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     // Partner organisations, for affiliations and campaign leads.
     let organisation_count = (n / 50).max(5);
     let mut organisations = Vec::with_capacity(organisation_count);
+    let (mut organisation_documents, mut organisation_names) = (Vec::new(), HashMap::new());
     let organisation_rows: Vec<organisation::ActiveModel> = (0..organisation_count)
         .map(|i| {
             let org_id = id(&mut rng);
             organisations.push(org_id);
             let country = country(&mut rng);
             let name = format!("Synthetic {} Collective {i}", pick(&mut rng, OCCUPATIONS));
+            organisation_documents.push((org_id, Document::organisation(&name, "", ORGANISATION_SUMMARY)));
+            organisation_names.insert(org_id, vec![name.clone()]);
             organisation::ActiveModel {
                 id: Set(org_id),
                 sort_key: Set(sort_key(&name)),
@@ -360,7 +366,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
                 kind: Set(pick(&mut rng, &every::<OrganisationKind>())),
                 country_code: Set(Some(country.to_owned())),
                 website: Set(None),
-                summary: Set(Some("SYNTHETIC organisation.".into())),
+                summary: Set(Some(ORGANISATION_SUMMARY.into())),
                 contributed_by_id: Set(Some(owner)),
                 merged_into_id: Set(None),
                 visibility: Set(Visibility::Public),
@@ -372,6 +378,8 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         })
         .collect();
     report.organisations = insert_all(tx, organisation_rows, 500).await?;
+    indexed(search::store(tx, SearchKind::Organisation, &organisation_documents).await)?;
+    indexed(duplicates::file_many(tx, Mergeable::Organisation, organisation_names).await)?;
 
     // Sources, which every record cites.
     let source_count = (n / 100).max(5);
@@ -417,6 +425,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     let mut restrictions_by_country: HashMap<&str, Vec<Uuid>> = HashMap::new();
     let mut all_restrictions = Vec::with_capacity(restriction_count);
     let (mut restriction_rows, mut right_rows, mut change_rows) = (Vec::new(), Vec::new(), Vec::new());
+    let mut restriction_documents = Vec::with_capacity(restriction_count);
     for i in 0..restriction_count {
         let restriction_id = id(&mut rng);
         let country = country(&mut rng);
@@ -426,18 +435,21 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         let year = introduced.year();
         let title = format!("{} (Amendment) Act {year} No. {i}", pick(&mut rng, LAW_TOPICS));
         let status = pick(&mut rng, &statuses);
+        let (reference, summary) =
+            (format!("SYN {year}/{i}"), format!("SYNTHETIC restriction {i}: curbs protest and association."));
+        restriction_documents.push((restriction_id, Document::restriction(&title, &reference, &summary)));
         restriction_rows.push(restriction::ActiveModel {
             id: Set(restriction_id),
             sort_key: Set(sort_key(&title)),
             title: Set(title),
-            reference: Set(Some(format!("SYN {year}/{i}"))),
+            reference: Set(Some(reference)),
             kind: Set(pick(&mut rng, &every::<RestrictionKind>())),
             status: Set(status),
             country_code: Set(country.to_owned()),
             subdivision_code: Set(subdivision(&mut rng, country)),
             introduced_on: Set(Some(introduced.clone())),
             decided_on: Set(None),
-            summary: Set(Some(format!("SYNTHETIC restriction {i}: curbs protest and association."))),
+            summary: Set(Some(summary)),
             contributed_by_id: Set(Some(owner)),
             visibility: Set(Visibility::Public),
             version: Set(1),
@@ -467,6 +479,8 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         cite(&mut rng, CitingRecord::Restriction, restriction_id);
     }
     report.restrictions = insert_all(tx, restriction_rows, 1_000).await?;
+    indexed(search::store(tx, SearchKind::Restriction, &restriction_documents).await)?;
+    drop(restriction_documents);
     insert_all(tx, right_rows, 5_000).await?;
     report.status_changes = insert_all(tx, change_rows, 2_000).await?;
 
@@ -478,10 +492,11 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     let name_kinds = every::<OtherNameKind>();
     let relations = every::<DefenderRestrictionRelation>();
     let mut defenders = Vec::with_capacity(n);
-    let mut defender_rows = Vec::new();
-    let (mut name_rows, mut sector_rows, mut event_rows, mut affiliation_rows, mut link_rows) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut chunk = DefenderChunk::default();
     for i in 0..n {
+        if chunk.defenders.len() == DEFENDERS_PER_CHUNK {
+            chunk.write(tx, &mut report).await?;
+        }
         let defender_id = id(&mut rng);
         defenders.push(defender_id);
         let country = country(&mut rng);
@@ -489,14 +504,16 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         let name = format!("{given} {family} {i}");
         let public = rng.random_range(0..5) < 4;
         let occupation = pick(&mut rng, OCCUPATIONS);
-        defender_rows.push(defender::ActiveModel {
+        let summary = format!("SYNTHETIC record {i}: a {occupation} facing threats.");
+        let mut names = vec![name.clone()];
+        let defender_row = defender::ActiveModel {
             id: Set(defender_id),
             sort_key: Set(sort_key(&name)),
             name: Set(name),
             country_code: Set(country.to_owned()),
             subdivision_code: Set(subdivision(&mut rng, country)),
             occupation: Set(Some(occupation.to_owned())),
-            summary: Set(Some(format!("SYNTHETIC record {i}: a {occupation} facing threats."))),
+            summary: Set(Some(summary.clone())),
             status: Set(pick(&mut rng, &defender_statuses)),
             consent: Set(if public { Consent::Given } else { Consent::Limited }),
             exact_location: Set(None),
@@ -509,10 +526,12 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
             archived_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
-        });
+        };
+        chunk.defenders.push(defender_row);
         for _ in 0..rng.random_range(1..=3) {
             let other = format!("{} {}", pick(&mut rng, FAMILY_NAMES), pick(&mut rng, GIVEN_NAMES));
-            name_rows.push(defender_name::ActiveModel {
+            names.push(other.clone());
+            chunk.names.push(defender_name::ActiveModel {
                 id: Set(id(&mut rng)),
                 defender_id: Set(defender_id),
                 sort_key: Set(sort_key(&other)),
@@ -523,8 +542,11 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
                 updated_at: Set(now),
             });
         }
+        let other_names: Vec<&str> = names[1..].iter().map(String::as_str).collect();
+        chunk.documents.push((defender_id, Document::defender(&names[0], &other_names, occupation, &summary)));
+        chunk.match_names.insert(defender_id, names);
         let chosen: HashSet<Sector> = (0..rng.random_range(1..=2)).map(|_| pick(&mut rng, &sectors)).collect();
-        sector_rows.extend(
+        chunk.sectors.extend(
             chosen
                 .into_iter()
                 .map(|sector| defender_sector::ActiveModel { defender_id: Set(defender_id), sector: Set(sector) }),
@@ -532,7 +554,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         let local = restrictions_by_country.get(country);
         for _ in 0..rng.random_range(1..=10) {
             let restriction_id = local.filter(|_| rng.random_range(0..4) == 0).map(|ids| pick(&mut rng, ids));
-            event_rows.push(case_event::ActiveModel {
+            chunk.events.push(case_event::ActiveModel {
                 id: Set(id(&mut rng)),
                 defender_id: Set(defender_id),
                 kind: Set(pick(&mut rng, &event_kinds)),
@@ -547,7 +569,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
             });
         }
         for _ in 0..rng.random_range(0..=2) {
-            affiliation_rows.push(affiliation::ActiveModel {
+            chunk.affiliations.push(affiliation::ActiveModel {
                 id: Set(id(&mut rng)),
                 defender_id: Set(defender_id),
                 organisation_id: Set(pick(&mut rng, &organisations)),
@@ -559,7 +581,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
             });
         }
         if let Some(ids) = local.filter(|_| rng.random_range(0..10) < 3) {
-            link_rows.push(defender_restriction::ActiveModel {
+            chunk.links.push(defender_restriction::ActiveModel {
                 id: Set(id(&mut rng)),
                 defender_id: Set(defender_id),
                 restriction_id: Set(pick(&mut rng, ids)),
@@ -570,21 +592,19 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         }
         cite(&mut rng, CitingRecord::Defender, defender_id);
     }
-    report.defenders = insert_all(tx, defender_rows, 1_000).await?;
-    report.other_names = insert_all(tx, name_rows, 2_000).await?;
-    insert_all(tx, sector_rows, 5_000).await?;
-    report.case_events = insert_all(tx, event_rows, 2_000).await?;
-    report.affiliations = insert_all(tx, affiliation_rows, 2_000).await?;
-    insert_all(tx, link_rows, 2_000).await?;
+    chunk.write(tx, &mut report).await?;
 
     // Campaigns, about one per twenty defenders, each about several of them.
     let campaign_count = (n / 20).max(1);
     let (mut campaign_rows, mut subject_rows, mut target_rows, mut area_rows) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut campaign_documents = Vec::with_capacity(campaign_count);
     for i in 0..campaign_count {
         let campaign_id = id(&mut rng);
         let country = country(&mut rng);
         let title = format!("{} {} {i}", pick(&mut rng, CAMPAIGN_TOPICS), codes_name(country));
+        let summary = format!("SYNTHETIC campaign {i}.");
+        campaign_documents.push((campaign_id, Document::campaign(&title, &summary, "")));
         campaign_rows.push(campaign::ActiveModel {
             id: Set(campaign_id),
             sort_key: Set(sort_key(&title)),
@@ -594,7 +614,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
             lead_organisation_id: Set(Some(pick(&mut rng, &organisations))),
             started_on: Set(Some(date(&mut rng, 2010))),
             ended_on: Set(None),
-            summary: Set(Some(format!("SYNTHETIC campaign {i}."))),
+            summary: Set(Some(summary)),
             outcome: Set(Some(pick(&mut rng, &every::<CampaignOutcome>()))),
             outcome_summary: Set(None),
             contributed_by_id: Set(Some(owner)),
@@ -623,6 +643,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         cite(&mut rng, CitingRecord::Campaign, campaign_id);
     }
     report.campaigns = insert_all(tx, campaign_rows, 1_000).await?;
+    indexed(search::store(tx, SearchKind::Campaign, &campaign_documents).await)?;
     report.campaign_subjects = insert_all(tx, subject_rows, 5_000).await? + insert_all(tx, target_rows, 5_000).await?;
     insert_all(tx, area_rows, 2_000).await?;
     report.citations = insert_all(tx, citations, 2_000).await?;
@@ -639,12 +660,11 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         + report.sources
         + report.citations;
 
-    // In the same transaction: one commit, and never records without their documents.
+    // Documents and keys were written with their records; this files the
+    // rest (the owning organisation, when new) in the same transaction.
     let indexing = Instant::now();
-    super::search::index_missing(tx).await.map_err(|_| anyhow::anyhow!("could not index the synthetic records"))?;
-    super::duplicates::file_missing(tx)
-        .await
-        .map_err(|_| anyhow::anyhow!("could not file the synthetic names for duplicate detection"))?;
+    indexed(search::index_missing(tx).await)?;
+    indexed(duplicates::file_missing(tx).await)?;
     transaction.commit().await?;
     // Fresh statistics: without them both planners guess the sizes of the
     // tables just filled and pick scans (queries run many times slower).
@@ -652,6 +672,45 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     report.indexed_in = indexing.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The outcome of writing search documents or duplicate-detection keys.
+fn indexed<T>(result: crate::error::AppResult<T>) -> anyhow::Result<T> {
+    result.map_err(|_| anyhow::anyhow!("could not write the search documents and duplicate keys of synthetic records"))
+}
+
+/// Defenders written per round: the generator's memory stays bounded by
+/// a chunk, whatever the number asked for.
+const DEFENDERS_PER_CHUNK: usize = 5_000;
+
+/// Rows of a chunk of defenders, with their search documents and names for
+/// duplicate detection, written together.
+#[derive(Default)]
+struct DefenderChunk {
+    defenders: Vec<defender::ActiveModel>,
+    names: Vec<defender_name::ActiveModel>,
+    sectors: Vec<defender_sector::ActiveModel>,
+    events: Vec<case_event::ActiveModel>,
+    affiliations: Vec<affiliation::ActiveModel>,
+    links: Vec<defender_restriction::ActiveModel>,
+    documents: Vec<(Uuid, Document)>,
+    match_names: HashMap<Uuid, Vec<String>>,
+}
+
+impl DefenderChunk {
+    /// Writes the chunk and empties it.
+    async fn write<C: ConnectionTrait>(&mut self, tx: &C, report: &mut Report) -> anyhow::Result<()> {
+        let chunk = std::mem::take(self);
+        report.defenders += insert_all(tx, chunk.defenders, 1_000).await?;
+        report.other_names += insert_all(tx, chunk.names, 2_000).await?;
+        insert_all(tx, chunk.sectors, 5_000).await?;
+        report.case_events += insert_all(tx, chunk.events, 2_000).await?;
+        report.affiliations += insert_all(tx, chunk.affiliations, 2_000).await?;
+        insert_all(tx, chunk.links, 2_000).await?;
+        indexed(search::store(tx, SearchKind::Defender, &chunk.documents).await)?;
+        indexed(duplicates::file_many(tx, Mergeable::Defender, chunk.match_names).await)?;
+        Ok(())
+    }
 }
 
 fn codes_name(country: &str) -> String {
