@@ -83,9 +83,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         // a service's short ones it costs tens to hundreds of milliseconds per
         // statement whose estimate crosses `jit_above_cost` (search, counts).
         .map_sqlx_postgres_opts(|options| options.options([("jit", "off")]))
-        // WAL lets readers proceed while a write is in progress; with NORMAL
-        // synchronisation it is durable across application
-        // crashes and is SQLite's recommended pairing; FULL syncs every commit.
+        // WAL lets readers proceed while a write is in progress. With NORMAL
+        // synchronisation (SQLite's recommended pairing for WAL) a commit
+        // survives an application crash; only a power loss can undo the
+        // latest ones. FULL would sync the disk on every commit.
         .map_sqlx_sqlite_opts(|options| {
             options
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
