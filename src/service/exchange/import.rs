@@ -271,8 +271,11 @@ pub async fn import(
         report.committed = true;
         if report.created + report.updated >= LARGE_IMPORT {
             // The planners' statistics would otherwise describe the tables
-            // as they were before the load until autovacuum comes round.
-            crate::db::refresh_statistics(db, false).await?;
+            // as they were before the load until autovacuum comes round. The
+            // import is committed: a failure here is logged, not reported.
+            if let Err(error) = crate::db::refresh_statistics(db, false).await {
+                tracing::warn!(%error, "could not refresh statistics after a large import");
+            }
         }
     }
     Ok(report)
