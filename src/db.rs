@@ -152,6 +152,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
 pub async fn refresh_statistics<C: sea_orm::ConnectionTrait>(db: &C, vacuum: bool) -> Result<(), sea_orm::DbErr> {
     let statement = match db.get_database_backend() {
         DatabaseBackend::Postgres if vacuum => "VACUUM (ANALYZE)",
+        DatabaseBackend::Postgres => "ANALYZE",
+        // A bounded sample per index, as SQLite advises for large databases:
+        // the whole-table pass would read (and cache) every row.
+        _ if !vacuum => "PRAGMA analysis_limit = 1000; ANALYZE",
         _ => "ANALYZE",
     };
     db.execute_unprepared(statement).await.map(|_| ())
