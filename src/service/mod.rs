@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk_load;
 pub mod campaign_edits;
 pub mod campaigns;
 pub mod codes;
