@@ -1,12 +1,14 @@
 //! The service benchmark: `cargo bench --bench service`.
 //!
 //! For each engine and dataset size, generates the synthetic dataset into a
-//! fresh database, starts the real server on it (in this process, port 0),
-//! and drives a fixed set of GraphQL operations over HTTP at each
-//! concurrency for a fixed time. For each run: requests per second, latency
+//! fresh database, starts the server binary on it (`rights-graph serve`, in
+//! a process of its own so that its peak memory is measured alone), and
+//! drives a fixed set of GraphQL operations over HTTP at each concurrency
+//! for a fixed time. For each run: requests per second, latency
 //! p50/p95/p99, SQL statements per request, and the direct-database floor:
-//! the statements one request made, replayed straight to the database through
-//! the same driver and pool, at the same concurrency.
+//! the statements of recorded requests, replayed straight to the database
+//! through the same driver, at the same concurrency. (A second server, in
+//! this process, records the statements; it takes no load.)
 //!
 //! Settings (environment): `BENCH_ENGINES` (`sqlite,postgres`), `BENCH_SIZES`
 //! (`10000,100000`), `BENCH_CONCURRENCY` (`1,16,64`), `BENCH_SECONDS` (5),
@@ -27,7 +29,7 @@ use rights_graph::{Application, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect};
 use serde_json::{Value, json};
 
-// The server's allocator (see `src/main.rs`), as the server runs in this process.
+// The server's allocator (see `src/main.rs`), for the recording server in this process.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -296,15 +298,58 @@ fn reads_whole_table(plan_line: &str, tables: &[String]) -> bool {
     tables.iter().any(|table| table == name) && !SMALL.contains(&name)
 }
 
-/// The process's peak resident memory, in MiB (server and load generator).
-fn peak_memory_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+/// The server under load: the release binary in a process of its own, so
+/// that its memory is its own (not the load generator's or the seeding's).
+struct ServerProcess {
+    child: std::process::Child,
+    graphql: String,
+}
+
+impl ServerProcess {
+    /// Starts `rights-graph serve` on a database prepared before, with the
+    /// settings of the in-process server, and waits until it is ready.
+    async fn start(database_url: &str) -> ServerProcess {
+        // A free port: bind to port 0, note the port, let it go.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_rights-graph"))
+            .args(["serve", "--database-url", database_url, "--skip-sample-data"])
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-max-connections", "32"])
+            .args(["--rate-limit-anonymous", "0", "--rate-limit-authenticated", "0"])
+            // Warnings only, as a production server logging at `info` pays
+            // for a line per request that this machine's two cores also run.
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("rights-graph serve starts");
+        let server = ServerProcess { child, graphql: format!("http://127.0.0.1:{port}/graphql") };
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            if client.get(&ready).send().await.is_ok_and(|response| response.status() == 200) {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("rights-graph serve was not ready within a minute");
+    }
+
+    /// The process's peak resident memory so far, in MiB.
+    fn peak_memory_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn command_output(program: &str, args: &[&str]) -> String {
@@ -364,10 +409,9 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         .collect();
     let ids = Arc::new(ids);
     db.close().await.ok();
-    // The generator's rows are gone: measure the peak from here on (Linux
-    // resets the high-water mark when 5 is written to clear_refs).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 
+    // The in-process server records each operation's statements (for their
+    // count, the plans and the floor); the one in its own process is loaded.
     let app = Application::build(&settings).await.expect("server starts");
     let address = app.local_addr().expect("address");
     let counter = app.statement_counter();
@@ -375,6 +419,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     tokio::spawn(app.run_until(std::future::pending()));
     let graphql = format!("http://{address}/graphql");
     let client = reqwest::Client::new();
+    let server = ServerProcess::start(&url).await;
 
     let mut runs = Vec::new();
     let mut plan_text = format!("# Query plans: {engine:?}, {size} defenders\n");
@@ -391,7 +436,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         full_scans_total += full_scans;
         plan_text.push_str(&format!("\n## {}\n{plan}", operation.name));
         for &concurrency in concurrencies {
-            let service = drive(&graphql, &operation, ids.clone(), concurrency, seconds).await;
+            let service = drive(&server.graphql, &operation, ids.clone(), concurrency, seconds).await;
             let direct = floor(&server_db, recorded.clone(), concurrency, seconds).await;
             eprintln!(
                 "{engine:?} {size} c{concurrency} {}: {:.0} req/s p50 {:.1} p95 {:.1} p99 {:.1} ms; {} statements; floor {:.0}/s; ratio {:.2}",
@@ -426,7 +471,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         "defenders": size,
         "seed_rows": rows,
         "seed_seconds": round(seed_seconds),
-        "peak_memory_mib": round(peak_memory_mib()),
+        "peak_memory_mib": round(server.peak_memory_mib()),
         "full_table_scans": full_scans_total,
         "runs": runs,
     });
@@ -473,18 +518,18 @@ fn markdown(results: &Value) -> String {
         "Machine: {}. Commit: {}. Date: {}.\n\nEach run drives one operation over HTTP for a fixed time. \
          *statements* are the SQL statements one request makes; *floor* is the statements of the same requests \
          (recorded for the first 24 variable sets, replayed in the same order) sent straight to the database \
-         through the same driver and pool at the same concurrency; *ratio* is the service's throughput over the \
+         through the same driver at the same concurrency; *ratio* is the service's throughput over the \
          floor's. *full scans* counts plan steps of one request that read a whole table (PostgreSQL `Seq Scan`, \
          SQLite `SCAN` without an index; country and subdivision tables excepted); the plans are in \
-         `benchmarks/plans-<engine>-<size>.md`. *memory* is the peak resident memory of the benchmark process \
-         (server and load generator together) while the operations run.\n",
+         `benchmarks/plans-<engine>-<size>.md`. *memory* is the peak resident memory of the server process \
+         (`rights-graph serve`, started after seeding, logging at `warn`) over all the runs.\n",
         results["machine"].as_str().unwrap_or_default(),
         results["commit"].as_str().unwrap_or_default(),
         results["date"].as_str().unwrap_or_default()
     ));
     for set in results["results"].as_array().into_iter().flatten() {
         out.push_str(&format!(
-            "\n## {} with {} defenders\n\nSeeded {} rows in {} s; peak memory {} MiB.\n\n\
+            "\n## {} with {} defenders\n\nSeeded {} rows in {} s; server peak memory {} MiB.\n\n\
              | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | statements | floor req/s | ratio | errors | full scans |\n\
              | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
             set["engine"].as_str().unwrap_or_default(),
