@@ -30,15 +30,17 @@ const MAX_BATCH: usize = 5_000;
 type Reply<V> = oneshot::Sender<Result<Option<V>, async_graphql::Error>>;
 
 /// Keys of one kind: waiting for the next wave, in flight, or answered.
+/// (foldhash: a request hashes each key several times, and std's SipHash
+/// showed in profiles of nested queries; foldhash is seeded per process.)
 struct Queue<K, V> {
-    waiting: HashMap<K, Vec<Reply<V>>>,
-    in_flight: HashMap<K, Vec<Reply<V>>>,
-    answered: HashMap<K, Option<V>>,
+    waiting: foldhash::HashMap<K, Vec<Reply<V>>>,
+    in_flight: foldhash::HashMap<K, Vec<Reply<V>>>,
+    answered: foldhash::HashMap<K, Option<V>>,
 }
 
 impl<K, V> Default for Queue<K, V> {
     fn default() -> Self {
-        Queue { waiting: HashMap::new(), in_flight: HashMap::new(), answered: HashMap::new() }
+        Queue { waiting: Default::default(), in_flight: Default::default(), answered: Default::default() }
     }
 }
 
@@ -56,7 +58,7 @@ trait AnyQueue<L>: Send {
 }
 
 struct State<L> {
-    queues: HashMap<TypeId, Box<dyn AnyQueue<L>>>,
+    queues: foldhash::HashMap<TypeId, Box<dyn AnyQueue<L>>>,
     loads_in_flight: usize,
     /// Wakes the request when a load finishes.
     request: Option<Waker>,
@@ -98,7 +100,7 @@ impl<L: Send + Sync + 'static> Batcher<L> {
     pub fn new(loader: L) -> Self {
         Batcher {
             loader: Arc::new(loader),
-            state: Arc::new(Mutex::new(State { queues: HashMap::new(), loads_in_flight: 0, request: None })),
+            state: Arc::new(Mutex::new(State { queues: Default::default(), loads_in_flight: 0, request: None })),
             observer: None,
         }
     }
