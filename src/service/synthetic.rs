@@ -280,7 +280,7 @@ impl rand::RngCore for Stream {
 /// A deterministic id from the generator's stream, shaped like a UUIDv7 with
 /// one millisecond per id: ids grow in the order records are written, so each
 /// insert lands at the end of the primary-key index instead of at a random
-/// page (on both engines the difference is several times the load's speed).
+/// page (100,000 defenders: a quarter less time on SQLite, an eighth on PostgreSQL).
 fn id(stream: &mut Stream) -> Uuid {
     let millis = stream.next_millis;
     stream.next_millis += 1;
