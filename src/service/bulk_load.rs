@@ -57,25 +57,15 @@ impl DeferredIndexes {
         Ok(DeferredIndexes { definitions })
     }
 
-    /// How many indexes were set aside.
-    pub fn len(&self) -> usize {
-        self.definitions.len()
-    }
-
-    /// Whether no index was set aside.
-    pub fn is_empty(&self) -> bool {
-        self.definitions.is_empty()
-    }
-
-    /// Creates the indexes again, exactly as they were defined.
-    pub async fn rebuild<C: ConnectionTrait>(self, db: &C) -> Result<(), DbErr> {
+    /// Creates the indexes again, exactly as they were defined; returns how many.
+    pub async fn rebuild<C: ConnectionTrait>(self, db: &C) -> Result<usize, DbErr> {
         if db.get_database_backend() == DatabaseBackend::Postgres {
             // Sorts for index builds spill to disk above this (default 64 MB).
             db.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'").await?;
         }
-        for (_, definition) in self.definitions {
-            db.execute_unprepared(&definition).await?;
+        for (_, definition) in &self.definitions {
+            db.execute_unprepared(definition).await?;
         }
-        Ok(())
+        Ok(self.definitions.len())
     }
 }

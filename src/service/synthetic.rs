@@ -246,15 +246,16 @@ struct Stream {
     next_millis: u64,
 }
 
-/// 2026-01-01 in milliseconds since 1970: the timestamp of the first id.
-const FIRST_ID_MILLIS: u64 = 1_767_225_600_000;
+/// 2026-01-01, in seconds since 1970: the creation time of every synthetic
+/// record and the timestamp of the first id.
+const EPOCH_SECONDS: u32 = 1_767_225_600;
 
 impl Stream {
     /// The stream of a seed. `offset` keeps a later run's ids after an earlier one's.
     fn new(seed: u64, offset: u64) -> Self {
         Stream {
             rng: StdRng::seed_from_u64(seed.wrapping_add(offset)),
-            next_millis: FIRST_ID_MILLIS + offset * IDS_PER_DEFENDER,
+            next_millis: u64::from(EPOCH_SECONDS) * 1_000 + offset * IDS_PER_DEFENDER,
         }
     }
 }
@@ -360,7 +361,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         None => 0,
     };
     let mut rng = Stream::new(options.seed, already);
-    let now: DateTime<Utc> = DateTime::from_timestamp(1_767_225_600, 0).context("a fixed time")?; // 2026-01-01
+    let now: DateTime<Utc> = DateTime::from_timestamp(EPOCH_SECONDS.into(), 0).context("a fixed time")?;
     let n = options.defenders as usize;
     let mut report = Report::default();
 
@@ -744,8 +745,7 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     // rest (the owning organisation, when new) in the same transaction.
     let indexing = Instant::now();
     if let Some(deferred) = deferred {
-        report.indexes_rebuilt = deferred.len();
-        deferred.rebuild(tx).await?;
+        report.indexes_rebuilt = deferred.rebuild(tx).await?;
     }
     indexed(search::index_missing(tx).await)?;
     indexed(duplicates::file_missing(tx).await)?;
