@@ -159,6 +159,20 @@ configured_tests!(
     }
 );
 
+engine_tests!(fragment_chains_past_any_depth_are_refused, |app: TestApp| async move {
+    // Each fragment is shallow (the parser caps one selection set's nesting),
+    // but spread into one another they nest 200 deep: refused without being
+    // walked to the bottom.
+    let mut chain = String::from("{ ...f0 }");
+    for level in 0..200 {
+        chain.push_str(&format!(" fragment f{level} on Query {{ ...f{} }}", level + 1));
+    }
+    chain.push_str(" fragment f200 on Query { __typename }");
+    let error = refused(&app, &chain).await;
+    assert_eq!(error["extensions"]["code"], "LIMIT_EXCEEDED", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("levels deep"), "{error}");
+});
+
 engine_tests!(introspection_is_on_by_default, |app: TestApp| async move {
     let data = app.data("{ __schema { queryType { name } } __type(name: \"Defender\") { name } }").await;
     assert_eq!(data["__schema"]["queryType"]["name"], "Query");

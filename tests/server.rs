@@ -46,6 +46,19 @@ engine_tests!(malformed_requests_get_codes, |app: TestApp| async move {
     let body =
         app.post("query ($first: Int) { countries(first: $first) { totalCount } }", json!({ "first": "ten" })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    // Choosing an operation the document does not have.
+    let body: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "query A { countries { totalCount } }", "operationName": "B" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    assert!(body.get("data").is_none(), "{body}");
 
     // Not GraphQL at all.
     let response = app

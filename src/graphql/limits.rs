@@ -1,21 +1,17 @@
 //! Abuse limits, checked on the parsed document before anything runs: depth,
 //! the number of records a query may ask for, aliases, root fields,
 //! directives and introspection. The same measure prices the query for the
-//! rate limiter, which is charged here too, so that a refused query never
-//! starts.
+//! rate limiter (see `execution.rs`), so that a refused query never starts.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet, TypeKind,
     TypeSystemDefinition,
 };
-use async_graphql::{Name, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Name, ServerError, Value, Variables};
 
 use crate::error::code;
-use crate::graphql::request_state::RequestState;
 use crate::service::pagination::DEFAULT_PAGE_SIZE;
 
 /// The limits a query must keep to.
@@ -61,6 +57,11 @@ impl QueryShape {
 /// Fields visited before a document counts as unmeasurable: far more than
 /// any real query selects, few enough to measure in well under a millisecond.
 const MAX_VISITS: u32 = 20_000;
+
+/// Selection sets nested in one another (fields and fragments) before a
+/// document counts as unmeasurable: deeper than any depth limit the
+/// configuration allows, and it keeps the walk's recursion bounded.
+const MAX_NESTING: u32 = 128;
 
 /// Fields of the schema's object and interface types: their type and
 /// whether they take a page size.
@@ -127,6 +128,7 @@ pub fn measure(schema: &SchemaShape, document: &ExecutableDocument, variables: &
             variables: Bindings::of(&operation.node, variables),
             shape: QueryShape::default(),
             visits: 0,
+            nesting: 0,
             spreading: HashSet::new(),
         };
         walk.shape.directives += operation.node.directives.len() as u32;
@@ -175,6 +177,8 @@ struct Walk<'a> {
     variables: Bindings<'a>,
     shape: QueryShape,
     visits: u32,
+    /// Selection sets open on the current path.
+    nesting: u32,
     /// Fragments being spread on the current path: a cycle is not followed
     /// (validation reports it later).
     spreading: HashSet<&'a Name>,
@@ -182,6 +186,15 @@ struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     fn selections(&mut self, type_name: Option<&str>, set: &'a SelectionSet, depth: u32, multiplier: u64) {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            self.shape.unmeasurable = true;
+        }
+        self.selection_items(type_name, set, depth, multiplier);
+        self.nesting -= 1;
+    }
+
+    fn selection_items(&mut self, type_name: Option<&str>, set: &'a SelectionSet, depth: u32, multiplier: u64) {
         for selection in &set.items {
             if self.shape.unmeasurable {
                 return;
@@ -275,7 +288,10 @@ impl QueryLimits {
         if shape.unmeasurable {
             return Some(refusal(
                 code::LIMIT_EXCEEDED,
-                format!("The query spreads fragments into more than {MAX_VISITS} fields; it cannot be run."),
+                format!(
+                    "The query spreads fragments into more than {MAX_VISITS} fields or nests selections more than \
+                     {MAX_NESTING} levels deep; it cannot be run."
+                ),
                 Some(("maxNodes", self.max_nodes, u64::from(MAX_VISITS) + 1)),
             ));
         }
@@ -309,51 +325,4 @@ pub fn refusal(code: &str, message: String, limit: Option<(&str, u64, u64)>) -> 
         extensions.set("actual", actual);
     }
     error
-}
-
-/// The extension that applies the limits and charges the rate limiter.
-pub struct Limits {
-    limits: QueryLimits,
-    schema: Arc<SchemaShape>,
-}
-
-impl Limits {
-    pub fn new(limits: QueryLimits, schema: SchemaShape) -> Self {
-        Limits { limits, schema: Arc::new(schema) }
-    }
-}
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension { limits: self.limits.clone(), schema: self.schema.clone() })
-    }
-}
-
-struct LimitsExtension {
-    limits: QueryLimits,
-    schema: Arc<SchemaShape>,
-}
-
-#[async_trait::async_trait]
-impl Extension for LimitsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let shape = measure(&self.schema, &document, variables);
-        if let Some(error) = self.limits.check(&shape) {
-            return Err(error);
-        }
-        if let Some(state) = ctx.data_opt::<Arc<RequestState>>() {
-            if state.operation().is_none() {
-                state.set_operation(crate::graphql::request_state::operation_name(&document));
-            }
-            state.charge(shape).await?;
-        }
-        Ok(document)
-    }
 }

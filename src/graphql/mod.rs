@@ -10,6 +10,7 @@ pub mod defender_mutations;
 pub mod defenders;
 pub mod error_codes;
 pub mod exchange;
+pub mod execution;
 pub mod history;
 pub mod ids;
 pub mod indicators;
@@ -77,16 +78,11 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
-/// Builds the schema with the server's limits. Per-request state (database,
-/// viewer, loaders) is attached to each request, not to the schema.
-pub fn build_schema(limits: limits::QueryLimits) -> AppSchema {
-    let shape = limits::SchemaShape::from_sdl(&sdl());
-    let introspection = limits.introspection;
-    // Registered first, so its refusals get codes like every other error.
-    let mut builder = builder()
-        .extension(error_codes::ErrorCodes)
-        .extension(limits::Limits::new(limits, shape))
-        .extension(response_order::ResponseOrder);
+/// Builds the schema. Per-request state (database, viewer, loaders) is
+/// attached to each request, not to the schema; limits, error codes and the
+/// order of response fields are applied around execution (`execution.rs`).
+fn build_schema(introspection: bool) -> AppSchema {
+    let mut builder = builder();
     if !introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -5,28 +5,12 @@
 //! one request to the next.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Name, Positioned, Response, ServerResult, Value, Variables};
+use async_graphql::{Name, Positioned, Response, Value};
 use indexmap::IndexMap;
-
-/// The extension factory to register on the schema.
-pub struct ResponseOrder;
-
-impl ExtensionFactory for ResponseOrder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ResponseOrderExtension { document: Mutex::new(None) })
-    }
-}
-
-/// One instance per request: it keeps the parsed query until execution ends.
-struct ResponseOrderExtension {
-    document: Mutex<Option<ExecutableDocument>>,
-}
 
 type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
 
@@ -56,57 +40,50 @@ fn keys_in_order<'a>(sets: &[&'a SelectionSet], fragments: &'a Fragments) -> Ind
     keys
 }
 
+type Keys<'a> = IndexMap<&'a str, Vec<&'a SelectionSet>>;
+
 fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
+    if matches!(value, Value::List(_) | Value::Object(_)) {
+        // Worked out once for all the items of a list.
+        reorder_by(value, &keys_in_order(sets, fragments), fragments);
+    }
+}
+
+fn reorder_by(value: &mut Value, keys: &Keys<'_>, fragments: &Fragments) {
     match value {
-        Value::List(items) => items.iter_mut().for_each(|item| reorder(item, sets, fragments)),
+        Value::List(items) => items.iter_mut().for_each(|item| reorder_by(item, keys, fragments)),
         Value::Object(object) => {
-            let mut unordered = std::mem::take(object);
-            for (key, children) in keys_in_order(sets, fragments) {
-                if let Some((name, mut child)) = unordered.shift_remove_entry(key) {
-                    reorder(&mut child, &children, fragments);
-                    object.insert(name, child);
+            let in_order =
+                object.len() == keys.len() && object.keys().zip(keys.keys()).all(|(have, want)| have.as_str() == *want);
+            if !in_order {
+                let mut unordered = std::mem::take(object);
+                for key in keys.keys() {
+                    if let Some((name, child)) = unordered.swap_remove_entry(*key) {
+                        object.insert(name, child);
+                    }
+                }
+                // Anything the selections do not name (there should be nothing) goes at the end.
+                object.extend(unordered);
+            }
+            for (key, children) in keys {
+                if let Some(child) = object.get_mut(*key) {
+                    reorder(child, children, fragments);
                 }
             }
-            // Anything the selections do not name (there should be nothing) keeps its place at the end.
-            object.extend(unordered);
         }
         _ => {}
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for ResponseOrderExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        *self.document.lock().unwrap_or_else(|p| p.into_inner()) = Some(document.clone());
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        let document = self.document.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(document) = document {
-            let operation = match (&document.operations, operation_name) {
-                (DocumentOperations::Single(operation), _) => Some(operation),
-                (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
-                (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next(),
-                _ => None,
-            };
-            if let Some(operation) = operation {
-                reorder(&mut response.data, &[&operation.node.selection_set.node], &document.fragments);
-            }
-        }
-        response
+/// Puts the fields of `response` in the order the operation it ran selects them.
+pub fn reorder_response(response: &mut Response, document: &ExecutableDocument, operation_name: Option<&str>) {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next(),
+        _ => None,
+    };
+    if let Some(operation) = operation {
+        reorder(&mut response.data, &[&operation.node.selection_set.node], &document.fragments);
     }
 }

@@ -441,7 +441,7 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
     if let Some(variables) = params.variables {
         request = request.variables(async_graphql::Variables::from_json(Value::Object(variables)));
     }
-    let run = loader.drive(shared.schema.execute(request));
+    let run = loader.drive(shared.executor.execute(request, &state));
     let mut response = match tokio::time::timeout(shared.request_timeout, run).await {
         Ok(response) => response,
         Err(_) => {
@@ -467,9 +467,7 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
             error.extensions.as_ref()?.get("code").map(|code| code.to_string().trim_matches('"').to_owned())
         })
         .collect();
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty());
+    let request_error = crate::graphql::error_codes::is_request_error(&response);
     for error in &mut response.errors {
         error.extensions.get_or_insert_with(Default::default).set("requestId", call.request_id.as_str());
     }

@@ -26,8 +26,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::config::Settings;
 use crate::db::{DatabaseHealth, StatementCounter};
 use crate::error::code;
+use crate::graphql::execution::Executor;
 use crate::graphql::limits::QueryLimits;
-use crate::graphql::{AppSchema, build_schema};
 use crate::metrics::Metrics;
 use crate::service::rate_limit::RateLimiter;
 use request_id::RequestId;
@@ -38,7 +38,7 @@ use trusted_documents::TrustedDocuments;
 pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
-    schema: AppSchema,
+    executor: Executor,
     db: DatabaseConnection,
     health: DatabaseHealth,
     limiter: Arc<RateLimiter>,
@@ -76,7 +76,7 @@ impl AppState {
             .transpose()
             .map_err(|_| anyhow::anyhow!("client_address_header is not a header name"))?;
         Ok(AppState(Arc::new(Shared {
-            schema: build_schema(limits),
+            executor: Executor::new(limits),
             limiter: Arc::new(RateLimiter::new(settings, db.clone())),
             db,
             health,
