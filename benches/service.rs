@@ -172,9 +172,14 @@ async fn drive(url: &str, operation: &Operation, ids: Arc<Vec<String>>, concurre
         let body = json!({ "query": query, "variables": variables(i, &ids) });
         async move {
             match client.post(url.as_str()).json(&body).send().await {
-                Ok(response) if response.status() == 200 => {
-                    response.json::<Value>().await.is_ok_and(|body| body.get("errors").is_none())
-                }
+                // A response has errors when it has an `errors` key: in JSON
+                // text that is the only place `"errors":` can stand (a quote
+                // inside a string is escaped). Scanning for it costs the
+                // machine the server shares far less than parsing the body.
+                Ok(response) if response.status() == 200 => response
+                    .bytes()
+                    .await
+                    .is_ok_and(|body| !body.is_empty() && memchr::memmem::find(&body, b"\"errors\":").is_none()),
                 _ => false,
             }
         }
@@ -311,9 +316,13 @@ impl ServerProcess {
     async fn start(database_url: &str) -> ServerProcess {
         // A free port: bind to port 0, note the port, let it go.
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_rights-graph"))
+        // Another build (say, of the last commit) can be loaded instead, to
+        // compare two versions on one machine and one database.
+        let binary = std::env::var("BENCH_SERVER_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_rights-graph").into());
+        let child = std::process::Command::new(binary)
             .args(["serve", "--database-url", database_url, "--skip-sample-data"])
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-max-connections", "32"])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--database-max-connections", &pool_size().to_string()])
             .args(["--rate-limit-anonymous", "0", "--rate-limit-authenticated", "0"])
             // Warnings only, as a production server logging at `info` pays
             // for a line per request that this machine's two cores also run.
@@ -333,6 +342,18 @@ impl ServerProcess {
         panic!("rights-graph serve was not ready within a minute");
     }
 
+    /// CPU time the process has used so far (user and system), in
+    /// milliseconds: per request, a figure that depends far less on what
+    /// else the machine runs than throughput does.
+    fn cpu_milliseconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name, which is in parentheses: utime and
+        // stime are the 12th and 13th, in clock ticks.
+        let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+        let ticks: f64 = after_name.split_whitespace().skip(11).take(2).filter_map(|n| n.parse::<f64>().ok()).sum();
+        ticks * 1000.0 / clock_ticks_per_second()
+    }
+
     /// The process's peak resident memory so far, in MiB.
     fn peak_memory_mib(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
@@ -350,6 +371,16 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Database connections of both servers (`BENCH_POOL`, default 32).
+fn pool_size() -> u32 {
+    std::env::var("BENCH_POOL").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| command_output("getconf", &["CLK_TCK"]).parse().unwrap_or(100.0))
 }
 
 fn command_output(program: &str, args: &[&str]) -> String {
@@ -375,7 +406,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     let mut settings = Settings::for_database(url.clone());
     settings.listen = "127.0.0.1:0".parse().expect("address");
     settings.skip_sample_data = true;
-    settings.database_max_connections = 32;
+    settings.database_max_connections = pool_size();
     settings.rate_limit_anonymous = 0;
     settings.rate_limit_authenticated = 0;
     settings.log_format = rights_graph::config::LogFormat::Text;
@@ -436,15 +467,18 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         full_scans_total += full_scans;
         plan_text.push_str(&format!("\n## {}\n{plan}", operation.name));
         for &concurrency in concurrencies {
+            let cpu_before = server.cpu_milliseconds();
             let service = drive(&server.graphql, &operation, ids.clone(), concurrency, seconds).await;
+            let cpu_per_request = (server.cpu_milliseconds() - cpu_before) / (service.requests.max(1) as f64);
             let direct = floor(&server_db, recorded.clone(), concurrency, seconds).await;
             eprintln!(
-                "{engine:?} {size} c{concurrency} {}: {:.0} req/s p50 {:.1} p95 {:.1} p99 {:.1} ms; {} statements; floor {:.0}/s; ratio {:.2}",
+                "{engine:?} {size} c{concurrency} {}: {:.0} req/s p50 {:.1} p95 {:.1} p99 {:.1} ms; server CPU {:.2} ms/req; {} statements; floor {:.0}/s; ratio {:.2}",
                 operation.name,
                 service.per_second,
                 service.p50,
                 service.p95,
                 service.p99,
+                cpu_per_request,
                 statements.len(),
                 direct.per_second,
                 service.per_second / direct.per_second.max(f64::MIN_POSITIVE)
@@ -458,6 +492,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
                 "p50_ms": round(service.p50),
                 "p95_ms": round(service.p95),
                 "p99_ms": round(service.p99),
+                "server_cpu_ms_per_request": (cpu_per_request * 100.0).round() / 100.0,
                 "statements_per_request": statements.len(),
                 "direct_requests_per_second": round(direct.per_second),
                 "direct_p99_ms": round(direct.p99),
@@ -522,7 +557,8 @@ fn markdown(results: &Value) -> String {
          floor's. *full scans* counts plan steps of one request that read a whole table (PostgreSQL `Seq Scan`, \
          SQLite `SCAN` without an index; country and subdivision tables excepted); the plans are in \
          `benchmarks/plans-<engine>-<size>.md`. *memory* is the peak resident memory of the server process \
-         (`rights-graph serve`, started after seeding, logging at `warn`) over all the runs.\n",
+         (`rights-graph serve`, started after seeding, logging at `warn`) over all the runs; *CPU ms* the CPU \
+         time (user and system) that process used per request.\n",
         results["machine"].as_str().unwrap_or_default(),
         results["commit"].as_str().unwrap_or_default(),
         results["date"].as_str().unwrap_or_default()
@@ -530,8 +566,8 @@ fn markdown(results: &Value) -> String {
     for set in results["results"].as_array().into_iter().flatten() {
         out.push_str(&format!(
             "\n## {} with {} defenders\n\nSeeded {} rows in {} s; server peak memory {} MiB.\n\n\
-             | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | statements | floor req/s | ratio | errors | full scans |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+             | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | CPU ms | statements | floor req/s | ratio | errors | full scans |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
             set["engine"].as_str().unwrap_or_default(),
             set["defenders"],
             set["seed_rows"],
@@ -540,13 +576,14 @@ fn markdown(results: &Value) -> String {
         ));
         for run in set["runs"].as_array().into_iter().flatten() {
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 run["operation"].as_str().unwrap_or_default(),
                 run["concurrency"],
                 run["requests_per_second"],
                 run["p50_ms"],
                 run["p95_ms"],
                 run["p99_ms"],
+                run["server_cpu_ms_per_request"],
                 run["statements_per_request"],
                 run["direct_requests_per_second"],
                 run["ratio_to_direct"],

@@ -10,6 +10,7 @@ mod m20261125_000003_exchange;
 mod m20261125_000004_search;
 mod m20261126_000005_rate_limits;
 mod m20261126_000006_public_read_indexes;
+mod m20261126_000007_public_id_indexes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_search::Migration),
             Box::new(m20261126_000005_rate_limits::Migration),
             Box::new(m20261126_000006_public_read_indexes::Migration),
+            Box::new(m20261126_000007_public_id_indexes::Migration),
         ]
     }
 }

@@ -92,7 +92,7 @@ impl Viewer {
         }
         // The public condition is written with constants, not bound values,
         // so that both planners can prove it implies the predicate of the
-        // partial indexes over public records (migration 000006).
+        // partial indexes over public records (migrations 000006 and 000007).
         let constant = |value: &str| Expr::cust(format!("'{value}'"));
         let mut public = Expr::col((entity, "visibility")).eq(constant(Visibility::Public.as_str()));
         if entity.table_name() == defender::Entity.table_name() {

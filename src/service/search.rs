@@ -52,29 +52,37 @@ impl SearchKind {
     }
 
     /// Whether the viewer may see the record a document describes.
-    fn visible(self, viewer: &Viewer) -> Expr {
-        let document_record = (Alias::new(DOCUMENT), Alias::new("record_id"));
-        let mut subquery = Query::select();
-        subquery.expr(Expr::val(1));
-        match self {
-            SearchKind::Defender => subquery
-                .from(defender::Entity)
-                .and_where(Expr::col((defender::Entity, defender::Column::Id)).equals(document_record.clone()))
-                .cond_where(viewer.can_see(defender::Entity)),
-            SearchKind::Restriction => subquery
-                .from(restriction::Entity)
-                .and_where(Expr::col((restriction::Entity, restriction::Column::Id)).equals(document_record.clone()))
-                .cond_where(viewer.can_see(restriction::Entity)),
-            SearchKind::Campaign => subquery
-                .from(campaign::Entity)
-                .and_where(Expr::col((campaign::Entity, campaign::Column::Id)).equals(document_record.clone()))
-                .cond_where(viewer.can_see(campaign::Entity)),
-            SearchKind::Organisation => subquery
-                .from(organisation::Entity)
-                .and_where(Expr::col((organisation::Entity, organisation::Column::Id)).equals(document_record.clone()))
-                .cond_where(viewer.can_see(organisation::Entity)),
+    fn visible(self, viewer: &Viewer, backend: DatabaseBackend) -> Expr {
+        let mut records = Query::select();
+        let id = match self {
+            SearchKind::Defender => {
+                records.from(defender::Entity).cond_where(viewer.can_see(defender::Entity));
+                Expr::col((defender::Entity, defender::Column::Id))
+            }
+            SearchKind::Restriction => {
+                records.from(restriction::Entity).cond_where(viewer.can_see(restriction::Entity));
+                Expr::col((restriction::Entity, restriction::Column::Id))
+            }
+            SearchKind::Campaign => {
+                records.from(campaign::Entity).cond_where(viewer.can_see(campaign::Entity));
+                Expr::col((campaign::Entity, campaign::Column::Id))
+            }
+            SearchKind::Organisation => {
+                records.from(organisation::Entity).cond_where(viewer.can_see(organisation::Entity));
+                Expr::col((organisation::Entity, organisation::Column::Id))
+            }
         };
-        Expr::exists(subquery.take())
+        let document_record = Expr::col((Alias::new(DOCUMENT), Alias::new("record_id")));
+        match backend {
+            // The set of visible ids, hashed once per statement (for the
+            // public, from a partial index of their ids). PostgreSQL runs a
+            // correlated EXISTS under the OR of kinds as a hashed subplan too,
+            // but ten times slower: 500 ms against 40 ms for a common name
+            // among 100,000 defenders.
+            DatabaseBackend::Postgres => document_record.in_subquery(records.expr(id).take()),
+            // SQLite looks each match up by primary key.
+            _ => Expr::exists(records.expr(Expr::val(1)).and_where(id.eq(document_record)).take()),
+        }
     }
 }
 
@@ -456,7 +464,9 @@ impl SearchQuery {
         let mut visible = Condition::any();
         for kind in &self.kinds {
             visible = visible.add(
-                Expr::col((Alias::new(DOCUMENT), Alias::new("record_type"))).eq(kind.table()).and(kind.visible(viewer)),
+                Expr::col((Alias::new(DOCUMENT), Alias::new("record_type")))
+                    .eq(kind.table())
+                    .and(kind.visible(viewer, backend)),
             );
         }
         select.cond_where(visible);
