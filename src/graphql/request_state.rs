@@ -20,7 +20,7 @@ pub struct RequestState {
     operation: Mutex<Option<String>>,
 }
 
-/// What the limits extension learnt about the query.
+/// What measuring the query before execution learnt about it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Measured {
     pub shape: Option<QueryShape>,
