@@ -4,16 +4,9 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, post_body};
 use rights_graph::Settings;
 use serde_json::{Value, json};
-
-/// Posts a raw JSON body; returns status and body.
-async fn post_body(app: &TestApp, body: &Value) -> (u16, Value) {
-    let response = app.client.post(app.url("/graphql")).json(body).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// Runs a query that a limit must refuse; checks that nothing reached the
 /// database and returns the error.

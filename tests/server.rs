@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, post_body};
 use serde_json::{Value, json};
 
 engine_tests!(health_and_readiness, |app: TestApp| async move {
@@ -47,16 +47,8 @@ engine_tests!(malformed_requests_get_codes, |app: TestApp| async move {
         app.post("query ($first: Int) { countries(first: $first) { totalCount } }", json!({ "first": "ten" })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     // Choosing an operation the document does not have.
-    let body: Value = app
-        .client
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": "query A { countries { totalCount } }", "operationName": "B" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, body) =
+        post_body(&app, &json!({ "query": "query A { countries { totalCount } }", "operationName": "B" })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
     assert!(body.get("data").is_none(), "{body}");
 

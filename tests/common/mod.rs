@@ -288,6 +288,14 @@ pub fn create_key(app: &TestApp, org: &str, role: &str) -> String {
     key
 }
 
+/// Posts a whole GraphQL request body (operation name, document id, ...);
+/// returns status and body (`null` when the body is not JSON).
+pub async fn post_body(app: &TestApp, body: &Value) -> (u16, Value) {
+    let response = app.client.post(app.url("/graphql")).json(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 pub async fn post_as(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
     let mut request = app.client.post(app.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
     if let Some(key) = key {
