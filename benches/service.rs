@@ -319,10 +319,13 @@ impl ServerProcess {
         // Another build (say, of the last commit) can be loaded instead, to
         // compare two versions on one machine and one database.
         let binary = std::env::var("BENCH_SERVER_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_rights-graph").into());
-        let child = std::process::Command::new(binary)
+        let mut command = std::process::Command::new(binary);
+        if let Some(pool) = pool_size() {
+            command.args(["--database-max-connections", &pool.to_string()]);
+        }
+        let child = command
             .args(["serve", "--database-url", database_url, "--skip-sample-data"])
             .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--database-max-connections", &pool_size().to_string()])
             .args(["--rate-limit-anonymous", "0", "--rate-limit-authenticated", "0"])
             // Warnings only, as a production server logging at `info` pays
             // for a line per request that this machine's two cores also run.
@@ -373,9 +376,10 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Database connections of both servers (`BENCH_POOL`, default 32).
-fn pool_size() -> u32 {
-    std::env::var("BENCH_POOL").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
+/// Database connections of both servers (`BENCH_POOL`; by default the
+/// server's own default for the engine).
+fn pool_size() -> Option<u32> {
+    std::env::var("BENCH_POOL").ok().and_then(|n| n.parse().ok())
 }
 
 fn clock_ticks_per_second() -> f64 {
@@ -507,6 +511,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         "seed_rows": rows,
         "seed_seconds": round(seed_seconds),
         "peak_memory_mib": round(server.peak_memory_mib()),
+        "pool_size": rights_graph::db::pool_size(&settings),
         "full_table_scans": full_scans_total,
         "runs": runs,
     });
@@ -565,13 +570,14 @@ fn markdown(results: &Value) -> String {
     ));
     for set in results["results"].as_array().into_iter().flatten() {
         out.push_str(&format!(
-            "\n## {} with {} defenders\n\nSeeded {} rows in {} s; server peak memory {} MiB.\n\n\
+            "\n## {} with {} defenders\n\nSeeded {} rows in {} s; {} pooled connections; server peak memory {} MiB.\n\n\
              | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | CPU ms | statements | floor req/s | ratio | errors | full scans |\n\
              | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
             set["engine"].as_str().unwrap_or_default(),
             set["defenders"],
             set["seed_rows"],
             set["seed_seconds"],
+            set["pool_size"],
             set["peak_memory_mib"]
         ));
         for run in set["runs"].as_array().into_iter().flatten() {

@@ -205,9 +205,13 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://rights-graph.db?mode=rwc", global = true)]
     pub database_url: String,
 
-    /// Largest number of open database connections.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
-    pub database_max_connections: u32,
+    /// Largest number of open database connections [default: 10 on
+    /// PostgreSQL; on SQLite twice the number of CPU cores, at least 2].
+    /// SQLite runs each connection's queries on a thread of the server's own
+    /// process, with a page cache of its own: more connections than cores
+    /// cost memory and add no throughput.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true)]
+    pub database_max_connections: Option<u32>,
 
     /// Seconds to keep retrying, with backoff, when the database cannot be reached at start.
     #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value_t = 60, global = true)]
@@ -352,7 +356,6 @@ macro_rules! file_settings {
 file_settings! {
     required {
         database_url: String,
-        database_max_connections: u32,
         database_connect_timeout: u64,
         database_acquire_timeout: u64,
         listen: SocketAddr,
@@ -377,6 +380,7 @@ file_settings! {
         shutdown_grace: u64,
     }
     optional {
+        database_max_connections: u32,
         trusted_documents: PathBuf,
         client_address_header: String,
         metrics_token: String,
@@ -425,7 +429,9 @@ impl Settings {
                 problems.push(format!("{name} must be between {min} and {max}; got {value}"));
             }
         };
-        in_range("database_max_connections", self.database_max_connections.into(), 1, 1_000);
+        if let Some(connections) = self.database_max_connections {
+            in_range("database_max_connections", connections.into(), 1, 1_000);
+        }
         in_range("database_connect_timeout", self.database_connect_timeout, 0, 3_600);
         in_range("database_acquire_timeout", self.database_acquire_timeout, 1, 300);
         in_range("max_query_depth", self.max_query_depth.into(), 2, 100);

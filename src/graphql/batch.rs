@@ -201,7 +201,7 @@ where
                 }
                 let (loader, state, chunk) = (loader.clone(), state.clone(), chunk.to_vec());
                 let load: BoxFuture<'static, ()> = Box::pin(async move {
-                    let result = loader.load(&chunk).await;
+                    let mut result = loader.load(&chunk).await;
                     let mut state = lock(&state);
                     let queue = state
                         .queues
@@ -209,9 +209,15 @@ where
                         .and_then(|q| q.as_any().downcast_mut::<Queue<K, V>>())
                         .expect("a queue outlives its loads");
                     for key in chunk {
-                        let value = result.as_ref().map(|found| found.get(&key).cloned());
+                        // Moved out of the batch's result: values can be whole
+                        // pages of records, and a copy is made per waiting
+                        // resolver and one for the cache, no more.
+                        let value = match &mut result {
+                            Ok(found) => Ok(found.remove(&key)),
+                            Err(error) => Err(error.clone()),
+                        };
                         for reply in queue.in_flight.remove(&key).unwrap_or_default() {
-                            let _ = reply.send(value.clone().map_err(Clone::clone));
+                            let _ = reply.send(value.clone());
                         }
                         if let Ok(value) = value {
                             queue.answered.insert(key, value);

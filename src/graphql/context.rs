@@ -217,12 +217,14 @@ where
             group_by(keys, |k| (k.via, k.filter.clone(), k.order, k.page.clone()))
         {
             let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
-            let pages = listing::list_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter, order, &page)
+            let mut pages = listing::list_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter, order, &page)
                 .await
                 .map_err(to_graphql)?;
+            // Within a group the keys differ in their parent only: each page
+            // belongs to one key and can be moved, not copied.
             for key in group {
-                if let Some(found) = pages.get(&key.parent) {
-                    result.insert(key.clone(), found.clone());
+                if let Some(found) = pages.remove(&key.parent) {
+                    result.insert(key.clone(), found);
                 }
             }
         }
