@@ -489,6 +489,9 @@ impl Settings {
         if let Some(token) = &self.metrics_token {
             shown = shown.replace(&format!("{token:?}"), "\"********\"");
         }
+        let pool = crate::db::pool_size(self);
+        let source = if self.database_max_connections.is_some() { "as configured" } else { "the engine's default" };
+        shown.push_str(&format!("\nDatabase pool: {pool} connections ({source})."));
         shown
     }
 }

@@ -91,9 +91,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         .connect_timeout(Duration::from_secs(10))
         // sqlx checks a connection with a round trip when it goes back to the
         // pool; checking it again on every checkout doubled the round trips of
-        // each statement. A connection idle for a while (which a restart, a
-        // proxy or a firewall may have cut) is still checked before use.
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        // each statement under load. A connection idle for a second or more is
+        // still checked before use: while the database is away requests are
+        // refused, so after a restart every pooled connection has been idle
+        // that long and a dead one is dropped instead of failing a request.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         // Requests fail fast when the database is away rather than queueing.
         .acquire_timeout(Duration::from_secs(settings.database_acquire_timeout))
         // Statements are counted and timed by the metric callback instead;

@@ -47,12 +47,19 @@ fn check_config_reads_the_file_and_lets_environment_and_flags_override_it() {
     assert!(out.contains("introspection: false"), "{out}");
     assert!(out.contains("https://dash.example.org"), "{out}");
     assert!(!out.contains("s3cret-pass"), "the password is masked: {out}");
+    assert!(out.contains("Database pool: 10 connections (the engine's default)."), "{out}");
     // The environment overrides the file, and a flag the environment.
-    let (ok, out, _) = run(&["check-config", "--config", path], &[("MAX_QUERY_DEPTH", "11")]);
+    let (ok, out, _) =
+        run(&["check-config", "--config", path], &[("MAX_QUERY_DEPTH", "11"), ("DATABASE_MAX_CONNECTIONS", "7")]);
     assert!(ok && out.contains("max_query_depth: 11"), "{out}");
+    assert!(out.contains("Database pool: 7 connections (as configured)."), "{out}");
     let (ok, out, _) =
         run(&["check-config", "--config", path, "--max-query-depth", "12"], &[("MAX_QUERY_DEPTH", "11")]);
     assert!(ok && out.contains("max_query_depth: 12"), "{out}");
+    // SQLite's pool follows the cores: its queries run in the server's process.
+    let (ok, out, _) = run(&["check-config"], &[("DATABASE_URL", "sqlite://check.db?mode=rwc")]);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(ok && out.contains(&format!("Database pool: {} connections", (cores * 2).max(2))), "{out}");
     // The file may also come from CONFIG_FILE.
     let (ok, out, _) = run(&["check-config"], &[("CONFIG_FILE", path)]);
     assert!(ok && out.contains("max_query_depth: 9"), "{out}");
@@ -65,6 +72,7 @@ fn check_config_names_every_problem() {
     type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
     let cases: &[Case] = &[
         ("max_query_depth = 0\n", &[], "max_query_depth must be between 2 and 100; got 0"),
+        ("database_max_connections = 0\n", &[], "database_max_connections must be between 1 and 1000; got 0"),
         ("max_querydepth = 5\n", &[], "unknown field `max_querydepth`"),
         ("max_query_depth = \"deep\"\n", &[], "max_query_depth"),
         ("trusted_documents_only = true\n", &[], "trusted_documents_only needs trusted_documents"),
