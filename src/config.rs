@@ -266,6 +266,14 @@ pub struct Settings {
     #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 0, global = true, help_heading = "Query limits")]
     pub max_batch_size: u32,
 
+    /// Most GraphQL operations executed at once [default: 8 per CPU core, at
+    /// least 16]; the others wait their turn (within the request timeout).
+    /// Each operation in flight holds its results in memory, so the cap
+    /// bounds the server's memory under a burst without costing throughput:
+    /// the CPU cores are busy long before.
+    #[arg(long, env = "MAX_CONCURRENT_OPERATIONS", global = true, help_heading = "Query limits")]
+    pub max_concurrent_operations: Option<u32>,
+
     /// Seconds a request may run before it is stopped.
     #[arg(long, env = "REQUEST_TIMEOUT", default_value_t = 30, global = true, help_heading = "Query limits")]
     pub request_timeout: u64,
@@ -381,6 +389,7 @@ file_settings! {
     }
     optional {
         database_max_connections: u32,
+        max_concurrent_operations: u32,
         trusted_documents: PathBuf,
         client_address_header: String,
         metrics_token: String,
@@ -411,6 +420,15 @@ impl Cli {
 }
 
 impl Settings {
+    /// GraphQL operations executed at once: as configured, else 8 per core
+    /// and at least 16.
+    pub fn concurrent_operations(&self) -> usize {
+        self.max_concurrent_operations.map_or_else(
+            || (std::thread::available_parallelism().map_or(1, |cores| cores.get()) * 8).max(16),
+            |operations| operations as usize,
+        )
+    }
+
     /// Settings for the given database, with every other value at its default.
     pub fn for_database(database_url: impl Into<String>) -> Self {
         let mut settings = Cli::parse_from(["rights-graph"]).settings;
@@ -431,6 +449,9 @@ impl Settings {
         };
         if let Some(connections) = self.database_max_connections {
             in_range("database_max_connections", connections.into(), 1, 1_000);
+        }
+        if let Some(operations) = self.max_concurrent_operations {
+            in_range("max_concurrent_operations", operations.into(), 1, 100_000);
         }
         in_range("database_connect_timeout", self.database_connect_timeout, 0, 3_600);
         in_range("database_acquire_timeout", self.database_acquire_timeout, 1, 300);

@@ -267,3 +267,38 @@ configured_tests!(
         assert_eq!(before, after, "a stopped import must leave nothing behind");
     }
 );
+
+configured_tests!(
+    operations_beyond_the_cap_wait_their_turn,
+    |settings: &mut Settings| settings.max_concurrent_operations = Some(1),
+    |app: TestApp| async move {
+        let org = common::create_org(&app, "Cap test");
+        let key = common::create_key(&app, &org, "EDITOR");
+        let mut csv = String::from("external_id,name,country_code,summary\n");
+        for i in 0..2_000 {
+            csv.push_str(&format!("CAP-{i},Person {i},PE,Summary of case {i}\n"));
+        }
+        let started = std::time::Instant::now();
+        let import = common::post_as(
+            &app,
+            Some(&key),
+            "mutation ($input: ImportRecordsInput!) { importRecords(input: $input) { created } }",
+            json!({ "input": { "format": "CSV", "recordType": "DEFENDER", "data": csv, "fileName": "defenders.csv" } }),
+        );
+        let read = async {
+            // Sent once the import is executing: with one operation at a
+            // time, it can only run after the import has finished.
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let body = app.data("{ defenders(first: 1) { totalCount } }").await;
+            (body, started.elapsed())
+        };
+        let ((import, import_took), (read, read_took)) =
+            tokio::join!(async { (import.await, started.elapsed()) }, read);
+        assert_eq!(import.0, 200, "{}", import.1);
+        assert_eq!(import.1["data"]["importRecords"]["created"], 2_000, "{}", import.1);
+        assert!(import_took.as_millis() > 800, "the import must outlast the read's delay: {import_took:?}");
+        // The read answered no sooner than the import (which takes seconds).
+        assert!(read["defenders"]["totalCount"].as_u64().is_some(), "{read}");
+        assert!(read_took + std::time::Duration::from_millis(100) >= import_took, "{read_took:?} < {import_took:?}");
+    }
+);

@@ -73,6 +73,7 @@ fn check_config_names_every_problem() {
     let cases: &[Case] = &[
         ("max_query_depth = 0\n", &[], "max_query_depth must be between 2 and 100; got 0"),
         ("database_max_connections = 0\n", &[], "database_max_connections must be between 1 and 1000; got 0"),
+        ("max_concurrent_operations = 0\n", &[], "max_concurrent_operations must be between 1 and 100000; got 0"),
         ("max_querydepth = 5\n", &[], "unknown field `max_querydepth`"),
         ("max_query_depth = \"deep\"\n", &[], "max_query_depth"),
         ("trusted_documents_only = true\n", &[], "trusted_documents_only needs trusted_documents"),

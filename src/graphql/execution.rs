@@ -22,11 +22,18 @@ pub struct Executor {
     schema: AppSchema,
     limits: QueryLimits,
     shape: SchemaShape,
+    /// One permit per operation that may execute at once.
+    running: tokio::sync::Semaphore,
 }
 
 impl Executor {
-    pub fn new(limits: QueryLimits) -> Self {
-        Executor { schema: build_schema(limits.introspection), shape: SchemaShape::from_sdl(&sdl()), limits }
+    pub fn new(limits: QueryLimits, concurrent_operations: usize) -> Self {
+        Executor {
+            schema: build_schema(limits.introspection),
+            shape: SchemaShape::from_sdl(&sdl()),
+            limits,
+            running: tokio::sync::Semaphore::new(concurrent_operations),
+        }
     }
 
     /// Runs `request`, charging it to the client `state` names. The request
@@ -50,6 +57,10 @@ impl Executor {
             return Response::from_errors(vec![error]);
         }
         let operation = request.operation_name.clone();
+        // Waits for a turn once measured and charged, holding only the parsed
+        // document; the request timeout covers the wait. The semaphore is
+        // never closed, so `acquire` cannot fail.
+        let _turn = self.running.acquire().await.ok();
         let mut response = self.schema.execute(request).await;
         error_codes::assign(&mut response);
         reorder_response(&mut response, &document, operation.as_deref());

@@ -76,7 +76,7 @@ impl AppState {
             .transpose()
             .map_err(|_| anyhow::anyhow!("client_address_header is not a header name"))?;
         Ok(AppState(Arc::new(Shared {
-            executor: Executor::new(limits),
+            executor: Executor::new(limits, settings.concurrent_operations()),
             limiter: Arc::new(RateLimiter::new(settings, db.clone())),
             db,
             health,
