@@ -9,10 +9,11 @@
 //! the server happens to resolve a level, so the number of statements a
 //! request makes is a function of the query alone: the same for 10 rows or
 //! 10,000, on a fast machine or a slow one. Results are cached for the rest of
-//! the request, so a record asked for twice is loaded once.
+//! the request, so a record asked for twice is loaded once; pages are not
+//! (see [`Batcher::load_unkept`]): a page asked for again in a later wave
+//! joins that wave's batch, which runs in any case.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
@@ -20,7 +21,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
-use async_graphql::dataloader::Loader;
 use async_graphql::futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
 
@@ -29,6 +29,20 @@ const MAX_BATCH: usize = 5_000;
 
 type Reply<V> = oneshot::Sender<Result<Option<V>, async_graphql::Error>>;
 
+/// The answers to a batch of keys; a key without an answer is absent.
+/// (foldhash rather than std's SipHash: batch keys such as a page's are
+/// hashed on every insert and lookup, and SipHash showed in profiles.)
+pub type Found<K, V> = foldhash::HashMap<K, V>;
+
+/// Answers batches of keys of one kind, in as few statements as it can.
+pub trait Loader<K>: Send + Sync + 'static {
+    /// The answer for one key.
+    type Value: Send + Sync + Clone + 'static;
+
+    /// Answers `keys`, all at once.
+    fn load(&self, keys: &[K]) -> impl Future<Output = Result<Found<K, Self::Value>, async_graphql::Error>> + Send;
+}
+
 /// Keys of one kind: waiting for the next wave, in flight, or answered.
 /// (foldhash: a request hashes each key several times, and std's SipHash
 /// showed in profiles of nested queries; foldhash is seeded per process.)
@@ -36,11 +50,18 @@ struct Queue<K, V> {
     waiting: foldhash::HashMap<K, Vec<Reply<V>>>,
     in_flight: foldhash::HashMap<K, Vec<Reply<V>>>,
     answered: foldhash::HashMap<K, Option<V>>,
+    /// Whether answers are kept in `answered` for the rest of the request.
+    keeps_answers: bool,
 }
 
-impl<K, V> Default for Queue<K, V> {
-    fn default() -> Self {
-        Queue { waiting: Default::default(), in_flight: Default::default(), answered: Default::default() }
+impl<K, V> Queue<K, V> {
+    fn new(keeps_answers: bool) -> Self {
+        Queue {
+            waiting: Default::default(),
+            in_flight: Default::default(),
+            answered: Default::default(),
+            keeps_answers,
+        }
     }
 }
 
@@ -112,10 +133,31 @@ impl<L: Send + Sync + 'static> Batcher<L> {
     }
 
     /// Loads the value for one key, batched with every other key asked for
-    /// before the request next waits.
+    /// before the request next waits. The answer is kept for the rest of the
+    /// request.
     pub async fn load_one<K>(&self, key: K) -> Result<Option<L::Value>, async_graphql::Error>
     where
-        L: Loader<K, Error = async_graphql::Error>,
+        L: Loader<K>,
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+    {
+        self.load(key, true).await
+    }
+
+    /// Like [`Batcher::load_one`], but the answer goes to the resolvers
+    /// waiting for it and is not kept: for large values seldom asked for
+    /// twice, such as pages, which would otherwise be copied for the cache.
+    /// Keys of one type must always be loaded the same way.
+    pub async fn load_unkept<K>(&self, key: K) -> Result<Option<L::Value>, async_graphql::Error>
+    where
+        L: Loader<K>,
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+    {
+        self.load(key, false).await
+    }
+
+    async fn load<K>(&self, key: K, keep_answer: bool) -> Result<Option<L::Value>, async_graphql::Error>
+    where
+        L: Loader<K>,
         K: Send + Sync + Hash + Eq + Clone + 'static,
     {
         let receiver = {
@@ -123,10 +165,11 @@ impl<L: Send + Sync + 'static> Batcher<L> {
             let queue = state
                 .queues
                 .entry(TypeId::of::<K>())
-                .or_insert_with(|| Box::new(Queue::<K, L::Value>::default()))
+                .or_insert_with(|| Box::new(Queue::<K, L::Value>::new(keep_answer)))
                 .as_any()
                 .downcast_mut::<Queue<K, L::Value>>()
                 .expect("queues are keyed by their key type");
+            debug_assert_eq!(queue.keeps_answers, keep_answer, "keys of one type are loaded one way");
             if let Some(value) = queue.answered.get(&key) {
                 return Ok(value.clone());
             }
@@ -146,9 +189,9 @@ impl<L: Send + Sync + 'static> Batcher<L> {
     pub async fn load_many<K>(
         &self,
         keys: impl IntoIterator<Item = K>,
-    ) -> Result<HashMap<K, L::Value>, async_graphql::Error>
+    ) -> Result<Found<K, L::Value>, async_graphql::Error>
     where
-        L: Loader<K, Error = async_graphql::Error>,
+        L: Loader<K>,
         K: Send + Sync + Hash + Eq + Clone + 'static,
     {
         let keys: Vec<K> = keys.into_iter().collect();
@@ -175,7 +218,7 @@ impl<L: Send + Sync + 'static> Batcher<L> {
 
 impl<K, V, L> AnyQueue<L> for Queue<K, V>
 where
-    L: Loader<K, Value = V, Error = async_graphql::Error>,
+    L: Loader<K, Value = V>,
     K: Send + Sync + Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
 {
@@ -210,17 +253,25 @@ where
                         .expect("a queue outlives its loads");
                     for key in chunk {
                         // Moved out of the batch's result: values can be whole
-                        // pages of records, and a copy is made per waiting
-                        // resolver and one for the cache, no more.
+                        // pages of records. A copy is made per waiting resolver
+                        // but one, and one for the cache if answers are kept.
                         let value = match &mut result {
                             Ok(found) => Ok(found.remove(&key)),
                             Err(error) => Err(error.clone()),
                         };
-                        for reply in queue.in_flight.remove(&key).unwrap_or_default() {
+                        let mut replies = queue.in_flight.remove(&key).unwrap_or_default();
+                        let last = if queue.keeps_answers { None } else { replies.pop() };
+                        for reply in replies {
                             let _ = reply.send(value.clone());
                         }
-                        if let Ok(value) = value {
-                            queue.answered.insert(key, value);
+                        match (last, value) {
+                            (Some(last), value) => {
+                                let _ = last.send(value);
+                            }
+                            (None, Ok(value)) => {
+                                queue.answered.insert(key, value);
+                            }
+                            (None, Err(_)) => {}
                         }
                     }
                 });

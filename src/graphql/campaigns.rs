@@ -259,18 +259,24 @@ connection!(
 );
 
 /// Lists campaigns under a parent.
-pub async fn campaigns_under(
-    ctx: &Context<'_>,
+///
+/// Not `async`: the arguments go into the boxed listing at once, so that the
+/// future left to the resolver is small (see [`RequestContext::list_under`]).
+pub fn campaigns_under<'a>(
+    ctx: &Context<'a>,
     via: CampaignVia,
     parent: ParentKey,
     filter: Option<CampaignFilter>,
     order_by: Option<CampaignOrder>,
     args: PageArgs,
-) -> Result<CampaignConnection> {
-    let filter = filter.unwrap_or_default().validate()?;
-    let (page, total) =
-        RequestContext::of(ctx).list_under::<service::Campaigns>(via, parent, filter, order_by.into(), args).await?;
-    Ok(CampaignConnection::new(page, total, None))
+) -> impl Future<Output = Result<CampaignConnection>> + Send + 'a {
+    let listing = filter.unwrap_or_default().validate().map(|filter| {
+        RequestContext::of(ctx).list_under::<service::Campaigns>(via, parent, filter, order_by.into(), args)
+    });
+    async move {
+        let (page, total) = listing?.await?;
+        Ok(CampaignConnection::new(page, total, None))
+    }
 }
 
 /// Entry points for campaigns.

@@ -49,11 +49,12 @@ macro_rules! connection {
                 total: $crate::graphql::context::TotalCount,
                 parent: Option<$crate::service::pagination::ParentKey>,
             ) -> Self {
+                let cursors = page.cursors;
                 $conn {
                     edges: page
                         .items
                         .into_iter()
-                        .map(|(model, cursor)| $edge { node: $node::from(model), cursor, parent: parent.clone() })
+                        .map(|model| $edge { node: $node::from(model), cursors: cursors.clone(), parent: parent.clone() })
                         .collect(),
                     has_next_page: page.has_next_page,
                     has_previous_page: page.has_previous_page,
@@ -80,8 +81,8 @@ macro_rules! connection {
                 $crate::graphql::connection::PageInfo {
                     has_next_page: self.has_next_page,
                     has_previous_page: self.has_previous_page,
-                    start_cursor: self.edges.first().map(|edge| edge.cursor.clone()),
-                    end_cursor: self.edges.last().map(|edge| edge.cursor.clone()),
+                    start_cursor: self.edges.first().map(|edge| edge.cursors.of(&edge.node.0)),
+                    end_cursor: self.edges.last().map(|edge| edge.cursors.of(&edge.node.0)),
                 }
             }
 
@@ -94,7 +95,7 @@ macro_rules! connection {
         $(#[$edge_doc])*
         pub struct $edge {
             node: $node,
-            cursor: String,
+            cursors: $crate::service::pagination::Cursors<$model>,
             #[allow(dead_code)]
             parent: Option<$crate::service::pagination::ParentKey>,
         }
@@ -108,8 +109,8 @@ macro_rules! connection {
             }
 
             /// An opaque cursor for this element; pass it as `after` or `before`.
-            async fn cursor(&self) -> &str {
-                &self.cursor
+            async fn cursor(&self) -> String {
+                self.cursors.of(&self.node.0)
             }
 
             $($($edge_fields)*)?

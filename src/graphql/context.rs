@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::{Context, Result};
 use entity::{Right, Sector, country, defender_name, defender_restriction, subdivision};
@@ -16,7 +15,7 @@ use uuid::Uuid;
 use crate::service::duplicates::Mergeable;
 use crate::service::merges;
 
-use super::batch::Batcher;
+use super::batch::{Batcher, Found, Loader};
 use crate::error::AppError;
 use crate::service::listing::{self, Listing, ModelOf};
 use crate::service::pagination::{Page, PageArgs, PageRequest, ParentKey};
@@ -59,7 +58,7 @@ impl RequestContext {
         order: L::Order,
         args: PageArgs,
     ) -> Result<(Page<ModelOf<L>>, TotalCount)> {
-        let page = PageRequest::new(&args, &L::spec(order))?;
+        let page = PageRequest::new(&args, || L::spec(order))?;
         let page = listing::list::<L, _>(&self.db, &self.viewer, &filter, order, &page).await?;
         let (db, viewer) = (self.db.clone(), self.viewer.clone());
         let total: TotalCount = Arc::new(move || {
@@ -71,10 +70,30 @@ impl RequestContext {
 
     /// A page of a listing under one parent, batched with the same listing
     /// under the request's other parents.
-    pub async fn list_under<L: Listing>(
+    ///
+    /// Boxed: the key and the wait for its batch make a future of about a
+    /// kilobyte, and async-graphql allocates and moves, for every field of an
+    /// object, a future as large as that object's largest field resolver.
+    /// Boxing here keeps the futures of plain fields such as `name` small.
+    pub fn list_under<L: Listing>(
         &self,
         via: L::Via,
         parent: impl Into<ParentKey>,
+        filter: L::Filter,
+        order: L::Order,
+        args: PageArgs,
+    ) -> BoxFuture<'_, Result<(Page<ModelOf<L>>, TotalCount)>>
+    where
+        ModelOf<L>: Clone,
+    {
+        let parent = parent.into();
+        Box::pin(self.list_under_boxed::<L>(via, parent, filter, order, args))
+    }
+
+    async fn list_under_boxed<L: Listing>(
+        &self,
+        via: L::Via,
+        parent: ParentKey,
         filter: L::Filter,
         order: L::Order,
         args: PageArgs,
@@ -82,10 +101,9 @@ impl RequestContext {
     where
         ModelOf<L>: Clone,
     {
-        let page = PageRequest::new(&args, &L::spec(order))?;
-        let parent = parent.into();
+        let page = PageRequest::new(&args, || L::spec(order))?;
         let key = PageKey::<L> { via, parent: parent.clone(), filter: filter.clone(), order, page };
-        let page = self.loader.load_one(key).await?.unwrap_or_else(Page::empty);
+        let page = self.loader.load_unkept(key).await?.unwrap_or_else(Page::empty);
         let loader = self.loader.clone();
         let total: TotalCount = Arc::new(move || {
             let key = CountKey::<L> { via, parent: parent.clone(), filter: filter.clone() };
@@ -196,12 +214,17 @@ impl<E> Hash for ById<E> {
 
 /// Groups keys that differ only in their parent, so that each group is one
 /// statement.
-fn group_by<K, G: Eq + Hash>(keys: &[K], group: impl Fn(&K) -> G) -> HashMap<G, Vec<&K>> {
-    let mut groups: HashMap<G, Vec<&K>> = HashMap::new();
+fn group_by<'k, K, G: Eq + Hash>(keys: &'k [K], group: impl Fn(&'k K) -> G) -> Found<G, Vec<&'k K>> {
+    let mut groups: Found<G, Vec<&K>> = Found::default();
     for key in keys {
         groups.entry(group(key)).or_default().push(key);
     }
     groups
+}
+
+/// An empty answer with room for `keys`.
+fn found_for<K, V>(keys: &[K]) -> Found<K, V> {
+    Found::with_capacity_and_hasher(keys.len(), Default::default())
 }
 
 impl<L: Listing> Loader<PageKey<L>> for Repo
@@ -209,15 +232,12 @@ where
     ModelOf<L>: Clone,
 {
     type Value = Page<ModelOf<L>>;
-    type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[PageKey<L>]) -> Result<HashMap<PageKey<L>, Self::Value>, Self::Error> {
-        let mut result = HashMap::new();
-        for ((via, filter, order, page), group) in
-            group_by(keys, |k| (k.via, k.filter.clone(), k.order, k.page.clone()))
-        {
+    async fn load(&self, keys: &[PageKey<L>]) -> Result<Found<PageKey<L>, Self::Value>> {
+        let mut result = found_for(keys);
+        for ((via, filter, order, page), group) in group_by(keys, |k| (k.via, &k.filter, k.order, &k.page)) {
             let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
-            let mut pages = listing::list_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter, order, &page)
+            let mut pages = listing::list_under::<L, _>(&self.db, &self.viewer, via, &parents, filter, order, page)
                 .await
                 .map_err(to_graphql)?;
             // Within a group the keys differ in their parent only: each page
@@ -234,13 +254,12 @@ where
 
 impl<L: Listing> Loader<CountKey<L>> for Repo {
     type Value = u64;
-    type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[CountKey<L>]) -> Result<HashMap<CountKey<L>, u64>, Self::Error> {
-        let mut result = HashMap::new();
-        for ((via, filter), group) in group_by(keys, |k| (k.via, k.filter.clone())) {
+    async fn load(&self, keys: &[CountKey<L>]) -> Result<Found<CountKey<L>, u64>> {
+        let mut result = found_for(keys);
+        for ((via, filter), group) in group_by(keys, |k| (k.via, &k.filter)) {
             let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
-            let counts = listing::count_under::<L, _>(&self.db, &self.viewer, via, &parents, &filter)
+            let counts = listing::count_under::<L, _>(&self.db, &self.viewer, via, &parents, filter)
                 .await
                 .map_err(to_graphql)?;
             for key in group {
@@ -257,9 +276,8 @@ where
     E::Model: Clone + Send + Sync,
 {
     type Value = E::Model;
-    type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
+    async fn load(&self, keys: &[ById<E>]) -> Result<Found<ById<E>, E::Model>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let mut found = visible_by_id::<E, _>(&self.db, &self.viewer, &ids).await.map_err(to_graphql)?;
         // The id of a record absorbed by a merge resolves to its survivor.
@@ -295,9 +313,8 @@ macro_rules! keyed_loader {
 
         impl Loader<$key> for Repo {
             type Value = $value;
-            type Error = async_graphql::Error;
 
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, Self::Error> {
+            async fn load(&self, keys: &[$key]) -> Result<Found<$key, $value>> {
                 let $repo = self;
                 let $ids: Vec<$inner> = keys.iter().map(|k| k.0.clone()).collect();
                 let found: HashMap<$inner, $value> = $body.await.map_err(to_graphql)?;

@@ -508,17 +508,23 @@ impl DefendersQuery {
 
 /// Lists defenders under a parent. On a restriction's defenders, each edge
 /// also tells how the restriction concerns the defender.
-pub async fn defenders_under(
-    ctx: &Context<'_>,
+///
+/// Not `async`: the arguments go into the boxed listing at once, so that the
+/// future left to the resolver is small (see [`RequestContext::list_under`]).
+pub fn defenders_under<'a>(
+    ctx: &Context<'a>,
     via: DefenderVia,
     parent: ParentKey,
     filter: Option<DefenderFilter>,
     order_by: Option<DefenderOrder>,
     args: crate::service::pagination::PageArgs,
-) -> Result<DefenderConnection> {
-    let filter = filter.unwrap_or_default().validate()?;
+) -> impl Future<Output = Result<DefenderConnection>> + Send + 'a {
     let link_parent = (via == DefenderVia::Restriction).then(|| parent.clone());
-    let (page, total) =
-        RequestContext::of(ctx).list_under::<service::Defenders>(via, parent, filter, order_by.into(), args).await?;
-    Ok(DefenderConnection::new(page, total, link_parent))
+    let listing = filter.unwrap_or_default().validate().map(|filter| {
+        RequestContext::of(ctx).list_under::<service::Defenders>(via, parent, filter, order_by.into(), args)
+    });
+    async move {
+        let (page, total) = listing?.await?;
+        Ok(DefenderConnection::new(page, total, link_parent))
+    }
 }

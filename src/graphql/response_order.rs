@@ -16,8 +16,8 @@ type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
 
 /// The response keys a set of selections produces, in order of first
 /// appearance, each with the selection sets that make up its value.
-fn keys_in_order<'a>(sets: &[&'a SelectionSet], fragments: &'a Fragments) -> IndexMap<&'a str, Vec<&'a SelectionSet>> {
-    let mut keys: IndexMap<&str, Vec<&SelectionSet>> = IndexMap::new();
+fn keys_in_order<'a>(sets: &[&'a SelectionSet], fragments: &'a Fragments) -> Keys<'a> {
+    let mut keys = Keys::default();
     // Depth-first, left to right, expanding fragments where they stand.
     let mut stack: Vec<&Positioned<Selection>> = Vec::new();
     for set in sets.iter().rev() {
@@ -40,7 +40,9 @@ fn keys_in_order<'a>(sets: &[&'a SelectionSet], fragments: &'a Fragments) -> Ind
     keys
 }
 
-type Keys<'a> = IndexMap<&'a str, Vec<&'a SelectionSet>>;
+/// Response keys with their selection sets. (foldhash: this is built for
+/// every list and object of a response.)
+type Keys<'a> = IndexMap<&'a str, Vec<&'a SelectionSet>, foldhash::fast::RandomState>;
 
 fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
     if matches!(value, Value::List(_) | Value::Object(_)) {
@@ -65,8 +67,11 @@ fn reorder_by(value: &mut Value, keys: &Keys<'_>, fragments: &Fragments) {
                 // Anything the selections do not name (there should be nothing) goes at the end.
                 object.extend(unordered);
             }
-            for (key, children) in keys {
-                if let Some(child) = object.get_mut(*key) {
+            // The object is in the keys' order now, some keys possibly
+            // absent: walk both together rather than look each key up.
+            let mut wanted = keys.iter();
+            for (name, child) in object.iter_mut() {
+                if let Some((_, children)) = wanted.by_ref().find(|(key, _)| **key == name.as_str()) {
                     reorder(child, children, fragments);
                 }
             }

@@ -294,19 +294,25 @@ connection!(
 
 /// Lists restrictions under a parent. On a defender's restrictions, each edge
 /// also tells how the restriction concerns the defender.
-pub async fn restrictions_under(
-    ctx: &Context<'_>,
+///
+/// Not `async`: the arguments go into the boxed listing at once, so that the
+/// future left to the resolver is small (see [`RequestContext::list_under`]).
+pub fn restrictions_under<'a>(
+    ctx: &Context<'a>,
     via: RestrictionVia,
     parent: ParentKey,
     filter: Option<RestrictionFilter>,
     order_by: Option<RestrictionOrder>,
     args: PageArgs,
-) -> Result<RestrictionConnection> {
-    let filter = filter.unwrap_or_default().validate()?;
+) -> impl Future<Output = Result<RestrictionConnection>> + Send + 'a {
     let link_parent = (via == RestrictionVia::Defender).then(|| parent.clone());
-    let (page, total) =
-        RequestContext::of(ctx).list_under::<service::Restrictions>(via, parent, filter, order_by.into(), args).await?;
-    Ok(RestrictionConnection::new(page, total, link_parent))
+    let listing = filter.unwrap_or_default().validate().map(|filter| {
+        RequestContext::of(ctx).list_under::<service::Restrictions>(via, parent, filter, order_by.into(), args)
+    });
+    async move {
+        let (page, total) = listing?.await?;
+        Ok(RestrictionConnection::new(page, total, link_parent))
+    }
 }
 
 /// Entry points for restrictions.

@@ -2,7 +2,7 @@
 //! the client's filter, a sort order, and the ways it hangs off a parent. One
 //! generic implementation of paging and counting serves them all.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -75,7 +75,7 @@ pub async fn list<L: Listing, C: ConnectionTrait>(
     order: L::Order,
     page: &PageRequest,
 ) -> AppResult<Page<ModelOf<L>>> {
-    pagination::fetch_page(db, L::select(viewer, filter), &L::spec(order), page).await
+    pagination::fetch_page(db, L::select(viewer, filter), &std::sync::Arc::new(L::spec(order)), page).await
 }
 
 /// The size of a top-level listing.
@@ -94,7 +94,7 @@ pub async fn list_under<L: Listing, C: ConnectionTrait>(
     page: &PageRequest,
 ) -> AppResult<HashMap<ParentKey, Page<ModelOf<L>>>> {
     let (select, parent) = L::via(viewer, via, filter);
-    pagination::fetch_child_pages(db, select, parent, parents, &L::spec(order), page).await
+    pagination::fetch_child_pages(db, select, parent, parents, &std::sync::Arc::new(L::spec(order)), page).await
 }
 
 /// The size of the listing under each parent.

@@ -7,7 +7,11 @@
 //! parents in a single statement, numbering each parent's rows with a window
 //! function, so the work per request depends on the query, not on the data.
 
-use std::collections::HashMap;
+use std::sync::Arc;
+
+// foldhash rather than SipHash: nested pages are grouped and looked up by
+// parent for every row and every key of a batch.
+use foldhash::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -216,8 +220,10 @@ fn page_size(argument: &str, size: i32) -> AppResult<u64> {
 }
 
 impl PageRequest {
-    /// Checks the arguments against the listing's order.
-    pub fn new<M>(args: &PageArgs, spec: &SortSpec<M>) -> AppResult<Self> {
+    /// Checks the arguments against the listing's order. The order is built
+    /// only to read a cursor: a nested connection asks for a page under every
+    /// parent, most of them without one.
+    pub fn new<M>(args: &PageArgs, spec: impl FnOnce() -> SortSpec<M>) -> AppResult<Self> {
         if args.first.is_some() && args.last.is_some() {
             return Err(AppError::bad_input("last", "give either first or last, not both"));
         }
@@ -237,48 +243,61 @@ impl PageRequest {
             _ => DEFAULT_PAGE_SIZE,
         };
         let from = match (&args.after, &args.before) {
-            (Some(after), _) => Some(spec.decode("after", after)?),
-            (_, Some(before)) => Some(spec.decode("before", before)?),
+            (Some(after), _) => Some(spec().decode("after", after)?),
+            (_, Some(before)) => Some(spec().decode("before", before)?),
             _ => None,
         };
         Ok(PageRequest { backward, limit, from })
     }
 }
 
+/// Makes the cursors of a listing's rows, when they are asked for: most
+/// pages, nested ones above all, are read without them.
+pub struct Cursors<M>(Option<Arc<SortSpec<M>>>);
+
+impl<M> Clone for Cursors<M> {
+    fn clone(&self) -> Self {
+        Cursors(self.0.clone())
+    }
+}
+
+impl<M> Cursors<M> {
+    /// The cursor of `row`, a row of the listing these cursors were made for.
+    pub fn of(&self, row: &M) -> String {
+        self.0.as_ref().map(|spec| spec.cursor_of(row)).unwrap_or_default()
+    }
+}
+
 /// One page of a listing.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Page<M> {
-    /// The rows with their cursors, in listing order.
-    pub items: Vec<(M, String)>,
+    /// The rows, in listing order.
+    pub items: Vec<M>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+    /// The cursors of the rows.
+    pub cursors: Cursors<M>,
 }
 
 impl<M> Page<M> {
-    fn from_rows(mut rows: Vec<M>, spec: &SortSpec<M>, page: &PageRequest) -> Self {
+    fn from_rows(mut rows: Vec<M>, spec: &Arc<SortSpec<M>>, page: &PageRequest) -> Self {
         let has_more = rows.len() as u64 > page.limit;
         rows.truncate(page.limit as usize);
         if page.backward {
             rows.reverse();
         }
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                let cursor = spec.cursor_of(&row);
-                (row, cursor)
-            })
-            .collect();
         let from_cursor = page.from.is_some();
         Page {
-            items,
+            items: rows,
             has_next_page: if page.backward { from_cursor } else { has_more },
             has_previous_page: if page.backward { has_more } else { from_cursor },
+            cursors: Cursors(Some(spec.clone())),
         }
     }
 
     /// A page with nothing on it.
     pub fn empty() -> Self {
-        Page { items: Vec::new(), has_next_page: false, has_previous_page: false }
+        Page { items: Vec::new(), has_next_page: false, has_previous_page: false, cursors: Cursors(None) }
     }
 }
 
@@ -286,7 +305,7 @@ impl<M> Page<M> {
 pub async fn fetch_page<E, C>(
     db: &C,
     select: Select<E>,
-    spec: &SortSpec<E::Model>,
+    spec: &Arc<SortSpec<E::Model>>,
     page: &PageRequest,
 ) -> AppResult<Page<E::Model>>
 where
@@ -353,7 +372,7 @@ pub async fn fetch_child_pages<E, C>(
     select: Select<E>,
     parent: ParentColumn,
     parents: &[ParentKey],
-    spec: &SortSpec<E::Model>,
+    spec: &Arc<SortSpec<E::Model>>,
     page: &PageRequest,
 ) -> AppResult<HashMap<ParentKey, Page<E::Model>>>
 where
@@ -361,14 +380,14 @@ where
     C: ConnectionTrait,
 {
     let Some(sample) = parents.first() else {
-        return Ok(HashMap::new());
+        return Ok(HashMap::default());
     };
     if let [only] = parents {
         // One parent (a country's defenders, say): a plain ordered, limited
         // query walks the (parent, sort key) index and stops after the page,
         // where the window below would rank every child of the parent.
         let select = select.filter(Expr::col(parent).eq(only.to_value()));
-        return Ok(HashMap::from([(only.clone(), fetch_page(db, select, spec, page).await?)]));
+        return Ok([(only.clone(), fetch_page(db, select, spec, page).await?)].into_iter().collect());
     }
     let mut inner: SelectStatement =
         select.filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value))).into_query();
@@ -388,7 +407,7 @@ where
         .order_by(RANK_ALIAS, Order::Asc)
         .take();
 
-    let mut grouped: HashMap<ParentKey, Vec<E::Model>> = HashMap::new();
+    let mut grouped: HashMap<ParentKey, Vec<E::Model>> = HashMap::default();
     for row in db.query_all(&outer).await? {
         let key = ParentKey::read(&row, PARENT_ALIAS, sample)?;
         let model = E::Model::from_query_result(&row, "")?;
@@ -418,7 +437,7 @@ where
     C: ConnectionTrait,
 {
     let Some(sample) = parents.first() else {
-        return Ok(HashMap::new());
+        return Ok(HashMap::default());
     };
     let mut query: SelectStatement =
         select.filter(Expr::col(parent).is_in(parents.iter().map(ParentKey::to_value))).into_query();
