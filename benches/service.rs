@@ -511,7 +511,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         "seed_rows": rows,
         "seed_seconds": round(seed_seconds),
         "peak_memory_mib": round(server.peak_memory_mib()),
-        "pool_size": rights_graph::db::pool_size(&settings),
+        "pool_size": settings.pool_size(),
         "full_table_scans": full_scans_total,
         "runs": runs,
     });

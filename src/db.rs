@@ -53,21 +53,6 @@ pub fn check_url(url: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Connections in the pool: as configured, else 10 on PostgreSQL and twice
-/// the CPU cores on SQLite. SQLite queries run on the server's own cores, one
-/// thread per connection, each with a page cache: on two cores, 4 connections
-/// served the benchmark's first operation faster than 10 or 32, in less memory.
-pub fn pool_size(settings: &Settings) -> u32 {
-    settings.database_max_connections.unwrap_or_else(|| {
-        if settings.database_url.starts_with("sqlite:") {
-            let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
-            u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(2, 1_000)
-        } else {
-            10
-        }
-    })
-}
-
 /// The URL with its password masked, for messages and `check-config`.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -86,7 +71,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
     check_url(&settings.database_url)?;
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
-        .max_connections(pool_size(settings))
+        .max_connections(settings.pool_size())
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         // sqlx checks a connection with a round trip when it goes back to the

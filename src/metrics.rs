@@ -46,6 +46,11 @@ struct PoolLabels {
     state: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    state: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The server's metrics.
@@ -57,6 +62,7 @@ pub struct Metrics {
     rate_limited: Family<ClientLabels, Counter>,
     batch_sizes: HistogramFamily<BatchLabels>,
     pool: Family<PoolLabels, Gauge>,
+    operations: Family<OperationLabels, Gauge>,
     statements: Counter,
     operation_names: Mutex<HashSet<String>>,
 }
@@ -98,6 +104,12 @@ impl Default for Metrics {
         );
         let pool = Family::<PoolLabels, Gauge>::default();
         registry.register("database_connections", "Database pool connections: in use and idle", pool.clone());
+        let operations = Family::<OperationLabels, Gauge>::default();
+        registry.register(
+            "graphql_operations",
+            "GraphQL operations executing, and waiting for a turn under MAX_CONCURRENT_OPERATIONS",
+            operations.clone(),
+        );
         let statements = Counter::default();
         registry.register("database_statements", "SQL statements run", statements.clone());
         Metrics {
@@ -108,6 +120,7 @@ impl Default for Metrics {
             rate_limited,
             batch_sizes,
             pool,
+            operations,
             statements,
             operation_names: Mutex::new(HashSet::new()),
         }
@@ -154,9 +167,14 @@ impl Metrics {
         self.batch_sizes.get_or_create(&BatchLabels { kind: kind.to_owned() }).observe(keys as f64);
     }
 
-    /// The metrics in the OpenMetrics text format, with the pool and
-    /// statement figures read now.
-    pub fn render(&self, db: &DatabaseConnection, statements_run: u64) -> String {
+    /// The metrics in the OpenMetrics text format, with the pool, statement
+    /// and operation figures read now. `operations` are the operations
+    /// executing and those waiting for a turn.
+    pub fn render(&self, db: &DatabaseConnection, statements_run: u64, operations: (usize, usize)) -> String {
+        let (executing, waiting) = operations;
+        let gauge = |count: usize| i64::try_from(count).unwrap_or(i64::MAX);
+        self.operations.get_or_create(&OperationLabels { state: "executing".into() }).set(gauge(executing));
+        self.operations.get_or_create(&OperationLabels { state: "waiting".into() }).set(gauge(waiting));
         let (open, idle) = crate::db::pool_use(db);
         self.pool.get_or_create(&PoolLabels { state: "in_use".into() }).set(i64::from(open.saturating_sub(idle)));
         self.pool.get_or_create(&PoolLabels { state: "idle".into() }).set(i64::from(idle));

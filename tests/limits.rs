@@ -164,6 +164,8 @@ engine_tests!(fragment_chains_past_any_depth_are_refused, |app: TestApp| async m
     let error = refused(&app, &chain).await;
     assert_eq!(error["extensions"]["code"], "LIMIT_EXCEEDED", "{error}");
     assert!(error["message"].as_str().unwrap().contains("levels deep"), "{error}");
+    assert_eq!(error["extensions"]["limit"], "maxNesting", "{error}");
+    assert_eq!(error["extensions"]["max"], 128, "{error}");
 });
 
 engine_tests!(introspection_is_on_by_default, |app: TestApp| async move {
@@ -292,11 +294,18 @@ configured_tests!(
             let body = app.data("{ defenders(first: 1) { totalCount } }").await;
             (body, started.elapsed())
         };
-        let ((import, import_took), (read, read_took)) =
-            tokio::join!(async { (import.await, started.elapsed()) }, read);
+        let metrics = async {
+            // Read while the import executes and the read waits.
+            tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+            app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap()
+        };
+        let ((import, import_took), (read, read_took), metrics) =
+            tokio::join!(async { (import.await, started.elapsed()) }, read, metrics);
         assert_eq!(import.0, 200, "{}", import.1);
         assert_eq!(import.1["data"]["importRecords"]["created"], 2_000, "{}", import.1);
-        assert!(import_took.as_millis() > 800, "the import must outlast the read's delay: {import_took:?}");
+        assert!(import_took.as_millis() > 1_200, "the import must outlast the metrics' delay: {import_took:?}");
+        assert!(metrics.contains("rights_graph_graphql_operations{state=\"executing\"} 1\n"), "{metrics}");
+        assert!(metrics.contains("rights_graph_graphql_operations{state=\"waiting\"} 1\n"), "{metrics}");
         // The read answered no sooner than the import (which takes seconds).
         assert!(read["defenders"]["totalCount"].as_u64().is_some(), "{read}");
         assert!(read_took + std::time::Duration::from_millis(100) >= import_took, "{read_took:?} < {import_took:?}");

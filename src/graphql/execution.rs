@@ -9,6 +9,8 @@
 //! extension each time): 15–30 % of the server's CPU per request in the
 //! benchmark's operations.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use async_graphql::{Request, Response};
 
 use super::error_codes;
@@ -24,6 +26,19 @@ pub struct Executor {
     shape: SchemaShape,
     /// One permit per operation that may execute at once.
     running: tokio::sync::Semaphore,
+    capacity: usize,
+    /// Operations waiting for a permit.
+    waiting: AtomicUsize,
+}
+
+/// Counts an operation out of the waiting ones however its wait ends: with a
+/// turn, or dropped when its request times out or its client goes away.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Executor {
@@ -33,7 +48,15 @@ impl Executor {
             shape: SchemaShape::from_sdl(&sdl()),
             limits,
             running: tokio::sync::Semaphore::new(concurrent_operations),
+            capacity: concurrent_operations,
+            waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// Operations executing now, and operations waiting for their turn.
+    pub fn operations(&self) -> (usize, usize) {
+        let executing = self.capacity.saturating_sub(self.running.available_permits());
+        (executing, self.waiting.load(Ordering::Relaxed))
     }
 
     /// Runs `request`, charging it to the client `state` names. The request
@@ -60,7 +83,11 @@ impl Executor {
         // Waits for a turn once measured and charged, holding only the parsed
         // document; the request timeout covers the wait. The semaphore is
         // never closed, so `acquire` cannot fail.
-        let _turn = self.running.acquire().await.ok();
+        let _turn = {
+            self.waiting.fetch_add(1, Ordering::Relaxed);
+            let _waiting = Waiting(&self.waiting);
+            self.running.acquire().await.ok()
+        };
         let mut response = self.schema.execute(request).await;
         error_codes::assign(&mut response);
         reorder_response(&mut response, &document, operation.as_deref());

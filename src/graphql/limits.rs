@@ -42,8 +42,17 @@ pub struct QueryShape {
     pub directives: u32,
     /// Whether the query reads `__schema` or `__type`.
     pub introspection: bool,
-    /// The document fans out through fragments beyond what can be measured.
-    pub unmeasurable: bool,
+    /// The document fans out or nests beyond what can be measured.
+    pub unmeasurable: Option<Unmeasurable>,
+}
+
+/// Why a document could not be measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unmeasurable {
+    /// Fragments spread into more than [`MAX_VISITS`] fields.
+    TooManyFields,
+    /// Selection sets nested more than [`MAX_NESTING`] levels deep.
+    TooDeep,
 }
 
 impl QueryShape {
@@ -142,7 +151,7 @@ pub fn measure(schema: &SchemaShape, document: &ExecutableDocument, variables: &
             root_fields: total.root_fields.max(shape.root_fields),
             directives: total.directives.max(shape.directives),
             introspection: total.introspection || shape.introspection,
-            unmeasurable: total.unmeasurable || shape.unmeasurable,
+            unmeasurable: total.unmeasurable.or(shape.unmeasurable),
         };
     }
     total
@@ -188,7 +197,7 @@ impl<'a> Walk<'a> {
     fn selections(&mut self, type_name: Option<&str>, set: &'a SelectionSet, depth: u32, multiplier: u64) {
         self.nesting += 1;
         if self.nesting > MAX_NESTING {
-            self.shape.unmeasurable = true;
+            self.shape.unmeasurable = Some(Unmeasurable::TooDeep);
         }
         self.selection_items(type_name, set, depth, multiplier);
         self.nesting -= 1;
@@ -196,14 +205,14 @@ impl<'a> Walk<'a> {
 
     fn selection_items(&mut self, type_name: Option<&str>, set: &'a SelectionSet, depth: u32, multiplier: u64) {
         for selection in &set.items {
-            if self.shape.unmeasurable {
+            if self.shape.unmeasurable.is_some() {
                 return;
             }
             match &selection.node {
                 Selection::Field(field) => {
                     self.visits += 1;
                     if self.visits > MAX_VISITS {
-                        self.shape.unmeasurable = true;
+                        self.shape.unmeasurable = Some(Unmeasurable::TooManyFields);
                         return;
                     }
                     let field = &field.node;
@@ -285,15 +294,28 @@ impl QueryLimits {
                 None,
             ));
         }
-        if shape.unmeasurable {
-            return Some(refusal(
-                code::LIMIT_EXCEEDED,
-                format!(
-                    "The query spreads fragments into more than {MAX_VISITS} fields or nests selections more than \
-                     {MAX_NESTING} levels deep; it cannot be run."
-                ),
-                Some(("maxNodes", self.max_nodes, u64::from(MAX_VISITS) + 1)),
-            ));
+        match shape.unmeasurable {
+            Some(Unmeasurable::TooManyFields) => {
+                return Some(refusal(
+                    code::LIMIT_EXCEEDED,
+                    format!(
+                        "The query spreads fragments into more than {MAX_VISITS} fields; it cannot be run. \
+                         Limit: maxNodes."
+                    ),
+                    Some(("maxNodes", self.max_nodes, u64::from(MAX_VISITS) + 1)),
+                ));
+            }
+            Some(Unmeasurable::TooDeep) => {
+                return Some(refusal(
+                    code::LIMIT_EXCEEDED,
+                    format!(
+                        "The query nests selections (fields and fragments) more than {MAX_NESTING} levels deep; \
+                         it cannot be run. Limit: maxNesting."
+                    ),
+                    Some(("maxNesting", MAX_NESTING.into(), u64::from(MAX_NESTING) + 1)),
+                ));
+            }
+            None => {}
         }
         let checks: [(&str, u64, u64, &str); 5] = [
             ("maxDepth", self.max_depth.into(), shape.depth.into(), "levels of nested fields"),

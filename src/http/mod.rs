@@ -179,6 +179,6 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
             );
         }
     }
-    let text = state.0.metrics.render(&state.0.db, state.0.statements.get());
+    let text = state.0.metrics.render(&state.0.db, state.0.statements.get(), state.0.executor.operations());
     ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }
