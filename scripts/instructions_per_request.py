@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Instructions the server executes per request of benchmark operations 1-3,
+"""Instructions the server executes per request of benchmark operations 1-4,
 counted by valgrind's callgrind: a figure that, unlike time on a shared
 machine, repeats to within a percent, so two builds can be compared.
 
@@ -23,9 +23,11 @@ for _ in range(600):
     try:
         urllib.request.urlopen(f'http://127.0.0.1:{port}/readyz', timeout=5); break
     except Exception: time.sleep(0.5)
+IDS = []
 C = ["CO", "BR", "MX", "PH", "IN", "US"]
 ops = {
  '1': ("query ByCountry($code: String!, $first: Int = 100) { country(code: $code) { name defenders(first: $first) { nodes { id name restrictions(first: 5) { nodes { title status } } campaigns(first: 5) { nodes { title status } } } } } }", lambda i: {"code": C[i % 6]}),
+ '4': ("query Node($id: ID!) { node(id: $id) { id ... on Defender { name status country { code } } } }", lambda i: {"id": IDS[i % len(IDS)]}),
  '2': ("query List($codes: [String!], $first: Int = 50) { defenders(first: $first, filter: { countryCodes: $codes, statuses: [DETAINED, IMPRISONED, THREATENED, AT_RISK] }, orderBy: { field: NAME }) { totalCount pageInfo { endCursor hasNextPage } nodes { id name status country { name } events(last: 1) { nodes { kind occurredOn } } } } }", lambda i: {"codes": [C[i % 6], "PE"]}),
  '3': ("query Deep($first: Int = 10) { campaigns(first: $first) { nodes { title defenders(first: $first) { nodes { name events(first: 5) { nodes { kind restriction { title country { name } } } } } } } } }", lambda i: {}),
 }
@@ -43,7 +45,10 @@ def total():
                 tot += int(line.split()[1]); break
     for f in glob.glob(out + '*'): os.remove(f)
     return tot
-for name, (q, v) in ops.items():
+# Public defenders' ids for the node lookups.
+req = urllib.request.Request(url, data=json.dumps({"query": "{ defenders(first: 50) { nodes { id } } }"}).encode(), headers={'content-type': 'application/json'})
+IDS.extend(n['id'] for n in json.loads(urllib.request.urlopen(req, timeout=120).read())['data']['defenders']['nodes'])
+for name, (q, v) in sorted(ops.items()):
     for i in range(3): post(q, v(i))
     subprocess.run(['callgrind_control', '-z', str(p.pid)], stdout=subprocess.DEVNULL)
     for f in glob.glob(out + '*'): os.remove(f)

@@ -1,4 +1,5 @@
-//! Runs one GraphQL request through the schema. The document is parsed once,
+//! Runs one GraphQL request through the schema. The document is parsed once
+//! (and reused while its text keeps coming, see [`DocumentCache`]),
 //! measured against the limits and charged to the rate limiter before
 //! anything runs; after execution every error gets a code and the response's
 //! fields are put in the order the query selected them.
@@ -9,10 +10,13 @@
 //! extension each time): 15–30 % of the server's CPU per request in the
 //! benchmark's operations.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_graphql::{Request, Response};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Request, Response, ServerError};
 
+use super::documents::DocumentCache;
 use super::error_codes;
 use super::limits::{self, QueryLimits, SchemaShape};
 use super::request_state::{RequestState, operation_name};
@@ -29,6 +33,7 @@ pub struct Executor {
     capacity: usize,
     /// Operations waiting for a permit.
     waiting: AtomicUsize,
+    documents: DocumentCache,
 }
 
 /// Counts an operation out of the waiting ones however its wait ends: with a
@@ -50,7 +55,13 @@ impl Executor {
             running: tokio::sync::Semaphore::new(concurrent_operations),
             capacity: concurrent_operations,
             waiting: AtomicUsize::new(0),
+            documents: DocumentCache::default(),
         }
+    }
+
+    /// The document a query text parses to (see [`DocumentCache`]).
+    pub fn parse(&self, query: &str) -> Result<Arc<ExecutableDocument>, ServerError> {
+        self.documents.parse(query)
     }
 
     /// Operations executing now, and operations waiting for their turn.
@@ -63,12 +74,13 @@ impl Executor {
     /// must carry the per-request data the resolvers read (its
     /// `RequestContext` and `state`).
     pub async fn execute(&self, mut request: Request, state: &RequestState) -> Response {
-        let document = match request.parsed_query() {
-            // Kept for putting the response in order; the request keeps the
-            // parsed copy, so the text is parsed only once.
-            Ok(document) => document.clone(),
+        let document = match self.documents.parse(&request.query) {
+            Ok(document) => document,
             Err(error) => return Response::from_errors(vec![error_codes::parse_failed(error)]),
         };
+        // async-graphql executes its own copy, so that it does not parse the
+        // text again; ours measures the query and orders the response.
+        request.set_parsed_query(ExecutableDocument::clone(&document));
         if state.operation().is_none() {
             state.set_operation(operation_name(&document));
         }

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod context;
 pub mod defender_mutations;
 pub mod defenders;
+pub mod documents;
 pub mod error_codes;
 pub mod exchange;
 pub mod execution;

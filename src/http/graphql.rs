@@ -28,6 +28,7 @@ use super::request_id::RequestId;
 use super::{AppState, Shared};
 use crate::error::code;
 use crate::graphql::context::RequestContext;
+use crate::graphql::execution::Executor;
 use crate::graphql::request_state::RequestState;
 use crate::service::rate_limit::{Charge, Client};
 use crate::service::{Viewer, auth};
@@ -347,8 +348,8 @@ async fn viewer(shared: &Shared, headers: &HeaderMap) -> Result<Viewer, (StatusC
 
 /// Whether the operation a request would run is a mutation. Unparsable
 /// queries are not: executing them reports the parse error.
-fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(query) else { return false };
+fn is_mutation(executor: &Executor, query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = executor.parse(query) else { return false };
     let is_mutation =
         |operation: &async_graphql::parser::types::OperationDefinition| operation.ty == OperationType::Mutation;
     match (&document.operations, operation_name) {
@@ -492,7 +493,7 @@ async fn run(shared: &Shared, call: &Call, mut params: Params, over_get: bool) -
         Ok(query) => query,
         Err(refusal) => return refused(shared, call, refusal),
     };
-    if over_get && is_mutation(&query, params.operation_name.as_deref()) {
+    if over_get && is_mutation(&shared.executor, &query, params.operation_name.as_deref()) {
         let mut response = refused(
             shared,
             call,
