@@ -41,13 +41,9 @@ struct BatchLabels {
     kind: String,
 }
 
+/// The state of a pooled connection or of an operation.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct PoolLabels {
-    state: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct OperationLabels {
+struct StateLabels {
     state: String,
 }
 
@@ -61,8 +57,8 @@ pub struct Metrics {
     errors: Family<CodeLabels, Counter>,
     rate_limited: Family<ClientLabels, Counter>,
     batch_sizes: HistogramFamily<BatchLabels>,
-    pool: Family<PoolLabels, Gauge>,
-    operations: Family<OperationLabels, Gauge>,
+    pool: Family<StateLabels, Gauge>,
+    operations: Family<StateLabels, Gauge>,
     statements: Counter,
     operation_names: Mutex<HashSet<String>>,
 }
@@ -102,9 +98,9 @@ impl Default for Metrics {
             "Keys loaded per batched statement, by kind of key",
             batch_sizes.clone(),
         );
-        let pool = Family::<PoolLabels, Gauge>::default();
+        let pool = Family::<StateLabels, Gauge>::default();
         registry.register("database_connections", "Database pool connections: in use and idle", pool.clone());
-        let operations = Family::<OperationLabels, Gauge>::default();
+        let operations = Family::<StateLabels, Gauge>::default();
         registry.register(
             "graphql_operations",
             "GraphQL operations executing, and waiting for a turn under MAX_CONCURRENT_OPERATIONS",
@@ -173,11 +169,11 @@ impl Metrics {
     pub fn render(&self, db: &DatabaseConnection, statements_run: u64, operations: (usize, usize)) -> String {
         let (executing, waiting) = operations;
         let gauge = |count: usize| i64::try_from(count).unwrap_or(i64::MAX);
-        self.operations.get_or_create(&OperationLabels { state: "executing".into() }).set(gauge(executing));
-        self.operations.get_or_create(&OperationLabels { state: "waiting".into() }).set(gauge(waiting));
+        self.operations.get_or_create(&StateLabels { state: "executing".into() }).set(gauge(executing));
+        self.operations.get_or_create(&StateLabels { state: "waiting".into() }).set(gauge(waiting));
         let (open, idle) = crate::db::pool_use(db);
-        self.pool.get_or_create(&PoolLabels { state: "in_use".into() }).set(i64::from(open.saturating_sub(idle)));
-        self.pool.get_or_create(&PoolLabels { state: "idle".into() }).set(i64::from(idle));
+        self.pool.get_or_create(&StateLabels { state: "in_use".into() }).set(i64::from(open.saturating_sub(idle)));
+        self.pool.get_or_create(&StateLabels { state: "idle".into() }).set(i64::from(idle));
         let counted = self.statements.get();
         if statements_run > counted {
             self.statements.inc_by(statements_run - counted);

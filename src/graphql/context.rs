@@ -87,10 +87,10 @@ impl RequestContext {
         ModelOf<L>: Clone,
     {
         let parent = parent.into();
-        Box::pin(self.list_under_boxed::<L>(via, parent, filter, order, args))
+        Box::pin(self.page_under::<L>(via, parent, filter, order, args))
     }
 
-    async fn list_under_boxed<L: Listing>(
+    async fn page_under<L: Listing>(
         &self,
         via: L::Via,
         parent: ParentKey,

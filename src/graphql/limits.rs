@@ -294,28 +294,23 @@ impl QueryLimits {
                 None,
             ));
         }
-        match shape.unmeasurable {
-            Some(Unmeasurable::TooManyFields) => {
-                return Some(refusal(
-                    code::LIMIT_EXCEEDED,
+        if let Some(why) = shape.unmeasurable {
+            let (message, limit) = match why {
+                Unmeasurable::TooManyFields => (
                     format!(
-                        "The query spreads fragments into more than {MAX_VISITS} fields; it cannot be run. \
-                         Limit: maxNodes."
+                        "The query spreads fragments into more than {MAX_VISITS} fields; it cannot be run. Limit: maxNodes."
                     ),
-                    Some(("maxNodes", self.max_nodes, u64::from(MAX_VISITS) + 1)),
-                ));
-            }
-            Some(Unmeasurable::TooDeep) => {
-                return Some(refusal(
-                    code::LIMIT_EXCEEDED,
+                    ("maxNodes", self.max_nodes, u64::from(MAX_VISITS) + 1),
+                ),
+                Unmeasurable::TooDeep => (
                     format!(
-                        "The query nests selections (fields and fragments) more than {MAX_NESTING} levels deep; \
-                         it cannot be run. Limit: maxNesting."
+                        "The query nests selections (fields and fragments) more than {MAX_NESTING} levels deep; it \
+                         cannot be run. Limit: maxNesting."
                     ),
-                    Some(("maxNesting", MAX_NESTING.into(), u64::from(MAX_NESTING) + 1)),
-                ));
-            }
-            None => {}
+                    ("maxNesting", MAX_NESTING.into(), u64::from(MAX_NESTING) + 1),
+                ),
+            };
+            return Some(refusal(code::LIMIT_EXCEEDED, message, Some(limit)));
         }
         let checks: [(&str, u64, u64, &str); 5] = [
             ("maxDepth", self.max_depth.into(), shape.depth.into(), "levels of nested fields"),
