@@ -34,8 +34,10 @@ pub mod record_share;
 pub mod restriction;
 pub mod restriction_right;
 pub mod restriction_status_change;
+pub mod rows;
 pub mod source;
 pub mod subdivision;
 pub mod types;
 
+pub use rows::{FromRow, RowReader};
 pub use types::*;

@@ -6,7 +6,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use sea_orm::entity::prelude::*;
+use sea_orm::sqlx::postgres::{PgRow, PgTypeInfo};
+use sea_orm::sqlx::sqlite::SqliteRow;
 use serde::{Deserialize, Serialize};
+
+use crate::rows::ColumnValue;
 
 /// Declares a text-backed enumeration that is both a sea-orm active enum
 /// (stored as its SCREAMING_SNAKE_CASE name) and, with the `graphql` feature,
@@ -47,6 +51,18 @@ macro_rules! text_enum {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl ColumnValue for $name {
+            fn fits_postgres(column: &PgTypeInfo) -> bool {
+                String::fits_postgres(column)
+            }
+            fn from_postgres(row: &PgRow, index: usize) -> Result<Option<Self>, DbErr> {
+                String::from_postgres(row, index)?.map(|value| Self::try_from_value(&value)).transpose()
+            }
+            fn from_sqlite(row: &SqliteRow, index: usize) -> Result<Option<Self>, DbErr> {
+                String::from_sqlite(row, index)?.map(|value| Self::try_from_value(&value)).transpose()
             }
         }
     };
@@ -517,6 +533,19 @@ impl FromStr for PartialDate {
             return Err(invalid());
         }
         Ok(PartialDate(text.to_owned()))
+    }
+}
+
+/// Read as stored, as sea-orm reads it: the text was checked when written.
+impl ColumnValue for PartialDate {
+    fn fits_postgres(column: &PgTypeInfo) -> bool {
+        String::fits_postgres(column)
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> Result<Option<Self>, DbErr> {
+        Ok(String::from_postgres(row, index)?.map(PartialDate))
+    }
+    fn from_sqlite(row: &SqliteRow, index: usize) -> Result<Option<Self>, DbErr> {
+        Ok(String::from_sqlite(row, index)?.map(PartialDate))
     }
 }
 

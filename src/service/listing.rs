@@ -16,7 +16,7 @@ use crate::error::AppResult;
 /// A kind of record that can be listed, paged and counted, at the top level
 /// and under a parent.
 pub trait Listing: Send + Sync + 'static {
-    type Entity: EntityTrait<Model: Send + Sync>;
+    type Entity: EntityTrait<Model: Send + Sync + entity::FromRow>;
     /// The parents this listing can hang off.
     type Via: Copy + Debug + Eq + Hash + Send + Sync + 'static;
     /// The client's filter, already validated.

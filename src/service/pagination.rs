@@ -16,10 +16,9 @@ use foldhash::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use entity::{FromRow, RowReader};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement};
-use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -301,6 +300,15 @@ impl<M> Page<M> {
     }
 }
 
+/// The models a selection finds, read by position ([`FromRow`]).
+pub async fn read_all<E, C>(db: &C, select: &Select<E>) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait<Model: FromRow>,
+    C: ConnectionTrait,
+{
+    Ok(RowReader::read_all(&db.query_all(select.as_query()).await?)?)
+}
+
 /// Reads one page of a top-level listing.
 pub async fn fetch_page<E, C>(
     db: &C,
@@ -309,7 +317,7 @@ pub async fn fetch_page<E, C>(
     page: &PageRequest,
 ) -> AppResult<Page<E::Model>>
 where
-    E: EntityTrait,
+    E: EntityTrait<Model: FromRow>,
     C: ConnectionTrait,
 {
     let mut select = select;
@@ -319,7 +327,7 @@ where
     for key in &spec.keys {
         select = select.order_by(key.expr.clone(), key.order(page.backward));
     }
-    let rows = select.limit(page.limit + 1).all(db).await?;
+    let rows = read_all(db, &select.limit(page.limit + 1)).await?;
     Ok(Page::from_rows(rows, spec, page))
 }
 
@@ -376,7 +384,7 @@ pub async fn fetch_child_pages<E, C>(
     page: &PageRequest,
 ) -> AppResult<HashMap<ParentKey, Page<E::Model>>>
 where
-    E: EntityTrait,
+    E: EntityTrait<Model: FromRow>,
     C: ConnectionTrait,
 {
     let Some(sample) = parents.first() else {
@@ -408,9 +416,11 @@ where
         .take();
 
     let mut grouped: HashMap<ParentKey, Vec<E::Model>> = HashMap::default();
-    for row in db.query_all(&outer).await? {
-        let key = ParentKey::read(&row, PARENT_ALIAS, sample)?;
-        let model = E::Model::from_query_result(&row, "")?;
+    let rows = db.query_all(&outer).await?;
+    let reader = RowReader::<E::Model>::new(rows.first());
+    for row in &rows {
+        let key = ParentKey::read(row, PARENT_ALIAS, sample)?;
+        let model = reader.read(row)?;
         grouped.entry(key).or_default().push(model);
     }
     Ok(parents

@@ -34,7 +34,7 @@ pub struct RecordOrder {
 }
 
 /// Read access to the columns every shared record has.
-pub trait RecordModel {
+pub trait RecordModel: entity::FromRow {
     fn id(&self) -> Uuid;
     /// The organisation that contributed the record, if any.
     fn contributed_by(&self) -> Option<Uuid>;
@@ -108,14 +108,8 @@ where
     C: ConnectionTrait,
 {
     use sea_orm::sea_query::ExprTrait;
-    Ok(E::find()
-        .filter(viewer.can_see(E::default()))
-        .filter(E::column("id").is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|model| (model.id(), model))
-        .collect())
+    let select = E::find().filter(viewer.can_see(E::default())).filter(E::column("id").is_in(ids.iter().copied()));
+    Ok(super::pagination::read_all(db, &select).await?.into_iter().map(|model| (model.id(), model)).collect())
 }
 
 /// Implements [`RecordModel`] and [`RecordEntity`] for entity modules.
