@@ -102,7 +102,10 @@ impl RequestContext {
         ModelOf<L>: Clone,
     {
         let page = PageRequest::new(&args, || L::spec(order))?;
-        let key = PageKey::<L> { via, parent: parent.clone(), filter: filter.clone(), order, page };
+        let key = PageKey::<L> {
+            shape: Prehashed::new(PageShape { via, filter: filter.clone(), order, page }),
+            parent: parent.clone(),
+        };
         let page = self.loader.load_unkept(key).await?.unwrap_or_else(Page::empty);
         let loader = self.loader.clone();
         let total: TotalCount = Arc::new(move || {
@@ -145,11 +148,62 @@ fn to_graphql(error: AppError) -> async_graphql::Error {
 
 /// A page of listing `L` under one parent.
 pub struct PageKey<L: Listing> {
-    pub via: L::Via,
+    pub shape: Prehashed<PageShape<L>>,
     pub parent: ParentKey,
+}
+
+/// What a nested page asks for besides its parent: the same for every parent
+/// of one connection field.
+pub struct PageShape<L: Listing> {
+    pub via: L::Via,
     pub filter: L::Filter,
     pub order: L::Order,
     pub page: PageRequest,
+}
+
+/// A value shared by reference and hashed once. A batch key is hashed at
+/// every step (queued, in flight, grouped, answered) and copied to several
+/// maps; a page key's shape (filter, order and page, with their lists) is
+/// the same for all of a connection's parents, and hashing and copying it
+/// each time cost more than the rest of the key.
+pub struct Prehashed<T> {
+    hash: u64,
+    value: Arc<T>,
+}
+
+impl<T: Hash> Prehashed<T> {
+    pub fn new(value: T) -> Self {
+        // One fixed state, so that equal values hash alike in every key.
+        let hash = std::hash::BuildHasher::hash_one(&foldhash::fast::FixedState::default(), &value);
+        Prehashed { hash, value: Arc::new(value) }
+    }
+}
+
+impl<T> std::ops::Deref for Prehashed<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> Clone for Prehashed<T> {
+    fn clone(&self) -> Self {
+        Prehashed { hash: self.hash, value: self.value.clone() }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Prehashed<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && (Arc::ptr_eq(&self.value, &other.value) || self.value == other.value)
+    }
+}
+
+impl<T: Eq> Eq for Prehashed<T> {}
+
+impl<T> Hash for Prehashed<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 /// The size of listing `L` under one parent.
@@ -192,7 +246,8 @@ macro_rules! key_traits {
     };
 }
 
-key_traits!(PageKey<L: Listing> { via, parent, filter, order, page });
+key_traits!(PageKey<L: Listing> { shape, parent });
+key_traits!(PageShape<L: Listing> { via, filter, order, page });
 key_traits!(CountKey<L: Listing> { via, parent, filter });
 
 impl<E> Clone for ById<E> {
@@ -235,9 +290,10 @@ where
 
     async fn load(&self, keys: &[PageKey<L>]) -> Result<Found<PageKey<L>, Self::Value>> {
         let mut result = found_for(keys);
-        for ((via, filter, order, page), group) in group_by(keys, |k| (k.via, &k.filter, k.order, &k.page)) {
+        for (shape, group) in group_by(keys, |k| &k.shape) {
             let parents: Vec<ParentKey> = group.iter().map(|k| k.parent.clone()).collect();
-            let mut pages = listing::list_under::<L, _>(&self.db, &self.viewer, via, &parents, filter, order, page)
+            let PageShape { via, filter, order, page } = &**shape;
+            let mut pages = listing::list_under::<L, _>(&self.db, &self.viewer, *via, &parents, filter, *order, page)
                 .await
                 .map_err(to_graphql)?;
             // Within a group the keys differ in their parent only: each page

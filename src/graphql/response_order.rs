@@ -4,6 +4,7 @@
 //! this a response's fields would come back in an order that changes from
 //! one request to the next.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
@@ -26,8 +27,8 @@ fn keys_in_order<'a>(sets: &[&'a SelectionSet], fragments: &'a Fragments) -> Key
     while let Some(selection) = stack.pop() {
         match &selection.node {
             Selection::Field(field) => {
-                let children = keys.entry(field.node.response_key().node.as_str()).or_default();
-                children.push(&field.node.selection_set.node);
+                let child = keys.entry(field.node.response_key().node.as_str()).or_default();
+                child.sets.push(&field.node.selection_set.node);
             }
             Selection::InlineFragment(fragment) => stack.extend(fragment.node.selection_set.node.items.iter().rev()),
             Selection::FragmentSpread(spread) => {
@@ -40,18 +41,27 @@ fn keys_in_order<'a>(sets: &[&'a SelectionSet], fragments: &'a Fragments) -> Key
     keys
 }
 
-/// Response keys with their selection sets. (foldhash: this is built for
-/// every list and object of a response.)
-type Keys<'a> = IndexMap<&'a str, Vec<&'a SelectionSet>, foldhash::fast::RandomState>;
+/// Response keys with what their values select. (foldhash: this is built
+/// for every place in the query that has a selection.)
+type Keys<'a> = IndexMap<&'a str, Child<'a>, foldhash::fast::RandomState>;
 
-fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
+/// What one response key's value selects. Its own keys are worked out the
+/// first time a value needs them and kept for every other value at the same
+/// place in the query: once per place, not once per object (a page of 100
+/// defenders, each with restrictions, works out a restriction's keys once).
+#[derive(Default)]
+struct Child<'a> {
+    sets: Vec<&'a SelectionSet>,
+    keys: OnceCell<Keys<'a>>,
+}
+
+fn reorder<'a>(value: &mut Value, child: &Child<'a>, fragments: &'a Fragments) {
     if matches!(value, Value::List(_) | Value::Object(_)) {
-        // Worked out once for all the items of a list.
-        reorder_by(value, &keys_in_order(sets, fragments), fragments);
+        reorder_by(value, child.keys.get_or_init(|| keys_in_order(&child.sets, fragments)), fragments);
     }
 }
 
-fn reorder_by(value: &mut Value, keys: &Keys<'_>, fragments: &Fragments) {
+fn reorder_by<'a>(value: &mut Value, keys: &Keys<'a>, fragments: &'a Fragments) {
     match value {
         Value::List(items) => items.iter_mut().for_each(|item| reorder_by(item, keys, fragments)),
         Value::Object(object) => {
@@ -70,9 +80,9 @@ fn reorder_by(value: &mut Value, keys: &Keys<'_>, fragments: &Fragments) {
             // The object is in the keys' order now, some keys possibly
             // absent: walk both together rather than look each key up.
             let mut wanted = keys.iter();
-            for (name, child) in object.iter_mut() {
-                if let Some((_, children)) = wanted.by_ref().find(|(key, _)| **key == name.as_str()) {
-                    reorder(child, children, fragments);
+            for (name, value) in object.iter_mut() {
+                if let Some((_, child)) = wanted.by_ref().find(|(key, _)| **key == name.as_str()) {
+                    reorder(value, child, fragments);
                 }
             }
         }
@@ -89,6 +99,7 @@ pub fn reorder_response(response: &mut Response, document: &ExecutableDocument, 
         _ => None,
     };
     if let Some(operation) = operation {
-        reorder(&mut response.data, &[&operation.node.selection_set.node], &document.fragments);
+        let root = Child { sets: vec![&operation.node.selection_set.node], keys: OnceCell::new() };
+        reorder(&mut response.data, &root, &document.fragments);
     }
 }
