@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::db::{self, DatabaseHealth, StatementCounter};
 use crate::http::{self, AppState};
+use crate::service::places::CountryTable;
 use crate::service::{duplicates, reference_data, sample_data, search};
 
 /// A server ready to run: its database is migrated and loaded, its port bound.
@@ -66,7 +67,8 @@ impl Application {
             .await
             .with_context(|| format!("could not listen on {}", settings.listen))?;
         let health = DatabaseHealth::default();
-        let state = AppState::new(settings, db.clone(), statements.clone(), health.clone())?;
+        let countries = CountryTable::load(&db).await.context("could not read the countries")?;
+        let state = AppState::new(settings, db.clone(), statements.clone(), health.clone(), countries)?;
         let router = http::router(state.clone(), settings)?;
         let shutdown_grace = Duration::from_secs(settings.shutdown_grace);
         Ok(Application { listener, router, statements, db, state, health, shutdown_grace })

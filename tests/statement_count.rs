@@ -410,3 +410,18 @@ configured_tests!(
         }
     }
 );
+
+// Countries are reference data held in memory: a record's country, and a
+// country looked up by code, cost no statement.
+engine_tests!(countries_cost_no_statement, |app: TestApp| async move {
+    let id = app.defender_id("Máxima Acuña").await;
+    let defender = |selection: &str| format!(r#"{{ node(id: "{id}") {{ ... on Defender {{ name {selection} }} }} }}"#);
+    let bare = app.statements_for(&defender("")).await;
+    let with_country = app.statements_for(&defender("country { code name alpha3 }")).await;
+    assert_eq!(bare, with_country, "a defender's country cost {} statements", with_country - bare);
+    let data = app.data(&defender("country { code name alpha3 }")).await;
+    assert_eq!(data["node"]["country"], json!({ "code": "PE", "name": "Peru", "alpha3": "PER" }));
+    assert_eq!(app.statements_for(r#"{ country(code: "pe") { name } }"#).await, 0);
+    let data = app.data(r#"{ country(code: "PE") { name numeric } }"#).await;
+    assert_eq!(data["country"], json!({ "name": "Peru", "numeric": 604 }));
+});

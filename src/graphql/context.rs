@@ -16,11 +16,12 @@ use crate::service::duplicates::Mergeable;
 use crate::service::merges;
 
 use super::batch::{Batcher, Found, Loader};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::service::listing::{self, Listing, ModelOf};
 use crate::service::pagination::{Page, PageArgs, PageRequest, ParentKey};
+use crate::service::places::{self, CountryTable};
 use crate::service::records::{RecordEntity, visible_by_id};
-use crate::service::{Viewer, defenders, places, restrictions};
+use crate::service::{Viewer, defenders, restrictions};
 
 /// State shared by all resolvers of one request.
 #[derive(Clone)]
@@ -34,14 +35,19 @@ pub struct RequestContext {
 pub type TotalCount = Arc<dyn Fn() -> BoxFuture<'static, Result<u64>> + Send + Sync>;
 
 impl RequestContext {
-    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
-        let repo = Repo { db: db.clone(), viewer: viewer.clone() };
+    pub fn new(db: DatabaseConnection, viewer: Viewer, countries: CountryTable) -> Self {
+        let repo = Repo { db: db.clone(), viewer: viewer.clone(), countries };
         RequestContext { db, viewer, loader: Arc::new(Batcher::new(repo)) }
     }
 
     /// A context whose batched loads are reported to `observer`.
-    pub fn observed(db: DatabaseConnection, viewer: Viewer, observer: super::batch::BatchObserver) -> Self {
-        let repo = Repo { db: db.clone(), viewer: viewer.clone() };
+    pub fn observed(
+        db: DatabaseConnection,
+        viewer: Viewer,
+        countries: CountryTable,
+        observer: super::batch::BatchObserver,
+    ) -> Self {
+        let repo = Repo { db: db.clone(), viewer: viewer.clone(), countries };
         RequestContext { db, viewer, loader: Arc::new(Batcher::new(repo).observed_by(observer)) }
     }
 
@@ -140,6 +146,7 @@ impl RequestContext {
 pub struct Repo {
     db: DatabaseConnection,
     viewer: Viewer,
+    countries: CountryTable,
 }
 
 fn to_graphql(error: AppError) -> async_graphql::Error {
@@ -383,7 +390,7 @@ macro_rules! keyed_loader {
 keyed_loader!(
     /// A country by ISO 3166-1 alpha-2 code.
     CountryByCode(String) => country::Model,
-    |repo, codes| places::countries_by_code(&repo.db, &codes)
+    |repo, codes| std::future::ready(AppResult::Ok(repo.countries.by_code(&codes)))
 );
 keyed_loader!(
     /// A subdivision by ISO 3166-2 code.

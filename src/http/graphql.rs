@@ -431,6 +431,7 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
     let context = RequestContext::observed(
         shared.db.clone(),
         viewer.clone(),
+        shared.countries.clone(),
         Arc::new(move |kind: &str, keys: usize| metrics.batch(kind, keys)),
     );
     let loader = context.loader.clone();

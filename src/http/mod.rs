@@ -29,6 +29,7 @@ use crate::error::code;
 use crate::graphql::execution::Executor;
 use crate::graphql::limits::QueryLimits;
 use crate::metrics::Metrics;
+use crate::service::places::CountryTable;
 use crate::service::rate_limit::RateLimiter;
 use request_id::RequestId;
 use trusted_documents::TrustedDocuments;
@@ -40,6 +41,7 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     executor: Executor,
     db: DatabaseConnection,
+    countries: CountryTable,
     health: DatabaseHealth,
     limiter: Arc<RateLimiter>,
     metrics: Arc<Metrics>,
@@ -59,6 +61,7 @@ impl AppState {
         db: DatabaseConnection,
         statements: StatementCounter,
         health: DatabaseHealth,
+        countries: CountryTable,
     ) -> anyhow::Result<Self> {
         let limits = QueryLimits {
             max_depth: settings.max_query_depth,
@@ -79,6 +82,7 @@ impl AppState {
             executor: Executor::new(limits, settings.concurrent_operations()),
             limiter: Arc::new(RateLimiter::new(settings, db.clone())),
             db,
+            countries,
             health,
             metrics: Arc::new(Metrics::default()),
             statements,
