@@ -35,11 +35,6 @@ pub struct RequestContext {
 pub type TotalCount = Arc<dyn Fn() -> BoxFuture<'static, Result<u64>> + Send + Sync>;
 
 impl RequestContext {
-    pub fn new(db: DatabaseConnection, viewer: Viewer, countries: CountryTable) -> Self {
-        let repo = Repo { db: db.clone(), viewer: viewer.clone(), countries };
-        RequestContext { db, viewer, loader: Arc::new(Batcher::new(repo)) }
-    }
-
     /// A context whose batched loads are reported to `observer`.
     pub fn observed(
         db: DatabaseConnection,
