@@ -456,8 +456,17 @@ text_enum! {
     }
 }
 
+/// The earliest year a partial date may name: old enough for the oldest laws
+/// still in force (colonial sedition and assembly laws of the 18th century).
+pub const MIN_YEAR: u32 = 1700;
+/// The latest year a partial date may name: far enough ahead for a law's
+/// announced sunset, near enough that a typo such as `9999` is refused rather
+/// than stretching every time series across millennia.
+pub const MAX_YEAR: u32 = 2100;
+
 /// A date that may be known only to the year or month: `2015`, `2016-11` or
-/// `2016-11-15`. Stored as that text, so that text order is date order.
+/// `2016-11-15`, with a year from [`MIN_YEAR`] to [`MAX_YEAR`]. Stored as
+/// that text, so that text order is date order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, DeriveValueType, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PartialDate(String);
@@ -512,8 +521,10 @@ impl FromStr for PartialDate {
         };
         let mut parts = text.split('-');
         let year = parts.next().and_then(|y| digits(y, 4)).ok_or_else(invalid)?;
-        if year == 0 {
-            return Err(invalid());
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Err(PartialDateError(format!(
+                "\"{text}\" is out of range: years run from {MIN_YEAR} to {MAX_YEAR}"
+            )));
         }
         if let Some(month) = parts.next() {
             let month = digits(month, 2).ok_or_else(invalid)?;
@@ -576,7 +587,7 @@ mod graphql_scalar {
     use super::PartialDate;
 
     /// A date known to the year, the month or the day: `"2015"`, `"2016-11"` or
-    /// `"2016-11-15"`. Such dates sort as text.
+    /// `"2016-11-15"`, with a year from 1700 to 2100. Such dates sort as text.
     #[Scalar(name = "PartialDate")]
     impl ScalarType for PartialDate {
         fn parse(value: Value) -> InputValueResult<Self> {
@@ -621,9 +632,18 @@ mod tests {
             "0000",
             "２０１５",
             "2015/11",
+            "1699",
+            "2101",
+            "9999",
+            "9999-12-31",
         ] {
             assert!(text.parse::<PartialDate>().is_err(), "{text} should be refused");
         }
+        for text in ["1700", "2100-12-31"] {
+            assert!(text.parse::<PartialDate>().is_ok(), "{text} is in range");
+        }
+        let error = "9999".parse::<PartialDate>().unwrap_err();
+        assert!(error.0.contains("1700 to 2100"), "{}", error.0);
     }
 
     #[test]

@@ -438,6 +438,11 @@ keyed_loader!(
     |repo, ids| crate::service::merges::merged_ids(&repo.db, crate::service::duplicates::Mergeable::Organisation, &ids)
 );
 keyed_loader!(
+    /// Whether the viewer holds confidential access to a record of any kind.
+    ConfidentialAccessTo((crate::service::audit::Audited, Uuid)) => bool,
+    |repo, records| crate::service::sharing::confidential_access(&repo.db, &repo.viewer, &records)
+);
+keyed_loader!(
     /// Whether the viewer may see a defender's confidential fields.
     ConfidentialAccessOf(Uuid) => bool,
     |repo, ids| crate::service::defender_edits::confidential_access(&repo.db, &repo.viewer, &ids)

@@ -22,6 +22,7 @@ use super::limits::{self, QueryLimits, SchemaShape};
 use super::request_state::{RequestState, operation_name};
 use super::response_order::reorder_response;
 use super::{AppSchema, build_schema, sdl};
+use super::{error_ids, input_text};
 
 /// The schema with the limits its requests are held to.
 pub struct Executor {
@@ -84,6 +85,9 @@ impl Executor {
         if state.operation().is_none() {
             state.set_operation(operation_name(&document));
         }
+        if let Some(error) = input_text::check(&document, &request.variables) {
+            return Response::from_errors(vec![error]);
+        }
         let shape = limits::measure(&self.shape, &document, &request.variables);
         if let Some(error) = self.limits.check(&shape) {
             return Response::from_errors(vec![error]);
@@ -100,8 +104,14 @@ impl Executor {
             let _waiting = Waiting(&self.waiting);
             self.running.acquire().await.ok()
         };
+        // Kept to check that no error names an id the request did not send.
+        let sent = (request.query.clone(), request.variables.clone());
         let mut response = self.schema.execute(request).await;
         error_codes::assign(&mut response);
+        if !response.errors.is_empty() {
+            let variables = serde_json::to_string(&sent.1).unwrap_or_default();
+            error_ids::withhold_unsent(&mut response, &[&sent.0, &variables]);
+        }
         reorder_response(&mut response, &document, operation.as_deref());
         response
     }

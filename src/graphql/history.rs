@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use entity::{AuditAction, audit_trail};
 
 use super::connection::connection;
-use super::context::{ConfidentialAccessOf, RequestContext};
+use std::collections::{HashMap, HashSet};
+
+use super::context::{ConfidentialAccessTo, RequestContext};
 use super::organisations::Organisation;
-use crate::service::audit::Change;
-use crate::service::audit::{Audited, History};
+use crate::service::audit::{self, Audited, Change, History};
 use crate::service::pagination::PageArgs;
 
 /// One change to a record: who made it, when, and which fields changed.
@@ -30,7 +31,9 @@ pub struct FieldChange {
     from: Option<Json<serde_json::Value>>,
     /// The value after; null when there is none, or when redacted.
     to: Option<Json<serde_json::Value>>,
-    /// Whether the values are withheld because they are confidential.
+    /// Whether anything was withheld: the values, because they are
+    /// confidential and the viewer holds no confidential access to the
+    /// record; or ids and entries of records the viewer cannot see.
     redacted: bool,
 }
 
@@ -68,31 +71,65 @@ impl AuditEntry {
             .flatten()
     }
 
-    /// The fields that changed, with their values before and after.
-    /// Confidential values are shown only to those who may see the record's
-    /// confidential fields, and to the organisation that made the change.
+    /// The fields that changed, with their values before and after, as the
+    /// viewer may see them now: confidential values only with confidential
+    /// access to the record, and ids of other records (and entries that
+    /// belong to them, such as an affiliation's role) only where the viewer
+    /// can see those records. A change that shows nothing the viewer may see
+    /// is left out. Having made the change grants nothing more.
     async fn changes(&self, ctx: &Context<'_>) -> Result<Vec<FieldChange>> {
         let changes: Vec<Change> = serde_json::from_str(&self.0.changes)
             .map_err(|error| crate::error::AppError::Internal(anyhow::Error::from(error)))?;
-        let needs_access = changes.iter().any(|change| change.confidential);
-        // The organisation that made a change knows its values already.
         let rc = RequestContext::of(ctx);
-        let author = rc.viewer.organisation().is_some() && rc.viewer.organisation() == self.0.organisation_id;
-        let allowed = needs_access
-            && (author || rc.loader.load_one(ConfidentialAccessOf(self.0.record_id)).await?.unwrap_or(false));
-        Ok(changes
+        let kind = Audited::of_table(&self.0.record_type)
+            .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("audit entry of an unknown kind")))?;
+        let confidential = changes.iter().any(|change| change.class.confidential)
+            && rc.loader.load_one(ConfidentialAccessTo((kind, self.0.record_id))).await?.unwrap_or(false);
+        let visible = visible_references(rc, changes.iter().flat_map(Change::references)).await?;
+        let sees = |kind: Audited, id: uuid::Uuid| visible.contains(&(kind, id));
+        let sight = audit::Sight { confidential, sees: &sees };
+        Ok(audit::shown(changes, &sight)
             .into_iter()
-            .map(|change| {
-                let redacted = change.confidential && !allowed;
-                FieldChange {
-                    field: change.field,
-                    from: if redacted { None } else { change.from.map(Json) },
-                    to: if redacted { None } else { change.to.map(Json) },
-                    redacted,
-                }
+            .map(|change| FieldChange {
+                field: change.field,
+                from: change.from.map(Json),
+                to: change.to.map(Json),
+                redacted: change.redacted,
             })
             .collect())
     }
+}
+
+/// The records among `references` that the viewer can see now, loaded in
+/// the request's batches (one statement per kind of record per wave).
+async fn visible_references(
+    rc: &RequestContext,
+    references: impl Iterator<Item = (Audited, uuid::Uuid)>,
+) -> Result<HashSet<(Audited, uuid::Uuid)>> {
+    let mut by_kind: HashMap<Audited, Vec<uuid::Uuid>> = HashMap::new();
+    for (kind, id) in references {
+        by_kind.entry(kind).or_default().push(id);
+    }
+    let mut visible = HashSet::new();
+    for (kind, ids) in by_kind {
+        let found: Vec<bool> = match kind {
+            Audited::Defender => {
+                rc.records::<entity::defender::Entity>(&ids).await?.iter().map(Option::is_some).collect()
+            }
+            Audited::Restriction => {
+                rc.records::<entity::restriction::Entity>(&ids).await?.iter().map(Option::is_some).collect()
+            }
+            Audited::Campaign => {
+                rc.records::<entity::campaign::Entity>(&ids).await?.iter().map(Option::is_some).collect()
+            }
+            Audited::Organisation => {
+                rc.records::<entity::organisation::Entity>(&ids).await?.iter().map(Option::is_some).collect()
+            }
+            Audited::Source => rc.records::<entity::source::Entity>(&ids).await?.iter().map(Option::is_some).collect(),
+        };
+        visible.extend(ids.into_iter().zip(found).filter(|(_, seen)| *seen).map(|(id, _)| (kind, id)));
+    }
+    Ok(visible)
 }
 
 connection!(

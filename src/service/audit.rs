@@ -13,38 +13,228 @@ use super::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind}
 use super::{Member, Viewer};
 use crate::error::AppResult;
 
+/// How a changed value may be shown, decided when the entry is written and
+/// applied each time it is read: the log never decides by field name, and a
+/// grant given or withdrawn later changes what each viewer is shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Class {
+    /// Shown only to viewers who now hold confidential access to the record
+    /// (its contributor, and organisations it shared the record with
+    /// confidential access). Being the entry's author does not count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
+    /// The value is the id of a record of this kind, or a list of such ids:
+    /// each id is shown only to viewers who can now see that record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refers_to: Option<Audited>,
+    /// The value is an entry (an object) or a list of entries, whose fields
+    /// name records: see [`EntryRef`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<EntryRef>,
+}
+
+/// A field of an entry that names a record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryRef {
+    /// The entry's field holding the id.
+    pub field: String,
+    /// The kind of record it names.
+    pub record: Audited,
+    /// Whether an entry naming a record the viewer cannot see is left out
+    /// whole (an affiliation, a link: its role or note belongs to the hidden
+    /// record) or keeps its other fields with this one withheld (a case
+    /// event that cites a hidden restriction).
+    pub whole: bool,
+}
+
+impl Class {
+    /// A value anyone who sees the record may see.
+    pub const PLAIN: Class = Class { confidential: false, refers_to: None, entries: Vec::new() };
+
+    /// A confidential value.
+    pub const fn confidential() -> Class {
+        Class { confidential: true, refers_to: None, entries: Vec::new() }
+    }
+
+    /// The id of a record of this kind, or a list of such ids.
+    pub const fn refers_to(record: Audited) -> Class {
+        Class { confidential: false, refers_to: Some(record), entries: Vec::new() }
+    }
+
+    /// Entries whose `fields` name records: `(field, kind, whole)`.
+    pub fn entries(fields: &[(&str, Audited, bool)]) -> Class {
+        let entries =
+            fields.iter().map(|&(field, record, whole)| EntryRef { field: field.to_owned(), record, whole }).collect();
+        Class { confidential: false, refers_to: None, entries }
+    }
+
+    /// This class, confidential as well.
+    pub fn and_confidential(mut self) -> Class {
+        self.confidential = true;
+        self
+    }
+}
+
 /// One field's change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub field: String,
     pub from: Option<serde_json::Value>,
     pub to: Option<serde_json::Value>,
-    /// Whether the values are confidential: shown only to those who may see
-    /// the record's confidential fields.
-    pub confidential: bool,
+    /// How its values may be shown.
+    pub class: Class,
 }
 
 impl Change {
     /// The change of `field` from `from` to `to`, if they differ.
-    pub fn of<T: Serialize + PartialEq>(field: &str, from: &T, to: &T, confidential: bool) -> Option<Change> {
+    pub fn of<T: Serialize + PartialEq>(field: &str, from: &T, to: &T, class: Class) -> Option<Change> {
         (from != to).then(|| Change {
             field: field.to_owned(),
             from: serde_json::to_value(from).ok().filter(|v| !v.is_null()),
             to: serde_json::to_value(to).ok().filter(|v| !v.is_null()),
-            confidential,
+            class,
         })
+    }
+
+    /// A change of `field` with values given as JSON.
+    pub fn values(field: &str, from: Option<serde_json::Value>, to: Option<serde_json::Value>, class: Class) -> Change {
+        Change { field: field.to_owned(), from, to, class }
+    }
+
+    /// The records its values name, by kind.
+    pub fn references(&self) -> Vec<(Audited, Uuid)> {
+        let mut found = Vec::new();
+        for value in [&self.from, &self.to].into_iter().flatten() {
+            if let Some(kind) = self.class.refers_to {
+                found.extend(ids_in(value).map(|id| (kind, id)));
+            }
+            for entry in entries_in(value) {
+                for reference in &self.class.entries {
+                    if let Some(id) = entry.get(&reference.field).and_then(id_of) {
+                        found.push((reference.record, id));
+                    }
+                }
+            }
+        }
+        found
     }
 }
 
+fn id_of(value: &serde_json::Value) -> Option<Uuid> {
+    value.as_str().and_then(|text| Uuid::parse_str(text).ok())
+}
+
+/// The ids in a value that is an id or a list of ids.
+fn ids_in(value: &serde_json::Value) -> impl Iterator<Item = Uuid> + '_ {
+    let items: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+        serde_json::Value::Array(items) => Box::new(items.iter()),
+        single => Box::new(std::iter::once(single)),
+    };
+    items.filter_map(id_of)
+}
+
+/// The entries of a value that is an entry or a list of entries.
+fn entries_in(value: &serde_json::Value) -> Vec<&serde_json::Map<String, serde_json::Value>> {
+    match value {
+        serde_json::Value::Array(items) => items.iter().filter_map(|item| item.as_object()).collect(),
+        serde_json::Value::Object(entry) => vec![entry],
+        _ => Vec::new(),
+    }
+}
+
+/// What a viewer may know when a change is shown.
+pub struct Sight<'a> {
+    /// Whether the viewer now holds confidential access to the changed record.
+    pub confidential: bool,
+    /// Whether the viewer can now see a record the change names.
+    pub sees: &'a dyn Fn(Audited, Uuid) -> bool,
+}
+
+/// A change as one viewer may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownChange {
+    pub field: String,
+    pub from: Option<serde_json::Value>,
+    pub to: Option<serde_json::Value>,
+    /// Whether anything was withheld: a confidential value, or a record the
+    /// viewer cannot see.
+    pub redacted: bool,
+}
+
+/// The changes as a viewer may see them. A confidential change is withheld
+/// whole from a viewer without confidential access; ids of records the
+/// viewer cannot see are withheld, and so are entries that belong to such
+/// records. A change that, as the viewer sees it, changes nothing is left
+/// out: otherwise its presence would tell of the hidden record.
+pub fn shown(changes: Vec<Change>, sight: &Sight<'_>) -> Vec<ShownChange> {
+    changes
+        .into_iter()
+        .filter_map(|change| {
+            if change.class.confidential && !sight.confidential {
+                return Some(ShownChange { field: change.field, from: None, to: None, redacted: true });
+            }
+            let mut redacted = false;
+            let mut show = |value: Option<serde_json::Value>| {
+                value.and_then(|value| {
+                    let (value, withheld) = filter_value(value, &change.class, sight);
+                    redacted |= withheld;
+                    value
+                })
+            };
+            let (from, to) = (show(change.from), show(change.to));
+            if redacted && from == to {
+                return None;
+            }
+            Some(ShownChange { field: change.field, from, to, redacted })
+        })
+        .collect()
+}
+
+/// A value with what the viewer may not see taken out; and whether anything was.
+fn filter_value(value: serde_json::Value, class: &Class, sight: &Sight<'_>) -> (Option<serde_json::Value>, bool) {
+    use serde_json::Value;
+    let visible = |kind: Audited, value: &Value| id_of(value).is_none_or(|id| (sight.sees)(kind, id));
+    let mut withheld = false;
+    let mut keep_entry = |item: &mut Value| -> bool {
+        let Some(entry) = item.as_object_mut() else { return true };
+        for reference in &class.entries {
+            let Some(id) = entry.get(&reference.field) else { continue };
+            if !visible(reference.record, id) {
+                withheld = true;
+                if reference.whole {
+                    return false;
+                }
+                entry.insert(reference.field.clone(), Value::Null);
+            }
+        }
+        true
+    };
+    let value = match (class.refers_to, value) {
+        (Some(kind), Value::Array(items)) => {
+            let kept: Vec<Value> = items.into_iter().filter(|item| visible(kind, item)).collect();
+            Some(Value::Array(kept))
+        }
+        (Some(kind), single) => visible(kind, &single).then_some(single),
+        (None, Value::Array(items)) if !class.entries.is_empty() => {
+            Some(Value::Array(items.into_iter().filter_map(|mut item| keep_entry(&mut item).then_some(item)).collect()))
+        }
+        (None, mut entry @ Value::Object(_)) if !class.entries.is_empty() => keep_entry(&mut entry).then_some(entry),
+        (None, other) => Some(other),
+    };
+    (value, withheld)
+}
+
 /// The changes that record a creation: every field that has a value, from
-/// nothing to that value. `confidential` names the confidential fields.
-pub fn created(record: &impl Serialize, confidential: &[&str]) -> Vec<Change> {
+/// nothing to that value. `classes` gives the class of fields that are not plain.
+pub fn created(record: &impl Serialize, classes: &[(&str, Class)]) -> Vec<Change> {
     let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(record) else { return Vec::new() };
     fields
         .into_iter()
         .filter(|(_, value)| !value.is_null() && value.as_array().is_none_or(|items| !items.is_empty()))
         .map(|(field, value)| Change {
-            confidential: confidential.contains(&field.as_str()),
+            class: classes.iter().find(|(name, _)| *name == field).map_or(Class::PLAIN, |(_, class)| class.clone()),
             field,
             from: None,
             to: Some(value),
@@ -77,8 +267,9 @@ pub async fn append<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The kinds of record with a history.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The kinds of record with a history, and that a history can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Audited {
     Defender,
     Restriction,
@@ -97,6 +288,13 @@ impl Audited {
             Audited::Organisation => "organisation",
             Audited::Source => "source",
         }
+    }
+
+    /// The kind stored under this table name.
+    pub fn of_table(table: &str) -> Option<Audited> {
+        [Audited::Defender, Audited::Restriction, Audited::Campaign, Audited::Organisation, Audited::Source]
+            .into_iter()
+            .find(|kind| kind.table() == table)
     }
 }
 

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, Change};
+use super::audit::{self, Audited, Change, Class};
 use super::editing::{Draft, name, text};
 use super::records::{RecordEntity, visible_by_id};
 use super::text::sort_key;
@@ -128,20 +128,29 @@ impl Draft for CampaignDraft {
 
     fn changes_from(&self, old: &CampaignDraft) -> Vec<Change> {
         [
-            Change::of("title", &old.title, &self.title, false),
-            Change::of("kind", &old.kind, &self.kind, false),
-            Change::of("status", &old.status, &self.status, false),
-            Change::of("leadOrganisationId", &old.lead_organisation_id, &self.lead_organisation_id, false),
-            Change::of("startedOn", &old.started_on, &self.started_on, false),
-            Change::of("endedOn", &old.ended_on, &self.ended_on, false),
-            Change::of("summary", &old.summary, &self.summary, false),
-            Change::of("outcome", &old.outcome, &self.outcome, false),
-            Change::of("outcomeSummary", &old.outcome_summary, &self.outcome_summary, false),
-            Change::of("visibility", &old.visibility, &self.visibility, false),
-            // Linked records may be hidden from some who can read the campaign.
-            Change::of("defenderIds", &old.defender_ids, &self.defender_ids, true),
-            Change::of("restrictionIds", &old.restriction_ids, &self.restriction_ids, true),
-            Change::of("areas", &old.areas, &self.areas, false),
+            Change::of("title", &old.title, &self.title, Class::PLAIN),
+            Change::of("kind", &old.kind, &self.kind, Class::PLAIN),
+            Change::of("status", &old.status, &self.status, Class::PLAIN),
+            Change::of(
+                "leadOrganisationId",
+                &old.lead_organisation_id,
+                &self.lead_organisation_id,
+                Class::refers_to(Audited::Organisation),
+            ),
+            Change::of("startedOn", &old.started_on, &self.started_on, Class::PLAIN),
+            Change::of("endedOn", &old.ended_on, &self.ended_on, Class::PLAIN),
+            Change::of("summary", &old.summary, &self.summary, Class::PLAIN),
+            Change::of("outcome", &old.outcome, &self.outcome, Class::PLAIN),
+            Change::of("outcomeSummary", &old.outcome_summary, &self.outcome_summary, Class::PLAIN),
+            Change::of("visibility", &old.visibility, &self.visibility, Class::PLAIN),
+            Change::of("defenderIds", &old.defender_ids, &self.defender_ids, Class::refers_to(Audited::Defender)),
+            Change::of(
+                "restrictionIds",
+                &old.restriction_ids,
+                &self.restriction_ids,
+                Class::refers_to(Audited::Restriction),
+            ),
+            Change::of("areas", &old.areas, &self.areas, Class::PLAIN),
         ]
         .into_iter()
         .flatten()
@@ -149,7 +158,14 @@ impl Draft for CampaignDraft {
     }
 
     fn created_changes(&self) -> Vec<Change> {
-        audit::created(self, &["defenderIds", "restrictionIds"])
+        audit::created(
+            self,
+            &[
+                ("leadOrganisationId", Class::refers_to(Audited::Organisation)),
+                ("defenderIds", Class::refers_to(Audited::Defender)),
+                ("restrictionIds", Class::refers_to(Audited::Restriction)),
+            ],
+        )
     }
 
     async fn load(db: &DatabaseTransaction, record: &campaign::Model) -> AppResult<Self> {

@@ -16,7 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::Viewer;
-use super::audit::Change;
+use super::audit::{Audited, Change, Class};
 use super::editing::text;
 use super::records::visible_by_id;
 use crate::error::{AppError, AppResult};
@@ -242,13 +242,29 @@ impl CaseDraft {
     }
 
     /// The changes from `old`, one per list that changed. Linked records may
-    /// be hidden from some who can read the defender, so the lists are
-    /// confidential in the log.
+    /// be hidden from some who can read the defender: the log shows an
+    /// affiliation or a link only to those who see its organisation or
+    /// restriction, and an event's restriction likewise, as reads do.
     pub fn changes_from(&self, old: &CaseDraft) -> Vec<Change> {
         [
-            Change::of("events", &old.events, &self.events, true),
-            Change::of("affiliations", &old.affiliations, &self.affiliations, true),
-            Change::of("restrictionLinks", &old.links, &self.links, true),
+            Change::of(
+                "events",
+                &old.events,
+                &self.events,
+                Class::entries(&[("restrictionId", Audited::Restriction, false)]),
+            ),
+            Change::of(
+                "affiliations",
+                &old.affiliations,
+                &self.affiliations,
+                Class::entries(&[("organisationId", Audited::Organisation, true)]),
+            ),
+            Change::of(
+                "restrictionLinks",
+                &old.links,
+                &self.links,
+                Class::entries(&[("restrictionId", Audited::Restriction, true)]),
+            ),
         ]
         .into_iter()
         .flatten()

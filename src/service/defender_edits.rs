@@ -4,15 +4,13 @@
 //! the rest: rights, versions, the transaction and the audit entry.
 
 use chrono::Utc;
-use entity::{
-    Consent, DefenderStatus, OtherNameKind, Sector, Visibility, defender, defender_name, defender_sector, record_share,
-};
+use entity::{Consent, DefenderStatus, OtherNameKind, Sector, Visibility, defender, defender_name, defender_sector};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
-use super::audit::Change;
+use super::audit::{Change, Class};
 use super::defender_case::CaseDraft;
 use super::editing::{Draft, MAX_NAME, name, text};
 use super::text::sort_key;
@@ -86,19 +84,19 @@ impl Draft for DefenderDraft {
 
     fn changes_from(&self, old: &DefenderDraft) -> Vec<Change> {
         [
-            Change::of("name", &old.name, &self.name, false),
-            Change::of("otherNames", &old.other_names, &self.other_names, false),
-            Change::of("countryCode", &old.country_code, &self.country_code, false),
-            Change::of("subdivisionCode", &old.subdivision_code, &self.subdivision_code, false),
-            Change::of("occupation", &old.occupation, &self.occupation, false),
-            Change::of("summary", &old.summary, &self.summary, false),
-            Change::of("status", &old.status, &self.status, false),
-            Change::of("sectors", &old.sectors, &self.sectors, false),
-            Change::of("visibility", &old.visibility, &self.visibility, false),
-            Change::of("consent", &old.consent, &self.consent, false),
-            Change::of("exactLocation", &old.exact_location, &self.exact_location, true),
-            Change::of("contactDetails", &old.contact_details, &self.contact_details, true),
-            Change::of("safetyNotes", &old.safety_notes, &self.safety_notes, true),
+            Change::of("name", &old.name, &self.name, Class::PLAIN),
+            Change::of("otherNames", &old.other_names, &self.other_names, Class::PLAIN),
+            Change::of("countryCode", &old.country_code, &self.country_code, Class::PLAIN),
+            Change::of("subdivisionCode", &old.subdivision_code, &self.subdivision_code, Class::PLAIN),
+            Change::of("occupation", &old.occupation, &self.occupation, Class::PLAIN),
+            Change::of("summary", &old.summary, &self.summary, Class::PLAIN),
+            Change::of("status", &old.status, &self.status, Class::PLAIN),
+            Change::of("sectors", &old.sectors, &self.sectors, Class::PLAIN),
+            Change::of("visibility", &old.visibility, &self.visibility, Class::PLAIN),
+            Change::of("consent", &old.consent, &self.consent, Class::PLAIN),
+            Change::of("exactLocation", &old.exact_location, &self.exact_location, Class::confidential()),
+            Change::of("contactDetails", &old.contact_details, &self.contact_details, Class::confidential()),
+            Change::of("safetyNotes", &old.safety_notes, &self.safety_notes, Class::confidential()),
         ]
         .into_iter()
         .flatten()
@@ -262,26 +260,7 @@ pub async fn confidential_access<C: ConnectionTrait>(
     viewer: &Viewer,
     defenders: &[Uuid],
 ) -> AppResult<std::collections::HashMap<Uuid, bool>> {
-    let Some(organisation) = viewer.organisation() else {
-        return Ok(defenders.iter().map(|id| (*id, false)).collect());
-    };
-    let owned: std::collections::HashSet<Uuid> = defender::Entity::find()
-        .filter(defender::Column::Id.is_in(defenders.iter().copied()))
-        .filter(defender::Column::ContributedById.eq(organisation))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|record| record.id)
-        .collect();
-    let shared: std::collections::HashSet<Uuid> = record_share::Entity::find()
-        .filter(record_share::Column::RecordType.eq("defender"))
-        .filter(record_share::Column::OrganisationId.eq(organisation))
-        .filter(record_share::Column::Confidential.eq(true))
-        .filter(record_share::Column::RecordId.is_in(defenders.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|share| share.record_id)
-        .collect();
-    Ok(defenders.iter().map(|id| (*id, owned.contains(id) || shared.contains(id))).collect())
+    let records: Vec<_> = defenders.iter().map(|id| (super::audit::Audited::Defender, *id)).collect();
+    let access = super::sharing::confidential_access(db, viewer, &records).await?;
+    Ok(access.into_iter().map(|((_, id), allowed)| (id, allowed)).collect())
 }

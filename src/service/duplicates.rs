@@ -31,6 +31,14 @@ impl Mergeable {
             Mergeable::Organisation => "organisation",
         }
     }
+
+    /// The same kind, as the audit log names it.
+    pub fn audited(self) -> super::audit::Audited {
+        match self {
+            Mergeable::Defender => super::audit::Audited::Defender,
+            Mergeable::Organisation => super::audit::Audited::Organisation,
+        }
+    }
 }
 
 /// Files a record's names under their keys, replacing what was filed

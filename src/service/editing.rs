@@ -41,7 +41,13 @@ where
 {
     let not_found = || AppError::NotFound(format!("No {} has the id {id}", E::default().as_str()));
     let record = E::find_by_id_uuid(db, id).await?.ok_or_else(not_found)?;
-    if record.merged_into().is_some() {
+    if let Some(survivor) = record.merged_into() {
+        // An absorbed id resolves to its survivor for those who can see the
+        // survivor, so telling them of the merge tells nothing new; to anyone
+        // else the id is as unknown as one that never existed.
+        if !visible_by_id::<E, _>(db, viewer, &[survivor]).await?.contains_key(&survivor) {
+            return Err(not_found());
+        }
         return Err(AppError::bad_input(
             "id",
             format!(
@@ -138,7 +144,7 @@ where
         E::Column::from_str("archived_at").map_err(|_| AppError::Internal(anyhow::anyhow!("no archived_at column")))?;
     active.set(column, Value::from(archive.then(Utc::now)));
     let updated = bump::<E, _>(&txn, id, expected_version, active).await?;
-    let change = super::audit::Change::of("archived", &!archive, &archive, false);
+    let change = super::audit::Change::of("archived", &!archive, &archive, super::audit::Class::PLAIN);
     let action = if archive { entity::AuditAction::Archive } else { entity::AuditAction::Restore };
     super::audit::append(
         &txn,
@@ -153,8 +159,27 @@ where
     Ok(updated)
 }
 
-/// An optional text field: trimmed, empty as none, at most `max` characters.
+/// Refuses a control character (see [`super::text::control_character`]).
+fn no_controls(argument: &str, value: &str) -> AppResult<()> {
+    match super::text::control_character(value) {
+        Some(found) => Err(AppError::bad_input(
+            argument,
+            format!(
+                "contains the control character U+{:04X}; remove it (only tab, line feed and carriage return are \
+                 accepted in text)",
+                u32::from(found)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// An optional text field: trimmed, empty as none, at most `max` characters,
+/// no control characters but line breaks and tabs.
 pub fn text(argument: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
+    if let Some(value) = &value {
+        no_controls(argument, value)?;
+    }
     match value.map(|v| v.trim().to_owned()) {
         Some(v) if v.is_empty() => Ok(None),
         Some(v) if v.chars().count() > max => {
@@ -164,9 +189,14 @@ pub fn text(argument: &str, value: Option<String>, max: usize) -> AppResult<Opti
     }
 }
 
-/// A required name or title: trimmed, 1 to 300 characters.
+/// A required name or title: trimmed, 1 to 300 characters, on one line and
+/// without control characters.
 pub fn name(argument: &str, value: &str) -> AppResult<String> {
+    no_controls(argument, value)?;
     let value = value.trim();
+    if value.contains(['\n', '\r', '\t']) {
+        return Err(AppError::bad_input(argument, "must be on one line, without tabs"));
+    }
     if value.is_empty() || value.chars().count() > MAX_NAME {
         return Err(AppError::bad_input(argument, format!("must be 1 to {MAX_NAME} characters")));
     }

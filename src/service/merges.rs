@@ -27,7 +27,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::audit::{self, Change};
+use super::audit::{self, Change, Class};
 use super::duplicates::{self, Mergeable};
 use super::editing::{bump, editable, editor};
 use super::search;
@@ -77,6 +77,9 @@ struct Side {
     version: i32,
     contributed_by: Option<Uuid>,
     visibility: Visibility,
+    /// Whether the record may be PUBLIC: a defender's consent is GIVEN (always
+    /// true for organisations).
+    may_be_public: bool,
 }
 
 async fn side(
@@ -89,11 +92,23 @@ async fn side(
     Ok(match kind {
         Mergeable::Defender => {
             let r = editable::<defender::Entity, _>(txn, viewer, actor, id).await?;
-            Side { id, version: r.version, contributed_by: r.contributed_by_id, visibility: r.visibility }
+            Side {
+                id,
+                version: r.version,
+                contributed_by: r.contributed_by_id,
+                visibility: r.visibility,
+                may_be_public: r.consent == entity::Consent::Given,
+            }
         }
         Mergeable::Organisation => {
             let r = editable::<organisation::Entity, _>(txn, viewer, actor, id).await?;
-            Side { id, version: r.version, contributed_by: r.contributed_by_id, visibility: r.visibility }
+            Side {
+                id,
+                version: r.version,
+                contributed_by: r.contributed_by_id,
+                visibility: r.visibility,
+                may_be_public: true,
+            }
         }
     })
 }
@@ -168,13 +183,10 @@ pub async fn merge(
     search::reindex(&txn, kind.table(), survivor_id).await?;
     search::reindex(&txn, kind.table(), absorbed_id).await?;
 
-    let mut survivor_changes = vec![Change {
-        field: "merged".into(),
-        from: None,
-        to: Some(serde_json::json!(absorbed_id)),
-        confidential: false,
-    }];
-    survivor_changes.extend(Change::of("visibility", &survivor.visibility, &new_visibility, false));
+    let record = kind.audited();
+    let mut survivor_changes =
+        vec![Change::values("merged", None, Some(serde_json::json!(absorbed_id)), Class::refers_to(record))];
+    survivor_changes.extend(Change::of("visibility", &survivor.visibility, &new_visibility, Class::PLAIN));
     audit::append(
         &txn,
         &actor,
@@ -184,12 +196,8 @@ pub async fn merge(
         &survivor_changes,
     )
     .await?;
-    let absorbed_changes = [Change {
-        field: "mergedInto".into(),
-        from: None,
-        to: Some(serde_json::json!(survivor_id)),
-        confidential: false,
-    }];
+    let absorbed_changes =
+        [Change::values("mergedInto", None, Some(serde_json::json!(survivor_id)), Class::refers_to(record))];
     audit::append(
         &txn,
         &actor,
@@ -227,9 +235,15 @@ pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, 
         .filter(record_merge::Column::AbsorbedId.eq(absorbed_id))
         .filter(record_merge::Column::UndoneAt.is_null())
         .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("No merged {} has the id {absorbed_id}", kind.table())))?;
-    let survivor = side(&txn, viewer, &actor, kind, merge.survivor_id).await?;
+        .await?;
+    let not_merged = || AppError::NotFound(format!("No merged {} has the id {absorbed_id}", kind.table()));
+    let merge = merge.ok_or_else(not_merged)?;
+    // A survivor the caller cannot see is refused exactly like a merge that
+    // does not exist: the same code, the same words, and never its id.
+    let survivor = match side(&txn, viewer, &actor, kind, merge.survivor_id).await {
+        Err(AppError::NotFound(_)) => return Err(not_merged()),
+        other => other?,
+    };
     if survivor.contributed_by != Some(actor.organisation) && merge.organisation_id != actor.organisation {
         return Err(AppError::Forbidden(
             "Only the organisation that merged, or the survivor's contributor, may undo a merge".into(),
@@ -296,7 +310,12 @@ pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, 
     if let Some(share) = moved.share_granted {
         record_share::Entity::delete_by_id(share).exec(&txn).await?;
     }
-    let restored = moved.visibility_before.filter(|_| narrowness(survivor.visibility) > 0);
+    // The visibility the merge narrowed comes back, except that a defender
+    // whose consent was withdrawn meanwhile cannot become PUBLIC again: it
+    // becomes PRIVATE, as a withdrawal from a PUBLIC record does.
+    let restored = moved.visibility_before.filter(|_| narrowness(survivor.visibility) > 0).map(|before| {
+        if before == Visibility::Public && !survivor.may_be_public { Visibility::Private } else { before }
+    });
     set_merge_state(&txn, kind, &survivor, restored, None).await?;
     let absorbed = absorbed_side(&txn, kind, a).await?;
     set_merge_state(&txn, kind, &absorbed, None, Some(None)).await?;
@@ -304,15 +323,15 @@ pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, 
     search::reindex(&txn, kind.table(), s).await?;
     search::reindex(&txn, kind.table(), a).await?;
 
+    let record = kind.audited();
     let mut survivor_changes =
-        vec![Change { field: "merged".into(), from: Some(serde_json::json!(a)), to: None, confidential: false }];
+        vec![Change::values("merged", Some(serde_json::json!(a)), None, Class::refers_to(record))];
     if let Some(before) = restored {
-        survivor_changes.extend(Change::of("visibility", &survivor.visibility, &before, false));
+        survivor_changes.extend(Change::of("visibility", &survivor.visibility, &before, Class::PLAIN));
     }
     audit::append(&txn, &actor, AuditAction::Unmerge, (kind.table(), s), survivor.version + 1, &survivor_changes)
         .await?;
-    let absorbed_changes =
-        [Change { field: "mergedInto".into(), from: Some(serde_json::json!(s)), to: None, confidential: false }];
+    let absorbed_changes = [Change::values("mergedInto", Some(serde_json::json!(s)), None, Class::refers_to(record))];
     audit::append(&txn, &actor, AuditAction::Unmerge, (kind.table(), a), absorbed.version + 1, &absorbed_changes)
         .await?;
     let mut undone = merge.into_active_model();
@@ -485,11 +504,23 @@ async fn absorbed_side(txn: &DatabaseTransaction, kind: Mergeable, id: Uuid) -> 
     Ok(match kind {
         Mergeable::Defender => {
             let r = defender::Entity::find_by_id(id).one(txn).await?.ok_or_else(gone)?;
-            Side { id, version: r.version, contributed_by: r.contributed_by_id, visibility: r.visibility }
+            Side {
+                id,
+                version: r.version,
+                contributed_by: r.contributed_by_id,
+                visibility: r.visibility,
+                may_be_public: r.consent == entity::Consent::Given,
+            }
         }
         Mergeable::Organisation => {
             let r = organisation::Entity::find_by_id(id).one(txn).await?.ok_or_else(gone)?;
-            Side { id, version: r.version, contributed_by: r.contributed_by_id, visibility: r.visibility }
+            Side {
+                id,
+                version: r.version,
+                contributed_by: r.contributed_by_id,
+                visibility: r.visibility,
+                may_be_public: true,
+            }
         }
     })
 }

@@ -5,7 +5,7 @@
 use entity::{OrganisationKind, Visibility, organisation};
 use sea_orm::{ActiveValue::Set, DatabaseTransaction};
 
-use super::audit::{self, Change};
+use super::audit::{self, Change, Class};
 use super::codes;
 use super::editing::{Draft, name, text};
 use super::organisations::website;
@@ -39,13 +39,13 @@ impl Draft for OrganisationDraft {
 
     fn changes_from(&self, old: &OrganisationDraft) -> Vec<Change> {
         [
-            Change::of("name", &old.name, &self.name, false),
-            Change::of("acronym", &old.acronym, &self.acronym, false),
-            Change::of("kind", &old.kind, &self.kind, false),
-            Change::of("countryCode", &old.country_code, &self.country_code, false),
-            Change::of("website", &old.website, &self.website, false),
-            Change::of("summary", &old.summary, &self.summary, false),
-            Change::of("visibility", &old.visibility, &self.visibility, false),
+            Change::of("name", &old.name, &self.name, Class::PLAIN),
+            Change::of("acronym", &old.acronym, &self.acronym, Class::PLAIN),
+            Change::of("kind", &old.kind, &self.kind, Class::PLAIN),
+            Change::of("countryCode", &old.country_code, &self.country_code, Class::PLAIN),
+            Change::of("website", &old.website, &self.website, Class::PLAIN),
+            Change::of("summary", &old.summary, &self.summary, Class::PLAIN),
+            Change::of("visibility", &old.visibility, &self.visibility, Class::PLAIN),
         ]
         .into_iter()
         .flatten()

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, Change};
+use super::audit::{self, Change, Class};
 use super::codes;
 use super::editing::{Draft, name, text};
 use super::text::sort_key;
@@ -80,17 +80,17 @@ impl Draft for RestrictionDraft {
 
     fn changes_from(&self, old: &RestrictionDraft) -> Vec<Change> {
         [
-            Change::of("title", &old.title, &self.title, false),
-            Change::of("reference", &old.reference, &self.reference, false),
-            Change::of("kind", &old.kind, &self.kind, false),
-            Change::of("status", &old.status, &self.status, false),
-            Change::of("countryCode", &old.country_code, &self.country_code, false),
-            Change::of("subdivisionCode", &old.subdivision_code, &self.subdivision_code, false),
-            Change::of("introducedOn", &old.introduced_on, &self.introduced_on, false),
-            Change::of("decidedOn", &old.decided_on, &self.decided_on, false),
-            Change::of("summary", &old.summary, &self.summary, false),
-            Change::of("rights", &old.rights, &self.rights, false),
-            Change::of("visibility", &old.visibility, &self.visibility, false),
+            Change::of("title", &old.title, &self.title, Class::PLAIN),
+            Change::of("reference", &old.reference, &self.reference, Class::PLAIN),
+            Change::of("kind", &old.kind, &self.kind, Class::PLAIN),
+            Change::of("status", &old.status, &self.status, Class::PLAIN),
+            Change::of("countryCode", &old.country_code, &self.country_code, Class::PLAIN),
+            Change::of("subdivisionCode", &old.subdivision_code, &self.subdivision_code, Class::PLAIN),
+            Change::of("introducedOn", &old.introduced_on, &self.introduced_on, Class::PLAIN),
+            Change::of("decidedOn", &old.decided_on, &self.decided_on, Class::PLAIN),
+            Change::of("summary", &old.summary, &self.summary, Class::PLAIN),
+            Change::of("rights", &old.rights, &self.rights, Class::PLAIN),
+            Change::of("visibility", &old.visibility, &self.visibility, Class::PLAIN),
         ]
         .into_iter()
         .flatten()

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, Change};
+use super::audit::{self, Audited, Change, Class};
 use super::records::{RecordEntity, RecordModel, visible_by_id};
 use super::{Member, Viewer};
 use crate::error::{AppError, AppResult};
@@ -111,8 +111,10 @@ pub async fn share(
     if with == member.organisation {
         return Err(AppError::bad_input("organisationId", "a record cannot be shared with its own organisation"));
     }
-    if organisation::Entity::find_by_id(with).one(&txn).await?.is_none() {
-        return Err(AppError::bad_input("organisationId", "no organisation has this id"));
+    // An organisation the admin cannot see is refused exactly like one that
+    // does not exist.
+    if !visible_by_id::<organisation::Entity, _>(&txn, viewer, &[with]).await?.contains_key(&with) {
+        return Err(AppError::bad_input("organisationId", "no organisation you can see has this id"));
     }
     let existing = record_share::Entity::find()
         .filter(record_share::Column::RecordType.eq(record.0.table()))
@@ -142,16 +144,12 @@ pub async fn share(
             .await?
         }
     };
-    // Who a record is shared with is itself sensitive: confidential in the history.
-    let changes: Vec<Change> = [Change::of(
-        "sharedWith",
-        &before.map(|(access, confidential)| (with, access, confidential)),
-        &Some((with, access, confidential)),
-        true,
-    )]
-    .into_iter()
-    .flatten()
-    .collect();
+    let share = |(access, confidential): (ShareAccess, bool)| serde_json::json!({ "organisationId": with, "access": access, "confidential": confidential });
+    let changes: Vec<Change> =
+        [Change::of("sharedWith", &before.map(share), &Some(share((access, confidential))), shared_with_class())]
+            .into_iter()
+            .flatten()
+            .collect();
     audit::append(&txn, &member, AuditAction::Share, (record.0.table(), record.1), version, &changes).await?;
     txn.commit().await?;
     Ok(stored)
@@ -176,10 +174,75 @@ pub async fn unshare(
         .rows_affected
         > 0;
     if removed {
-        let change =
-            Change { field: "sharedWith".into(), from: Some(serde_json::json!(with)), to: None, confidential: true };
+        let change = Change::values(
+            "sharedWith",
+            Some(serde_json::json!({ "organisationId": with })),
+            None,
+            shared_with_class(),
+        );
         audit::append(&txn, &member, AuditAction::Unshare, (record.0.table(), record.1), version, &[change]).await?;
     }
     txn.commit().await?;
     Ok(removed)
+}
+
+/// A share in the log, `{organisationId, access, confidential}`. Who a
+/// record is shared with is itself sensitive: confidential, and the
+/// organisation named only to those who can see it.
+fn shared_with_class() -> Class {
+    Class::entries(&[("organisationId", Audited::Organisation, false)]).and_confidential()
+}
+
+/// Whether the viewer holds confidential access to each record: the
+/// contributing organisation does, and organisations it shared the record
+/// with confidential access. Anonymous readers never do.
+pub async fn confidential_access<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    records: &[(Audited, Uuid)],
+) -> AppResult<std::collections::HashMap<(Audited, Uuid), bool>> {
+    use std::collections::{HashMap, HashSet};
+    let mut access: HashMap<(Audited, Uuid), bool> = records.iter().map(|record| (*record, false)).collect();
+    let Some(organisation) = viewer.organisation() else { return Ok(access) };
+    let mut kinds: Vec<Audited> = records.iter().map(|(kind, _)| *kind).collect();
+    kinds.sort_by_key(|kind| kind.table());
+    kinds.dedup();
+    for kind in kinds {
+        let ids: Vec<Uuid> = records.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
+        let owned: HashSet<Uuid> = match kind {
+            Audited::Defender => contributed_by::<entity::defender::Entity, _>(db, organisation, &ids).await?,
+            Audited::Restriction => contributed_by::<entity::restriction::Entity, _>(db, organisation, &ids).await?,
+            Audited::Campaign => contributed_by::<entity::campaign::Entity, _>(db, organisation, &ids).await?,
+            Audited::Organisation => contributed_by::<organisation::Entity, _>(db, organisation, &ids).await?,
+            Audited::Source => contributed_by::<entity::source::Entity, _>(db, organisation, &ids).await?,
+        };
+        let shared = record_share::Entity::find()
+            .filter(record_share::Column::RecordType.eq(kind.table()))
+            .filter(record_share::Column::OrganisationId.eq(organisation))
+            .filter(record_share::Column::Confidential.eq(true))
+            .filter(record_share::Column::RecordId.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        for id in owned.into_iter().chain(shared.into_iter().map(|share| share.record_id)) {
+            access.insert((kind, id), true);
+        }
+    }
+    Ok(access)
+}
+
+/// The records among `ids` that `organisation` contributed.
+async fn contributed_by<E, C>(db: &C, organisation: Uuid, ids: &[Uuid]) -> AppResult<std::collections::HashSet<Uuid>>
+where
+    E: RecordEntity + sea_orm::IdenStatic,
+    C: ConnectionTrait,
+{
+    use sea_orm::sea_query::ExprTrait;
+    Ok(E::find()
+        .filter(E::column("id").is_in(ids.iter().copied()))
+        .filter(E::column("contributed_by_id").eq(organisation))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|record| record.id())
+        .collect())
 }

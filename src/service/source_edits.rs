@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Viewer;
-use super::audit::{self, Change};
+use super::audit::{self, Audited, Change, Class};
 use super::editing::{Draft, bump, check_version, editable, editor, name, text};
 use super::organisations::website;
 use super::records::{RecordEntity, RecordModel, visible_by_id};
@@ -40,11 +40,11 @@ impl Draft for SourceDraft {
 
     fn changes_from(&self, old: &SourceDraft) -> Vec<Change> {
         [
-            Change::of("url", &old.url, &self.url, false),
-            Change::of("title", &old.title, &self.title, false),
-            Change::of("publisher", &old.publisher, &self.publisher, false),
-            Change::of("publishedOn", &old.published_on, &self.published_on, false),
-            Change::of("visibility", &old.visibility, &self.visibility, false),
+            Change::of("url", &old.url, &self.url, Class::PLAIN),
+            Change::of("title", &old.title, &self.title, Class::PLAIN),
+            Change::of("publisher", &old.publisher, &self.publisher, Class::PLAIN),
+            Change::of("publishedOn", &old.published_on, &self.published_on, Class::PLAIN),
+            Change::of("visibility", &old.visibility, &self.visibility, Class::PLAIN),
         ]
         .into_iter()
         .flatten()
@@ -119,12 +119,12 @@ where
             }
             .insert(&txn)
             .await?;
-            Change {
-                field: "sources".into(),
-                from: None,
-                to: Some(serde_json::json!({ "source": source_id, "locator": locator })),
-                confidential: true,
-            }
+            Change::values(
+                "sources",
+                None,
+                Some(serde_json::json!({ "source": source_id, "locator": locator })),
+                cited_class(),
+            )
         }
         None => {
             if cited.is_empty() {
@@ -134,12 +134,7 @@ where
                 .filter(citation::Column::Id.is_in(cited.iter().map(|c| c.id)))
                 .exec(&txn)
                 .await?;
-            Change {
-                field: "sources".into(),
-                from: Some(serde_json::json!({ "source": source_id })),
-                to: None,
-                confidential: true,
-            }
+            Change::values("sources", Some(serde_json::json!({ "source": source_id })), None, cited_class())
         }
     };
     let updated = bump::<E, _>(&txn, record.1, expected_version, current.into_active_model()).await?;
@@ -174,4 +169,9 @@ pub async fn cite(
         }
         CitingRecord::Indicator => Err(AppError::bad_input("input.recordId", "indicators name their source directly")),
     }
+}
+
+/// A citation in the log: shown to those who can see the source it names.
+fn cited_class() -> Class {
+    Class::entries(&[("source", Audited::Source, true)])
 }

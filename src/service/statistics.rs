@@ -16,7 +16,7 @@ use super::defenders::{CaseEventCriteria, DefenderFilter, Defenders};
 use super::listing::{Listing, col, joined};
 use super::places;
 use super::restrictions::{RestrictionFilter, Restrictions};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// A group and how many records fall in it. The key is a code (country,
 /// subdivision, enum value) or a period (`2015`, `2015-03`); the label is
@@ -254,7 +254,7 @@ pub async fn case_events_over_time<C: ConnectionTrait>(
 ) -> AppResult<Vec<Bucket>> {
     let (select, period) = with_case_events(Defenders::select(viewer, filter), criteria, interval);
     let rows = grouped(db, select, period, Distinct(col::<case_event::Entity>(case_event::Column::Id))).await?;
-    Ok(series(rows, interval))
+    series(rows, interval)
 }
 
 /// Restrictions matching the filter, grouped.
@@ -319,7 +319,7 @@ pub async fn restrictions_over_time<C: ConnectionTrait>(
     let (period, precise) = period_of(col::<restriction::Entity>(restriction::Column::IntroducedOn), interval.width());
     let select = Restrictions::select(viewer, filter).filter(precise);
     let rows = grouped(db, select, period, Records).await?;
-    Ok(series(rows, interval))
+    series(rows, interval)
 }
 
 /// Campaigns matching the filter, grouped.
@@ -338,36 +338,68 @@ pub async fn campaigns_by<C: ConnectionTrait>(
     buckets(db, rows, KeyKind::Enum).await
 }
 
+/// The most periods a time series returns. A series longer than this is
+/// refused with BAD_USER_INPUT rather than built: with dates from
+/// [`entity::MIN_YEAR`] to [`entity::MAX_YEAR`] a yearly series always fits,
+/// a monthly one over more than 83 years does not.
+pub const MAX_SERIES_PERIODS: usize = 1_000;
+
 /// Periods in time order from the first to the last, with empty ones as zero.
-fn series(rows: Vec<(String, i64)>, interval: Interval) -> Vec<Bucket> {
-    let counts: BTreeMap<String, i64> = rows.into_iter().collect();
-    let (Some(first), Some(last)) = (counts.keys().next().cloned(), counts.keys().next_back().cloned()) else {
-        return Vec::new();
-    };
-    let mut periods = Vec::new();
-    let mut period = first;
-    // Keys are validated partial dates, so they parse; stop at anything odd.
-    while period <= last {
-        periods.push(period.clone());
-        match next_period(&period, interval) {
-            Some(next) => period = next,
-            None => break,
+/// Periods are counted as numbers (months since year 0), never compared as
+/// text: `"10000" < "9999"` as text, which once made a series of a far-future
+/// date run forever.
+fn series(rows: Vec<(String, i64)>, interval: Interval) -> AppResult<Vec<Bucket>> {
+    let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
+    for (key, count) in rows {
+        // Keys are prefixes of stored partial dates; one that does not parse
+        // (written before dates were checked) is left out rather than guessed.
+        if let Some(index) = period_index(&key, interval) {
+            *counts.entry(index).or_default() += count;
         }
     }
-    periods
-        .into_iter()
-        .map(|key| Bucket { label: key.clone(), count: counts.get(&key).copied().unwrap_or(0), key })
-        .collect()
+    let (Some(&first), Some(&last)) = (counts.keys().next(), counts.keys().next_back()) else {
+        return Ok(Vec::new());
+    };
+    let periods = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
+    if periods > MAX_SERIES_PERIODS {
+        let advice = match interval {
+            Interval::Year => "narrow the dates with the filter",
+            Interval::Month => "narrow the dates with the filter, or ask for interval: YEAR",
+        };
+        return Err(AppError::bad_input(
+            "interval",
+            format!(
+                "the series would have {periods} periods, more than the {MAX_SERIES_PERIODS} a series may have: {advice}"
+            ),
+        ));
+    }
+    Ok((first..=last)
+        .map(|index| {
+            let key = period_key(index, interval);
+            Bucket { label: key.clone(), count: counts.get(&index).copied().unwrap_or(0), key }
+        })
+        .collect())
 }
 
-fn next_period(period: &str, interval: Interval) -> Option<String> {
-    let year: i32 = period.get(0..4)?.parse().ok()?;
+/// A period as a number: the year, or months since year 0.
+fn period_index(key: &str, interval: Interval) -> Option<i64> {
+    let digits = |text: &str| text.bytes().all(|b| b.is_ascii_digit()).then(|| text.parse::<i64>().ok()).flatten();
+    let year = digits(key.get(0..4)?)?;
     match interval {
-        Interval::Year => Some(format!("{:04}", year + 1)),
-        Interval::Month => {
-            let month: u32 = period.get(5..7)?.parse().ok()?;
-            Some(if month >= 12 { format!("{:04}-01", year + 1) } else { format!("{year:04}-{:02}", month + 1) })
+        Interval::Year if key.len() == 4 => Some(year),
+        Interval::Month if key.len() == 7 && key.as_bytes()[4] == b'-' => {
+            let month = digits(key.get(5..7)?)?;
+            (1..=12).contains(&month).then_some(year * 12 + month - 1)
         }
+        _ => None,
+    }
+}
+
+/// The key of a numbered period: `2015` or `2015-03`.
+fn period_key(index: i64, interval: Interval) -> String {
+    match interval {
+        Interval::Year => format!("{index:04}"),
+        Interval::Month => format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1),
     }
 }
 
@@ -524,11 +556,34 @@ mod tests {
     #[test]
     fn fills_the_gaps_of_a_series() {
         let rows = vec![("2014".to_owned(), 2), ("2016".to_owned(), 1)];
-        let keys: Vec<(String, i64)> = series(rows, Interval::Year).into_iter().map(|b| (b.key, b.count)).collect();
+        let keys: Vec<(String, i64)> =
+            series(rows, Interval::Year).unwrap().into_iter().map(|b| (b.key, b.count)).collect();
         assert_eq!(keys, vec![("2014".into(), 2), ("2015".into(), 0), ("2016".into(), 1)]);
         let rows = vec![("2015-11".to_owned(), 1), ("2016-02".to_owned(), 3)];
-        let keys: Vec<String> = series(rows, Interval::Month).into_iter().map(|b| b.key).collect();
+        let keys: Vec<String> = series(rows, Interval::Month).unwrap().into_iter().map(|b| b.key).collect();
         assert_eq!(keys, vec!["2015-11", "2015-12", "2016-01", "2016-02"]);
+    }
+
+    #[test]
+    fn far_dates_end_a_series_or_refuse_it() {
+        // As text "10000" sorts before "9999": counted as numbers, the series
+        // of a date stored as 9999 ends there.
+        let keys: Vec<String> = series(vec![("9998".into(), 1), ("9999".into(), 1)], Interval::Year)
+            .unwrap()
+            .into_iter()
+            .map(|b| b.key)
+            .collect();
+        assert_eq!(keys, vec!["9998", "9999"]);
+        let long = vec![("2000-01".to_owned(), 1), ("2100-12".to_owned(), 1)];
+        let Err(AppError::BadInput { argument, message }) = series(long, Interval::Month) else {
+            panic!("a series of 1212 months is refused")
+        };
+        assert_eq!(argument, "interval");
+        assert!(message.contains("1212 periods") && message.contains("interval: YEAR"), "{message}");
+        let long = vec![("1000".to_owned(), 1), ("9999".to_owned(), 1)];
+        assert!(series(long, Interval::Year).is_err());
+        // Keys that are not periods are left out.
+        assert!(series(vec![("20x5".into(), 1)], Interval::Year).unwrap().is_empty());
     }
 
     #[test]

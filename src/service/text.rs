@@ -1,4 +1,11 @@
-//! Text normalisation shared by sorting and, later, matching.
+//! Text normalisation shared by sorting and, later, matching, and the
+//! characters no text may hold.
+
+/// The first control character in `text` other than tab, line feed and
+/// carriage return: NUL, the other C0 controls, DEL and the C1 controls.
+pub fn control_character(text: &str) -> Option<char> {
+    text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
 
 /// The key a name or title sorts by: transliterated to ASCII, lower-cased, with
 /// punctuation folded to single spaces. "Máxima Acuña" sorts as "maxima acuna",
@@ -17,7 +24,16 @@ pub fn sort_key(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sort_key;
+    use super::{control_character, sort_key};
+
+    #[test]
+    fn finds_control_characters_but_line_breaks_and_tabs() {
+        assert_eq!(control_character("Ana\u{0}"), Some('\u{0}'));
+        assert_eq!(control_character("a\u{7f}"), Some('\u{7f}'));
+        assert_eq!(control_character("a\u{9b}b"), Some('\u{9b}'));
+        assert_eq!(control_character("two\nlines\tand\r\n"), None);
+        assert_eq!(control_character("Máxima Acuña, محمد"), None);
+    }
 
     #[test]
     fn folds_case_accents_and_punctuation() {
