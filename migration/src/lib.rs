@@ -11,6 +11,8 @@ mod m20261125_000004_search;
 mod m20261126_000005_rate_limits;
 mod m20261126_000006_public_read_indexes;
 mod m20261126_000007_public_id_indexes;
+mod m20261201_000008_audit_classes;
+mod m20261201_000009_public_needs_consent;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_rate_limits::Migration),
             Box::new(m20261126_000006_public_read_indexes::Migration),
             Box::new(m20261126_000007_public_id_indexes::Migration),
+            Box::new(m20261201_000008_audit_classes::Migration),
+            Box::new(m20261201_000009_public_needs_consent::Migration),
         ]
     }
 }
