@@ -90,7 +90,23 @@ impl Draft for CampaignDraft {
     }
 
     /// Without links to records the viewer may not see.
-    async fn seen_by(mut self, db: &DatabaseTransaction, viewer: &Viewer) -> AppResult<Self> {
+    fn restore_unseen(&mut self, stored: &Self, seen: &Self) {
+        if self.lead_organisation_id.is_none() && seen.lead_organisation_id.is_none() {
+            self.lead_organisation_id = stored.lead_organisation_id;
+        }
+        let restore = |mine: &mut Vec<Uuid>, stored: &[Uuid], seen: &[Uuid]| {
+            let withheld: Vec<Uuid> =
+                stored.iter().copied().filter(|id| !seen.contains(id) && !mine.contains(id)).collect();
+            if !withheld.is_empty() {
+                mine.extend(withheld);
+                mine.sort();
+            }
+        };
+        restore(&mut self.defender_ids, &stored.defender_ids, &seen.defender_ids);
+        restore(&mut self.restriction_ids, &stored.restriction_ids, &seen.restriction_ids);
+    }
+
+    async fn seen_by(mut self, db: &DatabaseTransaction, viewer: &Viewer, _confidential: bool) -> AppResult<Self> {
         let defenders = visible_by_id::<entity::defender::Entity, _>(db, viewer, &self.defender_ids).await?;
         let restrictions = visible_by_id::<entity::restriction::Entity, _>(db, viewer, &self.restriction_ids).await?;
         let leads: Vec<Uuid> = self.lead_organisation_id.into_iter().collect();

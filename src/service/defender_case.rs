@@ -241,6 +241,42 @@ impl CaseDraft {
         Ok(self)
     }
 
+    /// Puts back the entries `seen` left out of `stored` (links and
+    /// affiliations to records the viewer cannot see, events' hidden
+    /// restrictions), which the viewer's edit could not name.
+    pub fn restore_unseen(&mut self, stored: &CaseDraft, seen: &CaseDraft) {
+        for link in &stored.links {
+            let withheld = !seen.links.iter().any(|l| l.restriction_id == link.restriction_id);
+            if withheld && !self.links.iter().any(|l| l.restriction_id == link.restriction_id) {
+                self.links.push(link.clone());
+            }
+        }
+        self.links.sort_by_key(|l| l.restriction_id);
+        let seen_affiliations: BTreeSet<Uuid> = seen.affiliations.iter().filter_map(|a| a.id).collect();
+        let withheld: Vec<AffiliationDraft> = stored
+            .affiliations
+            .iter()
+            .filter(|a| a.id.is_some_and(|id| !seen_affiliations.contains(&id)))
+            .cloned()
+            .collect();
+        if !withheld.is_empty() {
+            // In stored order (by id), new entries last, as they will be stored.
+            self.affiliations.extend(withheld);
+            self.affiliations.sort_by_key(|a| (a.id.is_none(), a.id));
+        }
+        for event in &mut self.events {
+            let Some(id) = event.id else { continue };
+            let seen_event = seen.events.iter().find(|e| e.id == Some(id));
+            let stored_event = stored.events.iter().find(|e| e.id == Some(id));
+            if let (Some(seen_event), Some(stored_event)) = (seen_event, stored_event)
+                && event.restriction_id.is_none()
+                && seen_event.restriction_id.is_none()
+            {
+                event.restriction_id = stored_event.restriction_id;
+            }
+        }
+    }
+
     /// The changes from `old`, one per list that changed. Linked records may
     /// be hidden from some who can read the defender: the log shows an
     /// affiliation or a link only to those who see its organisation or

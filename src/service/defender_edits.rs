@@ -112,9 +112,24 @@ impl Draft for DefenderDraft {
         Ok(self)
     }
 
-    async fn seen_by(mut self, db: &DatabaseTransaction, viewer: &Viewer) -> AppResult<Self> {
+    async fn seen_by(mut self, db: &DatabaseTransaction, viewer: &Viewer, confidential: bool) -> AppResult<Self> {
         self.case = self.case.seen_by(db, viewer).await?;
+        if !confidential {
+            (self.exact_location, self.contact_details, self.safety_notes) = (None, None, None);
+        }
         Ok(self)
+    }
+
+    fn restore_unseen(&mut self, stored: &Self, seen: &Self) {
+        let keep = |mine: &mut Option<String>, stored: &Option<String>, seen: &Option<String>| {
+            if mine.is_none() && seen.is_none() {
+                mine.clone_from(stored);
+            }
+        };
+        keep(&mut self.exact_location, &stored.exact_location, &seen.exact_location);
+        keep(&mut self.contact_details, &stored.contact_details, &seen.contact_details);
+        keep(&mut self.safety_notes, &stored.safety_notes, &seen.safety_notes);
+        self.case.restore_unseen(&stored.case, &seen.case);
     }
 
     /// Consent withdrawn from a public record takes it out of public view at once.

@@ -327,6 +327,10 @@ pub async fn candidates<C: ConnectionTrait>(
                 .and(Expr::col(("a", "record_id")).lt(Expr::col(("b", "record_id")))),
         )
         .and_where(Expr::col(("a", "record_type")).eq(kind.table()))
+        // Visibility before the limit: hidden records must not take places
+        // among the pairs scored, or visible pairs would drop out of sight.
+        .and_where(Expr::col(("a", "record_id")).in_subquery(visible_subquery(viewer, kind)))
+        .and_where(Expr::col(("b", "record_id")).in_subquery(visible_subquery(viewer, kind)))
         .group_by_col(("a", "record_id"))
         .group_by_col(("b", "record_id"))
         .order_by(("a", "record_id"), Order::Asc)
@@ -344,17 +348,16 @@ pub async fn candidates<C: ConnectionTrait>(
 
     let judgements = duplicate_judgement::Entity::find()
         .filter(duplicate_judgement::Column::RecordType.eq(kind.table()))
+        .filter(duplicate_judgement::Column::OrganisationId.eq(organisation))
         .filter(duplicate_judgement::Column::FirstId.is_in(pairs.iter().map(|(a, _)| *a).collect::<HashSet<_>>()))
         .all(db)
         .await?;
-    let rejected: HashSet<(Uuid, Uuid)> =
-        judgements.iter().filter(|j| j.verdict == Verdict::Different).map(|j| (j.first_id, j.second_id)).collect();
-    let own: HashMap<(Uuid, Uuid), Verdict> = judgements
-        .iter()
-        .filter(|j| j.organisation_id == organisation)
-        .map(|j| ((j.first_id, j.second_id), j.verdict))
-        .collect();
-    pairs.retain(|pair| !rejected.contains(pair));
+    // Only the viewer's own organisation's verdicts count: another's
+    // DIFFERENT must not take a pair out of this viewer's candidates (nor
+    // tell it that someone judged the pair).
+    let own: HashMap<(Uuid, Uuid), Verdict> =
+        judgements.iter().map(|j| ((j.first_id, j.second_id), j.verdict)).collect();
+    pairs.retain(|pair| own.get(pair) != Some(&Verdict::Different));
 
     let profiles = profiles(db, kind, &ids).await?;
     let mut scored: Vec<Candidate> = pairs
@@ -373,6 +376,22 @@ pub async fn candidates<C: ConnectionTrait>(
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.first.cmp(&b.first)).then(a.second.cmp(&b.second)));
     scored.truncate(limit);
     Ok(scored)
+}
+
+/// The ids of the records of this kind the viewer may see, as a subquery.
+fn visible_subquery(viewer: &Viewer, kind: Mergeable) -> sea_orm::sea_query::SelectStatement {
+    match kind {
+        Mergeable::Defender => Query::select()
+            .column((defender::Entity, defender::Column::Id))
+            .from(defender::Entity)
+            .cond_where(viewer.can_see(defender::Entity))
+            .take(),
+        Mergeable::Organisation => Query::select()
+            .column((organisation::Entity, organisation::Column::Id))
+            .from(organisation::Entity)
+            .cond_where(viewer.can_see(organisation::Entity))
+            .take(),
+    }
 }
 
 async fn visible_ids<C: ConnectionTrait>(

@@ -230,15 +230,24 @@ pub trait Draft: Clone + Send + Sync + Sized + 'static {
         async move { Ok(self) }
     }
 
-    /// The draft as the viewer sees it: without links to records hidden from
-    /// it. Compared with what a reader sends back of a record it may not change.
+    /// The draft as the viewer knows it: without links to records hidden
+    /// from it, and without confidential values unless `confidential` (the
+    /// viewer holds confidential access). Edits apply to this, and a row
+    /// naming a record the importer may not change is compared with it, so
+    /// that no answer depends on what the viewer may not read.
     fn seen_by<'a>(
         self,
         _db: &'a sea_orm::DatabaseTransaction,
         _viewer: &'a Viewer,
+        _confidential: bool,
     ) -> impl std::future::Future<Output = AppResult<Self>> + Send + 'a {
         async move { Ok(self) }
     }
+
+    /// Puts back what `seen` withheld from `stored` and the edit left alone:
+    /// links to hidden records, confidential values. An editor replaces only
+    /// what it can see.
+    fn restore_unseen(&mut self, _stored: &Self, _seen: &Self) {}
 
     /// Adjusts an edit in the light of the stored state, before validation.
     fn settle(&mut self, _old: &Self) {}
@@ -370,11 +379,25 @@ where
 {
     use sea_orm::IntoActiveModel;
     let (id, version) = (record.id(), record.version());
+    let table = D::Entity::default().as_str();
     let old = D::load(txn, &record).await?;
-    let mut draft = old.clone();
+    let confidential = confidential_access(txn, viewer, table, id).await?;
+    // The edit applies to the record as the editor knows it; what it cannot
+    // see is kept as stored, so neither its input nor the answer can touch
+    // or reveal it.
+    let seen = old.clone().seen_by(txn, viewer, confidential).await?;
+    let mut draft = seen.clone();
     edit(&mut draft);
-    draft.settle(&old);
-    let draft = draft.validated()?.checked(txn, viewer, Some(&old)).await?;
+    draft.settle(&seen);
+    if !confidential && draft.changes_from(&seen).iter().any(|change| change.class.confidential) {
+        return Err(AppError::Forbidden(
+            "Changing confidential fields (exactLocation, contactDetails, safetyNotes) needs confidential access to \
+             the record: ask its contributing organisation"
+                .into(),
+        ));
+    }
+    let mut draft = draft.validated()?.checked(txn, viewer, Some(&seen)).await?;
+    draft.restore_unseen(&old, &seen);
     let changes = draft.changes_from(&old);
     if changes.is_empty() {
         return Ok(None);
@@ -383,8 +406,18 @@ where
     draft.apply_to(&mut active);
     let updated = bump::<D::Entity, _>(txn, id, version, active).await?;
     draft.write_children(txn, id, Some(&old)).await?;
-    let table = D::Entity::default().as_str();
     super::search::reindex(txn, table, id).await?;
     super::audit::append(txn, actor, entity::AuditAction::Update, (table, id), updated.version(), &changes).await?;
     Ok(Some(updated))
+}
+
+/// Whether the viewer holds confidential access to the record of `table`.
+pub async fn confidential_access<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    table: &str,
+    id: Uuid,
+) -> AppResult<bool> {
+    let Some(kind) = super::audit::Audited::of_table(table) else { return Ok(false) };
+    Ok(super::sharing::confidential_access(db, viewer, &[(kind, id)]).await?.get(&(kind, id)).copied().unwrap_or(false))
 }

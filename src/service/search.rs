@@ -443,6 +443,47 @@ impl SearchQuery {
             .join(or)
     }
 
+    /// SQLite's score of a matching document, computed from that document
+    /// alone. FTS5's bm25 weighs words by how rare they are across the whole
+    /// index, hidden records included, so a partner's scores would move when
+    /// records it cannot see were added, and words in hidden records could be
+    /// inferred from them. Like PostgreSQL's `ts_rank`, this score reads only
+    /// the document: per field, a whole word counts 2 and the start of a
+    /// longer word 1, weighted as bm25 was (names and references 10, other
+    /// names 5, summaries 1) and divided by the field's length, so that a
+    /// short name matched outranks the same words in a long text. The best
+    /// reading of the query counts. Words are folded ASCII letters and digits,
+    /// so they are written into the expression as they are.
+    fn local_score(&self) -> String {
+        const WEIGHTS: [f64; 4] = [10.0, 5.0, 10.0, 1.0];
+        let reading = |words: &Vec<String>| {
+            FIELDS
+                .iter()
+                .zip(WEIGHTS)
+                .map(|((_, field), weight)| {
+                    let column = format!("search_document.{field}");
+                    let words: Vec<String> = words
+                        .iter()
+                        .map(|w| {
+                            format!(
+                                "(CASE WHEN instr(' ' || {column} || ' ', ' {w} ') > 0 THEN 2 \
+                                 WHEN instr(' ' || {column}, ' {w}') > 0 THEN 1 ELSE 0 END)"
+                            )
+                        })
+                        .collect();
+                    format!("{weight:.1} * ({}) / (1.0 + length({column}) / 100.0)", words.join(" + "))
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let readings: Vec<String> = self.readings.iter().map(|words| format!("({})", reading(words))).collect();
+        match readings.as_slice() {
+            [one] => one.clone(),
+            // SQLite's max() of one argument is the aggregate; of several, the scalar.
+            many => format!("max({})", many.join(", ")),
+        }
+    }
+
     /// The documents that match, of the requested kinds, visible to the viewer.
     fn matching(&self, backend: DatabaseBackend, viewer: &Viewer) -> SelectStatement {
         let mut select = Query::select();
@@ -510,11 +551,7 @@ pub async fn search<C: ConnectionTrait>(
             format!("ts_rank(search_document.document, to_tsquery('simple', $1), 1) * {}", exact("$2")),
             [query.engine_query(backend), query.key.clone()],
         ),
-        // bm25 is lower for better matches; weights follow the field order.
-        _ => Expr::cust_with_values(
-            format!("-bm25(search_fts, 10.0, 5.0, 10.0, 1.0) * {}", exact("?")),
-            [query.key.clone()],
-        ),
+        _ => Expr::cust_with_values(format!("{} * {}", query.local_score(), exact("?")), [query.key.clone()]),
     };
     select
         .expr_as(score, Alias::new("score"))

@@ -129,7 +129,7 @@ pub async fn page(
             let mut drafts = Vec::with_capacity(found.len());
             for record in &found {
                 // Links to what the viewer may not see are left out.
-                drafts.push(CampaignDraft::load(db, record).await?.seen_by(db, viewer).await?);
+                drafts.push(CampaignDraft::load(db, record).await?.seen_by(db, viewer, false).await?);
             }
             let linked = |of: fn(&CampaignDraft) -> Vec<Uuid>| drafts.iter().flat_map(of).collect::<Vec<_>>();
             let names = Names::of(db, viewer, kind, &ids).await?;

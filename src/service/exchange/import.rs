@@ -478,7 +478,10 @@ impl Importer<'_> {
             Target::ReadOnly(record) => {
                 // Another organisation's record, as the importer's own export
                 // has it: fine while unchanged, refused if it would change.
-                let old = D::load(self.txn, &record).await?.seen_by(self.txn, self.viewer).await?;
+                let confidential =
+                    editing::confidential_access(self.txn, self.viewer, D::Entity::default().as_str(), record.id())
+                        .await?;
+                let old = D::load(self.txn, &record).await?.seen_by(self.txn, self.viewer, confidential).await?;
                 let mut draft = old.clone();
                 edit(&mut draft);
                 draft.settle(&old);
