@@ -28,7 +28,7 @@ pub fn withhold_unsent(response: &mut Response, sent: &[&str]) {
     if response.errors.is_empty() {
         return;
     }
-    let known: HashSet<Uuid> = sent.iter().flat_map(|text| ids_in(text)).map(|found| found.id).collect();
+    let known = sent_ids(sent);
     for error in &mut response.errors {
         let internal = error
             .extensions
@@ -45,6 +45,11 @@ pub fn withhold_unsent(response: &mut Response, sent: &[&str]) {
             );
         }
     }
+}
+
+/// The ids that texts a request sent contain.
+pub fn sent_ids(sent: &[&str]) -> HashSet<Uuid> {
+    sent.iter().flat_map(|text| ids_in(text)).map(|found| found.id).collect()
 }
 
 /// Withholds the unknown ids of one error; whether there were any.
@@ -70,7 +75,7 @@ fn scrub(error: &mut ServerError, known: &HashSet<Uuid>) -> bool {
 }
 
 /// `text` with the ids `known` does not hold withheld, if it has any.
-fn withheld(text: &str, known: &HashSet<Uuid>) -> Option<String> {
+pub fn withheld(text: &str, known: &HashSet<Uuid>) -> Option<String> {
     let unknown: Vec<Found> = ids_in(text).into_iter().filter(|found| !known.contains(&found.id)).collect();
     if unknown.is_empty() {
         return None;

@@ -164,12 +164,18 @@ impl ExchangeMutations {
             (ExchangeFormat::JsonLines, _) => Format::JsonLines,
             (ExchangeFormat::FollowTheMoney, _) => Format::FollowTheMoney,
         };
+        // The problems are data, not errors: the guard on errors does not see
+        // them, so they pass it here. A row's external identifier may name a
+        // record the importer cannot see (merged into a hidden survivor); no
+        // reason may print an id the file did not hold.
+        let sent = input.data.clone();
         let source = Source {
             name: input.file_name.unwrap_or_else(|| "upload".into()),
             format,
             reader: Box::new(std::io::Cursor::new(input.data.into_bytes())),
         };
         let report = import::import(&rc.db, &rc.viewer, vec![source], input.dry_run, &|_, _| {}).await?;
+        let known = super::error_ids::sent_ids(&[&sent]);
         Ok(ImportReport {
             dry_run: report.dry_run,
             committed: report.committed,
@@ -186,7 +192,7 @@ impl ExchangeMutations {
                     line: p.line,
                     external_id: p.external_id,
                     field: p.field,
-                    reason: p.reason,
+                    reason: super::error_ids::withheld(&p.reason, &known).unwrap_or(p.reason),
                 })
                 .collect(),
             unlisted_problems: report.unlisted_problems,

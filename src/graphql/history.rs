@@ -31,9 +31,9 @@ pub struct FieldChange {
     from: Option<Json<serde_json::Value>>,
     /// The value after; null when there is none, or when redacted.
     to: Option<Json<serde_json::Value>>,
-    /// Whether anything was withheld: the values, because they are
-    /// confidential and the viewer holds no confidential access to the
-    /// record; or ids and entries of records the viewer cannot see.
+    /// Whether the values are withheld because they are confidential and the
+    /// viewer holds no confidential access to the record. (Ids and entries of
+    /// records the viewer cannot see are left out unmarked.)
     redacted: bool,
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use entity::{AuditAction, audit_entry, audit_trail};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -158,16 +158,16 @@ pub struct ShownChange {
     pub field: String,
     pub from: Option<serde_json::Value>,
     pub to: Option<serde_json::Value>,
-    /// Whether anything was withheld: a confidential value, or a record the
-    /// viewer cannot see.
+    /// Whether the values are withheld because they are confidential.
     pub redacted: bool,
 }
 
 /// The changes as a viewer may see them. A confidential change is withheld
-/// whole from a viewer without confidential access; ids of records the
-/// viewer cannot see are withheld, and so are entries that belong to such
-/// records. A change that, as the viewer sees it, changes nothing is left
-/// out: otherwise its presence would tell of the hidden record.
+/// whole (and marked redacted) from a viewer without confidential access;
+/// ids of records the viewer cannot see are left out, and so are entries
+/// that belong to such records, unmarked: a mark would tell that something
+/// hidden is there. A change that, as the viewer sees it, changes nothing is
+/// left out: otherwise its presence would tell of the hidden record.
 pub fn shown(changes: Vec<Change>, sight: &Sight<'_>) -> Vec<ShownChange> {
     changes
         .into_iter()
@@ -175,19 +175,19 @@ pub fn shown(changes: Vec<Change>, sight: &Sight<'_>) -> Vec<ShownChange> {
             if change.class.confidential && !sight.confidential {
                 return Some(ShownChange { field: change.field, from: None, to: None, redacted: true });
             }
-            let mut redacted = false;
+            let mut withheld = false;
             let mut show = |value: Option<serde_json::Value>| {
                 value.and_then(|value| {
-                    let (value, withheld) = filter_value(value, &change.class, sight);
-                    redacted |= withheld;
+                    let (value, some_withheld) = filter_value(value, &change.class, sight);
+                    withheld |= some_withheld;
                     value
                 })
             };
             let (from, to) = (show(change.from), show(change.to));
-            if redacted && from == to {
+            if withheld && from == to {
                 return None;
             }
-            Some(ShownChange { field: change.field, from, to, redacted })
+            Some(ShownChange { field: change.field, from, to, redacted: false })
         })
         .collect()
 }
@@ -213,10 +213,15 @@ fn filter_value(value: serde_json::Value, class: &Class, sight: &Sight<'_>) -> (
     };
     let value = match (class.refers_to, value) {
         (Some(kind), Value::Array(items)) => {
+            let count = items.len();
             let kept: Vec<Value> = items.into_iter().filter(|item| visible(kind, item)).collect();
+            withheld = kept.len() < count;
             Some(Value::Array(kept))
         }
-        (Some(kind), single) => visible(kind, &single).then_some(single),
+        (Some(kind), single) => {
+            withheld = !visible(kind, &single);
+            (!withheld).then_some(single)
+        }
         (None, Value::Array(items)) if !class.entries.is_empty() => {
             Some(Value::Array(items.into_iter().filter_map(|mut item| keep_entry(&mut item).then_some(item)).collect()))
         }
@@ -327,10 +332,30 @@ impl Listing for History {
     }
 
     fn via(viewer: &Viewer, via: Audited, filter: &()) -> (Select<audit_trail::Entity>, ParentColumn) {
-        (
-            Self::select(viewer, filter)
-                .filter(Expr::col((audit_trail::Entity, audit_trail::Column::RecordType)).eq(via.table())),
-            parent::<audit_trail::Entity>(audit_trail::Column::SubjectId),
-        )
+        let column = |name| Expr::col((audit_trail::Entity, name));
+        let mut select = Self::select(viewer, filter).filter(column(audit_trail::Column::RecordType).eq(via.table()));
+        // Entries of a record merged into this one: only for viewers who
+        // could see that record on its own.
+        let absorbed_seen = |kind: Audited| {
+            let subquery = match kind {
+                Audited::Defender => Query::select()
+                    .column((entity::defender::Entity, entity::defender::Column::Id))
+                    .from(entity::defender::Entity)
+                    .cond_where(viewer.could_see_absorbed(entity::defender::Entity))
+                    .take(),
+                _ => Query::select()
+                    .column((entity::organisation::Entity, entity::organisation::Column::Id))
+                    .from(entity::organisation::Entity)
+                    .cond_where(viewer.could_see_absorbed(entity::organisation::Entity))
+                    .take(),
+            };
+            column(audit_trail::Column::RecordId).in_subquery(subquery)
+        };
+        if matches!(via, Audited::Defender | Audited::Organisation) {
+            select = select.filter(
+                column(audit_trail::Column::RecordId).eq(column(audit_trail::Column::SubjectId)).or(absorbed_seen(via)),
+            );
+        }
+        (select, parent::<audit_trail::Entity>(audit_trail::Column::SubjectId))
     }
 }

@@ -97,10 +97,8 @@ impl Draft for CampaignDraft {
         let restore = |mine: &mut Vec<Uuid>, stored: &[Uuid], seen: &[Uuid]| {
             let withheld: Vec<Uuid> =
                 stored.iter().copied().filter(|id| !seen.contains(id) && !mine.contains(id)).collect();
-            if !withheld.is_empty() {
-                mine.extend(withheld);
-                mine.sort();
-            }
+            mine.extend(withheld);
+            mine.sort();
         };
         restore(&mut self.defender_ids, &stored.defender_ids, &seen.defender_ids);
         restore(&mut self.restriction_ids, &stored.restriction_ids, &seen.restriction_ids);

@@ -259,11 +259,10 @@ impl CaseDraft {
             .filter(|a| a.id.is_some_and(|id| !seen_affiliations.contains(&id)))
             .cloned()
             .collect();
-        if !withheld.is_empty() {
-            // In stored order (by id), new entries last, as they will be stored.
-            self.affiliations.extend(withheld);
-            self.affiliations.sort_by_key(|a| (a.id.is_none(), a.id));
-        }
+        // In stored order (by id), new entries last, as they will be stored,
+        // whether or not any were withheld: the order given changes nothing.
+        self.affiliations.extend(withheld);
+        self.affiliations.sort_by_key(|a| (a.id.is_none(), a.id));
         for event in &mut self.events {
             let Some(id) = event.id else { continue };
             let seen_event = seen.events.iter().find(|e| e.id == Some(id));

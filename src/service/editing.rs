@@ -59,6 +59,11 @@ where
     if record.contributed_by() == Some(actor.organisation) {
         return Ok(record);
     }
+    // An archived record is hidden from every read: only its contributor may
+    // change or restore it; to anyone else, shares or not, it is unknown.
+    if record.archived() {
+        return Err(not_found());
+    }
     let share = record_share::Entity::find()
         .filter(record_share::Column::RecordType.eq(E::default().as_str()))
         .filter(record_share::Column::RecordId.eq(id))

@@ -85,8 +85,26 @@ impl Viewer {
     where
         E: EntityTrait + IdenStatic + IntoIden + Copy,
     {
+        self.sees(entity, false)
+    }
+
+    /// The same rule for a record absorbed by a merge, as if the merge were
+    /// undone: whether the viewer could see it on its own. The history of an
+    /// absorbed record lives on under its survivor; only those who could see
+    /// the absorbed record may read it there.
+    pub fn could_see_absorbed<E>(&self, entity: E) -> Condition
+    where
+        E: EntityTrait + IdenStatic + IntoIden + Copy,
+    {
+        self.sees(entity, true)
+    }
+
+    fn sees<E>(&self, entity: E, absorbed: bool) -> Condition
+    where
+        E: EntityTrait + IdenStatic + IntoIden + Copy,
+    {
         let mut unarchived = Expr::col((entity, "archived_at")).is_null();
-        if MERGEABLE.contains(&entity.table_name()) {
+        if MERGEABLE.contains(&entity.table_name()) && !absorbed {
             // A record absorbed by a merge lives on as the record it was merged into.
             unarchived = unarchived.and(Expr::col((entity, "merged_into_id")).is_null());
         }

@@ -165,6 +165,9 @@ pub async fn unshare(
     let member = admin(viewer)?;
     let txn = db.begin().await?;
     let version = version_of(&txn, viewer, &member, record.0, record.1).await?;
+    if !visible_by_id::<organisation::Entity, _>(&txn, viewer, &[with]).await?.contains_key(&with) {
+        return Err(AppError::bad_input("organisationId", "no organisation you can see has this id"));
+    }
     let removed = record_share::Entity::delete_many()
         .filter(record_share::Column::RecordType.eq(record.0.table()))
         .filter(record_share::Column::RecordId.eq(record.1))

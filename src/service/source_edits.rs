@@ -127,7 +127,11 @@ where
             )
         }
         None => {
-            if cited.is_empty() {
+            // A hidden source's citation is as unknown to the caller as one
+            // that does not exist.
+            let hidden =
+                !visible_by_id::<source::Entity, _>(&txn, viewer, &[source_id]).await?.contains_key(&source_id);
+            if cited.is_empty() || hidden {
                 return Err(AppError::bad_input("input.sourceId", "the record does not cite this source"));
             }
             citation::Entity::delete_many()
