@@ -184,7 +184,12 @@ pub fn shown(changes: Vec<Change>, sight: &Sight<'_>) -> Vec<ShownChange> {
                 })
             };
             let (from, to) = (show(change.from), show(change.to));
-            if withheld && from == to {
+            // As the viewer sees it, a list with only hidden entries is no
+            // list: from nothing to that is no change.
+            let nothing = |value: &Option<serde_json::Value>| {
+                value.as_ref().is_none_or(|value| value.as_array().is_some_and(|items| items.is_empty()))
+            };
+            if withheld && (from == to || (nothing(&from) && nothing(&to))) {
                 return None;
             }
             Some(ShownChange { field: change.field, from, to, redacted: false })
