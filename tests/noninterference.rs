@@ -147,6 +147,7 @@ async fn run(engine: Engine) {
     eprintln!("{engine:?}: phase C done at {:.1?} (cpu {:.1}s)", started.elapsed(), cpu_seconds());
     let control_after = control_run(&world, &jobs).await;
     control_compare(&control_before, &control_after, &mut report);
+    control_families(&world, &generated.families, &mut report).await;
     compare(&jobs, &a, &c, "C", &mut report);
     check_responses(&world, "C", &jobs, &c, &mut report);
     hidden_versus_nonexistent(&world, &generated.families, &Viewer::ALL, "C", &mut report).await;
@@ -191,7 +192,8 @@ async fn run(engine: Engine) {
 /// running-time notes.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
     let ticks: f64 = fields.get(11..13).map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()).unwrap_or(0.0);
     ticks / 100.0
 }
@@ -597,20 +599,31 @@ async fn hidden_versus_nonexistent(
     let semaphore = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let imports = Arc::new(tokio::sync::Semaphore::new(1));
     let mut set = tokio::task::JoinSet::new();
+    let mut aliased: Vec<(Viewer, &'static str, Op, Vec<String>)> = Vec::new();
     for &viewer in viewers {
         for family in families {
             for ty in &family.types {
                 let absent = family.instance(&nonexistent(ty));
                 // A viewer without the right to write is refused by its role
-                // before any id counts; two kinds of hidden id show a lookup
-                // made before that check as well as all would.
-                let kinds = if family.mutation && viewer != Viewer::EditShare { 2 } else { HIDDEN_PER_TYPE };
+                // before any id counts; one hidden id shows a lookup made
+                // before that check as well as all would.
+                let kinds = if family.mutation && viewer != Viewer::EditShare { 1 } else { HIDDEN_PER_TYPE };
                 let hidden: Vec<(String, Op)> = hidden_ids(world, viewer, ty, phase)
                     .into_iter()
                     .take(kinds)
                     .map(|(id, label)| (label, family.instance(&id)))
                     .collect();
                 if hidden.is_empty() {
+                    continue;
+                }
+                // Reads: the nonexistent id and every hidden one as aliases of one request.
+                if let Some(op) = family.aliased(
+                    &std::iter::once(absent.sent[0].clone())
+                        .chain(hidden.iter().map(|(_, op)| op.sent[0].clone()))
+                        .collect::<Vec<_>>(),
+                ) {
+                    let labels: Vec<String> = hidden.iter().map(|(label, _)| label.clone()).collect();
+                    aliased.push((viewer, *ty, op, labels));
                     continue;
                 }
                 let (client, url, key) = (world.client.clone(), world.url.clone(), world.viewer_key(viewer));
@@ -643,6 +656,11 @@ async fn hidden_versus_nonexistent(
     while let Some(result) = set.join_next().await {
         done.push(result.expect("task"));
     }
+    let mut aliased_done = Vec::new();
+    for (viewer, ty, op, labels) in aliased {
+        let resp = send(world, viewer, &op, report).await;
+        aliased_done.push((viewer, ty, op, labels, resp));
+    }
     let mut canaries: BTreeMap<Viewer, Vec<(String, String)>> = BTreeMap::new();
     for &viewer in viewers {
         let mut list = world.canaries(viewer);
@@ -650,6 +668,60 @@ async fn hidden_versus_nonexistent(
             list.push((id.clone(), "id of a hidden API key".into()));
         }
         canaries.insert(viewer, list);
+    }
+    for (viewer, ty, op, labels, resp) in aliased_done {
+        check_one(world, &canaries[&viewer], viewer, phase, &op, &resp, report);
+        let answer = |i: usize| -> String {
+            // The alias's data and its errors, without the alias in their
+            // paths nor their locations (which only say where in the text
+            // the alias stands), the sent id replaced by a placeholder.
+            let alias = format!("a{i}");
+            let errors: Vec<Value> = resp.norm["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["path"][0] == alias.as_str())
+                .map(|e| {
+                    let mut e = e.clone();
+                    if let Some(map) = e.as_object_mut() {
+                        map.remove("locations");
+                    }
+                    if let Some(path) = e["path"].as_array_mut() {
+                        path.remove(0);
+                    }
+                    e
+                })
+                .collect();
+            placeholdered(&json!({ "data": resp.norm["data"][&alias], "errors": errors }), &op.sent[i..=i])
+        };
+        let absent = answer(0);
+        for (i, label) in labels.iter().enumerate() {
+            let hidden = answer(i + 1);
+            if hidden != absent {
+                let a = Resp {
+                    millis: 0,
+                    status: resp.status,
+                    body: Value::Null,
+                    norm: serde_json::from_str(&absent).unwrap(),
+                };
+                let b = Resp {
+                    millis: 0,
+                    status: resp.status,
+                    body: Value::Null,
+                    norm: serde_json::from_str(&hidden).unwrap(),
+                };
+                report.add(
+                    viewer,
+                    phase,
+                    &op,
+                    format!(
+                        "hidden {label} (alias a{}) answers unlike a nonexistent {ty} (alias a0): {}",
+                        i + 1,
+                        diff(&a, &b)
+                    ),
+                );
+            }
+        }
     }
     for (viewer, ty, absent_op, absent, hidden) in done {
         report.requests.fetch_add(1 + hidden.len(), Ordering::Relaxed);
@@ -699,6 +771,34 @@ async fn control_scan(world: &World, report: &mut Report) {
             label: "the canary scan does not see O's private id and confidential value in O's own response".into(),
             query: query.into(),
             detail: format!("found {found:?} in {body}"),
+        });
+    }
+}
+
+/// The hidden-versus-nonexistent comparison must see a difference where
+/// there is one: H's own defender answers H unlike a nonexistent id.
+async fn control_families(world: &World, families: &[Family], report: &mut Report) {
+    let Some(family) = families.iter().find(|f| f.label == "Query.node(Defender)") else {
+        report.failures.push(Failure {
+            viewer: Viewer::Anonymous,
+            phase: "control",
+            label: "no Query.node(Defender) family".into(),
+            query: String::new(),
+            detail: String::new(),
+        });
+        return;
+    };
+    let absent = family.instance(&nonexistent("Defender"));
+    let own = family.instance(&world.id("H.def.priv1"));
+    let (_, a) = world.post(Some(world.key("H:ADMIN")), &absent.query, &absent.vars).await;
+    let (_, b) = world.post(Some(world.key("H:ADMIN")), &own.query, &own.vars).await;
+    if placeholdered(&normalise(&a), &absent.sent) == placeholdered(&normalise(&b), &own.sent) {
+        report.failures.push(Failure {
+            viewer: Viewer::Anonymous,
+            phase: "control",
+            label: "H's own defender answers H like a nonexistent one: the hidden-versus-nonexistent comparison cannot tell them apart".into(),
+            query: own.query.clone(),
+            detail: format!("{b}"),
         });
     }
 }

@@ -65,9 +65,46 @@ pub struct Family {
     /// The variables, with `@@ID@@` where the id goes.
     pub vars: Value,
     pub mutation: bool,
+    /// For reads: the root field, to put several ids in one request as aliases.
+    pub part: Option<Part>,
 }
 
 impl Family {
+    /// One request holding the family's field once per id, as aliases
+    /// `a0`, `a1`, ... (reads only).
+    pub fn aliased(&self, ids: &[String]) -> Option<Op> {
+        let part = self.part.as_ref()?;
+        let parts: Vec<Part> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let raw: Vec<Value> = part.args.iter().map(|(_, _, v)| v.clone()).collect();
+                let text = serde_json::to_string(&raw).unwrap().replace("@@ID@@", id);
+                let values: Vec<Value> = serde_json::from_str(&text).unwrap();
+                Part {
+                    alias: format!("a{i}"),
+                    field: part.field.clone(),
+                    args: part
+                        .args
+                        .iter()
+                        .zip(values)
+                        .map(|((name, ty, _), v)| (name.clone(), ty.clone(), v))
+                        .collect(),
+                    selection: part.selection.clone(),
+                }
+            })
+            .collect();
+        let (query, vars) = build("query", &parts);
+        Some(Op {
+            label: format!("{} [ids {}]", self.label, ids.join(", ")),
+            query,
+            vars,
+            cursor: vec![],
+            mutation: false,
+            sent: ids.to_vec(),
+        })
+    }
+
     pub fn instance(&self, id: &str) -> Op {
         let text = serde_json::to_string(&self.vars).unwrap().replace("@@ID@@", id);
         Op {
@@ -82,7 +119,8 @@ impl Family {
 }
 
 /// A field of a root request: alias, field, arguments (name, type, value) and selection.
-struct Part {
+#[derive(Clone, Debug)]
+pub struct Part {
     alias: String,
     field: String,
     args: Vec<(String, TypeRef, Value)>,
@@ -721,13 +759,14 @@ impl<'a> Gen<'a> {
                     args: vec![("id".into(), id_ty.clone(), json!("@@ID@@"))],
                     selection: format!("__typename id ... on {ty} {{ {} }}", self.sel(&ty, LIGHT)),
                 };
-                let (query, vars) = build("query", &[part]);
+                let (query, vars) = build("query", std::slice::from_ref(&part));
                 self.families.push(Family {
                     label: format!("Query.node({ty})"),
                     types: vec![leak_type(&ty)],
                     query,
                     vars,
                     mutation: false,
+                    part: Some(part),
                 });
             }
             // The whole audit log of every record of the scenarios.
@@ -929,7 +968,7 @@ impl<'a> Gen<'a> {
             args: vec![("ids".into(), ids_ty.clone(), json!([visible, "@@ID@@", visible]))],
             selection,
         };
-        let (query, vars) = build("query", &[part]);
+        let (query, vars) = build("query", std::slice::from_ref(&part));
         let types: Vec<&'static str> = all.iter().filter(|t| self.family_type(t)).map(|t| leak_type(t)).collect();
         self.families.push(Family {
             label: "Query.nodes([visible, id, visible])".into(),
@@ -937,6 +976,7 @@ impl<'a> Gen<'a> {
             query,
             vars,
             mutation: false,
+            part: Some(part),
         });
     }
 
@@ -953,13 +993,14 @@ impl<'a> Gen<'a> {
             args: vec![("id".into(), id_ty, json!("@@ID@@"))],
             selection,
         };
-        let (query, vars) = build("query", &[part]);
+        let (query, vars) = build("query", std::slice::from_ref(&part));
         self.families.push(Family {
             label: format!("Query.{name}(id)"),
             types: vec![leak_type(&ty)],
             query,
             vars,
             mutation: false,
+            part: Some(part),
         });
     }
 
@@ -1298,21 +1339,20 @@ impl<'a> Gen<'a> {
                 ("recordId".into(), self.typed(field, "recordId"), json!("@@ID@@")),
                 ("minScore".into(), self.typed(field, "minScore"), json!(0.0)),
             ];
-            let (query, vars) = build(
-                "query",
-                &[Part {
-                    alias: "duplicateCandidates".into(),
-                    field: "duplicateCandidates".into(),
-                    args,
-                    selection: sel.clone(),
-                }],
-            );
+            let part = Part {
+                alias: "duplicateCandidates".into(),
+                field: "duplicateCandidates".into(),
+                args,
+                selection: sel.clone(),
+            };
+            let (query, vars) = build("query", std::slice::from_ref(&part));
             self.families.push(Family {
                 label: format!("Query.duplicateCandidates({t}, recordId)"),
                 types: vec![leak_type(node)],
                 query,
                 vars,
                 mutation: false,
+                part: Some(part),
             });
         }
     }
@@ -1414,12 +1454,12 @@ impl<'a> Gen<'a> {
                     query: query.clone(),
                     vars,
                     mutation: true,
+                    part: None,
                 };
-                // In the recorded set: a nonexistent id of each type, and a
-                // record hidden from every viewer from the start.
+                // In the recorded set: a nonexistent id of each type (the
+                // hidden ids are compared with it in phase C).
                 for ty in &types {
-                    let mut ids = vec![nonexistent(ty)];
-                    ids.extend(self.hidden_from_all_baseline(ty));
+                    let ids = vec![nonexistent(ty)];
                     for id in ids {
                         let op = family.instance(&id);
                         self.jobs.push(Job { ops: vec![op] });
@@ -1461,9 +1501,9 @@ impl<'a> Gen<'a> {
                             query,
                             vars: self.resolve_text(vars),
                             mutation: true,
+                            part: None,
                         };
-                        let mut ids = vec![nonexistent(ty)];
-                        ids.extend(self.hidden_from_all_baseline(ty));
+                        let ids = vec![nonexistent(ty)];
                         for id in ids {
                             self.jobs.push(Job { ops: vec![family.instance(&id)] });
                         }
@@ -1481,19 +1521,6 @@ impl<'a> Gen<'a> {
             text = text.replace(&format!("@{name}@"), id);
         }
         serde_json::from_str(&text).unwrap()
-    }
-
-    /// A record of the type that every viewer is denied from before phase A.
-    fn hidden_from_all_baseline(&self, ty: &str) -> Vec<String> {
-        self.world
-            .recs
-            .iter()
-            .filter(|r| {
-                r.ty == ty && r.baseline && super::world::Viewer::ALL.iter().all(|v| !self.world.can_see(*v, r))
-            })
-            .take(1)
-            .map(|r| r.gid.clone())
-            .collect()
     }
 
     /// Resolves a template value against its input type.
