@@ -932,9 +932,20 @@ impl<'a> Gen<'a> {
     fn nodes_ops(&mut self, field: &Field) {
         let ids_ty = self.typed(field, "ids");
         let all: Vec<String> = self.node_types();
+        // Which ids resolve, to what, in which order: the records' own
+        // fields; what they link to is read by the node lookups.
+        let leaves = |t: &str| -> String {
+            let ty = self.schema.get(t);
+            ty.fields
+                .iter()
+                .filter(|f| self.schema.is_leaf(f.ty.named()) && f.args.is_empty())
+                .map(|f| f.name.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let selection = format!(
             "__typename id {}",
-            all.iter().map(|t| format!("... on {t} {{ {} }}", self.sel(t, 0))).collect::<Vec<_>>().join(" ")
+            all.iter().map(|t| format!("... on {t} {{ {} }}", leaves(t))).collect::<Vec<_>>().join(" ")
         );
         let visible = self.world.id("O.def.pub");
         // Every baseline record, a nonexistent id, and ids out of order and repeated, in lists of up to 20.
@@ -1072,12 +1083,9 @@ impl<'a> Gen<'a> {
             "florida",
             "Máxima Acuña",
             "al qahtani",
-            "ilham tohti",
             "HB 1",
             "protest",
             "priority case",
-            "andean land defence",
-            "canary",
             "CANARY-LOC",
             "zzzz",
         ];
@@ -1098,19 +1106,19 @@ impl<'a> Gen<'a> {
             let t = self.schema.get(types.ty.named()).clone();
             let mut variants: Vec<(String, Value)> = t.enum_values.iter().map(|v| (v.clone(), json!([v]))).collect();
             variants.push(("all".into(), json!(t.enum_values)));
-            for word in ["maxima acuna", "florida protest"] {
-                self.batched(
-                    &format!("Query.search({word:?})"),
-                    field,
-                    "types",
-                    variants.clone(),
-                    vec![
-                        ("query".into(), query_ty.clone(), json!(word)),
-                        ("first".into(), first_ty.clone(), json!(ROOT_FIRST)),
-                    ],
-                    &ids,
-                );
-            }
+            // Each kind alone and all together, for words found in every kind.
+            let word = "florida protest";
+            self.batched(
+                &format!("Query.search({word:?})"),
+                field,
+                "types",
+                variants,
+                vec![
+                    ("query".into(), query_ty.clone(), json!(word)),
+                    ("first".into(), first_ty.clone(), json!(ROOT_FIRST)),
+                ],
+                &ids,
+            );
         }
         for word in ["maxima acuna", "protest"] {
             self.chain(
@@ -1118,7 +1126,7 @@ impl<'a> Gen<'a> {
                 field,
                 vec![("query".into(), query_ty.clone(), json!(word))],
                 &ids,
-                3,
+                2,
             );
         }
     }

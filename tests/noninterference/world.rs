@@ -123,7 +123,7 @@ pub struct World {
     /// Keys by name: "O:ADMIN", "E:EDITOR", ...
     pub keys: BTreeMap<String, String>,
     pub recs: Vec<Rec>,
-    /// Ids the setup wrote values under that each viewer wrote itself (not canaries for it).
+    /// Values a viewer wrote itself in the setup (not canaries for that viewer).
     pub own_values: Vec<(Viewer, String)>,
     pub targets: Targets,
     /// API key ids of H (hidden from every viewer; for `revokeApiKey`).
