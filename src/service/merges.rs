@@ -82,6 +82,28 @@ struct Side {
     may_be_public: bool,
 }
 
+impl Side {
+    fn of_defender(r: &defender::Model) -> Side {
+        Side {
+            id: r.id,
+            version: r.version,
+            contributed_by: r.contributed_by_id,
+            visibility: r.visibility,
+            may_be_public: r.consent == entity::Consent::Given,
+        }
+    }
+
+    fn of_organisation(r: &organisation::Model) -> Side {
+        Side {
+            id: r.id,
+            version: r.version,
+            contributed_by: r.contributed_by_id,
+            visibility: r.visibility,
+            may_be_public: true,
+        }
+    }
+}
+
 async fn side(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
@@ -92,23 +114,11 @@ async fn side(
     Ok(match kind {
         Mergeable::Defender => {
             let r = editable::<defender::Entity, _>(txn, viewer, actor, id).await?;
-            Side {
-                id,
-                version: r.version,
-                contributed_by: r.contributed_by_id,
-                visibility: r.visibility,
-                may_be_public: r.consent == entity::Consent::Given,
-            }
+            Side::of_defender(&r)
         }
         Mergeable::Organisation => {
             let r = editable::<organisation::Entity, _>(txn, viewer, actor, id).await?;
-            Side {
-                id,
-                version: r.version,
-                contributed_by: r.contributed_by_id,
-                visibility: r.visibility,
-                may_be_public: true,
-            }
+            Side::of_organisation(&r)
         }
     })
 }
@@ -504,23 +514,11 @@ async fn absorbed_side(txn: &DatabaseTransaction, kind: Mergeable, id: Uuid) -> 
     Ok(match kind {
         Mergeable::Defender => {
             let r = defender::Entity::find_by_id(id).one(txn).await?.ok_or_else(gone)?;
-            Side {
-                id,
-                version: r.version,
-                contributed_by: r.contributed_by_id,
-                visibility: r.visibility,
-                may_be_public: r.consent == entity::Consent::Given,
-            }
+            Side::of_defender(&r)
         }
         Mergeable::Organisation => {
             let r = organisation::Entity::find_by_id(id).one(txn).await?.ok_or_else(gone)?;
-            Side {
-                id,
-                version: r.version,
-                contributed_by: r.contributed_by_id,
-                visibility: r.visibility,
-                may_be_public: true,
-            }
+            Side::of_organisation(&r)
         }
     })
 }
