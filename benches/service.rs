@@ -554,7 +554,7 @@ impl PublicOnly for sea_orm::Select<entity::defender::Entity> {
 }
 
 fn markdown(results: &Value) -> String {
-    let mut out = String::from("# Benchmarks\n\nWritten by `cargo bench --bench service` (see the README). ");
+    let mut out = String::from("# Benchmarks\n\nWritten by `cargo bench --bench service` (see docs/benchmarks.md). ");
     out.push_str(&format!(
         "Machine: {}. Commit: {}. Date: {}.\n\nEach run drives one operation over HTTP for a fixed time. \
          *statements* are the SQL statements one request makes; *floor* is the statements of the same requests \

@@ -1,5 +1,5 @@
 //! The operations of the service benchmark, shared with the statement-count
-//! test (`tests/statement_count.rs`), which runs them on synthetic data.
+//! test (`tests/integration/statement_count.rs`), which runs them on synthetic data.
 
 use serde_json::{Value, json};
 

@@ -3,6 +3,11 @@
 //! fields concurrently and records them in the order they finish, so without
 //! this a response's fields would come back in an order that changes from
 //! one request to the next.
+//!
+//! A workaround, to be deleted on upgrade: async-graphql 7.1 and later
+//! complete sibling fields in `FuturesUnordered` order (async-graphql PR
+//! #1746); the change is reverted for 8.0 (PR #1806). On 8.0, drop this
+//! module and its call in `execution.rs`, and keep the response-order tests.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;

@@ -2,7 +2,7 @@
 //! subjects (defenders, restrictions, countries and subdivisions). `editing`
 //! does the rest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use entity::{
     CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, Visibility, campaign, campaign_area, campaign_defender,
@@ -104,15 +104,9 @@ impl Draft for CampaignDraft {
         restore(&mut self.restriction_ids, &stored.restriction_ids, &seen.restriction_ids);
     }
 
-    async fn seen_by(mut self, db: &DatabaseTransaction, viewer: &Viewer, _confidential: bool) -> AppResult<Self> {
-        let defenders = visible_by_id::<entity::defender::Entity, _>(db, viewer, &self.defender_ids).await?;
-        let restrictions = visible_by_id::<entity::restriction::Entity, _>(db, viewer, &self.restriction_ids).await?;
-        let leads: Vec<Uuid> = self.lead_organisation_id.into_iter().collect();
-        let lead = visible_by_id::<entity::organisation::Entity, _>(db, viewer, &leads).await?;
-        self.defender_ids.retain(|id| defenders.contains_key(id));
-        self.restriction_ids.retain(|id| restrictions.contains_key(id));
-        self.lead_organisation_id = self.lead_organisation_id.filter(|id| lead.contains_key(id));
-        Ok(self)
+    async fn seen_by(self, db: &DatabaseTransaction, viewer: &Viewer, _confidential: bool) -> AppResult<Self> {
+        let mut drafts = CampaignDraft::all_seen_by(db, viewer, vec![self]).await?;
+        drafts.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no campaign draft")))
     }
 
     /// Checks that the caller can see every subject it links. Subjects
@@ -182,8 +176,8 @@ impl Draft for CampaignDraft {
         )
     }
 
-    async fn load(db: &DatabaseTransaction, record: &campaign::Model) -> AppResult<Self> {
-        draft_of(db, record).await
+    async fn load_all(db: &DatabaseTransaction, records: &[campaign::Model]) -> AppResult<Vec<Self>> {
+        drafts_of(db, records).await
     }
 
     async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, _old: Option<&Self>) -> AppResult<()> {
@@ -257,48 +251,91 @@ async fn write_subjects<C: ConnectionTrait>(db: &C, id: Uuid, draft: &CampaignDr
 }
 
 /// The stored state of a campaign.
-async fn draft_of<C: ConnectionTrait>(db: &C, record: &campaign::Model) -> AppResult<CampaignDraft> {
-    let defender_ids = campaign_defender::Entity::find()
-        .filter(campaign_defender::Column::CampaignId.eq(record.id))
+impl CampaignDraft {
+    /// Drafts as the viewer knows them (`Draft::seen_by`), in three
+    /// statements however many drafts there are: one per kind of subject.
+    pub async fn all_seen_by(
+        db: &DatabaseTransaction,
+        viewer: &Viewer,
+        mut drafts: Vec<CampaignDraft>,
+    ) -> AppResult<Vec<CampaignDraft>> {
+        let linked = |of: fn(&CampaignDraft) -> Vec<Uuid>| drafts.iter().flat_map(of).collect::<Vec<Uuid>>();
+        let defenders =
+            visible_by_id::<entity::defender::Entity, _>(db, viewer, &linked(|d| d.defender_ids.clone())).await?;
+        let restrictions =
+            visible_by_id::<entity::restriction::Entity, _>(db, viewer, &linked(|d| d.restriction_ids.clone())).await?;
+        let leads = linked(|d| d.lead_organisation_id.into_iter().collect());
+        let leads = visible_by_id::<entity::organisation::Entity, _>(db, viewer, &leads).await?;
+        for draft in &mut drafts {
+            draft.defender_ids.retain(|id| defenders.contains_key(id));
+            draft.restriction_ids.retain(|id| restrictions.contains_key(id));
+            draft.lead_organisation_id = draft.lead_organisation_id.filter(|id| leads.contains_key(id));
+        }
+        Ok(drafts)
+    }
+}
+
+/// The stored drafts of `records`, in their order: one statement per kind
+/// of subject, however many records.
+async fn drafts_of<C: ConnectionTrait>(db: &C, records: &[campaign::Model]) -> AppResult<Vec<CampaignDraft>> {
+    let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
+    let mut defender_ids: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in campaign_defender::Entity::find()
+        .filter(campaign_defender::Column::CampaignId.is_in(ids.iter().copied()))
         .order_by_asc(campaign_defender::Column::DefenderId)
         .all(db)
         .await?
-        .into_iter()
-        .map(|row| row.defender_id)
-        .collect();
-    let restriction_ids = campaign_restriction::Entity::find()
-        .filter(campaign_restriction::Column::CampaignId.eq(record.id))
+    {
+        defender_ids.entry(row.campaign_id).or_default().push(row.defender_id);
+    }
+    let mut restriction_ids: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in campaign_restriction::Entity::find()
+        .filter(campaign_restriction::Column::CampaignId.is_in(ids.iter().copied()))
         .order_by_asc(campaign_restriction::Column::RestrictionId)
         .all(db)
         .await?
-        .into_iter()
-        .map(|row| row.restriction_id)
-        .collect();
-    let area_rows =
-        campaign_area::Entity::find().filter(campaign_area::Column::CampaignId.eq(record.id)).all(db).await?;
-    // A country counts as targeted in itself only if none of its subdivisions is listed.
+    {
+        restriction_ids.entry(row.campaign_id).or_default().push(row.restriction_id);
+    }
+    let mut area_rows: HashMap<Uuid, Vec<campaign_area::Model>> = HashMap::new();
+    for row in campaign_area::Entity::find()
+        .filter(campaign_area::Column::CampaignId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        area_rows.entry(row.campaign_id).or_default().push(row);
+    }
+    Ok(records
+        .iter()
+        .map(|record| CampaignDraft {
+            title: record.title.clone(),
+            kind: record.kind,
+            status: record.status,
+            lead_organisation_id: record.lead_organisation_id,
+            started_on: record.started_on.clone(),
+            ended_on: record.ended_on.clone(),
+            summary: record.summary.clone(),
+            outcome: record.outcome,
+            outcome_summary: record.outcome_summary.clone(),
+            visibility: record.visibility,
+            defender_ids: defender_ids.remove(&record.id).unwrap_or_default(),
+            restriction_ids: restriction_ids.remove(&record.id).unwrap_or_default(),
+            areas: areas_of(&area_rows.remove(&record.id).unwrap_or_default()),
+        })
+        .collect())
+}
+
+/// The codes a campaign targets. A country counts as targeted in itself only
+/// if none of its subdivisions is listed.
+fn areas_of(area_rows: &[campaign_area::Model]) -> Vec<String> {
     let subdivisions: BTreeSet<String> = area_rows.iter().filter_map(|row| row.subdivision_code.clone()).collect();
     let mut areas: BTreeSet<String> = subdivisions.clone();
-    for row in &area_rows {
+    for row in area_rows {
         if row.subdivision_code.is_none()
             && !subdivisions.iter().any(|s| s.starts_with(&format!("{}-", row.country_code)))
         {
             areas.insert(row.country_code.clone());
         }
     }
-    Ok(CampaignDraft {
-        title: record.title.clone(),
-        kind: record.kind,
-        status: record.status,
-        lead_organisation_id: record.lead_organisation_id,
-        started_on: record.started_on.clone(),
-        ended_on: record.ended_on.clone(),
-        summary: record.summary.clone(),
-        outcome: record.outcome,
-        outcome_summary: record.outcome_summary.clone(),
-        visibility: record.visibility,
-        defender_ids,
-        restriction_ids,
-        areas: areas.into_iter().collect(),
-    })
+    areas.into_iter().collect()
 }

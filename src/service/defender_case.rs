@@ -85,15 +85,17 @@ where
 }
 
 impl CaseDraft {
-    /// The case as stored.
-    pub async fn load<C: ConnectionTrait>(db: &C, defender: Uuid) -> AppResult<CaseDraft> {
-        let events = case_event::Entity::find()
-            .filter(case_event::Column::DefenderId.eq(defender))
+    /// The cases of several defenders as stored, in three statements
+    /// however many defenders. Defenders without entries are left out.
+    pub async fn load_all<C: ConnectionTrait>(db: &C, defenders: &[Uuid]) -> AppResult<HashMap<Uuid, CaseDraft>> {
+        let mut cases: HashMap<Uuid, CaseDraft> = HashMap::new();
+        for e in case_event::Entity::find()
+            .filter(case_event::Column::DefenderId.is_in(defenders.iter().copied()))
             .order_by_asc(case_event::Column::Id)
             .all(db)
             .await?
-            .into_iter()
-            .map(|e| EventDraft {
+        {
+            cases.entry(e.defender_id).or_default().events.push(EventDraft {
                 id: Some(e.id),
                 kind: e.kind,
                 occurred_on: e.occurred_on,
@@ -102,31 +104,35 @@ impl CaseDraft {
                 sentence_months: e.sentence_months,
                 sentence_life: e.sentence_life,
                 restriction_id: e.restriction_id,
-            })
-            .collect();
-        let affiliations = affiliation::Entity::find()
-            .filter(affiliation::Column::DefenderId.eq(defender))
+            });
+        }
+        for a in affiliation::Entity::find()
+            .filter(affiliation::Column::DefenderId.is_in(defenders.iter().copied()))
             .order_by_asc(affiliation::Column::Id)
             .all(db)
             .await?
-            .into_iter()
-            .map(|a| AffiliationDraft {
+        {
+            cases.entry(a.defender_id).or_default().affiliations.push(AffiliationDraft {
                 id: Some(a.id),
                 organisation_id: a.organisation_id,
                 role: a.role,
                 started_on: a.started_on,
                 ended_on: a.ended_on,
-            })
-            .collect();
-        let links = defender_restriction::Entity::find()
-            .filter(defender_restriction::Column::DefenderId.eq(defender))
+            });
+        }
+        for l in defender_restriction::Entity::find()
+            .filter(defender_restriction::Column::DefenderId.is_in(defenders.iter().copied()))
             .order_by_asc(defender_restriction::Column::RestrictionId)
             .all(db)
             .await?
-            .into_iter()
-            .map(|l| LinkDraft { restriction_id: l.restriction_id, relation: l.relation, note: l.note })
-            .collect();
-        Ok(CaseDraft { events, affiliations, links })
+        {
+            cases.entry(l.defender_id).or_default().links.push(LinkDraft {
+                restriction_id: l.restriction_id,
+                relation: l.relation,
+                note: l.note,
+            });
+        }
+        Ok(cases)
     }
 
     /// Checks every entry. Ids must name this defender's own entries; linked

@@ -3,6 +3,8 @@
 //! `defender_case`), and who may see the confidential fields. `editing` does
 //! the rest: rights, versions, the transaction and the audit entry.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{Consent, DefenderStatus, OtherNameKind, Sector, Visibility, defender, defender_name, defender_sector};
 use sea_orm::{
@@ -146,8 +148,8 @@ impl Draft for DefenderDraft {
         self.changes_from(&nothing())
     }
 
-    async fn load(db: &DatabaseTransaction, record: &defender::Model) -> AppResult<Self> {
-        draft_of(db, record).await
+    async fn load_all(db: &DatabaseTransaction, records: &[defender::Model]) -> AppResult<Vec<Self>> {
+        drafts_of(db, records).await
     }
 
     async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, old: Option<&Self>) -> AppResult<()> {
@@ -232,39 +234,49 @@ async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft
 }
 
 /// The current draft of a stored defender.
-async fn draft_of<C: ConnectionTrait>(db: &C, record: &defender::Model) -> AppResult<DefenderDraft> {
-    let other_names = defender_name::Entity::find()
-        .filter(defender_name::Column::DefenderId.eq(record.id))
+/// The stored drafts of `records`, in their order, in a number of
+/// statements fixed by the kind, however many records.
+async fn drafts_of<C: ConnectionTrait>(db: &C, records: &[defender::Model]) -> AppResult<Vec<DefenderDraft>> {
+    let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
+    let mut other_names: HashMap<Uuid, Vec<OtherNameDraft>> = HashMap::new();
+    for n in defender_name::Entity::find()
+        .filter(defender_name::Column::DefenderId.is_in(ids.iter().copied()))
         .order_by_asc(defender_name::Column::Id)
         .all(db)
         .await?
-        .into_iter()
-        .map(|n| OtherNameDraft { name: n.name, kind: n.kind, language: n.language })
-        .collect();
-    let mut sectors: Vec<Sector> = defender_sector::Entity::find()
-        .filter(defender_sector::Column::DefenderId.eq(record.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.sector)
-        .collect();
-    sectors.sort();
-    Ok(DefenderDraft {
-        name: record.name.clone(),
-        other_names,
-        country_code: record.country_code.clone(),
-        subdivision_code: record.subdivision_code.clone(),
-        occupation: record.occupation.clone(),
-        summary: record.summary.clone(),
-        status: record.status,
-        sectors,
-        visibility: record.visibility,
-        consent: record.consent,
-        exact_location: record.exact_location.clone(),
-        contact_details: record.contact_details.clone(),
-        safety_notes: record.safety_notes.clone(),
-        case: CaseDraft::load(db, record.id).await?,
-    })
+    {
+        other_names.entry(n.defender_id).or_default().push(OtherNameDraft {
+            name: n.name,
+            kind: n.kind,
+            language: n.language,
+        });
+    }
+    let mut sectors = super::defenders::sectors(db, &ids).await?;
+    let mut cases = CaseDraft::load_all(db, &ids).await?;
+    Ok(records
+        .iter()
+        .map(|record| DefenderDraft {
+            name: record.name.clone(),
+            other_names: other_names.remove(&record.id).unwrap_or_default(),
+            country_code: record.country_code.clone(),
+            subdivision_code: record.subdivision_code.clone(),
+            occupation: record.occupation.clone(),
+            summary: record.summary.clone(),
+            status: record.status,
+            sectors: {
+                // In the order `validated` puts them, so that an unchanged list compares equal.
+                let mut sectors = sectors.remove(&record.id).unwrap_or_default();
+                sectors.sort();
+                sectors
+            },
+            visibility: record.visibility,
+            consent: record.consent,
+            exact_location: record.exact_location.clone(),
+            contact_details: record.contact_details.clone(),
+            safety_notes: record.safety_notes.clone(),
+            case: cases.remove(&record.id).unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// Whether the viewer may see each defender's confidential fields: the

@@ -266,11 +266,24 @@ pub trait Draft: Clone + Send + Sync + Sized + 'static {
     /// Sets the record's columns from the draft.
     fn apply_to(&self, record: &mut ActiveOf<Self>);
 
+    /// The stored state of several records, in their order, read in a
+    /// number of statements fixed by the kind, however many records there
+    /// are (an export page loads thousands at once).
+    fn load_all<'a>(
+        db: &'a sea_orm::DatabaseTransaction,
+        records: &'a [ModelOf<Self>],
+    ) -> impl std::future::Future<Output = AppResult<Vec<Self>>> + Send + 'a;
+
     /// The stored state of a record.
     fn load<'a>(
         db: &'a sea_orm::DatabaseTransaction,
         record: &'a ModelOf<Self>,
-    ) -> impl std::future::Future<Output = AppResult<Self>> + Send + 'a;
+    ) -> impl std::future::Future<Output = AppResult<Self>> + Send + 'a {
+        async move {
+            let mut drafts = Self::load_all(db, std::slice::from_ref(record)).await?;
+            drafts.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no draft loaded for a record")))
+        }
+    }
 
     /// Writes what lives in other tables (names, links, history), after the
     /// record itself. `old` is the stored state on update.

@@ -78,15 +78,18 @@ impl Draft for OrganisationDraft {
         Ok(())
     }
 
-    async fn load(_db: &DatabaseTransaction, record: &organisation::Model) -> AppResult<Self> {
-        Ok(OrganisationDraft {
-            name: record.name.clone(),
-            acronym: record.acronym.clone(),
-            kind: record.kind,
-            country_code: record.country_code.clone(),
-            website: record.website.clone(),
-            summary: record.summary.clone(),
-            visibility: record.visibility,
-        })
+    async fn load_all(_db: &DatabaseTransaction, records: &[organisation::Model]) -> AppResult<Vec<Self>> {
+        Ok(records
+            .iter()
+            .map(|record| OrganisationDraft {
+                name: record.name.clone(),
+                acronym: record.acronym.clone(),
+                kind: record.kind,
+                country_code: record.country_code.clone(),
+                website: record.website.clone(),
+                summary: record.summary.clone(),
+                visibility: record.visibility,
+            })
+            .collect())
     }
 }

@@ -34,7 +34,7 @@ pub struct RecordOrder {
 }
 
 /// Read access to the columns every shared record has.
-pub trait RecordModel: entity::FromRow {
+pub trait RecordModel: entity::FromRow + Send + Sync {
     fn id(&self) -> Uuid;
     /// The organisation that contributed the record, if any.
     fn contributed_by(&self) -> Option<Uuid>;

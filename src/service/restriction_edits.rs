@@ -115,24 +115,31 @@ impl Draft for RestrictionDraft {
         audit::created(self, &[])
     }
 
-    async fn load(db: &DatabaseTransaction, record: &restriction::Model) -> AppResult<Self> {
-        let mut rights = super::restrictions::rights(db, &[record.id]).await?.remove(&record.id).unwrap_or_default();
-        // In the order `validated` puts them, so that an unchanged list compares equal.
-        rights.sort();
-        Ok(RestrictionDraft {
-            title: record.title.clone(),
-            reference: record.reference.clone(),
-            kind: record.kind,
-            status: record.status,
-            country_code: record.country_code.clone(),
-            subdivision_code: record.subdivision_code.clone(),
-            introduced_on: record.introduced_on.clone(),
-            decided_on: record.decided_on.clone(),
-            summary: record.summary.clone(),
-            rights,
-            visibility: record.visibility,
-            status_note: StatusNote::default(),
-        })
+    async fn load_all(db: &DatabaseTransaction, records: &[restriction::Model]) -> AppResult<Vec<Self>> {
+        let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
+        let mut rights = super::restrictions::rights(db, &ids).await?;
+        Ok(records
+            .iter()
+            .map(|record| {
+                let mut rights = rights.remove(&record.id).unwrap_or_default();
+                // In the order `validated` puts them, so that an unchanged list compares equal.
+                rights.sort();
+                RestrictionDraft {
+                    title: record.title.clone(),
+                    reference: record.reference.clone(),
+                    kind: record.kind,
+                    status: record.status,
+                    country_code: record.country_code.clone(),
+                    subdivision_code: record.subdivision_code.clone(),
+                    introduced_on: record.introduced_on.clone(),
+                    decided_on: record.decided_on.clone(),
+                    summary: record.summary.clone(),
+                    rights,
+                    visibility: record.visibility,
+                    status_note: StatusNote::default(),
+                }
+            })
+            .collect())
     }
 
     /// The rights, and a status history entry when the status is new.

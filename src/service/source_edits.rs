@@ -64,14 +64,17 @@ impl Draft for SourceDraft {
         audit::created(self, &[])
     }
 
-    async fn load(_db: &DatabaseTransaction, record: &source::Model) -> AppResult<Self> {
-        Ok(SourceDraft {
-            url: record.url.clone(),
-            title: record.title.clone(),
-            publisher: record.publisher.clone(),
-            published_on: record.published_on.clone(),
-            visibility: record.visibility,
-        })
+    async fn load_all(_db: &DatabaseTransaction, records: &[source::Model]) -> AppResult<Vec<Self>> {
+        Ok(records
+            .iter()
+            .map(|record| SourceDraft {
+                url: record.url.clone(),
+                title: record.title.clone(),
+                publisher: record.publisher.clone(),
+                published_on: record.published_on.clone(),
+                visibility: record.visibility,
+            })
+            .collect())
     }
 }
 

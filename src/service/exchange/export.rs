@@ -21,7 +21,7 @@ use crate::service::campaign_edits::CampaignDraft;
 use crate::service::defender_edits::{DefenderDraft, confidential_access};
 use crate::service::editing::Draft;
 use crate::service::organisation_edits::OrganisationDraft;
-use crate::service::records::{RecordEntity, visible_by_id};
+use crate::service::records::{RecordEntity, RecordModel, visible_by_id};
 use crate::service::restriction_edits::RestrictionDraft;
 use crate::service::source_edits::SourceDraft;
 
@@ -74,7 +74,9 @@ impl Names {
     }
 }
 
-/// One page of a kind's export.
+/// One page of a kind's export. The statements it makes are fixed by the
+/// kind, not by the size of the page: every record's children are read
+/// for the whole page at once (`Draft::load_all`).
 pub async fn page(
     db: &DatabaseTransaction,
     viewer: &Viewer,
@@ -82,129 +84,141 @@ pub async fn page(
     after: Option<Uuid>,
     limit: u64,
 ) -> AppResult<Page> {
-    let (rows, last, full) = match kind {
+    let (rows, ids) = match kind {
         RecordKind::Organisation => {
-            let found = records::<entity::organisation::Entity>(db, viewer, after, limit).await?;
-            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
-            let names = Names::of(db, viewer, kind, &ids).await?;
-            let mut rows = Vec::with_capacity(found.len());
-            for record in &found {
-                let draft = OrganisationDraft::load(db, record).await?;
-                rows.push(Row::Organisation(OrganisationRow {
-                    external_id: names.name(record.id),
-                    id: Some(names.global(record.id)),
-                    name: draft.name,
-                    acronym: Some(draft.acronym),
-                    kind: Some(draft.kind),
-                    country_code: Some(draft.country_code),
-                    website: Some(draft.website),
-                    summary: Some(draft.summary),
-                    visibility: Some(draft.visibility),
-                }));
-            }
-            (rows, ids.last().copied(), found.len() as u64 == limit)
+            page_of::<OrganisationDraft>(db, viewer, kind, after, limit, organisation_row).await?
         }
-        RecordKind::Source => {
-            let found = records::<entity::source::Entity>(db, viewer, after, limit).await?;
-            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
-            let names = Names::of(db, viewer, kind, &ids).await?;
-            let mut rows = Vec::with_capacity(found.len());
-            for record in &found {
-                let draft = SourceDraft::load(db, record).await?;
-                rows.push(Row::Source(SourceRow {
-                    external_id: names.name(record.id),
-                    id: Some(names.global(record.id)),
-                    title: draft.title,
-                    url: Some(draft.url),
-                    publisher: Some(draft.publisher),
-                    published_on: Some(draft.published_on),
-                    visibility: Some(draft.visibility),
-                }));
-            }
-            (rows, ids.last().copied(), found.len() as u64 == limit)
-        }
+        RecordKind::Source => page_of::<SourceDraft>(db, viewer, kind, after, limit, source_row).await?,
+        RecordKind::Restriction => page_of::<RestrictionDraft>(db, viewer, kind, after, limit, restriction_row).await?,
         RecordKind::Campaign => {
-            let found = records::<entity::campaign::Entity>(db, viewer, after, limit).await?;
-            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
-            let mut drafts = Vec::with_capacity(found.len());
-            for record in &found {
-                // Links to what the viewer may not see are left out.
-                drafts.push(CampaignDraft::load(db, record).await?.seen_by(db, viewer, false).await?);
-            }
-            let linked = |of: fn(&CampaignDraft) -> Vec<Uuid>| drafts.iter().flat_map(of).collect::<Vec<_>>();
-            let names = Names::of(db, viewer, kind, &ids).await?;
-            let defenders = Names::of(db, viewer, RecordKind::Defender, &linked(|d| d.defender_ids.clone())).await?;
-            let restrictions =
-                Names::of(db, viewer, RecordKind::Restriction, &linked(|d| d.restriction_ids.clone())).await?;
-            let leads = Names::of(
-                db,
-                viewer,
-                RecordKind::Organisation,
-                &linked(|d| d.lead_organisation_id.into_iter().collect()),
-            )
-            .await?;
-            let rows = ids
-                .iter()
-                .zip(drafts)
-                .map(|(id, draft)| {
-                    Row::Campaign(Box::new(CampaignRow {
-                        external_id: names.name(*id),
-                        id: Some(names.global(*id)),
-                        title: draft.title,
-                        kind: Some(draft.kind),
-                        status: Some(draft.status),
-                        lead_organisation_id: Some(draft.lead_organisation_id.map(|lead| leads.name(lead))),
-                        started_on: Some(draft.started_on),
-                        ended_on: Some(draft.ended_on),
-                        summary: Some(draft.summary),
-                        outcome: Some(draft.outcome),
-                        outcome_summary: Some(draft.outcome_summary),
-                        visibility: Some(draft.visibility),
-                        defender_ids: Some(draft.defender_ids.iter().map(|d| defenders.name(*d)).collect()),
-                        restriction_ids: Some(draft.restriction_ids.iter().map(|r| restrictions.name(*r)).collect()),
-                        areas: Some(draft.areas),
-                    }))
-                })
-                .collect();
-            (rows, ids.last().copied(), found.len() as u64 == limit)
-        }
-        RecordKind::Restriction => {
-            let found = records::<entity::restriction::Entity>(db, viewer, after, limit).await?;
-            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
-            let names = Names::of(db, viewer, kind, &ids).await?;
-            let mut rows = Vec::with_capacity(found.len());
-            for record in &found {
-                let draft = RestrictionDraft::load(db, record).await?;
-                rows.push(Row::Restriction(RestrictionRow {
-                    external_id: names.name(record.id),
-                    id: Some(names.global(record.id)),
-                    title: draft.title,
-                    reference: Some(draft.reference),
-                    kind: Some(draft.kind),
-                    status: Some(draft.status),
-                    country_code: draft.country_code,
-                    subdivision_code: Some(draft.subdivision_code),
-                    introduced_on: Some(draft.introduced_on),
-                    decided_on: Some(draft.decided_on),
-                    summary: Some(draft.summary),
-                    rights: Some(draft.rights),
-                    visibility: Some(draft.visibility),
-                }));
-            }
-            (rows, ids.last().copied(), found.len() as u64 == limit)
+            let (ids, drafts) = drafts::<CampaignDraft>(db, viewer, after, limit).await?;
+            // Links to what the viewer may not see are left out.
+            let drafts = CampaignDraft::all_seen_by(db, viewer, drafts).await?;
+            (campaign_rows(db, viewer, &ids, drafts).await?, ids)
         }
         RecordKind::Defender => {
-            let found = records::<entity::defender::Entity>(db, viewer, after, limit).await?;
-            let ids: Vec<Uuid> = found.iter().map(|r| r.id).collect();
-            let mut drafts = Vec::with_capacity(found.len());
-            for record in &found {
-                drafts.push(DefenderDraft::load(db, record).await?);
-            }
-            let rows = defender_rows(db, viewer, &ids, drafts).await?;
-            (rows, ids.last().copied(), found.len() as u64 == limit)
+            let (ids, drafts) = drafts::<DefenderDraft>(db, viewer, after, limit).await?;
+            (defender_rows(db, viewer, &ids, drafts).await?, ids)
         }
     };
-    Ok(Page { rows, next: if full { last } else { None } })
+    let full = ids.len() as u64 == limit;
+    Ok(Page { rows, next: if full { ids.last().copied() } else { None } })
+}
+
+/// The ids and stored drafts of the visible records of a kind after `after`.
+async fn drafts<D: Draft>(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<(Vec<Uuid>, Vec<D>)>
+where
+    D::Entity: RecordEntity + IdenStatic,
+{
+    let found = records::<D::Entity>(db, viewer, after, limit).await?;
+    let ids = found.iter().map(|record| record.id()).collect();
+    Ok((ids, D::load_all(db, &found).await?))
+}
+
+/// A page of a kind whose rows name no other records.
+async fn page_of<D: Draft>(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    kind: RecordKind,
+    after: Option<Uuid>,
+    limit: u64,
+    row: fn(&Names, Uuid, D) -> Row,
+) -> AppResult<(Vec<Row>, Vec<Uuid>)>
+where
+    D::Entity: RecordEntity + IdenStatic,
+{
+    let (ids, drafts) = drafts::<D>(db, viewer, after, limit).await?;
+    let names = Names::of(db, viewer, kind, &ids).await?;
+    let rows = ids.iter().zip(drafts).map(|(id, draft)| row(&names, *id, draft)).collect();
+    Ok((rows, ids))
+}
+
+fn organisation_row(names: &Names, id: Uuid, draft: OrganisationDraft) -> Row {
+    Row::Organisation(OrganisationRow {
+        external_id: names.name(id),
+        id: Some(names.global(id)),
+        name: draft.name,
+        acronym: Some(draft.acronym),
+        kind: Some(draft.kind),
+        country_code: Some(draft.country_code),
+        website: Some(draft.website),
+        summary: Some(draft.summary),
+        visibility: Some(draft.visibility),
+    })
+}
+
+fn source_row(names: &Names, id: Uuid, draft: SourceDraft) -> Row {
+    Row::Source(SourceRow {
+        external_id: names.name(id),
+        id: Some(names.global(id)),
+        title: draft.title,
+        url: Some(draft.url),
+        publisher: Some(draft.publisher),
+        published_on: Some(draft.published_on),
+        visibility: Some(draft.visibility),
+    })
+}
+
+fn restriction_row(names: &Names, id: Uuid, draft: RestrictionDraft) -> Row {
+    Row::Restriction(RestrictionRow {
+        external_id: names.name(id),
+        id: Some(names.global(id)),
+        title: draft.title,
+        reference: Some(draft.reference),
+        kind: Some(draft.kind),
+        status: Some(draft.status),
+        country_code: draft.country_code,
+        subdivision_code: Some(draft.subdivision_code),
+        introduced_on: Some(draft.introduced_on),
+        decided_on: Some(draft.decided_on),
+        summary: Some(draft.summary),
+        rights: Some(draft.rights),
+        visibility: Some(draft.visibility),
+    })
+}
+
+/// Campaign rows, naming their subjects and lead as the viewer names them.
+async fn campaign_rows(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    ids: &[Uuid],
+    drafts: Vec<CampaignDraft>,
+) -> AppResult<Vec<Row>> {
+    let linked = |of: fn(&CampaignDraft) -> Vec<Uuid>| drafts.iter().flat_map(of).collect::<Vec<_>>();
+    let names = Names::of(db, viewer, RecordKind::Campaign, ids).await?;
+    let defenders = Names::of(db, viewer, RecordKind::Defender, &linked(|d| d.defender_ids.clone())).await?;
+    let restrictions = Names::of(db, viewer, RecordKind::Restriction, &linked(|d| d.restriction_ids.clone())).await?;
+    let leads =
+        Names::of(db, viewer, RecordKind::Organisation, &linked(|d| d.lead_organisation_id.into_iter().collect()))
+            .await?;
+    Ok(ids
+        .iter()
+        .zip(drafts)
+        .map(|(id, draft)| {
+            Row::Campaign(Box::new(CampaignRow {
+                external_id: names.name(*id),
+                id: Some(names.global(*id)),
+                title: draft.title,
+                kind: Some(draft.kind),
+                status: Some(draft.status),
+                lead_organisation_id: Some(draft.lead_organisation_id.map(|lead| leads.name(lead))),
+                started_on: Some(draft.started_on),
+                ended_on: Some(draft.ended_on),
+                summary: Some(draft.summary),
+                outcome: Some(draft.outcome),
+                outcome_summary: Some(draft.outcome_summary),
+                visibility: Some(draft.visibility),
+                defender_ids: Some(draft.defender_ids.iter().map(|d| defenders.name(*d)).collect()),
+                restriction_ids: Some(draft.restriction_ids.iter().map(|r| restrictions.name(*r)).collect()),
+                areas: Some(draft.areas),
+            }))
+        })
+        .collect())
 }
 
 /// Defender rows, with links only to what the viewer may see and

@@ -1,0 +1,476 @@
+//! The number of SQL statements a request makes depends on the query's
+//! shape, never on how many rows come back.
+
+use crate::common;
+
+use chrono::Utc;
+use common::TestApp;
+use entity::*;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A deeply nested query touching every relationship of the model.
+const NESTED: &str = r#"{
+  countries(first: 10, orderBy: { field: CODE }) { totalCount nodes { name
+    defenders(first: PAGE) { totalCount nodes {
+      name status sectors otherNames { name }
+      country { name } subdivision { name }
+      affiliations { totalCount nodes { role organisation { name country { code } } } }
+      events(first: PAGE) { totalCount nodes { kind sentence { months } restriction { title } } }
+      restrictions(first: PAGE) { totalCount edges { relation node { title rights country { code }
+        history { nodes { status } } campaigns { totalCount } } } }
+      campaigns(first: PAGE) { totalCount nodes { title leadOrganisation { name }
+        countries { nodes { code } } subdivisions { nodes { code } } defenders(first: 3) { nodes { name } } } }
+      sources { totalCount nodes { title } }
+    } }
+    restrictions(first: PAGE) { totalCount nodes { title defenders(first: 5) { totalCount edges { relation } } } }
+  } }
+}"#;
+
+fn nested(page: u32) -> String {
+    NESTED.replace("PAGE", &page.to_string())
+}
+
+/// Adds `n` defenders spread over ten countries, each with names, sectors,
+/// events, restrictions, campaigns, an affiliation and a citation.
+async fn seed(app: &TestApp, n: usize) {
+    let now = Utc::now();
+    let countries = ["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR"];
+    let organisation = Uuid::now_v7();
+    organisation::Entity::insert(organisation::ActiveModel {
+        id: Set(organisation),
+        name: Set("Synthetic Organisation".into()),
+        acronym: Set(None),
+        kind: Set(OrganisationKind::Ngo),
+        country_code: Set(Some("AD".into())),
+        website: Set(None),
+        summary: Set(None),
+        sort_key: Set("synthetic organisation".into()),
+        contributed_by_id: Set(None),
+        merged_into_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+    let source = Uuid::now_v7();
+    source::Entity::insert(source::ActiveModel {
+        id: Set(source),
+        url: Set(Some("https://example.org/report".into())),
+        title: Set("Synthetic report".into()),
+        publisher: Set(None),
+        published_on: Set(None),
+        sort_key: Set("synthetic report".into()),
+        contributed_by_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+
+    let restriction_ids: Vec<(Uuid, &str)> = countries.iter().map(|c| (Uuid::now_v7(), *c)).collect();
+    restriction::Entity::insert_many(restriction_ids.iter().map(|(id, country)| restriction::ActiveModel {
+        id: Set(*id),
+        title: Set(format!("Synthetic law of {country}")),
+        reference: Set(None),
+        kind: Set(RestrictionKind::Law),
+        status: Set(RestrictionStatus::Enacted),
+        country_code: Set(country.to_string()),
+        subdivision_code: Set(None),
+        introduced_on: Set(Some("2020".parse().unwrap())),
+        decided_on: Set(None),
+        summary: Set(None),
+        sort_key: Set(format!("synthetic law of {country}").to_lowercase()),
+        contributed_by_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    restriction_status_change::Entity::insert_many(restriction_ids.iter().map(|(id, _)| {
+        restriction_status_change::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            restriction_id: Set(*id),
+            status: Set(RestrictionStatus::Enacted),
+            changed_on: Set(Some("2021".parse().unwrap())),
+            note: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    restriction_right::Entity::insert_many(
+        restriction_ids
+            .iter()
+            .map(|(id, _)| restriction_right::ActiveModel { restriction_id: Set(*id), right: Set(Right::Expression) }),
+    )
+    .exec(&app.db)
+    .await
+    .unwrap();
+
+    let campaign_ids: Vec<(Uuid, &str)> = countries.iter().map(|c| (Uuid::now_v7(), *c)).collect();
+    campaign::Entity::insert_many(campaign_ids.iter().map(|(id, country)| campaign::ActiveModel {
+        id: Set(*id),
+        title: Set(format!("Synthetic campaign in {country}")),
+        kind: Set(CampaignKind::UrgentAction),
+        status: Set(CampaignStatus::Active),
+        lead_organisation_id: Set(Some(organisation)),
+        started_on: Set(None),
+        ended_on: Set(None),
+        summary: Set(None),
+        outcome: Set(None),
+        outcome_summary: Set(None),
+        sort_key: Set(format!("synthetic campaign in {country}").to_lowercase()),
+        contributed_by_id: Set(None),
+        visibility: Set(Visibility::Public),
+        version: Set(1),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    campaign_area::Entity::insert_many(campaign_ids.iter().map(|(id, country)| campaign_area::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        campaign_id: Set(*id),
+        country_code: Set(country.to_string()),
+        subdivision_code: Set(None),
+    }))
+    .exec(&app.db)
+    .await
+    .unwrap();
+    campaign_restriction::Entity::insert_many(
+        campaign_ids.iter().zip(&restriction_ids).map(|((c, _), (r, _))| campaign_restriction::ActiveModel {
+            campaign_id: Set(*c),
+            restriction_id: Set(*r),
+        }),
+    )
+    .exec(&app.db)
+    .await
+    .unwrap();
+
+    // Inserted in chunks to stay under the engines' bound-parameter limits.
+    for chunk in (0..n).collect::<Vec<_>>().chunks(200) {
+        let rows: Vec<(Uuid, usize)> = chunk.iter().map(|i| (Uuid::now_v7(), *i)).collect();
+        defender::Entity::insert_many(rows.iter().map(|(id, i)| {
+            let name = format!("Synthetic Defender {i:05}");
+            defender::ActiveModel {
+                id: Set(*id),
+                sort_key: Set(name.to_lowercase()),
+                name: Set(name),
+                country_code: Set(countries[i % countries.len()].into()),
+                subdivision_code: Set(None),
+                occupation: Set(None),
+                summary: Set(None),
+                status: Set(DefenderStatus::AtRisk),
+                consent: Set(Consent::Given),
+                exact_location: Set(None),
+                contact_details: Set(None),
+                safety_notes: Set(None),
+                contributed_by_id: Set(None),
+                merged_into_id: Set(None),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        defender_name::Entity::insert_many(rows.iter().flat_map(|(id, i)| {
+            (0..2).map(move |k| defender_name::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                defender_id: Set(*id),
+                name: Set(format!("Alias {k} of {i}")),
+                kind: Set(OtherNameKind::Alias),
+                language: Set(None),
+                sort_key: Set(format!("alias {k} of {i}")),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        defender_sector::Entity::insert_many(rows.iter().flat_map(|(id, _)| {
+            [Sector::Land, Sector::Environment]
+                .into_iter()
+                .map(move |sector| defender_sector::ActiveModel { defender_id: Set(*id), sector: Set(sector) })
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        let restriction_of = |i: usize| restriction_ids[i % countries.len()].0;
+        let campaign_of = |i: usize| campaign_ids[i % countries.len()].0;
+        case_event::Entity::insert_many(rows.iter().flat_map(|(id, i)| {
+            let restriction = restriction_of(*i);
+            (0..3).map(move |k| case_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                defender_id: Set(*id),
+                kind: Set(CaseEventKind::Arrest),
+                occurred_on: Set(Some(format!("20{:02}", 10 + k).parse().unwrap())),
+                description: Set(None),
+                perpetrator_type: Set(Some(PerpetratorType::State)),
+                sentence_months: Set(Some(12)),
+                sentence_life: Set(false),
+                restriction_id: Set(Some(restriction)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        defender_restriction::Entity::insert_many(rows.iter().map(|(id, i)| defender_restriction::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            defender_id: Set(*id),
+            restriction_id: Set(restriction_of(*i)),
+            relation: Set(DefenderRestrictionRelation::ChargedUnder),
+            note: Set(None),
+            created_at: Set(now),
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        campaign_defender::Entity::insert_many(rows.iter().map(|(id, i)| campaign_defender::ActiveModel {
+            campaign_id: Set(campaign_of(*i)),
+            defender_id: Set(*id),
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        affiliation::Entity::insert_many(rows.iter().map(|(id, _)| affiliation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            defender_id: Set(*id),
+            organisation_id: Set(organisation),
+            role: Set(Some("member".into())),
+            started_on: Set(None),
+            ended_on: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+        citation::Entity::insert_many(rows.iter().map(|(id, _)| citation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            source_id: Set(source),
+            record_type: Set("Defender".into()),
+            record_id: Set(*id),
+            locator: Set(None),
+            created_at: Set(now),
+        }))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+}
+
+/// The number of defenders returned by the nested query.
+async fn defenders_returned(app: &TestApp, page: u32) -> u64 {
+    let data = app.data(&nested(page)).await;
+    data["countries"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["defenders"]["nodes"].as_array().unwrap().len() as u64)
+        .sum()
+}
+
+// The query nests every relationship over pages of 100: far past the node
+// limit and the anonymous rate limit, which are not what this test is about.
+configured_tests!(
+    statements_depend_on_the_query_not_the_data,
+    |settings: &mut rights_graph::Settings| {
+        settings.max_query_nodes = 10_000_000;
+        settings.rate_limit_anonymous = 0;
+    },
+    |app: TestApp| async move {
+        // Sample data only: the ten first countries by code hold no defenders.
+        let empty = app.statements_for(&nested(10)).await;
+        assert_eq!(defenders_returned(&app, 10).await, 0);
+
+        seed(&app, 1_000).await;
+        assert_eq!(defenders_returned(&app, 10).await, 100, "10 countries × 10 defenders");
+        assert_eq!(defenders_returned(&app, 100).await, 1_000, "10 countries × 100 defenders");
+        let mut small_pages = Vec::new();
+        let mut large_pages = Vec::new();
+        for _ in 0..3 {
+            small_pages.push(app.statements_for(&nested(10)).await);
+            large_pages.push(app.statements_for(&nested(100)).await);
+        }
+        eprintln!(
+            "{:?}: nested query statements: {empty} (no rows), {small_pages:?} (100 defenders), {large_pages:?} (1,000 defenders)",
+            app.engine
+        );
+        assert!(small_pages.iter().all(|n| *n == small_pages[0]), "batching is deterministic: {small_pages:?}");
+        assert_eq!(small_pages, large_pages, "statements grew with the page size");
+        // Empty pages end the query early (nothing to nest under).
+        assert!(empty < large_pages[0]);
+        // One statement per page or count of each field that reaches the database.
+        assert!(large_pages[0] <= 40, "{} statements for one request", large_pages[0]);
+    }
+);
+
+const SEARCH: &str = r#"{ search(query: "synthetic", types: TYPES, first: PAGE) { totalCount edges { matchedField node {
+    ... on Defender { name country { name } restrictions(first: 3) { nodes { title } } }
+    ... on Restriction { title country { name } }
+    ... on Campaign { title }
+    ... on Organisation { name } } } } }"#;
+
+const STATISTICS: &str = r#"{ statistics {
+    defenders(filter: { caseEvents: { since: "2011" } }) { total byCountry { key label count } byStatus { key count }
+        bySector { key count } byCaseEventYear { key count } caseEventsOverTime(interval: YEAR) { key count } }
+    restrictions { total byJurisdiction { key count } byRight { key count } introducedOverTime { key count } }
+    campaigns { total byStatus { key count } } }
+  indicators { nodes { key liveCount { count } } } }"#;
+
+engine_tests!(search_and_statistics_statements_depend_on_the_query, |app: TestApp| async move {
+    let statistics_before = app.statements_for(STATISTICS).await;
+    seed(&app, 1_000).await;
+    // The seed writes rows directly; index them as start-up does.
+    rights_graph::service::search::index_missing(&app.db).await.expect("indexing");
+    let search = |types: &str, page: u32| SEARCH.replace("TYPES", types).replace("PAGE", &page.to_string());
+    let small = app.statements_for(&search("[DEFENDER]", 10)).await;
+    let large = app.statements_for(&search("[DEFENDER]", 100)).await;
+    // Results of every kind: one batched load per kind found, whatever the page size.
+    let mixed = app.statements_for(&search("null", 100)).await;
+    let statistics_after = app.statements_for(STATISTICS).await;
+    eprintln!(
+        "{:?}: search {small} / {large} / {mixed} statements, statistics {statistics_before} / {statistics_after}",
+        app.engine
+    );
+    assert_eq!(small, large, "search statements grew with the page size");
+    assert!(mixed <= large + 4, "{mixed} statements for a search of every kind");
+    assert_eq!(statistics_before, statistics_after, "statistics statements grew with the data");
+    let data = app.data(&search("[DEFENDER]", 100)).await;
+    assert_eq!(data["search"]["edges"].as_array().unwrap().len(), 100);
+});
+
+#[path = "../../benches/shared/operations.rs"]
+mod operations;
+
+/// Statements one run of `operation` makes, with `first` as its page size.
+async fn statements_of(app: &TestApp, operation: &operations::Operation, ids: &[String], first: i64) -> u64 {
+    let mut variables = (operation.variables)(0, ids);
+    variables["first"] = json!(first);
+    let before = app.statements.get();
+    let body = app.post(operation.query, variables).await;
+    assert!(body.get("errors").is_none(), "{}: {body}", operation.name);
+    app.statements.get() - before
+}
+
+async fn public_defender_ids(app: &TestApp) -> Vec<String> {
+    let data = app.data("{ defenders(first: 20) { nodes { id } } }").await;
+    data["defenders"]["nodes"].as_array().unwrap().iter().map(|node| node["id"].as_str().unwrap().to_owned()).collect()
+}
+
+// The benchmark's operations on synthetic data: the same statements for 10
+// and for 100 per page, and for 200 and for 1,000 defenders in the database.
+configured_tests!(
+    benchmark_operations_make_statements_by_shape,
+    |settings: &mut rights_graph::Settings| {
+        settings.skip_sample_data = true;
+        settings.max_query_nodes = 10_000_000;
+        settings.rate_limit_anonymous = 0;
+    },
+    |app: TestApp| async move {
+        use rights_graph::service::synthetic::{Options, seed};
+        seed(&app.db, Options { defenders: 200, seed: 1, allow_real_data: false }).await.expect("seeded");
+        let ids = public_defender_ids(&app).await;
+        let mut small = Vec::new();
+        for operation in operations::operations() {
+            let ten = statements_of(&app, &operation, &ids, 10).await;
+            let hundred = statements_of(&app, &operation, &ids, 100).await;
+            assert_eq!(ten, hundred, "{}: {ten} statements for 10 per page, {hundred} for 100", operation.name);
+            small.push(hundred);
+        }
+        seed(&app.db, Options { defenders: 800, seed: 2, allow_real_data: false }).await.expect("seeded again");
+        for (operation, before) in operations::operations().iter().zip(small) {
+            let after = statements_of(&app, operation, &ids, 100).await;
+            assert_eq!(before, after, "{}: {before} statements on 200 defenders, {after} on 1,000", operation.name);
+        }
+    }
+);
+
+// Countries are reference data held in memory: a record's country, and a
+// country looked up by code, cost no statement.
+engine_tests!(countries_cost_no_statement, |app: TestApp| async move {
+    let id = app.defender_id("Máxima Acuña").await;
+    let defender = |selection: &str| format!(r#"{{ node(id: "{id}") {{ ... on Defender {{ name {selection} }} }} }}"#);
+    let bare = app.statements_for(&defender("")).await;
+    let with_country = app.statements_for(&defender("country { code name alpha3 }")).await;
+    assert_eq!(bare, with_country, "a defender's country cost {} statements", with_country - bare);
+    let data = app.data(&defender("country { code name alpha3 }")).await;
+    assert_eq!(data["node"]["country"], json!({ "code": "PE", "name": "Peru", "alpha3": "PER" }));
+    assert_eq!(app.statements_for(r#"{ country(code: "pe") { name } }"#).await, 0);
+    let data = app.data(r#"{ country(code: "PE") { name numeric } }"#).await;
+    assert_eq!(data["country"], json!({ "name": "Peru", "numeric": 604 }));
+});
+
+const EXPORT: &str = "query ($type: ExchangeRecordType!, $format: ExchangeFormat!, $first: Int) {
+    exportRecords(recordType: $type, format: $format, first: $first) { count hasNextPage } }";
+
+/// Statements one export page makes, and the records on it.
+async fn export_statements(app: &TestApp, key: Option<&str>, kind: &str, format: &str, first: u32) -> (u64, u64) {
+    let before = app.statements.get();
+    let (status, body) =
+        common::post_as(app, key, EXPORT, json!({ "type": kind, "format": format, "first": first })).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["errors"].is_null(), "{body}");
+    (app.statements.get() - before, body["data"]["exportRecords"]["count"].as_u64().unwrap())
+}
+
+// An export page reads every record's children for the whole page at once:
+// the statements are fixed by the kind, not by the page's size.
+configured_tests!(
+    export_statements_depend_on_the_kind_not_the_page,
+    |settings: &mut rights_graph::Settings| {
+        settings.rate_limit_anonymous = 0;
+        settings.rate_limit_authenticated = 0;
+    },
+    |app: TestApp| async move {
+        seed(&app, 1_000).await;
+        let organisation = common::create_org(&app, "Exporting partner");
+        let key = common::create_key(&app, &organisation, "READER");
+        // A key's first request also records when it was last used.
+        export_statements(&app, Some(&key), "SOURCE", "CSV", 1).await;
+        for viewer in [None, Some(key.as_str())] {
+            for kind in ["DEFENDER", "CAMPAIGN", "RESTRICTION", "ORGANISATION", "SOURCE"] {
+                for format in ["JSON_LINES", "CSV"] {
+                    let (small, small_count) = export_statements(&app, viewer, kind, format, 1).await;
+                    let (large, large_count) = export_statements(&app, viewer, kind, format, 5_000).await;
+                    eprintln!(
+                        "{:?}: export {kind} {format} as {}: {small} statements for {small_count} records, \
+                         {large} for {large_count}",
+                        app.engine,
+                        if viewer.is_some() { "partner" } else { "anonymous" },
+                    );
+                    assert_eq!(small_count, 1, "{kind}");
+                    assert!(large_count > small_count, "{kind}: {large_count} records on a large page");
+                    assert_eq!(small, large, "{kind} {format}: statements grew with the page size");
+                }
+            }
+        }
+        // The seed's 1,000 defenders are all on one page.
+        assert!(export_statements(&app, None, "DEFENDER", "JSON_LINES", 5_000).await.1 >= 1_000);
+    }
+);
