@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use rights_graph::graphql::ids::{GlobalId, NodeType};
-use rights_graph::service::synthetic;
+use rights_graph::ids::{GlobalId, NodeType};
+use rights_graph::seed::synthetic;
 use rights_graph::{Application, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect};
 use serde_json::{Value, json};

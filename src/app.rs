@@ -13,8 +13,9 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::db::{self, DatabaseHealth, StatementCounter};
 use crate::http::{self, AppState};
+use crate::seed::{reference as reference_data, sample as sample_data};
 use crate::service::places::CountryTable;
-use crate::service::{duplicates, reference_data, sample_data, search};
+use crate::service::{duplicates, search};
 
 /// A server ready to run: its database is migrated and loaded, its port bound.
 pub struct Application {

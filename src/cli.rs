@@ -9,12 +9,14 @@ use uuid::Uuid;
 
 use crate::config::{ExportArgs, FileFormat, ImportArgs, KeyCommand, OrgCommand, SeedCommand, Settings};
 use crate::error::AppError;
-use crate::graphql::ids::{GlobalId, NodeType};
+use crate::ids::{GlobalId, NodeType};
+use crate::seed::reference as reference_data;
+use crate::service::access::api_keys;
 use crate::service::exchange::encode::{self, ExportFormat};
 use crate::service::exchange::import::{self, Format, Report, Source};
 use crate::service::exchange::rows::RecordKind;
 use crate::service::organisations::{self, NewOrganisation};
-use crate::service::{Member, Viewer, auth, reference_data};
+use crate::service::{Member, Viewer};
 use crate::{app, db};
 
 /// A value of a text enum, by its name in any case.
@@ -88,7 +90,8 @@ pub async fn key(settings: &Settings, command: KeyCommand) -> anyhow::Result<()>
             let role = parse_enum("--role", &role, Role::as_str)?;
             let expires_at = expires.as_deref().map(expiry).transpose()?;
             let db = open(settings).await?;
-            let (record, key) = auth::create_key(&db, organisation, role, label, expires_at).await.map_err(explain)?;
+            let (record, key) =
+                api_keys::create_key(&db, organisation, role, label, expires_at).await.map_err(explain)?;
             eprintln!(
                 "Created {} key {} (prefix {}). It is shown only now: store it safely.",
                 record.role, record.id, record.prefix
@@ -98,7 +101,7 @@ pub async fn key(settings: &Settings, command: KeyCommand) -> anyhow::Result<()>
         KeyCommand::List { org } => {
             let organisation = organisation_id(&org)?;
             let db = open(settings).await?;
-            let keys = auth::list_keys(&db, organisation).await.map_err(explain)?;
+            let keys = api_keys::list_keys(&db, organisation).await.map_err(explain)?;
             println!(
                 "{:<38} {:<13} {:<7} {:<21} {:<21} {:<21} LABEL",
                 "ID", "PREFIX", "ROLE", "CREATED", "EXPIRES", "LAST USED"
@@ -124,7 +127,7 @@ pub async fn key(settings: &Settings, command: KeyCommand) -> anyhow::Result<()>
                 bail!("give the key's id or prefix");
             }
             let db = open(settings).await?;
-            let revoked = auth::revoke_key(&db, key.trim()).await.map_err(explain)?;
+            let revoked = api_keys::revoke_key(&db, key.trim()).await.map_err(explain)?;
             eprintln!("Revoked key {} (prefix {}).", revoked.id, revoked.prefix);
         }
     }
@@ -289,8 +292,8 @@ fn peak_memory_kib() -> Option<u64> {
 pub async fn seed(settings: &Settings, command: SeedCommand) -> anyhow::Result<()> {
     let SeedCommand::Synthetic { defenders, seed, allow_real_data } = command;
     let db = open(settings).await?;
-    let options = crate::service::synthetic::Options { defenders, seed, allow_real_data };
-    let report = crate::service::synthetic::seed(&db, options).await?;
+    let options = crate::seed::synthetic::Options { defenders, seed, allow_real_data };
+    let report = crate::seed::synthetic::seed(&db, options).await?;
     eprintln!(
         "synthetic dataset (seed {seed}): {} defenders, {} other names, {} case events, {} affiliations, {} \
          organisations, {} restrictions ({} status changes), {} campaigns ({} subjects), {} sources, {} citations: \

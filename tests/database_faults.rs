@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use entity::{OrganisationKind, Role, Visibility};
-use rights_graph::service::auth;
+use rights_graph::service::access::api_keys;
 use rights_graph::service::organisations::{self, NewOrganisation};
 use rights_graph::{Application, Settings};
 use serde_json::{Value, json};
@@ -213,7 +213,8 @@ async fn postgres_stops_and_returns_while_clients_write() {
     .await
     .map_err(|_| "organisation")
     .unwrap();
-    let (_, key) = auth::create_key(&db, organisation.id, Role::Editor, None, None).await.map_err(|_| "key").unwrap();
+    let (_, key) =
+        api_keys::create_key(&db, organisation.id, Role::Editor, None, None).await.map_err(|_| "key").unwrap();
 
     let running = Arc::new(AtomicBool::new(true));
     let writers: Vec<_> = (0..4).map(|id| tokio::spawn(writer(address, key.clone(), id, running.clone()))).collect();

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
-use super::context::RequestContext;
 use crate::error::AppError;
+use crate::graphql::runtime::context::RequestContext;
 use crate::service::exchange::encode::{self, ExportFormat};
 use crate::service::exchange::import::{self, Format, Source};
 use crate::service::exchange::{export, rows::RecordKind};
@@ -143,7 +143,7 @@ impl ExchangeMutations {
         #[graphql(desc = "The file and how to read it.")] input: ImportRecordsInput,
     ) -> Result<ImportReport> {
         let rc = RequestContext::of(ctx);
-        crate::service::editing::editor(&rc.viewer)?;
+        crate::service::write::editing::editor(&rc.viewer)?;
         if input.data.len() > MAX_IMPORT_BYTES {
             return Err(AppError::bad_input(
                 "input.data",
@@ -175,7 +175,7 @@ impl ExchangeMutations {
             reader: Box::new(std::io::Cursor::new(input.data.into_bytes())),
         };
         let report = import::import(&rc.db, &rc.viewer, vec![source], input.dry_run, &|_, _| {}).await?;
-        let known = super::error_ids::sent_ids(&[&sent]);
+        let known = crate::graphql::runtime::error_ids::sent_ids(&[&sent]);
         Ok(ImportReport {
             dry_run: report.dry_run,
             committed: report.committed,
@@ -192,7 +192,7 @@ impl ExchangeMutations {
                     line: p.line,
                     external_id: p.external_id,
                     field: p.field,
-                    reason: super::error_ids::withheld(&p.reason, &known).unwrap_or(p.reason),
+                    reason: crate::graphql::runtime::error_ids::withheld(&p.reason, &known).unwrap_or(p.reason),
                 })
                 .collect(),
             unlisted_problems: report.unlisted_problems,

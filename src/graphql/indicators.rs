@@ -4,12 +4,12 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{IndicatorQualifier, indicator};
 
-use super::connection::{connection, page_args};
-use super::context::{LiveCountOf, RequestContext};
-use super::ids::{GlobalId, NodeType};
-use super::places::{Country, country_by_code};
-use super::sources::Source;
 use crate::error::{AppError, AppResult};
+use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::places::{Country, country_by_code};
+use crate::graphql::runtime::context::{LiveCountOf, RequestContext};
+use crate::graphql::sources::Source;
+use crate::ids::{GlobalId, NodeType};
 use crate::service::codes;
 use crate::service::indicators::{self as service, Indicators};
 use crate::service::statistics::{LiveKey, LiveMeasure};
@@ -127,12 +127,12 @@ impl Indicator {
 
     /// The organisation that contributed the record; null for reference data,
     /// or when the viewer may not see that organisation.
-    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<super::organisations::Organisation>> {
+    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::organisations::Organisation>> {
         let Some(id) = self.0.contributed_by_id else { return Ok(None) };
         Ok(RequestContext::of(ctx)
             .record::<entity::organisation::Entity>(id)
             .await?
-            .map(super::organisations::Organisation))
+            .map(crate::graphql::organisations::Organisation))
     }
 
     /// The record's version, raised by every change.

@@ -1,41 +1,20 @@
 //! The GraphQL API: types, entry points and per-request batching.
 
-pub mod api_keys;
-pub mod batch;
-pub mod campaign_mutations;
+pub mod access;
 pub mod campaigns;
-pub mod connection;
-pub mod context;
-pub mod defender_mutations;
+pub mod common;
 pub mod defenders;
-pub mod documents;
-pub mod error_codes;
-pub mod error_ids;
+pub mod duplicates;
 pub mod exchange;
-pub mod execution;
-pub mod history;
-pub mod ids;
 pub mod indicators;
-pub mod input_text;
-pub mod limits;
-pub mod merges;
-pub mod node;
-pub mod ordering;
-pub mod organisation_mutations;
 pub mod organisations;
 pub mod places;
-pub mod rate_limit;
-pub mod record_edits;
-pub mod request_state;
-pub mod response_order;
-pub mod restriction_mutations;
 pub mod restrictions;
+pub mod runtime;
 pub mod search;
 pub mod sharing;
-pub mod source_mutations;
 pub mod sources;
 pub mod statistics;
-pub mod viewer;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -43,19 +22,19 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 /// organisations, places and published figures.
 #[derive(MergedObject, Default)]
 pub struct Query(
-    node::NodeQuery,
+    common::node::NodeQuery,
     places::PlacesQuery,
     defenders::DefendersQuery,
     restrictions::RestrictionsQuery,
     campaigns::CampaignsQuery,
     organisations::OrganisationsQuery,
     indicators::IndicatorsQuery,
-    viewer::ViewerQuery,
+    access::viewer::ViewerQuery,
     exchange::ExchangeQuery,
-    merges::DuplicatesQuery,
+    duplicates::DuplicatesQuery,
     search::SearchQueryRoot,
     statistics::StatisticsQuery,
-    rate_limit::RateLimitQuery,
+    access::rate_limit::RateLimitQuery,
 );
 
 /// Changes to the linked data. Every change needs an API key with a role that
@@ -63,15 +42,15 @@ pub struct Query(
 /// before anything is written, and is recorded in the record's history.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
-    defender_mutations::DefenderMutations,
-    restriction_mutations::RestrictionMutations,
-    campaign_mutations::CampaignMutations,
-    organisation_mutations::OrganisationMutations,
-    source_mutations::SourceMutations,
+    defenders::mutations::DefenderMutations,
+    restrictions::mutations::RestrictionMutations,
+    campaigns::mutations::CampaignMutations,
+    organisations::mutations::OrganisationMutations,
+    sources::mutations::SourceMutations,
     sharing::SharingMutations,
-    api_keys::ApiKeyMutations,
+    access::api_keys::ApiKeyMutations,
     exchange::ExchangeMutations,
-    merges::MergeMutations,
+    duplicates::MergeMutations,
 );
 
 /// The executable schema.
@@ -83,7 +62,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 
 /// Builds the schema. Per-request state (database, viewer, loaders) is
 /// attached to each request, not to the schema; limits, error codes and the
-/// order of response fields are applied around execution (`execution.rs`).
+/// order of response fields are applied around execution (`runtime::execution`).
 fn build_schema(introspection: bool) -> AppSchema {
     let mut builder = builder();
     if !introspection {

@@ -3,17 +3,19 @@
 use async_graphql::{Context, ID, Object, Result};
 use entity::{country, subdivision};
 
-use super::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
-use super::connection::{connection, page_args};
-use super::context::{CountryByCode, RequestContext, SubdivisionByCode};
-use super::defenders::{DefenderConnection, DefenderFilter, defenders_under};
-use super::ids::{GlobalId, NodeType};
-use super::indicators::{IndicatorConnection, IndicatorFilter};
-use super::node::Lookup;
-use super::ordering::{CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RestrictionOrder};
-use super::organisations::{OrganisationConnection, OrganisationFilter};
-use super::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
 use crate::error::AppError;
+use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
+use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::node::Lookup;
+use crate::graphql::common::ordering::{
+    CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RestrictionOrder,
+};
+use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
+use crate::graphql::indicators::{IndicatorConnection, IndicatorFilter};
+use crate::graphql::organisations::{OrganisationConnection, OrganisationFilter};
+use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
+use crate::graphql::runtime::context::{CountryByCode, RequestContext, SubdivisionByCode};
+use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::DefenderVia;

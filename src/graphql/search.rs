@@ -7,14 +7,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{campaign, defender, organisation, restriction};
 
-use super::campaigns::Campaign;
-use super::connection::PageInfo;
-use super::context::RequestContext;
-use super::defenders::Defender;
-use super::organisations::Organisation;
-use super::restrictions::Restriction;
 use crate::error::{AppError, AppResult};
-use crate::service::pagination::MAX_PAGE_SIZE;
+use crate::graphql::campaigns::Campaign;
+use crate::graphql::common::connection::PageInfo;
+use crate::graphql::defenders::Defender;
+use crate::graphql::organisations::Organisation;
+use crate::graphql::restrictions::Restriction;
+use crate::graphql::runtime::context::RequestContext;
+use crate::service::query::pagination::MAX_PAGE_SIZE;
 use crate::service::search::{self as service, DocumentField, SearchKind, SearchQuery};
 
 /// A kind of record search can find.

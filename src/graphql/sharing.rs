@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::ShareAccess;
 
-use super::context::RequestContext;
-use super::ids::{GlobalId, NodeType};
 use crate::error::AppError;
+use crate::graphql::runtime::context::RequestContext;
+use crate::ids::{GlobalId, NodeType};
 use crate::service::sharing::{self, Shareable};
 
 /// A record to share with an organisation.

@@ -3,13 +3,13 @@
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
-use super::campaigns::CampaignFilter;
-use super::context::RequestContext;
-use super::defenders::{CaseEventFilter, DefenderFilter};
-use super::restrictions::RestrictionFilter;
+use crate::graphql::campaigns::CampaignFilter;
+use crate::graphql::defenders::{CaseEventFilter, DefenderFilter};
+use crate::graphql::restrictions::RestrictionFilter;
+use crate::graphql::runtime::context::RequestContext;
 use crate::service::campaigns::{self as campaigns, Campaigns};
 use crate::service::defenders::{self as defenders, CaseEventCriteria, Defenders};
-use crate::service::listing;
+use crate::service::query::listing;
 use crate::service::restrictions::{self as restrictions, Restrictions};
 use crate::service::statistics::{self as service, CampaignDimension, DefenderDimension, RestrictionDimension};
 

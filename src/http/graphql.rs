@@ -27,11 +27,12 @@ use serde_json::{Map, Value, json};
 use super::request_id::RequestId;
 use super::{AppState, Shared};
 use crate::error::code;
-use crate::graphql::context::RequestContext;
-use crate::graphql::execution::Executor;
-use crate::graphql::request_state::RequestState;
-use crate::service::rate_limit::{Charge, Client};
-use crate::service::{Viewer, auth};
+use crate::graphql::runtime::context::RequestContext;
+use crate::graphql::runtime::execution::Executor;
+use crate::graphql::runtime::request_state::RequestState;
+use crate::service::Viewer;
+use crate::service::access::api_keys;
+use crate::service::access::rate_limits::{Charge, Client};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -329,7 +330,7 @@ async fn viewer(shared: &Shared, headers: &HeaderMap) -> Result<Viewer, (StatusC
             "The Authorization header must be \"Bearer <API key>\".".into(),
         ));
     };
-    match auth::authenticate(&shared.db, key).await {
+    match api_keys::authenticate(&shared.db, key).await {
         Ok(Ok(viewer)) => Ok(viewer),
         Ok(Err(refusal)) => Err((StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, refusal.message().to_owned())),
         Err(error) => {
@@ -451,7 +452,11 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
                 "The request ran longer than {} s and was stopped. Ask for less (smaller pages, fewer fields).",
                 shared.request_timeout.as_secs()
             );
-            async_graphql::Response::from_errors(vec![crate::graphql::limits::refusal(code::TIMEOUT, message, None)])
+            async_graphql::Response::from_errors(vec![crate::graphql::runtime::limits::refusal(
+                code::TIMEOUT,
+                message,
+                None,
+            )])
         }
     };
     let mut measured = state.measured();
@@ -469,7 +474,7 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
             error.extensions.as_ref()?.get("code").map(|code| code.to_string().trim_matches('"').to_owned())
         })
         .collect();
-    let request_error = crate::graphql::error_codes::is_request_error(&response);
+    let request_error = crate::graphql::runtime::error_codes::is_request_error(&response);
     for error in &mut response.errors {
         error.extensions.get_or_insert_with(Default::default).set("requestId", call.request_id.as_str());
     }

@@ -26,11 +26,11 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::config::Settings;
 use crate::db::{DatabaseHealth, StatementCounter};
 use crate::error::code;
-use crate::graphql::execution::Executor;
-use crate::graphql::limits::QueryLimits;
+use crate::graphql::runtime::execution::Executor;
+use crate::graphql::runtime::limits::QueryLimits;
 use crate::metrics::Metrics;
+use crate::service::access::rate_limits::RateLimiter;
 use crate::service::places::CountryTable;
-use crate::service::rate_limit::RateLimiter;
 use request_id::RequestId;
 use trusted_documents::TrustedDocuments;
 

@@ -8,10 +8,10 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::listing::{Listing, col, parent};
-use super::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
-use super::{Member, Viewer};
 use crate::error::AppResult;
+use crate::service::query::listing::{Listing, col, parent};
+use crate::service::query::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
+use crate::service::{Member, Viewer};
 
 /// How a changed value may be shown, decided when the entry is written and
 /// applied each time it is read: the log never decides by field name, and a

@@ -7,10 +7,10 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::Viewer;
-use super::listing::{Listing, any_of, col, filtered, parent};
-use super::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
 use crate::error::AppResult;
+use crate::service::Viewer;
+use crate::service::query::listing::{Listing, any_of, col, filtered, parent};
+use crate::service::query::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
 
 /// A validated indicator filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

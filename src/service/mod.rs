@@ -2,149 +2,24 @@
 //! visibility rules applied. The GraphQL layer calls these functions and never
 //! builds SQL itself.
 
+pub mod access;
 pub mod audit;
-pub mod auth;
-pub mod bulk_load;
-pub mod campaign_edits;
 pub mod campaigns;
 pub mod codes;
-pub mod defender_case;
-pub mod defender_edits;
 pub mod defenders;
 pub mod duplicates;
-pub mod editing;
 pub mod exchange;
 pub mod indicators;
-pub mod listing;
-pub mod merges;
-pub mod names;
-pub mod organisation_edits;
 pub mod organisations;
-pub mod pagination;
 pub mod places;
-pub mod rate_limit;
-pub mod records;
-pub mod reference_data;
-pub mod restriction_edits;
+pub mod query;
 pub mod restrictions;
-pub mod sample_data;
 pub mod search;
 pub mod sharing;
-pub mod source_edits;
 pub mod sources;
 pub mod statistics;
-pub mod synthetic;
 pub mod text;
+pub mod visibility;
+pub mod write;
 
-use entity::{Consent, Role, Visibility, defender, record_share};
-use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
-use sea_orm::{ColumnTrait, Condition, EntityName, EntityTrait, IdenStatic};
-use uuid::Uuid;
-
-/// The tables whose records can be merged into another of their kind.
-pub const MERGEABLE: [&str; 2] = ["defender", "organisation"];
-
-/// Who is reading. Every read is filtered through the viewer so that a record
-/// the viewer may not see behaves exactly like one that does not exist.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Viewer {
-    /// A reader without credentials: sees public, unarchived records only.
-    Anonymous,
-    /// A request made with an organisation's API key.
-    Member(Member),
-}
-
-/// An authenticated viewer: the organisation an API key belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Member {
-    pub organisation: Uuid,
-    pub role: Role,
-    /// The key the request was made with.
-    pub key: Uuid,
-}
-
-impl Member {
-    /// An operator acting for an organisation from the command line, with no API key.
-    pub fn operator(organisation: Uuid, role: Role) -> Member {
-        Member { organisation, role, key: Uuid::nil() }
-    }
-
-    /// The API key behind the request, if it came with one.
-    pub fn api_key(&self) -> Option<Uuid> {
-        (!self.key.is_nil()).then_some(self.key)
-    }
-}
-
-impl Viewer {
-    /// The condition under which a shared record of entity `E` (a table with
-    /// the provenance columns) is visible to this viewer: public records to
-    /// anyone; to a partner organisation also records for partners, its own
-    /// records and records shared with it. Archived records are visible to no
-    /// one through reads.
-    pub fn can_see<E>(&self, entity: E) -> Condition
-    where
-        E: EntityTrait + IdenStatic + IntoIden + Copy,
-    {
-        self.sees(entity, false)
-    }
-
-    /// The same rule for a record absorbed by a merge, as if the merge were
-    /// undone: whether the viewer could see it on its own. The history of an
-    /// absorbed record lives on under its survivor; only those who could see
-    /// the absorbed record may read it there.
-    pub fn could_see_absorbed<E>(&self, entity: E) -> Condition
-    where
-        E: EntityTrait + IdenStatic + IntoIden + Copy,
-    {
-        self.sees(entity, true)
-    }
-
-    fn sees<E>(&self, entity: E, absorbed: bool) -> Condition
-    where
-        E: EntityTrait + IdenStatic + IntoIden + Copy,
-    {
-        let mut unarchived = Expr::col((entity, "archived_at")).is_null();
-        if MERGEABLE.contains(&entity.table_name()) && !absorbed {
-            // A record absorbed by a merge lives on as the record it was merged into.
-            unarchived = unarchived.and(Expr::col((entity, "merged_into_id")).is_null());
-        }
-        // The public condition is written with constants, not bound values,
-        // so that both planners can prove it implies the predicate of the
-        // partial indexes over public records (migrations 000006 and 000007).
-        let constant = |value: &str| Expr::cust(format!("'{value}'"));
-        let mut public = Expr::col((entity, "visibility")).eq(constant(Visibility::Public.as_str()));
-        if entity.table_name() == defender::Entity.table_name() {
-            // A defender is public only while their consent stands, so that
-            // withdrawing consent takes the record out of public view at once.
-            public = public.and(Expr::col((entity, "consent")).eq(constant(Consent::Given.as_str())));
-        }
-        match self {
-            Viewer::Anonymous => Condition::all().add(unarchived).add(public),
-            Viewer::Member(member) => {
-                let shared = Expr::col((entity, "id")).in_subquery(
-                    Query::select()
-                        .column(record_share::Column::RecordId)
-                        .from(record_share::Entity)
-                        .and_where(record_share::Column::OrganisationId.eq(member.organisation))
-                        .and_where(record_share::Column::RecordType.eq(entity.table_name()))
-                        .take(),
-                );
-                Condition::all().add(unarchived).add(
-                    Condition::any()
-                        .add(public)
-                        .add(Expr::col((entity, "visibility")).eq(Visibility::Partners.as_str()))
-                        .add(Expr::col((entity, "contributed_by_id")).eq(member.organisation))
-                        .add(shared),
-                )
-            }
-        }
-    }
-
-    /// The organisation the viewer acts for, if any.
-    pub fn organisation(&self) -> Option<Uuid> {
-        match self {
-            Viewer::Anonymous => None,
-            Viewer::Member(member) => Some(member.organisation),
-        }
-    }
-}
+pub use visibility::{MERGEABLE, Member, Viewer};

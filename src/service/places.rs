@@ -7,10 +7,10 @@ use entity::{campaign_area, country, subdivision};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
-use super::Viewer;
-use super::listing::{Listing, col, joined, parent};
-use super::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
 use crate::error::AppResult;
+use crate::service::Viewer;
+use crate::service::query::listing::{Listing, col, joined, parent};
+use crate::service::query::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
 
 /// The order of a country listing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -19,9 +19,9 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, OnConflict
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::Viewer;
-use super::text::sort_key;
 use crate::error::{AppError, AppResult};
+use crate::service::Viewer;
+use crate::service::text::sort_key;
 
 /// The kinds of record search finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -138,7 +138,7 @@ fn folded(texts: &[&str], join_short_words: bool) -> String {
 /// The text of one record's search document. Only public fields go in:
 /// never a defender's exact location, contact details or safety notes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct Document {
+pub(crate) struct Document {
     name_key: String,
     title: String,
     aliases: String,
@@ -147,7 +147,7 @@ pub(super) struct Document {
 }
 
 impl Document {
-    pub(super) fn defender(name: &str, other_names: &[&str], occupation: &str, summary: &str) -> Document {
+    pub(crate) fn defender(name: &str, other_names: &[&str], occupation: &str, summary: &str) -> Document {
         Document {
             name_key: sort_key(name),
             title: folded(&[name], true),
@@ -157,7 +157,7 @@ impl Document {
         }
     }
 
-    pub(super) fn restriction(title: &str, reference: &str, summary: &str) -> Document {
+    pub(crate) fn restriction(title: &str, reference: &str, summary: &str) -> Document {
         Document {
             name_key: sort_key(title),
             title: folded(&[title], true),
@@ -167,7 +167,7 @@ impl Document {
         }
     }
 
-    pub(super) fn campaign(title: &str, summary: &str, outcome_summary: &str) -> Document {
+    pub(crate) fn campaign(title: &str, summary: &str, outcome_summary: &str) -> Document {
         Document {
             name_key: sort_key(title),
             title: folded(&[title], true),
@@ -177,7 +177,7 @@ impl Document {
         }
     }
 
-    pub(super) fn organisation(name: &str, acronym: &str, summary: &str) -> Document {
+    pub(crate) fn organisation(name: &str, acronym: &str, summary: &str) -> Document {
         Document {
             name_key: sort_key(name),
             title: folded(&[name], true),
@@ -268,7 +268,7 @@ async fn documents_of<C: ConnectionTrait>(db: &C, kind: SearchKind, ids: &[Uuid]
 const INDEX_BATCH: usize = 500;
 
 /// Writes (or rewrites) documents, [`INDEX_BATCH`] per statement.
-pub(super) async fn store<C: ConnectionTrait>(
+pub(crate) async fn store<C: ConnectionTrait>(
     db: &C,
     kind: SearchKind,
     documents: &[(Uuid, Document)],

@@ -8,10 +8,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, Audited, Change, Class};
-use super::records::{RecordEntity, RecordModel, visible_by_id};
-use super::{Member, Viewer};
 use crate::error::{AppError, AppResult};
+use crate::service::audit::{self, Audited, Change, Class};
+use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
+use crate::service::{Member, Viewer};
 
 /// The kinds of record that can be shared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ async fn version_of<C: ConnectionTrait>(
             let record = indicator::Entity::find_by_id(id).one(db).await?;
             match record {
                 Some(record) if record.contributed_by_id == Some(member.organisation) => Ok(record.version),
-                Some(_) if !super::indicators::by_id(db, viewer, &[id]).await?.is_empty() => {
+                Some(_) if !crate::service::indicators::by_id(db, viewer, &[id]).await?.is_empty() => {
                     Err(AppError::Forbidden("Only the contributing organisation may share this record".into()))
                 }
                 _ => Err(AppError::NotFound(format!("No record has the id {id}"))),

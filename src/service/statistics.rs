@@ -10,13 +10,13 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 
-use super::Viewer;
-use super::campaigns::{CampaignFilter, Campaigns};
-use super::defenders::{CaseEventCriteria, DefenderFilter, Defenders};
-use super::listing::{Listing, col, joined};
-use super::places;
-use super::restrictions::{RestrictionFilter, Restrictions};
 use crate::error::{AppError, AppResult};
+use crate::service::Viewer;
+use crate::service::campaigns::{CampaignFilter, Campaigns};
+use crate::service::defenders::{CaseEventCriteria, DefenderFilter, Defenders};
+use crate::service::places;
+use crate::service::query::listing::{Listing, col, joined};
+use crate::service::restrictions::{RestrictionFilter, Restrictions};
 
 /// A group and how many records fall in it. The key is a code (country,
 /// subdivision, enum value) or a period (`2015`, `2015-03`); the label is

@@ -14,7 +14,7 @@ use entity::PartialDate;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use rights_graph::graphql::ids::{GlobalId, NodeType};
+use rights_graph::ids::{GlobalId, NodeType};
 use rights_graph::service::exchange::rows::{RecordKind, Row};
 use rights_graph::service::exchange::{csv_rows, ftm};
 use serde_json::{Value, json};
@@ -113,8 +113,8 @@ proptest! {
     #[test]
     fn query_documents_measure_without_panic(text in r"[{}()a-z:@$ ,.0-9!\[\]]{0,200}") {
         if let Ok(document) = async_graphql::parser::parse_query(&text) {
-            let schema = rights_graph::graphql::limits::SchemaShape::from_sdl(&rights_graph::graphql::sdl());
-            let _ = rights_graph::graphql::limits::measure(&schema, &document, &Default::default());
+            let schema = rights_graph::graphql::runtime::limits::SchemaShape::from_sdl(&rights_graph::graphql::sdl());
+            let _ = rights_graph::graphql::runtime::limits::measure(&schema, &document, &Default::default());
         }
     }
 

@@ -393,7 +393,7 @@ configured_tests!(
         settings.rate_limit_anonymous = 0;
     },
     |app: TestApp| async move {
-        use rights_graph::service::synthetic::{Options, seed};
+        use rights_graph::seed::synthetic::{Options, seed};
         seed(&app.db, Options { defenders: 200, seed: 1, allow_real_data: false }).await.expect("seeded");
         let ids = public_defender_ids(&app).await;
         let mut small = Vec::new();

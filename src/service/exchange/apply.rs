@@ -8,12 +8,12 @@ use entity::{
 use uuid::Uuid;
 
 use super::rows::{CampaignRow, DefenderRow, MembershipRow, OrganisationRow, RestrictionRow, SourceRow};
-use crate::service::campaign_edits::CampaignDraft;
-use crate::service::defender_case::{AffiliationDraft, EventDraft, LinkDraft};
-use crate::service::defender_edits::{self, DefenderDraft, OtherNameDraft};
-use crate::service::organisation_edits::OrganisationDraft;
-use crate::service::restriction_edits::{RestrictionDraft, StatusNote};
-use crate::service::source_edits::SourceDraft;
+use crate::service::campaigns::edits::CampaignDraft;
+use crate::service::defenders::case::{AffiliationDraft, EventDraft, LinkDraft};
+use crate::service::defenders::edits::{self as defender_edits, DefenderDraft, OtherNameDraft};
+use crate::service::organisations::edits::OrganisationDraft;
+use crate::service::restrictions::edits::{RestrictionDraft, StatusNote};
+use crate::service::sources::edits::SourceDraft;
 
 fn set<T>(target: &mut T, value: Option<T>) {
     if let Some(value) = value {

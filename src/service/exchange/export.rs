@@ -15,15 +15,15 @@ use super::rows::{
     RestrictionRow, Row, SentenceRow, SourceRow,
 };
 use crate::error::AppResult;
-use crate::graphql::ids::{GlobalId, NodeType};
+use crate::ids::{GlobalId, NodeType};
 use crate::service::Viewer;
-use crate::service::campaign_edits::CampaignDraft;
-use crate::service::defender_edits::{DefenderDraft, confidential_access};
-use crate::service::editing::Draft;
-use crate::service::organisation_edits::OrganisationDraft;
-use crate::service::records::{RecordEntity, RecordModel, visible_by_id};
-use crate::service::restriction_edits::RestrictionDraft;
-use crate::service::source_edits::SourceDraft;
+use crate::service::campaigns::edits::CampaignDraft;
+use crate::service::defenders::edits::{DefenderDraft, confidential_access};
+use crate::service::organisations::edits::OrganisationDraft;
+use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
+use crate::service::restrictions::edits::RestrictionDraft;
+use crate::service::sources::edits::SourceDraft;
+use crate::service::write::editing::Draft;
 
 /// A page of exported rows and the id to continue after, if there may be more.
 pub struct Page {

@@ -20,10 +20,11 @@ use super::external_ids::{self, MAX_EXTERNAL_ID};
 use super::ftm;
 use super::rows::{CampaignRow, DefenderRow, MembershipRow, RecordKind, RestrictionRow, Row};
 use crate::error::{AppError, AppResult};
-use crate::graphql::ids::GlobalId;
-use crate::service::editing::{self, Draft, ModelOf, create_in, editable, update_in};
-use crate::service::records::RecordModel;
-use crate::service::{Member, Viewer, defender_edits::DefenderDraft};
+use crate::ids::GlobalId;
+use crate::service::defenders::edits::DefenderDraft;
+use crate::service::query::records::RecordModel;
+use crate::service::write::editing::{self, Draft, ModelOf, create_in, editable, update_in};
+use crate::service::{Member, Viewer};
 
 /// At most this many problems are listed; the rest are counted.
 const MAX_LISTED_PROBLEMS: usize = 1_000;
@@ -511,7 +512,7 @@ impl Importer<'_> {
     /// organisation may not see is treated like one that does not exist.
     async fn target<E>(&self, kind: RecordKind, external: &str, id: Option<&str>) -> AppResult<Target<E::Model>>
     where
-        E: crate::service::records::RecordEntity + IdenStatic + Send + Sync,
+        E: crate::service::query::records::RecordEntity + IdenStatic + Send + Sync,
         E::Model: Send,
     {
         let organisation = self.actor.organisation;

@@ -47,8 +47,8 @@ impl RecordKind {
     }
 
     /// The type of the kind's global ids.
-    pub fn node_type(self) -> crate::graphql::ids::NodeType {
-        use crate::graphql::ids::NodeType;
+    pub fn node_type(self) -> crate::ids::NodeType {
+        use crate::ids::NodeType;
         match self {
             RecordKind::Organisation => NodeType::Organisation,
             RecordKind::Source => NodeType::Source,

@@ -1,0 +1,317 @@
+//! `Campaign`.
+
+pub mod mutations;
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, campaign};
+
+use crate::error::AppResult;
+use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::node::{Lookup, record_lookup};
+use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
+use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
+use crate::graphql::organisations::Organisation;
+use crate::graphql::places::{CountryConnection, SubdivisionConnection};
+use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
+use crate::graphql::runtime::context::RequestContext;
+use crate::graphql::sources::{SourceConnection, sources_of};
+use crate::ids::{GlobalId, NodeType};
+use crate::service::campaigns::{self as service, CampaignVia};
+use crate::service::codes;
+use crate::service::defenders::DefenderVia;
+use crate::service::places::{Countries, CountryVia, SubdivisionVia, Subdivisions};
+use crate::service::query::listing::DateRange;
+use crate::service::query::pagination::{PageArgs, ParentKey};
+use crate::service::restrictions::RestrictionVia;
+use crate::service::sources::CitingRecord;
+
+/// Selects campaigns. Each list given matches any of its values (an empty list
+/// matches nothing); the lists combine with AND.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct CampaignFilter {
+    /// Campaigns that target any of these countries, as a whole or in part (ISO 3166-1 alpha-2 codes).
+    pub country_codes: Option<Vec<String>>,
+    /// Campaigns with any of these statuses.
+    pub statuses: Option<Vec<CampaignStatus>>,
+    /// Campaigns of any of these kinds.
+    pub kinds: Option<Vec<CampaignKind>>,
+    /// Campaigns with any of these outcomes.
+    pub outcomes: Option<Vec<CampaignOutcome>>,
+    /// Campaigns started on or after this date.
+    pub started_since: Option<PartialDate>,
+    /// Campaigns started on or before this date (`2016` means up to 31 December 2016).
+    pub started_until: Option<PartialDate>,
+}
+
+impl CampaignFilter {
+    /// Checks the codes and turns the input into the service's filter.
+    pub fn validate(self) -> AppResult<service::CampaignFilter> {
+        Ok(service::CampaignFilter {
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
+            statuses: self.statuses,
+            kinds: self.kinds,
+            outcomes: self.outcomes,
+            started: DateRange::new("filter.startedSince", self.started_since, self.started_until)?,
+        })
+    }
+}
+
+/// A campaign: advocacy for a defender, against a law, an observation mission,
+/// a petition or a letter.
+pub struct Campaign(pub campaign::Model);
+
+impl From<campaign::Model> for Campaign {
+    fn from(model: campaign::Model) -> Self {
+        Campaign(model)
+    }
+}
+
+/// A campaign: advocacy for a defender, against a law, an observation mission,
+/// a petition or a letter.
+#[Object]
+impl Campaign {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::Campaign, self.0.id)
+    }
+
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What kind of campaign it is.
+    async fn kind(&self) -> CampaignKind {
+        self.0.kind
+    }
+
+    /// Where it stands.
+    async fn status(&self) -> CampaignStatus {
+        self.0.status
+    }
+
+    /// The organisation that leads it, where known.
+    async fn lead_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.0.lead_organisation_id else {
+            return Ok(None);
+        };
+        Ok(RequestContext::of(ctx).record::<entity::organisation::Entity>(id).await?.map(Organisation))
+    }
+
+    /// When it started, where known.
+    async fn started_on(&self) -> Option<&PartialDate> {
+        self.0.started_on.as_ref()
+    }
+
+    /// When it ended; null while it runs or when not known.
+    async fn ended_on(&self) -> Option<&PartialDate> {
+        self.0.ended_on.as_ref()
+    }
+
+    /// What the campaign does, in words.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    /// What it achieved, where reported.
+    async fn outcome(&self) -> Option<CampaignOutcome> {
+        self.0.outcome
+    }
+
+    /// What it achieved, in words.
+    async fn outcome_summary(&self) -> Option<&str> {
+        self.0.outcome_summary.as_deref()
+    }
+
+    /// The defenders it works for.
+    #[allow(clippy::too_many_arguments)]
+    async fn defenders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
+        #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<DefenderConnection> {
+        let args = page_args(first, after, last, before);
+        defenders_under(ctx, DefenderVia::Campaign, self.0.id.into(), filter, order_by, args).await
+    }
+
+    /// The laws, bills and practices it addresses.
+    #[allow(clippy::too_many_arguments)]
+    async fn restrictions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<RestrictionConnection> {
+        let args = page_args(first, after, last, before);
+        restrictions_under(ctx, RestrictionVia::Campaign, self.0.id.into(), filter, order_by, args).await
+    }
+
+    /// The countries it targets, as a whole or in part, by name.
+    async fn countries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CountryConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<Countries>(
+                CountryVia::Campaign,
+                self.0.id,
+                (),
+                Default::default(),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(CountryConnection::new(page, total, None))
+    }
+
+    /// The subdivisions (states, provinces...) it targets, by name.
+    async fn subdivisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<SubdivisionConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<Subdivisions>(
+                SubdivisionVia::Campaign,
+                self.0.id,
+                (),
+                (),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(SubdivisionConnection::new(page, total, None))
+    }
+
+    /// The sources this record rests on.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<SourceConnection> {
+        sources_of(ctx, CitingRecord::Campaign, self.0.id, page_args(first, after, last, before)).await
+    }
+
+    /// The record's audit log, oldest first: who changed it, when, and which
+    /// fields changed from what to what.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<crate::graphql::common::history::AuditEntryConnection> {
+        let args = crate::graphql::common::connection::page_args(first, after, last, before);
+        crate::graphql::common::history::audit_log(ctx, crate::service::audit::Audited::Campaign, self.0.id, args).await
+    }
+
+    /// Who may read the record.
+    async fn visibility(&self) -> entity::Visibility {
+        self.0.visibility
+    }
+
+    /// The organisation that contributed the record; null for reference data,
+    /// or when the viewer may not see that organisation.
+    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::organisations::Organisation>> {
+        crate::graphql::common::history::contributor(ctx, self.0.contributed_by_id).await
+    }
+
+    /// The record's version, raised by every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+connection!(
+    /// A page of campaigns.
+    CampaignConnection,
+    /// A campaign in a page, with its cursor.
+    CampaignEdge,
+    Campaign,
+    campaign::Model
+);
+
+/// Lists campaigns under a parent.
+///
+/// Not `async`: the arguments go into the boxed listing at once, so that the
+/// future left to the resolver is small (see [`RequestContext::list_under`]).
+pub fn campaigns_under<'a>(
+    ctx: &Context<'a>,
+    via: CampaignVia,
+    parent: ParentKey,
+    filter: Option<CampaignFilter>,
+    order_by: Option<CampaignOrder>,
+    args: PageArgs,
+) -> impl Future<Output = Result<CampaignConnection>> + Send + 'a {
+    let listing = filter.unwrap_or_default().validate().map(|filter| {
+        RequestContext::of(ctx).list_under::<service::Campaigns>(via, parent, filter, order_by.into(), args)
+    });
+    async move {
+        let (page, total) = listing?.await?;
+        Ok(CampaignConnection::new(page, total, None))
+    }
+}
+
+/// Entry points for campaigns.
+#[derive(Default)]
+pub struct CampaignsQuery;
+
+#[Object]
+impl CampaignsQuery {
+    /// A campaign by id. Null, with a NOT_FOUND error, when there is none.
+    async fn campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign's global id.")] id: ID,
+    ) -> Lookup<Campaign> {
+        record_lookup::<campaign::Entity, Campaign>(ctx, &id, NodeType::Campaign).await
+    }
+
+    /// Campaigns, by title unless ordered otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CampaignConnection> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let (page, total) = RequestContext::of(ctx)
+            .list::<service::Campaigns>(filter, order_by.into(), page_args(first, after, last, before))
+            .await?;
+        Ok(CampaignConnection::new(page, total, None))
+    }
+}

@@ -1,0 +1,136 @@
+//! The `Node` interface and the `node` / `nodes` entry points.
+
+use async_graphql::futures_util::future::try_join_all;
+use async_graphql::{Context, ID, Interface, Object, Result};
+
+use crate::error::AppError;
+use crate::graphql::campaigns::Campaign;
+use crate::graphql::defenders::{Affiliation, CaseEvent, Defender};
+use crate::graphql::indicators::Indicator;
+use crate::graphql::organisations::Organisation;
+use crate::graphql::places::{Country, Subdivision};
+use crate::graphql::restrictions::Restriction;
+use crate::graphql::runtime::context::{
+    AffiliationById, CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode,
+};
+use crate::graphql::sources::Source;
+use crate::ids::{GlobalId, NodeType, found};
+use crate::service::query::pagination::MAX_PAGE_SIZE;
+use crate::service::query::records::RecordEntity;
+
+/// A record with a global id, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id: opaque, stable, unique across all types."))]
+pub enum Node {
+    Country(Country),
+    Subdivision(Subdivision),
+    Organisation(Organisation),
+    Defender(Defender),
+    CaseEvent(CaseEvent),
+    Restriction(Restriction),
+    Campaign(Campaign),
+    Source(Source),
+    Indicator(Indicator),
+    Affiliation(Affiliation),
+}
+
+/// Loads the record a global id names, if the viewer may see it.
+async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
+    let rc = RequestContext::of(ctx);
+    Ok(match id {
+        GlobalId::Code(NodeType::Country, code) => {
+            rc.loader.load_one(CountryByCode(code)).await?.map(|m| Node::Country(Country(m)))
+        }
+        GlobalId::Code(NodeType::Subdivision, code) => {
+            rc.loader.load_one(SubdivisionByCode(code)).await?.map(|m| Node::Subdivision(Subdivision(m)))
+        }
+        GlobalId::Uuid(NodeType::Organisation, id) => {
+            rc.record::<entity::organisation::Entity>(id).await?.map(|m| Node::Organisation(Organisation(m)))
+        }
+        GlobalId::Uuid(NodeType::Defender, id) => {
+            rc.record::<entity::defender::Entity>(id).await?.map(|m| Node::Defender(Defender(m)))
+        }
+        GlobalId::Uuid(NodeType::CaseEvent, id) => {
+            rc.loader.load_one(CaseEventById(id)).await?.map(|m| Node::CaseEvent(CaseEvent(m)))
+        }
+        GlobalId::Uuid(NodeType::Restriction, id) => {
+            rc.record::<entity::restriction::Entity>(id).await?.map(|m| Node::Restriction(Restriction(m)))
+        }
+        GlobalId::Uuid(NodeType::Campaign, id) => {
+            rc.record::<entity::campaign::Entity>(id).await?.map(|m| Node::Campaign(Campaign(m)))
+        }
+        GlobalId::Uuid(NodeType::Source, id) => {
+            rc.record::<entity::source::Entity>(id).await?.map(|m| Node::Source(Source(m)))
+        }
+        GlobalId::Uuid(NodeType::Indicator, id) => {
+            rc.loader.load_one(IndicatorById(id)).await?.map(|m| Node::Indicator(Indicator(m)))
+        }
+        GlobalId::Uuid(NodeType::Affiliation, id) => {
+            rc.loader.load_one(AffiliationById(id)).await?.map(|m| Node::Affiliation(Affiliation::from(m)))
+        }
+        // Decoding pairs each type with its kind of key, so no other pair exists.
+        GlobalId::Code(..) | GlobalId::Uuid(..) => None,
+    })
+}
+
+/// The result of looking a record up by id or code: null, with an error that
+/// says why, when there is no such record. (A failed lookup nulls only its own
+/// field, not the whole response.)
+pub type Lookup<T> = Option<Result<T>>;
+
+/// Looks up a shared record by the global id of its type.
+pub async fn record_lookup<E, N>(ctx: &Context<'_>, id: &ID, node_type: NodeType) -> Lookup<N>
+where
+    E: RecordEntity + sea_orm::IdenStatic + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync,
+    N: From<E::Model>,
+{
+    Some(
+        async {
+            let uuid = GlobalId::decode_uuid_of("id", id, node_type)?;
+            found(RequestContext::of(ctx).record::<E>(uuid).await?, node_type, uuid).map(N::from)
+        }
+        .await,
+    )
+}
+
+/// Entry points that fetch any record by global id.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any record by global id. Null, with a NOT_FOUND error, when there is none.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as given by a record's id field.")] id: ID,
+    ) -> Lookup<Node> {
+        Some(
+            async {
+                let decoded = GlobalId::decode("id", &id)?;
+                load(ctx, decoded)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("Nothing has the id {}", id.0)).into())
+            }
+            .await,
+        )
+    }
+
+    /// Records by global id, in the order given, at most 100 at once; null
+    /// where an id names no record.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, as given by records' id fields.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        if ids.len() as u64 > MAX_PAGE_SIZE {
+            return Err(
+                AppError::bad_input("ids", format!("at most {MAX_PAGE_SIZE} ids at once; got {}", ids.len())).into()
+            );
+        }
+        let decoded = ids.iter().map(|id| GlobalId::decode("ids", id)).collect::<Result<Vec<_>, _>>()?;
+        // Resolving concurrently lets the loaders batch ids of the same type.
+        try_join_all(decoded.into_iter().map(|id| load(ctx, id))).await
+    }
+}

@@ -1,0 +1,539 @@
+//! `Defender`, with their other names, affiliations and case events.
+
+pub mod mutations;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{
+    CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate, PerpetratorType,
+    Sector, Visibility, affiliation, case_event, defender, defender_name,
+};
+
+use crate::error::AppResult;
+use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
+use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::history::AuditEntryConnection;
+use crate::graphql::common::node::{Lookup, record_lookup};
+use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
+use crate::graphql::organisations::Organisation;
+use crate::graphql::places::{Country, Subdivision, country_by_code, subdivision_by_code};
+use crate::graphql::restrictions::{Restriction, RestrictionConnection, RestrictionFilter, restrictions_under};
+use crate::graphql::runtime::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, RequestContext, SectorsOf};
+use crate::graphql::sources::{SourceConnection, sources_of};
+use crate::ids::{GlobalId, NodeType};
+use crate::service::audit::Audited;
+use crate::service::campaigns::CampaignVia;
+use crate::service::codes;
+use crate::service::defenders::{self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia};
+use crate::service::query::listing::DateRange;
+use crate::service::query::pagination::ParentKey;
+use crate::service::restrictions::RestrictionVia;
+use crate::service::sources::CitingRecord;
+
+/// Selects defenders. Each list given matches any of its values (an empty list
+/// matches nothing); the lists combine with AND.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DefenderFilter {
+    /// Defenders who work in any of these countries (ISO 3166-1 alpha-2 codes).
+    pub country_codes: Option<Vec<String>>,
+    /// Defenders who work in any of these subdivisions (ISO 3166-2 codes).
+    pub subdivision_codes: Option<Vec<String>>,
+    /// Defenders with any of these statuses.
+    pub statuses: Option<Vec<DefenderStatus>>,
+    /// Defenders who work in any of these sectors.
+    pub sectors: Option<Vec<Sector>>,
+    /// Defenders with at least one case event matching, such as an arrest since 2015.
+    pub case_events: Option<CaseEventFilter>,
+}
+
+/// Selects case events: of any of the kinds given, dated in the range given.
+/// Undated events match only when no range is given.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct CaseEventFilter {
+    /// Events of any of these kinds.
+    pub kinds: Option<Vec<CaseEventKind>>,
+    /// Events on or after this date (`2015` means from 1 January 2015).
+    pub since: Option<PartialDate>,
+    /// Events on or before this date (`2016` means up to 31 December 2016).
+    pub until: Option<PartialDate>,
+}
+
+impl CaseEventFilter {
+    /// Checks the range and turns the input into the service's criteria.
+    pub fn validate(self, argument: &str) -> AppResult<service::CaseEventCriteria> {
+        Ok(service::CaseEventCriteria { kinds: self.kinds, dates: DateRange::new(argument, self.since, self.until)? })
+    }
+}
+
+impl DefenderFilter {
+    /// Checks the codes and turns the input into the service's filter.
+    pub fn validate(self) -> AppResult<service::DefenderFilter> {
+        Ok(service::DefenderFilter {
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
+            subdivision_codes: self
+                .subdivision_codes
+                .map(|c| codes::subdivision_codes("filter.subdivisionCodes", &c))
+                .transpose()?,
+            statuses: self.statuses,
+            sectors: self.sectors,
+            case_events: self.case_events.map(|events| events.validate("filter.caseEvents")).transpose()?,
+        })
+    }
+}
+
+/// A human rights defender: a person who acts, peacefully, to promote or
+/// protect human rights, and who may be at risk for it.
+pub struct Defender(pub defender::Model);
+
+impl From<defender::Model> for Defender {
+    fn from(model: defender::Model) -> Self {
+        Defender(model)
+    }
+}
+
+impl Defender {
+    /// Whether the viewer may see this defender's confidential fields.
+    async fn confidential(&self, ctx: &Context<'_>) -> Result<bool> {
+        if RequestContext::of(ctx).viewer.organisation().is_none() {
+            return Ok(false);
+        }
+        Ok(RequestContext::of(ctx).loader.load_one(ConfidentialAccessOf(self.0.id)).await?.unwrap_or(false))
+    }
+}
+
+/// A human rights defender: a person who acts, peacefully, to promote or
+/// protect human rights, and who may be at risk for it.
+#[Object]
+impl Defender {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::Defender, self.0.id)
+    }
+
+    /// The name the defender is best known by.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Other names: aliases, other spellings, transliterations, names in other scripts.
+    async fn other_names(&self, ctx: &Context<'_>) -> Result<Vec<OtherName>> {
+        let names = RequestContext::of(ctx).loader.load_one(OtherNamesOf(self.0.id)).await?;
+        Ok(names.unwrap_or_default().into_iter().map(OtherName).collect())
+    }
+
+    /// The country where the defender works.
+    async fn country(&self, ctx: &Context<'_>) -> Result<Country> {
+        country_by_code(ctx, &self.0.country_code).await
+    }
+
+    /// The subdivision (state, province...) where the defender works, where known.
+    async fn subdivision(&self, ctx: &Context<'_>) -> Result<Option<Subdivision>> {
+        subdivision_by_code(ctx, self.0.subdivision_code.as_deref()).await
+    }
+
+    /// Occupation, such as "economics professor".
+    async fn occupation(&self) -> Option<&str> {
+        self.0.occupation.as_deref()
+    }
+
+    /// A short account of the defender and their case.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    /// The defender's situation, as last reported.
+    async fn status(&self) -> DefenderStatus {
+        self.0.status
+    }
+
+    /// The fields of human rights work the defender is active in.
+    async fn sectors(&self, ctx: &Context<'_>) -> Result<Vec<Sector>> {
+        Ok(RequestContext::of(ctx).loader.load_one(SectorsOf(self.0.id)).await?.unwrap_or_default())
+    }
+
+    /// The organisations the defender belongs or belonged to, with their role.
+    async fn affiliations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<AffiliationConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<Affiliations>(
+                AffiliationVia::Defender,
+                self.0.id,
+                (),
+                (),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(AffiliationConnection::new(page, total, None))
+    }
+
+    /// The defender's case: arrests, trials, sentences, attacks, in date order (undated first).
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CaseEventConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<CaseEvents>(CaseEventVia::Defender, self.0.id, (), (), page_args(first, after, last, before))
+            .await?;
+        Ok(CaseEventConnection::new(page, total, None))
+    }
+
+    /// Laws, bills and practices that concern the defender; each edge says how.
+    #[allow(clippy::too_many_arguments)]
+    async fn restrictions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<RestrictionConnection> {
+        let args = page_args(first, after, last, before);
+        restrictions_under(ctx, RestrictionVia::Defender, self.0.id.into(), filter, order_by, args).await
+    }
+
+    /// Campaigns for the defender.
+    #[allow(clippy::too_many_arguments)]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CampaignConnection> {
+        let args = page_args(first, after, last, before);
+        campaigns_under(ctx, CampaignVia::Defender, self.0.id.into(), filter, order_by, args).await
+    }
+
+    /// The sources this record rests on.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<SourceConnection> {
+        sources_of(ctx, CitingRecord::Defender, self.0.id, page_args(first, after, last, before)).await
+    }
+
+    /// Whether the defender agreed to publication. Only GIVEN allows the record to be PUBLIC.
+    async fn consent(&self) -> Consent {
+        self.0.consent
+    }
+
+    /// Who may read the record.
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility
+    }
+
+    /// The organisation that contributed the record; null for reference data,
+    /// or when the viewer may not see that organisation.
+    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        crate::graphql::common::history::contributor(ctx, self.0.contributed_by_id).await
+    }
+
+    /// The record's version, raised by every change. Updates must name the
+    /// version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Confidential: where the defender can be found. Null unless the viewer's
+    /// organisation contributed the record or was granted confidential access.
+    async fn exact_location(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.confidential(ctx).await?.then_some(self.0.exact_location.as_deref()).flatten())
+    }
+
+    /// Confidential: how to reach the defender. Null unless the viewer's
+    /// organisation contributed the record or was granted confidential access.
+    async fn contact_details(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.confidential(ctx).await?.then_some(self.0.contact_details.as_deref()).flatten())
+    }
+
+    /// Confidential: risks to the defender and precautions to take. Null
+    /// unless the viewer's organisation contributed the record or was granted
+    /// confidential access.
+    async fn safety_notes(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.confidential(ctx).await?.then_some(self.0.safety_notes.as_deref()).flatten())
+    }
+
+    /// The global ids of records merged into this one; each of them resolves
+    /// to this record. Empty unless a merge absorbed another record.
+    async fn merged_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
+        crate::graphql::duplicates::merged_ids(ctx, crate::graphql::duplicates::MergeableType::Defender, self.0.id)
+            .await
+    }
+
+    /// The record's audit log, oldest first: who changed it, when, and which
+    /// fields changed from what to what (confidential values only for those
+    /// allowed to see them).
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<AuditEntryConnection> {
+        crate::graphql::common::history::audit_log(
+            ctx,
+            Audited::Defender,
+            self.0.id,
+            page_args(first, after, last, before),
+        )
+        .await
+    }
+
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+connection!(
+    /// A page of defenders.
+    DefenderConnection,
+    /// A defender in a page, with its cursor.
+    DefenderEdge,
+    Defender,
+    defender::Model,
+    edge_fields {
+        /// How the restriction concerns this defender, on a restriction's
+        /// `defenders`; null elsewhere.
+        async fn relation(&self, ctx: &Context<'_>) -> Result<Option<DefenderRestrictionRelation>> {
+            let Some(ParentKey::Id(restriction)) = &self.parent else { return Ok(None) };
+            let link = RequestContext::of(ctx).loader.load_one(LinkOf((self.node.0.id, *restriction))).await?;
+            Ok(link.map(|link| link.relation))
+        }
+    }
+);
+
+/// Another name of a defender.
+pub struct OtherName(defender_name::Model);
+
+/// Another name of a defender.
+#[Object]
+impl OtherName {
+    /// The name as written.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What kind of name it is.
+    async fn kind(&self) -> OtherNameKind {
+        self.0.kind
+    }
+
+    /// BCP 47 language tag of the name, where known, such as `ar` or `ug-Arab`.
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
+}
+
+/// A defender's membership of, or role in, an organisation.
+pub struct Affiliation(affiliation::Model);
+
+impl From<affiliation::Model> for Affiliation {
+    fn from(model: affiliation::Model) -> Self {
+        Affiliation(model)
+    }
+}
+
+/// A defender's membership of, or role in, an organisation.
+#[Object]
+impl Affiliation {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::Affiliation, self.0.id)
+    }
+
+    /// The defender.
+    async fn defender(&self, ctx: &Context<'_>) -> Result<Option<Defender>> {
+        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender))
+    }
+
+    /// The organisation.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        Ok(RequestContext::of(ctx)
+            .record::<entity::organisation::Entity>(self.0.organisation_id)
+            .await?
+            .map(Organisation))
+    }
+
+    /// The defender's role, such as "co-founder".
+    async fn role(&self) -> Option<&str> {
+        self.0.role.as_deref()
+    }
+
+    /// When the affiliation began, where known.
+    async fn started_on(&self) -> Option<&PartialDate> {
+        self.0.started_on.as_ref()
+    }
+
+    /// When the affiliation ended; null while it lasts or when not known.
+    async fn ended_on(&self) -> Option<&PartialDate> {
+        self.0.ended_on.as_ref()
+    }
+}
+
+connection!(
+    /// A page of affiliations.
+    AffiliationConnection,
+    /// An affiliation in a page, with its cursor.
+    AffiliationEdge,
+    Affiliation,
+    affiliation::Model
+);
+
+/// A prison sentence.
+#[derive(SimpleObject)]
+pub struct Sentence {
+    /// Length in months; null for a life sentence or when not known.
+    pub months: Option<i32>,
+    /// Whether it is life imprisonment.
+    pub life: bool,
+}
+
+/// An event in a defender's case: an arrest, a trial, a sentence, an attack.
+pub struct CaseEvent(pub case_event::Model);
+
+impl From<case_event::Model> for CaseEvent {
+    fn from(model: case_event::Model) -> Self {
+        CaseEvent(model)
+    }
+}
+
+/// An event in a defender's case: an arrest, a trial, a sentence, an attack.
+#[Object]
+impl CaseEvent {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::CaseEvent, self.0.id)
+    }
+
+    /// What happened.
+    async fn kind(&self) -> CaseEventKind {
+        self.0.kind
+    }
+
+    /// When it happened, to the year, month or day; null when not known.
+    async fn occurred_on(&self) -> Option<&PartialDate> {
+        self.0.occurred_on.as_ref()
+    }
+
+    /// What happened, in words.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// Who acted against the defender; null for events that are not reprisals.
+    async fn perpetrator_type(&self) -> Option<PerpetratorType> {
+        self.0.perpetrator_type
+    }
+
+    /// The prison sentence imposed, for sentences.
+    async fn sentence(&self) -> Option<Sentence> {
+        (self.0.sentence_months.is_some() || self.0.sentence_life)
+            .then_some(Sentence { months: self.0.sentence_months, life: self.0.sentence_life })
+    }
+
+    /// The defender.
+    async fn defender(&self, ctx: &Context<'_>) -> Result<Option<Defender>> {
+        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender))
+    }
+
+    /// The law or practice the event relied on, if any.
+    async fn restriction(&self, ctx: &Context<'_>) -> Result<Option<Restriction>> {
+        let Some(id) = self.0.restriction_id else {
+            return Ok(None);
+        };
+        Ok(RequestContext::of(ctx).record::<entity::restriction::Entity>(id).await?.map(Restriction))
+    }
+}
+
+connection!(
+    /// A page of case events.
+    CaseEventConnection,
+    /// A case event in a page, with its cursor.
+    CaseEventEdge,
+    CaseEvent,
+    case_event::Model
+);
+
+/// Entry points for defenders.
+#[derive(Default)]
+pub struct DefendersQuery;
+
+#[Object]
+impl DefendersQuery {
+    /// A defender by id. Null, with a NOT_FOUND error, when there is none.
+    async fn defender(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The defender's global id.")] id: ID,
+    ) -> Lookup<Defender> {
+        record_lookup::<defender::Entity, Defender>(ctx, &id, NodeType::Defender).await
+    }
+
+    /// Defenders, by name unless ordered otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn defenders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
+        #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<DefenderConnection> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let (page, total) = RequestContext::of(ctx)
+            .list::<service::Defenders>(filter, order_by.into(), page_args(first, after, last, before))
+            .await?;
+        Ok(DefenderConnection::new(page, total, None))
+    }
+}
+
+/// Lists defenders under a parent. On a restriction's defenders, each edge
+/// also tells how the restriction concerns the defender.
+///
+/// Not `async`: the arguments go into the boxed listing at once, so that the
+/// future left to the resolver is small (see [`RequestContext::list_under`]).
+pub fn defenders_under<'a>(
+    ctx: &Context<'a>,
+    via: DefenderVia,
+    parent: ParentKey,
+    filter: Option<DefenderFilter>,
+    order_by: Option<DefenderOrder>,
+    args: crate::service::query::pagination::PageArgs,
+) -> impl Future<Output = Result<DefenderConnection>> + Send + 'a {
+    let link_parent = (via == DefenderVia::Restriction).then(|| parent.clone());
+    let listing = filter.unwrap_or_default().validate().map(|filter| {
+        RequestContext::of(ctx).list_under::<service::Defenders>(via, parent, filter, order_by.into(), args)
+    });
+    async move {
+        let (page, total) = listing?.await?;
+        Ok(DefenderConnection::new(page, total, link_parent))
+    }
+}

@@ -1,0 +1,354 @@
+//! `Restriction` and its status history.
+
+pub mod mutations;
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{
+    DefenderRestrictionRelation, PartialDate, RestrictionKind, RestrictionStatus, Right, restriction,
+    restriction_status_change,
+};
+
+use crate::error::AppResult;
+use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
+use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::node::{Lookup, record_lookup};
+use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
+use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
+use crate::graphql::places::{Country, Subdivision, country_by_code, subdivision_by_code};
+use crate::graphql::runtime::context::{LinkOf, RequestContext, RightsOf};
+use crate::graphql::sources::{SourceConnection, sources_of};
+use crate::ids::{GlobalId, NodeType};
+use crate::service::campaigns::CampaignVia;
+use crate::service::codes;
+use crate::service::defenders::DefenderVia;
+use crate::service::query::listing::DateRange;
+use crate::service::query::pagination::{PageArgs, ParentKey};
+use crate::service::restrictions::{self as service, RestrictionVia, StatusChangeVia, StatusChanges};
+use crate::service::sources::CitingRecord;
+
+/// Selects restrictions. Each list given matches any of its values (an empty
+/// list matches nothing); the lists combine with AND.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct RestrictionFilter {
+    /// Restrictions in any of these countries, national or subnational (ISO 3166-1 alpha-2 codes).
+    pub country_codes: Option<Vec<String>>,
+    /// Restrictions of any of these subdivisions (ISO 3166-2 codes).
+    pub subdivision_codes: Option<Vec<String>>,
+    /// Restrictions with any of these statuses.
+    pub statuses: Option<Vec<RestrictionStatus>>,
+    /// Restrictions of any of these kinds.
+    pub kinds: Option<Vec<RestrictionKind>>,
+    /// Restrictions that curb any of these rights.
+    pub rights: Option<Vec<Right>>,
+    /// Restrictions introduced on or after this date (`2017` means from 1 January 2017).
+    pub introduced_since: Option<PartialDate>,
+    /// Restrictions introduced on or before this date (`2017` means up to 31 December 2017).
+    pub introduced_until: Option<PartialDate>,
+}
+
+impl RestrictionFilter {
+    /// Checks the codes and turns the input into the service's filter.
+    pub fn validate(self) -> AppResult<service::RestrictionFilter> {
+        Ok(service::RestrictionFilter {
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
+            subdivision_codes: self
+                .subdivision_codes
+                .map(|c| codes::subdivision_codes("filter.subdivisionCodes", &c))
+                .transpose()?,
+            statuses: self.statuses,
+            kinds: self.kinds,
+            rights: self.rights,
+            introduced: DateRange::new("filter.introducedSince", self.introduced_since, self.introduced_until)?,
+        })
+    }
+}
+
+/// A law, bill, order, ruling or practice that curbs protest, expression,
+/// association or other civic freedoms.
+pub struct Restriction(pub restriction::Model);
+
+impl From<restriction::Model> for Restriction {
+    fn from(model: restriction::Model) -> Self {
+        Restriction(model)
+    }
+}
+
+/// A law, bill, order, ruling or practice that curbs protest, expression,
+/// association or other civic freedoms.
+#[Object]
+impl Restriction {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::Restriction, self.0.id)
+    }
+
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Bill or law numbers, such as "HB 1 / SB 484".
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+
+    /// What kind of measure it is.
+    async fn kind(&self) -> RestrictionKind {
+        self.0.kind
+    }
+
+    /// Where it stands now.
+    async fn status(&self) -> RestrictionStatus {
+        self.0.status
+    }
+
+    /// The rights it curbs.
+    async fn rights(&self, ctx: &Context<'_>) -> Result<Vec<Right>> {
+        Ok(RequestContext::of(ctx).loader.load_one(RightsOf(self.0.id)).await?.unwrap_or_default())
+    }
+
+    /// The country whose jurisdiction it falls under (federal measures sit on the country).
+    async fn country(&self, ctx: &Context<'_>) -> Result<Country> {
+        country_by_code(ctx, &self.0.country_code).await
+    }
+
+    /// The subdivision, for state, provincial or local measures.
+    async fn subdivision(&self, ctx: &Context<'_>) -> Result<Option<Subdivision>> {
+        subdivision_by_code(ctx, self.0.subdivision_code.as_deref()).await
+    }
+
+    /// When it was introduced or proposed, where known.
+    async fn introduced_on(&self) -> Option<&PartialDate> {
+        self.0.introduced_on.as_ref()
+    }
+
+    /// When it was decided (enacted, defeated, vetoed...), where known.
+    async fn decided_on(&self) -> Option<&PartialDate> {
+        self.0.decided_on.as_ref()
+    }
+
+    /// What it does, in words.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    /// Its status over time, oldest first (undated changes first).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<StatusChangeConnection> {
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<StatusChanges>(
+                StatusChangeVia::Restriction,
+                self.0.id,
+                (),
+                (),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(StatusChangeConnection::new(page, total, None))
+    }
+
+    /// Defenders it concerns; each edge says how.
+    #[allow(clippy::too_many_arguments)]
+    async fn defenders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only defenders matching this filter.")] filter: Option<DefenderFilter>,
+        #[graphql(desc = "The order; by name unless given.")] order_by: Option<DefenderOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<DefenderConnection> {
+        let args = page_args(first, after, last, before);
+        defenders_under(ctx, DefenderVia::Restriction, self.0.id.into(), filter, order_by, args).await
+    }
+
+    /// Campaigns that address it.
+    #[allow(clippy::too_many_arguments)]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<CampaignOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CampaignConnection> {
+        let args = page_args(first, after, last, before);
+        campaigns_under(ctx, CampaignVia::Restriction, self.0.id.into(), filter, order_by, args).await
+    }
+
+    /// The sources this record rests on.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<SourceConnection> {
+        sources_of(ctx, CitingRecord::Restriction, self.0.id, page_args(first, after, last, before)).await
+    }
+
+    /// The record's audit log, oldest first: who changed it, when, and which
+    /// fields changed from what to what. (`history` is the status history.)
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<crate::graphql::common::history::AuditEntryConnection> {
+        let args = crate::graphql::common::connection::page_args(first, after, last, before);
+        crate::graphql::common::history::audit_log(ctx, crate::service::audit::Audited::Restriction, self.0.id, args)
+            .await
+    }
+
+    /// Who may read the record.
+    async fn visibility(&self) -> entity::Visibility {
+        self.0.visibility
+    }
+
+    /// The organisation that contributed the record; null for reference data,
+    /// or when the viewer may not see that organisation.
+    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::organisations::Organisation>> {
+        crate::graphql::common::history::contributor(ctx, self.0.contributed_by_id).await
+    }
+
+    /// The record's version, raised by every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the record was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+connection!(
+    /// A page of restrictions.
+    RestrictionConnection,
+    /// A restriction in a page, with its cursor.
+    RestrictionEdge,
+    Restriction,
+    restriction::Model,
+    edge_fields {
+        /// How the restriction concerns the defender, on a defender's
+        /// `restrictions`; null elsewhere.
+        async fn relation(&self, ctx: &Context<'_>) -> Result<Option<DefenderRestrictionRelation>> {
+            let Some(ParentKey::Id(defender)) = &self.parent else { return Ok(None) };
+            let link = RequestContext::of(ctx).loader.load_one(LinkOf((*defender, self.node.0.id))).await?;
+            Ok(link.map(|link| link.relation))
+        }
+    }
+);
+
+/// A change in a restriction's status.
+pub struct StatusChange(restriction_status_change::Model);
+
+impl From<restriction_status_change::Model> for StatusChange {
+    fn from(model: restriction_status_change::Model) -> Self {
+        StatusChange(model)
+    }
+}
+
+/// A change in a restriction's status.
+#[Object]
+impl StatusChange {
+    /// The status from this point on.
+    async fn status(&self) -> RestrictionStatus {
+        self.0.status
+    }
+
+    /// When the status changed, where known.
+    async fn changed_on(&self) -> Option<&PartialDate> {
+        self.0.changed_on.as_ref()
+    }
+
+    /// What happened, in words.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}
+
+connection!(
+    /// A page of status changes.
+    StatusChangeConnection,
+    /// A status change in a page, with its cursor.
+    StatusChangeEdge,
+    StatusChange,
+    restriction_status_change::Model
+);
+
+/// Lists restrictions under a parent. On a defender's restrictions, each edge
+/// also tells how the restriction concerns the defender.
+///
+/// Not `async`: the arguments go into the boxed listing at once, so that the
+/// future left to the resolver is small (see [`RequestContext::list_under`]).
+pub fn restrictions_under<'a>(
+    ctx: &Context<'a>,
+    via: RestrictionVia,
+    parent: ParentKey,
+    filter: Option<RestrictionFilter>,
+    order_by: Option<RestrictionOrder>,
+    args: PageArgs,
+) -> impl Future<Output = Result<RestrictionConnection>> + Send + 'a {
+    let link_parent = (via == RestrictionVia::Defender).then(|| parent.clone());
+    let listing = filter.unwrap_or_default().validate().map(|filter| {
+        RequestContext::of(ctx).list_under::<service::Restrictions>(via, parent, filter, order_by.into(), args)
+    });
+    async move {
+        let (page, total) = listing?.await?;
+        Ok(RestrictionConnection::new(page, total, link_parent))
+    }
+}
+
+/// Entry points for restrictions.
+#[derive(Default)]
+pub struct RestrictionsQuery;
+
+#[Object]
+impl RestrictionsQuery {
+    /// A restriction by id. Null, with a NOT_FOUND error, when there is none.
+    async fn restriction(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The restriction's global id.")] id: ID,
+    ) -> Lookup<Restriction> {
+        record_lookup::<restriction::Entity, Restriction>(ctx, &id, NodeType::Restriction).await
+    }
+
+    /// Restrictions, by title unless ordered otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn restrictions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only restrictions matching this filter.")] filter: Option<RestrictionFilter>,
+        #[graphql(desc = "The order; by title unless given.")] order_by: Option<RestrictionOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<RestrictionConnection> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let (page, total) = RequestContext::of(ctx)
+            .list::<service::Restrictions>(filter, order_by.into(), page_args(first, after, last, before))
+            .await?;
+        Ok(RestrictionConnection::new(page, total, None))
+    }
+}

@@ -1,0 +1,15 @@
+//! The request engine around the schema: per-request state and batching,
+//! limits checked before execution, error codes and the guard on ids in
+//! errors, and the order of response fields. It knows no record type; the
+//! schema's types use it through `context::RequestContext`.
+
+pub mod batch;
+pub mod context;
+pub mod documents;
+pub mod error_codes;
+pub mod error_ids;
+pub mod execution;
+pub mod input_text;
+pub mod limits;
+pub mod request_state;
+pub mod response_order;
