@@ -8,117 +8,18 @@
 //! (`initdb`, `pg_ctl`, found under /usr/lib/postgresql or on PATH, or at
 //! `PG_BIN_DIR`) and fails, loudly, without them.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::postgres::Instance;
 use entity::{OrganisationKind, Role, Visibility};
 use rights_graph::service::access::api_keys;
 use rights_graph::service::organisations::{self, NewOrganisation};
 use rights_graph::{Application, Settings};
 use serde_json::{Value, json};
-
-/// A PostgreSQL instance of the test's own, in a temporary directory.
-struct Instance {
-    bin: PathBuf,
-    data: PathBuf,
-    port: u16,
-    /// Running as root: PostgreSQL runs as the `postgres` user.
-    as_postgres: bool,
-}
-
-fn server_programs() -> PathBuf {
-    if let Ok(dir) = std::env::var("PG_BIN_DIR") {
-        return PathBuf::from(dir);
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path().join("bin"))
-        .filter(|bin| bin.join("pg_ctl").exists())
-        .collect();
-    found.sort();
-    found.pop().unwrap_or_else(|| {
-        panic!(
-            "The database fault test needs PostgreSQL's server programs (initdb, pg_ctl): install the postgresql \
-             package or set PG_BIN_DIR"
-        )
-    })
-}
-
-impl Instance {
-    fn command(&self, program: &str, args: &[&str]) -> Command {
-        let path = self.bin.join(program);
-        if self.as_postgres {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(path).args(args);
-            command
-        } else {
-            let mut command = Command::new(path);
-            command.args(args);
-            command
-        }
-    }
-
-    fn run(&self, program: &str, args: &[&str]) {
-        let output = self.command(program, args).output().unwrap_or_else(|error| panic!("{program}: {error}"));
-        assert!(
-            output.status.success(),
-            "{program} {args:?} failed: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-
-    fn create() -> Instance {
-        let bin = server_programs();
-        let data = std::env::temp_dir().join(format!("rights-graph-fault-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&data).unwrap();
-        let as_postgres = running_as_root();
-        if as_postgres {
-            let status = Command::new("chown").args(["postgres:postgres", data.to_str().unwrap()]).status().unwrap();
-            assert!(status.success(), "chown the data directory to postgres");
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let instance = Instance { bin, data, port, as_postgres };
-        instance.run("initdb", &["-D", instance.data_dir(), "-A", "trust", "-U", "postgres", "--no-sync"]);
-        instance.start();
-        instance
-    }
-
-    fn data_dir(&self) -> &str {
-        self.data.to_str().unwrap()
-    }
-
-    fn start(&self) {
-        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.data_dir());
-        let log = self.data.join("log").to_str().unwrap().to_owned();
-        self.run("pg_ctl", &["-D", self.data_dir(), "-o", &options, "-l", &log, "-w", "start"]);
-    }
-
-    /// Kills the server as a crash would: no shutdown checkpoint.
-    fn kill(&self) {
-        self.run("pg_ctl", &["-D", self.data_dir(), "-m", "immediate", "-w", "stop"]);
-    }
-
-    fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-}
-
-fn running_as_root() -> bool {
-    Command::new("id").arg("-u").output().map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0").unwrap_or(false)
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.command("pg_ctl", &["-D", self.data_dir(), "-m", "immediate", "stop"]).output();
-        let _ = std::fs::remove_dir_all(&self.data);
-    }
-}
 
 const CREATE: &str = "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }";
 
@@ -186,7 +87,7 @@ async fn ready(address: std::net::SocketAddr) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stops_and_returns_while_clients_write() {
-    let instance = Instance::create();
+    let instance = Instance::create(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
     let admin = sea_orm::Database::connect(instance.url("postgres")).await.expect("the test instance answers");
     sea_orm::ConnectionTrait::execute_unprepared(&admin, "CREATE DATABASE rights_graph").await.unwrap();
     admin.close().await.ok();

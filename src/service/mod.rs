@@ -22,4 +22,4 @@ pub mod text;
 pub mod visibility;
 pub mod write;
 
-pub use visibility::{MERGEABLE, Member, Viewer};
+pub use visibility::{Governed, Member, Viewer};

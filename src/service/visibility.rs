@@ -3,13 +3,57 @@
 //! so that a record the viewer may not see behaves exactly like one that
 //! does not exist.
 
-use entity::{Consent, Role, Visibility, defender, record_share};
+use entity::{
+    Consent, Role, Visibility, campaign, defender, indicator, organisation, record_share, restriction, source,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
-use sea_orm::{ColumnTrait, Condition, EntityName, EntityTrait, IdenStatic};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic};
 use uuid::Uuid;
 
-/// The tables whose records can be merged into another of their kind.
-pub const MERGEABLE: [&str; 2] = ["defender", "organisation"];
+use crate::service::duplicates::Mergeable;
+
+/// A table whose rows the visibility rule governs: it has the provenance
+/// columns (`id`, `visibility`, `contributed_by_id`, `archived_at`), and
+/// states what sets it apart in the rule. Both constants have no default,
+/// so a new kind of record cannot reach `can_see` without deciding them.
+pub trait Governed: EntityTrait + IdenStatic + IntoIden + Copy {
+    /// The kind a merge can absorb rows of (`merged_into_id`), if any.
+    const MERGEABLE: Option<Mergeable>;
+    /// Whether a PUBLIC row is public only while its consent (`consent`)
+    /// is GIVEN.
+    const PUBLIC_NEEDS_CONSENT: bool;
+}
+
+impl Governed for organisation::Entity {
+    const MERGEABLE: Option<Mergeable> = Some(Mergeable::Organisation);
+    const PUBLIC_NEEDS_CONSENT: bool = false;
+}
+
+impl Governed for defender::Entity {
+    const MERGEABLE: Option<Mergeable> = Some(Mergeable::Defender);
+    // Withdrawing consent takes a defender out of public view at once.
+    const PUBLIC_NEEDS_CONSENT: bool = true;
+}
+
+impl Governed for restriction::Entity {
+    const MERGEABLE: Option<Mergeable> = None;
+    const PUBLIC_NEEDS_CONSENT: bool = false;
+}
+
+impl Governed for campaign::Entity {
+    const MERGEABLE: Option<Mergeable> = None;
+    const PUBLIC_NEEDS_CONSENT: bool = false;
+}
+
+impl Governed for source::Entity {
+    const MERGEABLE: Option<Mergeable> = None;
+    const PUBLIC_NEEDS_CONSENT: bool = false;
+}
+
+impl Governed for indicator::Entity {
+    const MERGEABLE: Option<Mergeable> = None;
+    const PUBLIC_NEEDS_CONSENT: bool = false;
+}
 
 /// Who is reading. Every read is filtered through the viewer so that a record
 /// the viewer may not see behaves exactly like one that does not exist.
@@ -50,7 +94,7 @@ impl Viewer {
     /// one through reads.
     pub fn can_see<E>(&self, entity: E) -> Condition
     where
-        E: EntityTrait + IdenStatic + IntoIden + Copy,
+        E: Governed,
     {
         self.sees(entity, false)
     }
@@ -61,17 +105,17 @@ impl Viewer {
     /// the absorbed record may read it there.
     pub fn could_see_absorbed<E>(&self, entity: E) -> Condition
     where
-        E: EntityTrait + IdenStatic + IntoIden + Copy,
+        E: Governed,
     {
         self.sees(entity, true)
     }
 
     fn sees<E>(&self, entity: E, absorbed: bool) -> Condition
     where
-        E: EntityTrait + IdenStatic + IntoIden + Copy,
+        E: Governed,
     {
         let mut unarchived = Expr::col((entity, "archived_at")).is_null();
-        if MERGEABLE.contains(&entity.table_name()) && !absorbed {
+        if E::MERGEABLE.is_some() && !absorbed {
             // A record absorbed by a merge lives on as the record it was merged into.
             unarchived = unarchived.and(Expr::col((entity, "merged_into_id")).is_null());
         }
@@ -80,9 +124,7 @@ impl Viewer {
         // partial indexes over public records (migrations 000006 and 000007).
         let constant = |value: &str| Expr::cust(format!("'{value}'"));
         let mut public = Expr::col((entity, "visibility")).eq(constant(Visibility::Public.as_str()));
-        if entity.table_name() == defender::Entity.table_name() {
-            // A defender is public only while their consent stands, so that
-            // withdrawing consent takes the record out of public view at once.
+        if E::PUBLIC_NEEDS_CONSENT {
             public = public.and(Expr::col((entity, "consent")).eq(constant(Consent::Given.as_str())));
         }
         match self {

@@ -3,10 +3,14 @@
 //!
 //! PostgreSQL is reached through `TEST_DATABASE_URL` (an admin connection,
 //! default `postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable`); tests create their
-//! own databases there and drop them afterwards. If PostgreSQL cannot be
-//! reached the tests fail: they never skip silently.
+//! own databases there and drop them afterwards. When the variable is unset
+//! and nothing answers on the default address, the harness starts a
+//! PostgreSQL instance of its own (`postgres.rs`); when PostgreSQL cannot be
+//! had at all, the tests fail, saying what to install: they never skip.
 
 #![allow(dead_code)]
+
+pub mod postgres;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -76,6 +80,7 @@ macro_rules! configured_tests {
 /// The local server, without TLS: on the loopback interface encryption
 /// protects nothing, and sqlx's TLS layer halves the speed of large writes.
 const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
+const DEFAULT_ADDRESS: &str = "127.0.0.1:5432";
 
 /// The admin URL with another database in place of its own (keeping its parameters).
 fn database_url(name: &str) -> String {
@@ -84,8 +89,29 @@ fn database_url(name: &str) -> String {
     url.into()
 }
 
+/// The admin connection: `TEST_DATABASE_URL`; else the local server on the
+/// default address; else, when nothing answers there, a throwaway instance
+/// started for this test process under `target/tmp` and stopped when the
+/// process ends.
 fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.into())
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+            return url;
+        }
+        if postgres::answers(DEFAULT_ADDRESS.parse().expect("address")) {
+            return DEFAULT_ADMIN_URL.into();
+        }
+        eprintln!(
+            "rights-graph tests: TEST_DATABASE_URL is unset and nothing answers on {DEFAULT_ADDRESS}; \
+             starting a PostgreSQL instance of the tests' own under target/tmp"
+        );
+        let instance = postgres::Instance::create(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
+        let url = instance.url("postgres");
+        instance.stop_when_process_ends(std::process::id());
+        url
+    })
+    .clone()
 }
 
 /// Removes the test database when the test ends, passed or failed.

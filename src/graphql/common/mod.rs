@@ -7,3 +7,4 @@ pub mod edits;
 pub mod history;
 pub mod node;
 pub mod ordering;
+pub mod record;

@@ -2,17 +2,16 @@
 
 pub mod mutations;
 
+use crate::graphql::common::record::RecordFields;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{
     CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate, PerpetratorType,
-    Sector, Visibility, affiliation, case_event, defender, defender_name,
+    Sector, affiliation, case_event, defender, defender_name,
 };
 
 use crate::error::AppResult;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::connection::{connection, page_args};
-use crate::graphql::common::history::AuditEntryConnection;
 use crate::graphql::common::node::{Lookup, record_lookup};
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::organisations::Organisation;
@@ -21,7 +20,6 @@ use crate::graphql::restrictions::{Restriction, RestrictionConnection, Restricti
 use crate::graphql::runtime::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, RequestContext, SectorsOf};
 use crate::graphql::sources::{SourceConnection, sources_of};
 use crate::ids::{GlobalId, NodeType};
-use crate::service::audit::Audited;
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::{self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia};
@@ -236,23 +234,6 @@ impl Defender {
         self.0.consent
     }
 
-    /// Who may read the record.
-    async fn visibility(&self) -> Visibility {
-        self.0.visibility
-    }
-
-    /// The organisation that contributed the record; null for reference data,
-    /// or when the viewer may not see that organisation.
-    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        crate::graphql::common::history::contributor(ctx, self.0.contributed_by_id).await
-    }
-
-    /// The record's version, raised by every change. Updates must name the
-    /// version they were based on.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-
     /// Confidential: where the defender can be found. Null unless the viewer's
     /// organisation contributed the record or was granted confidential access.
     async fn exact_location(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
@@ -279,34 +260,10 @@ impl Defender {
             .await
     }
 
-    /// The record's audit log, oldest first: who changed it, when, and which
-    /// fields changed from what to what (confidential values only for those
-    /// allowed to see them).
-    async fn audit_log(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
-    ) -> Result<AuditEntryConnection> {
-        crate::graphql::common::history::audit_log(
-            ctx,
-            Audited::Defender,
-            self.0.id,
-            page_args(first, after, last, before),
-        )
-        .await
-    }
-
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    /// When the record was last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    /// The fields every shared record has: history, visibility, contributor, version, timestamps.
+    #[graphql(flatten)]
+    async fn record(&self) -> RecordFields {
+        RecordFields::of::<entity::defender::Entity>(&self.0)
     }
 }
 

@@ -12,6 +12,11 @@
 //! the request, so a record asked for twice is loaded once; pages are not
 //! (see [`Batcher::load_unkept`]): a page asked for again in a later wave
 //! joins that wave's batch, which runs in any case.
+//!
+//! Loads run as tasks of their own, so that a wave's batches run in
+//! parallel. They belong to their request all the same: when the request is
+//! dropped (it timed out, or the client went away), its loads still running
+//! are aborted, and the connections they hold go back to the pool.
 
 use std::any::{Any, TypeId};
 use std::future::Future;
@@ -212,6 +217,7 @@ impl<L: Send + Sync + 'static> Batcher<L> {
             state: self.state.clone(),
             observer: self.observer.clone(),
             waker: None,
+            loads: Vec::new(),
         }
     }
 }
@@ -288,6 +294,17 @@ pub struct Driven<F, L> {
     state: Arc<Mutex<State<L>>>,
     observer: Option<BatchObserver>,
     waker: Option<Arc<CountingWaker>>,
+    /// The request's load tasks, aborted if the request is dropped first.
+    loads: Vec<tokio::task::AbortHandle>,
+}
+
+impl<F, L> Drop for Driven<F, L> {
+    fn drop(&mut self) {
+        // Aborting a finished task does nothing.
+        for load in &self.loads {
+            load.abort();
+        }
+    }
 }
 
 /// The one waker the request's futures are given. It counts every wake, from
@@ -345,12 +362,16 @@ impl<F: Future, L: Send + Sync + 'static> Future for Driven<F, L> {
         }
         state.loads_in_flight += loads.len();
         drop(state);
+        // Tasks of earlier waves have finished: a wave starts only when none
+        // is in flight.
+        this.loads.clear();
         for load in loads {
             let finished = LoadFinished(this.state.clone());
-            tokio::spawn(async move {
+            let task = tokio::spawn(async move {
                 load.await;
                 drop(finished);
             });
+            this.loads.push(task.abort_handle());
         }
         Poll::Pending
     }
@@ -367,5 +388,171 @@ impl<L> Drop for LoadFinished<L> {
         if let Some(request) = state.request.take() {
             request.wake();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    use async_graphql::futures_util::future::join;
+
+    use super::*;
+
+    /// A key of one kind: a number.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    struct Number(u32);
+
+    /// A key of another kind, whose loads always fail.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    struct Broken(u32);
+
+    /// A key whose load never ends, holding a stand-in for a database
+    /// connection while it runs.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    struct Slow(u32);
+
+    /// Answers numbers with their double and records every batch it is
+    /// given, as one statement each.
+    #[derive(Default)]
+    struct Recorder {
+        batches: Mutex<Vec<(&'static str, Vec<u32>)>>,
+        /// Slow loads running now.
+        connections: Arc<AtomicUsize>,
+    }
+
+    impl Recorder {
+        fn record(&self, kind: &'static str, keys: impl Iterator<Item = u32>) {
+            let mut keys: Vec<u32> = keys.collect();
+            keys.sort();
+            self.batches.lock().unwrap().push((kind, keys));
+        }
+
+        fn batches(&self) -> Vec<(&'static str, Vec<u32>)> {
+            let mut batches = self.batches.lock().unwrap().clone();
+            batches.sort();
+            batches
+        }
+    }
+
+    impl Loader<Number> for Recorder {
+        type Value = u32;
+
+        async fn load(&self, keys: &[Number]) -> Result<Found<Number, u32>, async_graphql::Error> {
+            self.record("number", keys.iter().map(|k| k.0));
+            // An odd number has no answer.
+            Ok(keys.iter().filter(|k| k.0 % 2 == 0).map(|k| (k.clone(), k.0 * 2)).collect())
+        }
+    }
+
+    impl Loader<Broken> for Recorder {
+        type Value = u32;
+
+        async fn load(&self, keys: &[Broken]) -> Result<Found<Broken, u32>, async_graphql::Error> {
+            self.record("broken", keys.iter().map(|k| k.0));
+            Err(async_graphql::Error::new("this load fails"))
+        }
+    }
+
+    /// Counts itself out when dropped, like a connection going back to its pool.
+    struct Held(Arc<AtomicUsize>);
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    impl Loader<Slow> for Recorder {
+        type Value = u32;
+
+        async fn load(&self, keys: &[Slow]) -> Result<Found<Slow, u32>, async_graphql::Error> {
+            self.record("slow", keys.iter().map(|k| k.0));
+            self.connections.fetch_add(1, Ordering::SeqCst);
+            let _held = Held(self.connections.clone());
+            std::future::pending::<()>().await;
+            unreachable!("a pending future never ends")
+        }
+    }
+
+    fn batcher() -> Arc<Batcher<Recorder>> {
+        Arc::new(Batcher::new(Recorder::default()))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn keys_asked_for_together_load_in_one_batch_per_kind() {
+        let batcher = batcher();
+        let b = batcher.clone();
+        let (numbers, more) = batcher
+            .drive(async move {
+                let numbers = b.load_many([Number(1), Number(2), Number(4)]);
+                let more = async {
+                    // Asked for after yielding: still the same wave, since
+                    // the request was not yet waiting on loads alone.
+                    tokio::task::yield_now().await;
+                    b.load_one(Number(6)).await
+                };
+                let (numbers, more) = join(numbers, more).await;
+                (numbers.unwrap(), more.unwrap())
+            })
+            .await;
+        assert_eq!(numbers.get(&Number(2)), Some(&4));
+        assert_eq!(numbers.get(&Number(1)), None, "a key without an answer is absent");
+        assert_eq!(more, Some(12));
+        assert_eq!(batcher.loader.batches(), vec![("number", vec![1, 2, 4, 6])], "one statement for the wave");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn keys_that_depend_on_answers_load_in_the_next_wave_and_answers_are_kept() {
+        let batcher = batcher();
+        let b = batcher.clone();
+        let answers = batcher
+            .drive(async move {
+                let first = b.load_one(Number(2)).await.unwrap().unwrap();
+                let second = b.load_many([Number(first), Number(8)]).await.unwrap();
+                // Asked for again: answered from the first wave, no statement.
+                let again = b.load_one(Number(2)).await.unwrap();
+                (first, second.len(), again)
+            })
+            .await;
+        assert_eq!(answers, (4, 2, Some(4)));
+        assert_eq!(batcher.loader.batches(), vec![("number", vec![2]), ("number", vec![4, 8])]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_load_fails_its_own_keys_only() {
+        let batcher = batcher();
+        let b = batcher.clone();
+        let (number, broken) =
+            batcher.drive(async move { join(b.load_one(Number(2)), b.load_one(Broken(3))).await }).await;
+        assert_eq!(number.unwrap(), Some(4));
+        assert_eq!(broken.unwrap_err().message, "this load fails");
+        assert_eq!(
+            batcher.loader.batches(),
+            vec![("broken", vec![3]), ("number", vec![2])],
+            "both kinds in one wave, one statement each"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_that_goes_away_takes_its_loads_with_it() {
+        let batcher = batcher();
+        let connections = batcher.loader.connections.clone();
+        let b = batcher.clone();
+        let mut request = batcher.drive(async move { join(b.load_one(Slow(1)), b.load_one(Number(2))).await });
+        let timed_out = tokio::time::timeout(Duration::from_millis(200), &mut request).await;
+        assert!(timed_out.is_err(), "the slow load never answers");
+        assert_eq!(batcher.loader.batches(), vec![("number", vec![2]), ("slow", vec![1])]);
+        assert_eq!(connections.load(Ordering::SeqCst), 1, "the slow load holds a connection");
+        drop(request);
+        // The request is dropped; its slow load must let go of its connection.
+        for _ in 0..100 {
+            if connections.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("a load of a dropped request still holds {} connection(s)", connections.load(Ordering::SeqCst));
     }
 }

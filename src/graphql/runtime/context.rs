@@ -12,7 +12,6 @@ use entity::{Right, Sector, country, defender_name, defender_restriction, subdiv
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::service::duplicates::Mergeable;
 use crate::service::duplicates::merges;
 
 use crate::error::{AppError, AppResult};
@@ -339,13 +338,8 @@ where
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let mut found = visible_by_id::<E, _>(&self.db, &self.viewer, &ids).await.map_err(to_graphql)?;
         // The id of a record absorbed by a merge resolves to its survivor.
-        let kind = match E::default().table_name() {
-            "defender" => Some(Mergeable::Defender),
-            "organisation" => Some(Mergeable::Organisation),
-            _ => None,
-        };
         let missing: Vec<Uuid> = ids.iter().copied().filter(|id| !found.contains_key(id)).collect();
-        if let Some(kind) = kind.filter(|_| !missing.is_empty()) {
+        if let Some(kind) = E::MERGEABLE.filter(|_| !missing.is_empty()) {
             let survivors = merges::survivors(&self.db, kind, &missing).await.map_err(to_graphql)?;
             if !survivors.is_empty() {
                 let targets: Vec<Uuid> = survivors.values().copied().collect();

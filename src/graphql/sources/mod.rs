@@ -2,8 +2,8 @@
 
 pub mod mutations;
 
+use crate::graphql::common::record::RecordFields;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::{PartialDate, source};
 use uuid::Uuid;
 
@@ -51,44 +51,10 @@ impl Source {
         self.0.published_on.as_ref()
     }
 
-    /// The record's audit log, oldest first: who changed it, when, and which
-    /// fields changed from what to what.
-    async fn audit_log(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
-    ) -> Result<crate::graphql::common::history::AuditEntryConnection> {
-        let args = crate::graphql::common::connection::page_args(first, after, last, before);
-        crate::graphql::common::history::audit_log(ctx, crate::service::audit::Audited::Source, self.0.id, args).await
-    }
-
-    /// Who may read the record.
-    async fn visibility(&self) -> entity::Visibility {
-        self.0.visibility
-    }
-
-    /// The organisation that contributed the record; null for reference data,
-    /// or when the viewer may not see that organisation.
-    async fn contributed_by(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::organisations::Organisation>> {
-        crate::graphql::common::history::contributor(ctx, self.0.contributed_by_id).await
-    }
-
-    /// The record's version, raised by every change.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    /// When the record was last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    /// The fields every shared record has: history, visibility, contributor, version, timestamps.
+    #[graphql(flatten)]
+    async fn record(&self) -> RecordFields {
+        RecordFields::of::<entity::source::Entity>(&self.0)
     }
 }
 

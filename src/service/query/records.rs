@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::PartialDate;
-use sea_orm::sea_query::{Expr, IntoIden};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -38,6 +38,8 @@ pub trait RecordModel: entity::FromRow + Send + Sync {
     fn id(&self) -> Uuid;
     /// The organisation that contributed the record, if any.
     fn contributed_by(&self) -> Option<Uuid>;
+    /// Who may read the record.
+    fn visibility(&self) -> entity::Visibility;
     fn version(&self) -> i32;
     /// Whether the record is archived.
     fn archived(&self) -> bool;
@@ -55,7 +57,10 @@ pub trait RecordModel: entity::FromRow + Send + Sync {
 }
 
 /// A table of shared records.
-pub trait RecordEntity: EntityTrait<Model: RecordModel> + Copy {
+pub trait RecordEntity: EntityTrait<Model: RecordModel> + crate::service::Governed {
+    /// The kind of record this table holds, as the audit log names it.
+    const KIND: crate::service::audit::Audited;
+
     /// The column of the main date, for records that have one.
     const DATE_COLUMN: Option<&'static str> = None;
 
@@ -118,13 +123,16 @@ where
 
 /// Implements [`RecordModel`] and [`RecordEntity`] for entity modules.
 macro_rules! record_entity {
-    ($module:ident $(, date = $date:ident)? $(, merged = $merged:ident)?) => {
+    ($module:ident, $kind:ident $(, date = $date:ident)? $(, merged = $merged:ident)?) => {
         impl RecordModel for entity::$module::Model {
             fn id(&self) -> Uuid {
                 self.id
             }
             fn contributed_by(&self) -> Option<Uuid> {
                 self.contributed_by_id
+            }
+            fn visibility(&self) -> entity::Visibility {
+                self.visibility
             }
             fn version(&self) -> i32 {
                 self.version
@@ -150,13 +158,14 @@ macro_rules! record_entity {
         }
 
         impl RecordEntity for entity::$module::Entity {
+            const KIND: crate::service::audit::Audited = crate::service::audit::Audited::$kind;
             $(const DATE_COLUMN: Option<&'static str> = Some(stringify!($date));)?
         }
     };
 }
 
-record_entity!(organisation, merged = merged_into_id);
-record_entity!(defender, merged = merged_into_id);
-record_entity!(restriction, date = introduced_on);
-record_entity!(campaign, date = started_on);
-record_entity!(source, date = published_on);
+record_entity!(organisation, Organisation, merged = merged_into_id);
+record_entity!(defender, Defender, merged = merged_into_id);
+record_entity!(restriction, Restriction, date = introduced_on);
+record_entity!(campaign, Campaign, date = started_on);
+record_entity!(source, Source, date = published_on);
