@@ -410,9 +410,9 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     let mut settings = Settings::for_database(url.clone());
     settings.listen = "127.0.0.1:0".parse().expect("address");
     settings.skip_sample_data = true;
-    settings.database_max_connections = pool_size();
-    settings.rate_limit_anonymous = 0;
-    settings.rate_limit_authenticated = 0;
+    settings.database.database_max_connections = pool_size();
+    settings.rate_limits.rate_limit_anonymous = 0;
+    settings.rate_limits.rate_limit_authenticated = 0;
     settings.log_format = rights_graph::config::LogFormat::Text;
     let (db, _) = rights_graph::db::connect(&settings).await.expect("database");
     rights_graph::app::prepare_database(&db, &settings).await.expect("migrated");
@@ -512,7 +512,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         "seed_rows": rows,
         "seed_seconds": round(seed_seconds),
         "peak_memory_mib": round(server.peak_memory_mib()),
-        "pool_size": settings.pool_size(),
+        "pool_size": settings.database.pool_size(),
         "full_table_scans": full_scans_total,
         "runs": runs,
     });

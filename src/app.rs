@@ -71,7 +71,7 @@ impl Application {
         let countries = CountryTable::load(&db).await.context("could not read the countries")?;
         let state = AppState::new(settings, db.clone(), statements.clone(), health.clone(), countries)?;
         let router = http::router(state.clone(), settings)?;
-        let shutdown_grace = Duration::from_secs(settings.shutdown_grace);
+        let shutdown_grace = Duration::from_secs(settings.operations.shutdown_grace);
         Ok(Application { listener, router, statements, db, state, health, shutdown_grace })
     }
 

@@ -68,10 +68,10 @@ pub fn redact_url(url: &str) -> String {
 /// cannot be reached, retries with exponential backoff for up to
 /// `database_connect_timeout` seconds, saying so in the log.
 pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
-    check_url(&settings.database_url)?;
-    let mut options = ConnectOptions::new(settings.database_url.clone());
+    check_url(&settings.database.database_url)?;
+    let mut options = ConnectOptions::new(settings.database.database_url.clone());
     options
-        .max_connections(settings.pool_size())
+        .max_connections(settings.database.pool_size())
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         // sqlx checks a connection with a round trip when it goes back to the
@@ -82,7 +82,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         // that long and a dead one is dropped instead of failing a request.
         .test_before_acquire_if_idle_for(Duration::from_secs(1))
         // Requests fail fast when the database is away rather than queueing.
-        .acquire_timeout(Duration::from_secs(settings.database_acquire_timeout))
+        .acquire_timeout(Duration::from_secs(settings.database.database_acquire_timeout))
         // Statements are counted and timed by the metric callback instead;
         // sqlx's own log would write bound values (record contents) to the log.
         .sqlx_logging(false)
@@ -107,7 +107,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
         });
-    let give_up = Instant::now() + Duration::from_secs(settings.database_connect_timeout);
+    let give_up = Instant::now() + Duration::from_secs(settings.database.database_connect_timeout);
     let mut delay = Duration::from_millis(250);
     let mut attempt = 1;
     // Each attempt gives up after a second (the pool's own acquire timeout
@@ -134,8 +134,8 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
             Err(error) => {
                 return Err(anyhow::Error::new(error).context(format!(
                     "could not connect to the database at {} ({attempt} attempts over {} s)",
-                    redact_url(&settings.database_url),
-                    settings.database_connect_timeout
+                    redact_url(&settings.database.database_url),
+                    settings.database.database_connect_timeout
                 )));
             }
         }

@@ -50,7 +50,7 @@ impl Drop for TelemetryGuard {
 /// feature), exports traces over OTLP/HTTP.
 pub fn init_with_tracing(settings: &crate::Settings) -> anyhow::Result<TelemetryGuard> {
     #[cfg(feature = "otel")]
-    if let Some(endpoint) = &settings.otel_endpoint {
+    if let Some(endpoint) = &settings.operations.otel_endpoint {
         use opentelemetry::trace::TracerProvider as _;
         use opentelemetry_otlp::WithExportConfig;
 

@@ -95,8 +95,8 @@ async fn postgres_stops_and_returns_while_clients_write() {
     let mut settings = Settings::for_database(instance.url("rights_graph"));
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.skip_sample_data = true;
-    settings.database_acquire_timeout = 2;
-    settings.rate_limit_authenticated = 0;
+    settings.database.database_acquire_timeout = 2;
+    settings.rate_limits.rate_limit_authenticated = 0;
     let app = Application::build(&settings).await.expect("starts on the test instance");
     let address = app.local_addr().unwrap();
     let db = app.database();

@@ -64,22 +64,23 @@ impl AppState {
         countries: CountryTable,
     ) -> anyhow::Result<Self> {
         let limits = QueryLimits {
-            max_depth: settings.max_query_depth,
-            max_nodes: settings.max_query_nodes,
-            max_aliases: settings.max_query_aliases,
-            max_root_fields: settings.max_query_root_fields,
-            max_directives: settings.max_query_directives,
-            introspection: settings.introspection,
+            max_depth: settings.limits.max_query_depth,
+            max_nodes: settings.limits.max_query_nodes,
+            max_aliases: settings.limits.max_query_aliases,
+            max_root_fields: settings.limits.max_query_root_fields,
+            max_directives: settings.limits.max_query_directives,
+            introspection: settings.limits.introspection,
         };
-        let trusted = settings.trusted_documents.as_deref().map(TrustedDocuments::read).transpose()?;
+        let trusted = settings.limits.trusted_documents.as_deref().map(TrustedDocuments::read).transpose()?;
         let client_address_header = settings
+            .rate_limits
             .client_address_header
             .as_deref()
             .map(axum::http::HeaderName::try_from)
             .transpose()
             .map_err(|_| anyhow::anyhow!("client_address_header is not a header name"))?;
         Ok(AppState(Arc::new(Shared {
-            executor: Executor::new(limits, settings.concurrent_operations()),
+            executor: Executor::new(limits, settings.limits.concurrent_operations()),
             limiter: Arc::new(RateLimiter::new(settings, db.clone())),
             db,
             countries,
@@ -87,12 +88,12 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             statements,
             trusted,
-            trusted_only: settings.trusted_documents_only,
-            max_query_bytes: settings.max_query_bytes as usize,
-            max_batch_size: settings.max_batch_size as usize,
-            request_timeout: Duration::from_secs(settings.request_timeout),
+            trusted_only: settings.limits.trusted_documents_only,
+            max_query_bytes: settings.limits.max_query_bytes as usize,
+            max_batch_size: settings.limits.max_batch_size as usize,
+            request_timeout: Duration::from_secs(settings.limits.request_timeout),
             client_address_header,
-            metrics_token: settings.metrics_token.clone(),
+            metrics_token: settings.operations.metrics_token.clone(),
         })))
     }
 
@@ -104,7 +105,7 @@ impl AppState {
 
 /// The routes of the server, with request ids, logging, CORS and the body limit.
 pub fn router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
-    let body_limit = usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX);
+    let body_limit = usize::try_from(settings.limits.max_body_bytes).unwrap_or(usize::MAX);
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
             let id = request.extensions().get::<RequestId>().map(|id| id.0.as_str()).unwrap_or_default();
@@ -125,7 +126,9 @@ pub fn router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(trace)
         .layer(middleware::from_fn(request_id::assign));
-    if let Some(cors) = cors::layer(&settings.cors_allowed_origins).map_err(|error| anyhow::anyhow!(error))? {
+    if let Some(cors) =
+        cors::layer(&settings.operations.cors_allowed_origins).map_err(|error| anyhow::anyhow!(error))?
+    {
         router = router.layer(cors);
     }
     Ok(router.with_state(state))

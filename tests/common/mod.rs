@@ -192,7 +192,7 @@ impl TestApp {
         };
         let mut settings = Settings::for_database(url.clone());
         settings.listen = "127.0.0.1:0".parse().expect("address");
-        settings.database_max_connections = Some(5);
+        settings.database.database_max_connections = Some(5);
         configure(&mut settings);
         let app = Application::build(&settings).await.expect("application starts");
         let address = app.local_addr().expect("bound address");

@@ -20,12 +20,12 @@ async fn refused(app: &TestApp, query: &str) -> Value {
 }
 
 fn small_limits(settings: &mut Settings) {
-    settings.max_query_depth = 6;
-    settings.max_query_nodes = 1_000;
-    settings.max_query_aliases = 3;
-    settings.max_query_root_fields = 4;
-    settings.max_query_directives = 2;
-    settings.max_query_bytes = 2_000;
+    settings.limits.max_query_depth = 6;
+    settings.limits.max_query_nodes = 1_000;
+    settings.limits.max_query_aliases = 3;
+    settings.limits.max_query_root_fields = 4;
+    settings.limits.max_query_directives = 2;
+    settings.limits.max_query_bytes = 2_000;
 }
 
 configured_tests!(each_limit_refuses_with_its_name, small_limits, |app: TestApp| async move {
@@ -118,7 +118,7 @@ configured_tests!(long_queries_and_bodies_are_refused_unread, small_limits, |app
 
 configured_tests!(
     body_limit_is_configurable,
-    |settings: &mut Settings| settings.max_body_bytes = 4_096,
+    |settings: &mut Settings| settings.limits.max_body_bytes = 4_096,
     |app: TestApp| async move {
         let big = json!({ "query": "{ defenders { totalCount } }", "variables": { "pad": "x".repeat(5_000) } });
         let (status, _) = post_body(&app, &big).await;
@@ -137,7 +137,7 @@ engine_tests!(batches_are_off_by_default, |app: TestApp| async move {
 
 configured_tests!(
     batches_run_when_allowed_and_capped,
-    |settings: &mut Settings| settings.max_batch_size = 2,
+    |settings: &mut Settings| settings.limits.max_batch_size = 2,
     |app: TestApp| async move {
         let batch = json!([{ "query": "{ defenders { totalCount } }" }, { "query": "{ countries { totalCount } }" }]);
         let (status, body) = post_body(&app, &batch).await;
@@ -175,7 +175,7 @@ engine_tests!(introspection_is_on_by_default, |app: TestApp| async move {
 
 configured_tests!(
     introspection_can_be_turned_off_with_suggestions,
-    |settings: &mut Settings| settings.introspection = false,
+    |settings: &mut Settings| settings.limits.introspection = false,
     |app: TestApp| async move {
         for query in ["{ __schema { queryType { name } } }", "{ __type(name: \"Defender\") { name } }"] {
             let error = refused(&app, query).await;
@@ -202,8 +202,8 @@ fn trusted_documents_file() -> std::path::PathBuf {
 configured_tests!(
     trusted_documents_only,
     |settings: &mut Settings| {
-        settings.trusted_documents = Some(trusted_documents_file());
-        settings.trusted_documents_only = true;
+        settings.limits.trusted_documents = Some(trusted_documents_file());
+        settings.limits.trusted_documents_only = true;
     },
     |app: TestApp| async move {
         let hash = rights_graph::http::trusted_documents::hash(DASHBOARD);
@@ -246,7 +246,7 @@ engine_tests!(document_ids_need_trusted_documents, |app: TestApp| async move {
 
 configured_tests!(
     slow_requests_time_out_and_write_nothing,
-    |settings: &mut Settings| settings.request_timeout = 1,
+    |settings: &mut Settings| settings.limits.request_timeout = 1,
     |app: TestApp| async move {
         let org = common::create_org(&app, "Timeout test");
         let key = common::create_key(&app, &org, "EDITOR");
@@ -272,7 +272,7 @@ configured_tests!(
 
 configured_tests!(
     operations_beyond_the_cap_wait_their_turn,
-    |settings: &mut Settings| settings.max_concurrent_operations = Some(1),
+    |settings: &mut Settings| settings.limits.max_concurrent_operations = Some(1),
     |app: TestApp| async move {
         let org = common::create_org(&app, "Cap test");
         let key = common::create_key(&app, &org, "EDITOR");

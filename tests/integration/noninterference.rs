@@ -169,8 +169,8 @@ async fn run(engine: Engine) {
     // midway would be a difference the hidden data did not cause. The
     // `rateLimit` field still answers (with counters normalised below).
     let app = TestApp::spawn_configured(engine, |settings| {
-        settings.rate_limit_anonymous = 1_000_000_000;
-        settings.rate_limit_authenticated = 1_000_000_000;
+        settings.rate_limits.rate_limit_anonymous = 1_000_000_000;
+        settings.rate_limits.rate_limit_authenticated = 1_000_000_000;
     })
     .await;
     let mut world = world::setup(&app).await;

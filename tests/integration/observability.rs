@@ -85,7 +85,7 @@ engine_tests!(metrics_count_requests_errors_batches_and_the_pool, |app: TestApp|
 
 configured_tests!(
     metrics_can_need_a_token,
-    |settings: &mut Settings| settings.metrics_token = Some("metrics-token-0123456789".into()),
+    |settings: &mut Settings| settings.operations.metrics_token = Some("metrics-token-0123456789".into()),
     |app: TestApp| async move {
         let response = app.client.get(app.url("/metrics")).send().await.unwrap();
         assert_eq!(response.status(), 401);
@@ -102,7 +102,7 @@ configured_tests!(
 
 configured_tests!(
     operation_names_in_metrics_are_bounded,
-    |settings: &mut Settings| settings.rate_limit_anonymous = 0,
+    |settings: &mut Settings| settings.rate_limits.rate_limit_anonymous = 0,
     |app: TestApp| async move {
         for i in 0..210 {
             app.data(&format!("query Op{i} {{ __typename }}")).await;
@@ -117,7 +117,7 @@ configured_tests!(
 
 configured_tests!(
     cors_allows_configured_origins_only,
-    |settings: &mut Settings| settings.cors_allowed_origins = vec!["https://dashboard.example.org".into()],
+    |settings: &mut Settings| settings.operations.cors_allowed_origins = vec!["https://dashboard.example.org".into()],
     |app: TestApp| async move {
         let preflight = app
             .client

@@ -154,7 +154,7 @@ async fn served(engine: Engine, grace: u64) -> (TestApp, Application) {
     let server = app
         .start_again_with(|settings: &mut Settings| {
             settings.skip_sample_data = true;
-            settings.shutdown_grace = grace;
+            settings.operations.shutdown_grace = grace;
         })
         .await;
     (app, server)

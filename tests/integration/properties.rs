@@ -143,7 +143,7 @@ async fn answers_without_internal_error(app: &TestApp, key: Option<&str>, query:
 }
 
 async fn server_refuses_bad_input_cleanly(engine: Engine) {
-    let app = TestApp::spawn_configured(engine, |settings| settings.rate_limit_anonymous = 0).await;
+    let app = TestApp::spawn_configured(engine, |settings| settings.rate_limits.rate_limit_anonymous = 0).await;
     let org = common::create_org(&app, "Property tests");
     let key = common::create_key(&app, &org, "EDITOR");
     let text = prop_oneof![".{0,60}", "[A-Za-z0-9_-]{0,60}", "[0-9]{4}-[0-9]{2}-[0-9]{2}"];

@@ -34,9 +34,9 @@ fn header(answer: &Answer, name: &str) -> u64 {
 }
 
 fn small_budgets(settings: &mut Settings) {
-    settings.rate_limit_anonymous = 5;
-    settings.rate_limit_authenticated = 8;
-    settings.rate_limit_window = 3;
+    settings.rate_limits.rate_limit_anonymous = 5;
+    settings.rate_limits.rate_limit_authenticated = 8;
+    settings.rate_limits.rate_limit_window = 3;
 }
 
 configured_tests!(budgets_headers_refusal_and_reset, small_budgets, |app: TestApp| async move {
@@ -98,7 +98,7 @@ configured_tests!(budgets_headers_refusal_and_reset, small_budgets, |app: TestAp
 
 configured_tests!(
     a_query_dearer_than_the_whole_budget_says_so,
-    |settings: &mut Settings| settings.rate_limit_anonymous = 1,
+    |settings: &mut Settings| settings.rate_limits.rate_limit_anonymous = 1,
     |app: TestApp| async move {
         let answer = ask(
             app.address,
@@ -115,9 +115,9 @@ configured_tests!(
 /// budget of 4 per anonymous client.
 async fn two_instances(app: &TestApp, store: RateLimitStore) -> (std::net::SocketAddr, std::net::SocketAddr) {
     let configure = move |settings: &mut Settings| {
-        settings.rate_limit_anonymous = 4;
-        settings.rate_limit_window = 86_400;
-        settings.rate_limit_store = store;
+        settings.rate_limits.rate_limit_anonymous = 4;
+        settings.rate_limits.rate_limit_window = 86_400;
+        settings.rate_limits.rate_limit_store = store;
         settings.skip_sample_data = true;
     };
     let first = app.start_again_with(configure).await;

@@ -300,8 +300,8 @@ async fn defenders_returned(app: &TestApp, page: u32) -> u64 {
 configured_tests!(
     statements_depend_on_the_query_not_the_data,
     |settings: &mut rights_graph::Settings| {
-        settings.max_query_nodes = 10_000_000;
-        settings.rate_limit_anonymous = 0;
+        settings.limits.max_query_nodes = 10_000_000;
+        settings.rate_limits.rate_limit_anonymous = 0;
     },
     |app: TestApp| async move {
         // Sample data only: the ten first countries by code hold no defenders.
@@ -389,8 +389,8 @@ configured_tests!(
     benchmark_operations_make_statements_by_shape,
     |settings: &mut rights_graph::Settings| {
         settings.skip_sample_data = true;
-        settings.max_query_nodes = 10_000_000;
-        settings.rate_limit_anonymous = 0;
+        settings.limits.max_query_nodes = 10_000_000;
+        settings.rate_limits.rate_limit_anonymous = 0;
     },
     |app: TestApp| async move {
         use rights_graph::seed::synthetic::{Options, seed};
@@ -444,8 +444,8 @@ async fn export_statements(app: &TestApp, key: Option<&str>, kind: &str, format:
 configured_tests!(
     export_statements_depend_on_the_kind_not_the_page,
     |settings: &mut rights_graph::Settings| {
-        settings.rate_limit_anonymous = 0;
-        settings.rate_limit_authenticated = 0;
+        settings.rate_limits.rate_limit_anonymous = 0;
+        settings.rate_limits.rate_limit_authenticated = 0;
     },
     |app: TestApp| async move {
         seed(&app, 1_000).await;

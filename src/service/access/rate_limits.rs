@@ -107,14 +107,14 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(settings: &Settings, db: DatabaseConnection) -> Self {
-        let store = match settings.rate_limit_store {
+        let store = match settings.rate_limits.rate_limit_store {
             RateLimitStore::Memory => Store::Memory(Mutex::new(Windows::default())),
             RateLimitStore::Database => Store::Database(db),
         };
         RateLimiter {
-            window_seconds: settings.rate_limit_window as i64,
-            anonymous: settings.rate_limit_anonymous,
-            authenticated: settings.rate_limit_authenticated,
+            window_seconds: settings.rate_limits.rate_limit_window as i64,
+            anonymous: settings.rate_limits.rate_limit_anonymous,
+            authenticated: settings.rate_limits.rate_limit_authenticated,
             store,
         }
     }
