@@ -27,7 +27,7 @@ fn install_once() {
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(audit_dir())
             .output()
-            .expect("npm is needed to run the GraphQL-over-HTTP audit (install Node.js and npm)");
+            .expect("The GraphQL-over-HTTP audit needs npm: install Node.js and npm (apt-get install nodejs npm)");
         assert!(output.status.success(), "npm ci failed: {}", String::from_utf8_lossy(&output.stderr));
     });
 }
@@ -41,7 +41,7 @@ engine_tests!(graphql_over_http_audit_passes, |app: TestApp| async move {
     )
     .await
     .expect("the audit finishes within two minutes")
-    .expect("node is needed to run the GraphQL-over-HTTP audit (install Node.js)");
+    .expect("The GraphQL-over-HTTP audit needs Node.js: install Node.js and npm (apt-get install nodejs npm)");
     assert!(output.status.success(), "audit failed to run: {}", String::from_utf8_lossy(&output.stderr));
     let report: Value = serde_json::from_slice(&output.stdout).expect("the audit prints JSON");
     let results = report["results"].as_array().expect("results");

@@ -385,11 +385,41 @@ pub async fn load<C: TransactionTrait>(db: &C) -> Result<bool, DbErr> {
     Ok(true)
 }
 
+/// The records of the sample dataset, kind by kind; later kinds refer to
+/// earlier ones by the ids these steps return.
 async fn write_records<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<(), DbErr> {
-    use CampaignKind as CK;
+    let organisations = organisations(w).await?;
+    let defenders = defenders(w, &organisations).await?;
+    let restrictions = restrictions(w).await?;
+    campaigns(w, &organisations, &defenders, &restrictions).await?;
+    published_figures(w).await
+}
+
+/// The organisations that other sample records refer to.
+struct Organisations {
+    amnesty: Uuid,
+    amnesty_usa: Uuid,
+    acpra: Uuid,
+}
+
+/// The sample defenders.
+struct Defenders {
+    qahtani: Uuid,
+    acuna: Uuid,
+    tohti: Uuid,
+    allard: Uuid,
+}
+
+/// The sample restrictions.
+struct Restrictions {
+    florida: Uuid,
+    north_dakota: Uuid,
+}
+
+/// Organisations named on the page.
+async fn organisations<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<Organisations, DbErr> {
     use OrganisationKind as OK;
 
-    // Organisations named on the page.
     let amnesty = w
         .organisation(
             "Amnesty International",
@@ -474,8 +504,12 @@ async fn write_records<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<(), DbEr
         "Read our recent letter to the Florida Legislature on HB1/SB 484.",
     )
     .await?;
+    Ok(Organisations { amnesty, amnesty_usa, acpra })
+}
 
-    // Defenders.
+/// Defenders, with their cases.
+async fn defenders<C: ConnectionTrait>(w: &Writer<'_, C>, organisations: &Organisations) -> Result<Defenders, DbErr> {
+    let acpra = organisations.acpra;
     let qahtani = w
         .defender(
             "Mohammad al-Qahtani",
@@ -565,8 +599,11 @@ async fn write_records<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<(), DbEr
         "At a demonstration against the proposed Dakota Access Pipeline outside the Army Corps of Engineers headquarters in Washington, DC, asked Maj. Gen. Donald Jackson to block the pipeline.",
     )
     .await?;
+    Ok(Defenders { qahtani, acuna, tohti, allard })
+}
 
-    // Restrictions.
+/// Restrictions, with their histories.
+async fn restrictions<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<Restrictions, DbErr> {
     let florida = w
         .restriction(
             "Florida bill restricting the right to protest",
@@ -589,8 +626,26 @@ async fn write_records<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<(), DbEr
             "we also helped defeat five bills in the North Dakota State Legislature that would have restricted the right to protest",
         )
         .await?;
+    Ok(Restrictions { florida, north_dakota })
+}
 
-    // Campaigns.
+/// Campaigns, naming their lead, defenders and restrictions.
+async fn campaigns<C: ConnectionTrait>(
+    w: &Writer<'_, C>,
+    organisations: &Organisations,
+    defenders: &Defenders,
+    restrictions: &Restrictions,
+) -> Result<(), DbErr> {
+    use CampaignKind as CK;
+
+    let amnesty = organisations.amnesty;
+    let amnesty_usa = organisations.amnesty_usa;
+    let qahtani = defenders.qahtani;
+    let acuna = defenders.acuna;
+    let tohti = defenders.tohti;
+    let allard = defenders.allard;
+    let florida = restrictions.florida;
+    let north_dakota = restrictions.north_dakota;
     w.campaign(CampaignSpec {
         title: "Human rights observers at Standing Rock",
         kind: CK::ObservationMission,
@@ -662,8 +717,11 @@ async fn write_records<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<(), DbEr
         })
         .await?;
     }
+    Ok(())
+}
 
-    // Published figures.
+/// The figures the page publishes.
+async fn published_figures<C: ConnectionTrait>(w: &Writer<'_, C>) -> Result<(), DbErr> {
     w.indicator(
         "defenders_killed_or_died_in_detention",
         "Worldwide, at least 156 human rights defenders died in detention or were killed in 2015.",

@@ -339,53 +339,18 @@ where
     Ok(total)
 }
 
-/// Generates the dataset.
+/// Generates the dataset, in steps: organisations, sources, restrictions,
+/// defenders in chunks, campaigns, then indexes and statistics. The steps
+/// draw from one random stream in a fixed order, so a seed always gives the
+/// same dataset.
 pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<Report> {
     if !(1..=10_000_000).contains(&options.defenders) {
         bail!("--defenders must be between 1 and 10000000; got {}", options.defenders);
     }
     let started = Instant::now();
-    let existing = organisation::Entity::find().filter(organisation::Column::Name.eq(ORGANISATION)).one(db).await?;
-    let real = real_records(db, existing.as_ref().map(|org| org.id)).await?;
-    if real > 0 && !options.allow_real_data {
-        bail!(
-            "the database holds {real} defenders, restrictions or campaigns that are not synthetic; synthetic data \
-             would mix with them. Seed an empty database (start it with --skip-sample-data), or pass \
-             --allow-real-data to write anyway"
-        );
-    }
-    // A second run on the same database must not draw the same ids: the
-    // stream also depends on how many synthetic defenders are there already.
-    let already = match &existing {
-        Some(org) => defender::Entity::find().filter(defender::Column::ContributedById.eq(org.id)).count(db).await?,
-        None => 0,
-    };
-    let mut rng = Stream::new(options.seed, already);
-    let now: DateTime<Utc> = DateTime::from_timestamp(EPOCH_SECONDS.into(), 0).context("a fixed time")?;
+    let (existing, already) = synthetic_so_far(db, options).await?;
     let n = options.defenders as usize;
     let mut report = Report::default();
-
-    let subdivisions: HashMap<String, Vec<String>> =
-        subdivision::Entity::find().all(db).await?.into_iter().fold(HashMap::new(), |mut map, subdivision| {
-            map.entry(subdivision.country_code).or_insert_with(Vec::new).push(subdivision.code);
-            map
-        });
-    let weights: u32 = COUNTRIES.iter().map(|(_, weight)| weight).sum();
-    let country = |rng: &mut Stream| {
-        let mut draw = rng.random_range(0..weights);
-        for (code, weight) in COUNTRIES {
-            if draw < *weight {
-                return *code;
-            }
-            draw -= weight;
-        }
-        COUNTRIES[0].0
-    };
-    let subdivision = |rng: &mut Stream, country: &str| -> Option<String> {
-        let codes = subdivisions.get(country)?;
-        if rng.random_range(0..10) < 6 { codes.choose(rng).cloned() } else { None }
-    };
-
     let transaction = db.begin().await?;
     let tx = &transaction;
     if tx.get_database_backend() == DatabaseBackend::Sqlite {
@@ -398,336 +363,19 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     } else {
         None
     };
-    let owner = match existing {
-        Some(org) => org.id,
-        None => {
-            let owner = id(&mut rng);
-            organisation::ActiveModel {
-                id: Set(owner),
-                name: Set(ORGANISATION.to_owned()),
-                acronym: Set(Some("SYNTHETIC".into())),
-                kind: Set(OrganisationKind::Academic),
-                country_code: Set(None),
-                website: Set(None),
-                summary: Set(Some(
-                    "SYNTHETIC: owner of generated benchmark records. None describes a real person.".into(),
-                )),
-                sort_key: Set(sort_key(ORGANISATION)),
-                contributed_by_id: Set(None),
-                merged_into_id: Set(None),
-                visibility: Set(Visibility::Public),
-                version: Set(1),
-                archived_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(tx)
-            .await?;
-            owner
-        }
+    // A second run on the same database must not draw the same ids: the
+    // stream also depends on how many synthetic defenders are there already.
+    let mut generator = Generator::new(db, Stream::new(options.seed, already)).await?;
+    generator.owner = match existing {
+        Some(id) => id,
+        None => generator.owner_organisation(tx).await?,
     };
-
-    // Partner organisations, for affiliations and campaign leads.
-    let organisation_count = (n / 50).max(5);
-    let mut organisations = Vec::with_capacity(organisation_count);
-    let (mut organisation_documents, mut organisation_names) = (Vec::new(), HashMap::new());
-    let organisation_rows: Vec<organisation::ActiveModel> = (0..organisation_count)
-        .map(|i| {
-            let org_id = id(&mut rng);
-            organisations.push(org_id);
-            let country = country(&mut rng);
-            let name = format!("Synthetic {} Collective {i}", pick(&mut rng, OCCUPATIONS));
-            organisation_documents.push((org_id, Document::organisation(&name, "", ORGANISATION_SUMMARY)));
-            organisation_names.insert(org_id, vec![name.clone()]);
-            organisation::ActiveModel {
-                id: Set(org_id),
-                sort_key: Set(sort_key(&name)),
-                name: Set(name),
-                acronym: Set(None),
-                kind: Set(pick(&mut rng, &every::<OrganisationKind>())),
-                country_code: Set(Some(country.to_owned())),
-                website: Set(None),
-                summary: Set(Some(ORGANISATION_SUMMARY.into())),
-                contributed_by_id: Set(Some(owner)),
-                merged_into_id: Set(None),
-                visibility: Set(Visibility::Public),
-                version: Set(1),
-                archived_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-        })
-        .collect();
-    report.organisations = insert_all(tx, organisation_rows, 500).await?;
-    indexed(search::store(tx, SearchKind::Organisation, &organisation_documents).await)?;
-    indexed(duplicates::file_many(tx, Mergeable::Organisation, organisation_names).await)?;
-
-    // Sources, which every record cites.
-    let source_count = (n / 100).max(5);
-    let mut sources = Vec::with_capacity(source_count);
-    let source_rows: Vec<source::ActiveModel> = (0..source_count)
-        .map(|i| {
-            let source_id = id(&mut rng);
-            sources.push(source_id);
-            let title = format!("SYNTHETIC report {i}");
-            source::ActiveModel {
-                id: Set(source_id),
-                url: Set(Some(format!("https://synthetic.invalid/reports/{i}"))),
-                sort_key: Set(sort_key(&title)),
-                title: Set(title),
-                publisher: Set(Some("Synthetic data".into())),
-                published_on: Set(Some(date(&mut rng, 2005))),
-                contributed_by_id: Set(Some(owner)),
-                visibility: Set(Visibility::Public),
-                version: Set(1),
-                archived_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-        })
-        .collect();
-    report.sources = insert_all(tx, source_rows, 500).await?;
-    let mut citations = Vec::new();
-    let mut cite = |rng: &mut Stream, record: CitingRecord, record_id: Uuid| {
-        citations.push(citation::ActiveModel {
-            id: Set(id(rng)),
-            source_id: Set(pick(rng, &sources)),
-            record_type: Set(record.as_str().to_owned()),
-            record_id: Set(record_id),
-            locator: Set(Some("synthetic".into())),
-            created_at: Set(now),
-        });
-    };
-
-    // Restrictions, about one per five defenders, with their histories.
-    let restriction_count = (n / 5).max(1);
-    let statuses = every::<RestrictionStatus>();
-    let rights = every::<Right>();
-    let mut restrictions_by_country: HashMap<&str, Vec<Uuid>> = HashMap::new();
-    let mut all_restrictions = Vec::with_capacity(restriction_count);
-    let (mut restriction_rows, mut right_rows, mut change_rows) = (Vec::new(), Vec::new(), Vec::new());
-    let mut restriction_documents = Vec::with_capacity(restriction_count);
-    for i in 0..restriction_count {
-        let restriction_id = id(&mut rng);
-        let country = country(&mut rng);
-        restrictions_by_country.entry(country).or_default().push(restriction_id);
-        all_restrictions.push(restriction_id);
-        let introduced = date(&mut rng, 2000);
-        let year = introduced.year();
-        let title = format!("{} (Amendment) Act {year} No. {i}", pick(&mut rng, LAW_TOPICS));
-        let status = pick(&mut rng, &statuses);
-        let (reference, summary) =
-            (format!("SYN {year}/{i}"), format!("SYNTHETIC restriction {i}: curbs protest and association."));
-        restriction_documents.push((restriction_id, Document::restriction(&title, &reference, &summary)));
-        restriction_rows.push(restriction::ActiveModel {
-            id: Set(restriction_id),
-            sort_key: Set(sort_key(&title)),
-            title: Set(title),
-            reference: Set(Some(reference)),
-            kind: Set(pick(&mut rng, &every::<RestrictionKind>())),
-            status: Set(status),
-            country_code: Set(country.to_owned()),
-            subdivision_code: Set(subdivision(&mut rng, country)),
-            introduced_on: Set(Some(introduced.clone())),
-            decided_on: Set(None),
-            summary: Set(Some(summary)),
-            contributed_by_id: Set(Some(owner)),
-            visibility: Set(Visibility::Public),
-            version: Set(1),
-            archived_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-        let chosen: HashSet<Right> = (0..rng.random_range(1..=3)).map(|_| pick(&mut rng, &rights)).collect();
-        right_rows.extend(
-            chosen
-                .into_iter()
-                .map(|right| restriction_right::ActiveModel { restriction_id: Set(restriction_id), right: Set(right) }),
-        );
-        let changes = rng.random_range(1..=4);
-        for step in 0..changes {
-            let status = if step + 1 == changes { status } else { pick(&mut rng, &statuses) };
-            change_rows.push(restriction_status_change::ActiveModel {
-                id: Set(id(&mut rng)),
-                restriction_id: Set(restriction_id),
-                status: Set(status),
-                changed_on: Set(Some(date(&mut rng, year))),
-                note: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
-        }
-        cite(&mut rng, CitingRecord::Restriction, restriction_id);
-    }
-    report.restrictions = insert_all(tx, restriction_rows, 1_000).await?;
-    indexed(search::store(tx, SearchKind::Restriction, &restriction_documents).await)?;
-    drop(restriction_documents);
-    insert_all(tx, right_rows, 5_000).await?;
-    report.status_changes = insert_all(tx, change_rows, 2_000).await?;
-
-    // Defenders, with other names, sectors, case events, affiliations and restriction links.
-    let defender_statuses = every::<DefenderStatus>();
-    let sectors = every::<Sector>();
-    let event_kinds = every::<CaseEventKind>();
-    let perpetrators = every::<PerpetratorType>();
-    let name_kinds = every::<OtherNameKind>();
-    let relations = every::<DefenderRestrictionRelation>();
-    let mut defenders = Vec::with_capacity(n);
-    let mut chunk = DefenderChunk::default();
-    for i in 0..n {
-        if chunk.defenders.len() == DEFENDERS_PER_CHUNK {
-            chunk.write(tx, &mut report).await?;
-        }
-        let defender_id = id(&mut rng);
-        defenders.push(defender_id);
-        let country = country(&mut rng);
-        let (given, family) = (pick(&mut rng, GIVEN_NAMES), pick(&mut rng, FAMILY_NAMES));
-        let name = format!("{given} {family} {i}");
-        let public = rng.random_range(0..5) < 4;
-        let occupation = pick(&mut rng, OCCUPATIONS);
-        let summary = format!("SYNTHETIC record {i}: a {occupation} facing threats.");
-        let mut names = vec![name.clone()];
-        let defender_row = defender::ActiveModel {
-            id: Set(defender_id),
-            sort_key: Set(sort_key(&name)),
-            name: Set(name),
-            country_code: Set(country.to_owned()),
-            subdivision_code: Set(subdivision(&mut rng, country)),
-            occupation: Set(Some(occupation.to_owned())),
-            summary: Set(Some(summary.clone())),
-            status: Set(pick(&mut rng, &defender_statuses)),
-            consent: Set(if public { Consent::Given } else { Consent::Limited }),
-            exact_location: Set(None),
-            contact_details: Set(None),
-            safety_notes: Set(None),
-            contributed_by_id: Set(Some(owner)),
-            merged_into_id: Set(None),
-            visibility: Set(if public { Visibility::Public } else { Visibility::Partners }),
-            version: Set(1),
-            archived_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-        chunk.defenders.push(defender_row);
-        for _ in 0..rng.random_range(1..=3) {
-            let other = format!("{} {}", pick(&mut rng, FAMILY_NAMES), pick(&mut rng, GIVEN_NAMES));
-            names.push(other.clone());
-            chunk.names.push(defender_name::ActiveModel {
-                id: Set(id(&mut rng)),
-                defender_id: Set(defender_id),
-                sort_key: Set(sort_key(&other)),
-                name: Set(other),
-                kind: Set(pick(&mut rng, &name_kinds)),
-                language: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
-        }
-        let other_names: Vec<&str> = names[1..].iter().map(String::as_str).collect();
-        chunk.documents.push((defender_id, Document::defender(&names[0], &other_names, occupation, &summary)));
-        chunk.match_names.insert(defender_id, names);
-        let chosen: HashSet<Sector> = (0..rng.random_range(1..=2)).map(|_| pick(&mut rng, &sectors)).collect();
-        chunk.sectors.extend(
-            chosen
-                .into_iter()
-                .map(|sector| defender_sector::ActiveModel { defender_id: Set(defender_id), sector: Set(sector) }),
-        );
-        let local = restrictions_by_country.get(country);
-        for _ in 0..rng.random_range(1..=10) {
-            let restriction_id = local.filter(|_| rng.random_range(0..4) == 0).map(|ids| pick(&mut rng, ids));
-            chunk.events.push(case_event::ActiveModel {
-                id: Set(id(&mut rng)),
-                defender_id: Set(defender_id),
-                kind: Set(pick(&mut rng, &event_kinds)),
-                occurred_on: Set(Some(date(&mut rng, 2000))),
-                description: Set(Some("SYNTHETIC event.".into())),
-                perpetrator_type: Set(Some(pick(&mut rng, &perpetrators))),
-                sentence_months: Set(None),
-                sentence_life: Set(false),
-                restriction_id: Set(restriction_id),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
-        }
-        for _ in 0..rng.random_range(0..=2) {
-            chunk.affiliations.push(affiliation::ActiveModel {
-                id: Set(id(&mut rng)),
-                defender_id: Set(defender_id),
-                organisation_id: Set(pick(&mut rng, &organisations)),
-                role: Set(Some("member".into())),
-                started_on: Set(Some(date(&mut rng, 2000))),
-                ended_on: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
-        }
-        if let Some(ids) = local.filter(|_| rng.random_range(0..10) < 3) {
-            chunk.links.push(defender_restriction::ActiveModel {
-                id: Set(id(&mut rng)),
-                defender_id: Set(defender_id),
-                restriction_id: Set(pick(&mut rng, ids)),
-                relation: Set(pick(&mut rng, &relations)),
-                note: Set(None),
-                created_at: Set(now),
-            });
-        }
-        cite(&mut rng, CitingRecord::Defender, defender_id);
-    }
-    chunk.write(tx, &mut report).await?;
-
-    // Campaigns, about one per twenty defenders, each about several of them.
-    let campaign_count = (n / 20).max(1);
-    let (mut campaign_rows, mut subject_rows, mut target_rows, mut area_rows) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut campaign_documents = Vec::with_capacity(campaign_count);
-    for i in 0..campaign_count {
-        let campaign_id = id(&mut rng);
-        let country = country(&mut rng);
-        let title = format!("{} {} {i}", pick(&mut rng, CAMPAIGN_TOPICS), codes_name(country));
-        let summary = format!("SYNTHETIC campaign {i}.");
-        campaign_documents.push((campaign_id, Document::campaign(&title, &summary, "")));
-        campaign_rows.push(campaign::ActiveModel {
-            id: Set(campaign_id),
-            sort_key: Set(sort_key(&title)),
-            title: Set(title),
-            kind: Set(pick(&mut rng, &every::<CampaignKind>())),
-            status: Set(pick(&mut rng, &every::<CampaignStatus>())),
-            lead_organisation_id: Set(Some(pick(&mut rng, &organisations))),
-            started_on: Set(Some(date(&mut rng, 2010))),
-            ended_on: Set(None),
-            summary: Set(Some(summary)),
-            outcome: Set(Some(pick(&mut rng, &every::<CampaignOutcome>()))),
-            outcome_summary: Set(None),
-            contributed_by_id: Set(Some(owner)),
-            visibility: Set(Visibility::Public),
-            version: Set(1),
-            archived_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-        let subjects: HashSet<Uuid> = (0..rng.random_range(2..=8)).map(|_| pick(&mut rng, &defenders)).collect();
-        subject_rows.extend(subjects.into_iter().map(|defender_id| campaign_defender::ActiveModel {
-            campaign_id: Set(campaign_id),
-            defender_id: Set(defender_id),
-        }));
-        let targets: HashSet<Uuid> = (0..rng.random_range(0..=2)).map(|_| pick(&mut rng, &all_restrictions)).collect();
-        target_rows.extend(targets.into_iter().map(|restriction_id| campaign_restriction::ActiveModel {
-            campaign_id: Set(campaign_id),
-            restriction_id: Set(restriction_id),
-        }));
-        area_rows.push(campaign_area::ActiveModel {
-            id: Set(id(&mut rng)),
-            campaign_id: Set(campaign_id),
-            country_code: Set(country.to_owned()),
-            subdivision_code: Set(None),
-        });
-        cite(&mut rng, CitingRecord::Campaign, campaign_id);
-    }
-    report.campaigns = insert_all(tx, campaign_rows, 1_000).await?;
-    indexed(search::store(tx, SearchKind::Campaign, &campaign_documents).await)?;
-    report.campaign_subjects = insert_all(tx, subject_rows, 5_000).await? + insert_all(tx, target_rows, 5_000).await?;
-    insert_all(tx, area_rows, 2_000).await?;
-    report.citations = insert_all(tx, citations, 2_000).await?;
+    let organisations = generator.organisations(tx, n, &mut report).await?;
+    generator.sources(tx, n, &mut report).await?;
+    let restrictions = generator.restrictions(tx, n, &mut report).await?;
+    let defenders = generator.defenders(tx, n, &organisations, &restrictions, &mut report).await?;
+    generator.campaigns(tx, n, &organisations, &defenders, &restrictions.all, &mut report).await?;
+    report.citations = insert_all(tx, std::mem::take(&mut generator.citations), 2_000).await?;
     mark_loaded(tx, &format!("synthetic:seed-{}:{}-defenders:{}", options.seed, n, Uuid::now_v7())).await?;
     report.rows = report.defenders
         + report.other_names
@@ -741,12 +389,40 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         + report.sources
         + report.citations;
 
-    // Documents and keys were written with their records; this files the
-    // rest (the owning organisation, when new) in the same transaction.
     let indexing = Instant::now();
     if let Some(deferred) = deferred {
         report.indexes_rebuilt = deferred.rebuild(tx).await?;
     }
+    finish(db, transaction).await?;
+    report.indexed_in = indexing.elapsed();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The synthetic organisation, if there is one, and how many defenders it
+/// holds; refuses a database of real records unless told to mix them.
+async fn synthetic_so_far(db: &DatabaseConnection, options: Options) -> anyhow::Result<(Option<Uuid>, u64)> {
+    let existing = organisation::Entity::find().filter(organisation::Column::Name.eq(ORGANISATION)).one(db).await?;
+    let existing = existing.map(|org| org.id);
+    let real = real_records(db, existing).await?;
+    if real > 0 && !options.allow_real_data {
+        bail!(
+            "the database holds {real} defenders, restrictions or campaigns that are not synthetic; synthetic data \
+             would mix with them. Seed an empty database (start it with --skip-sample-data), or pass \
+             --allow-real-data to write anyway"
+        );
+    }
+    let already = match existing {
+        Some(org) => defender::Entity::find().filter(defender::Column::ContributedById.eq(org)).count(db).await?,
+        None => 0,
+    };
+    Ok((existing, already))
+}
+
+/// Files what the steps did not (the owning organisation, when new), and
+/// commits; then refreshes the planners' statistics.
+async fn finish(db: &DatabaseConnection, transaction: sea_orm::DatabaseTransaction) -> anyhow::Result<()> {
+    let tx = &transaction;
     indexed(search::index_missing(tx).await)?;
     indexed(duplicates::file_missing(tx).await)?;
     if tx.get_database_backend() == DatabaseBackend::Sqlite {
@@ -757,9 +433,470 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     // Fresh statistics: without them both planners guess the sizes of the
     // tables just filled and pick scans (queries run many times slower).
     crate::db::refresh_statistics(db, true).await.context("could not update the planner's statistics")?;
-    report.indexed_in = indexing.elapsed();
-    report.elapsed = started.elapsed();
-    Ok(report)
+    Ok(())
+}
+
+/// Where records are placed: countries by weight, and some in a subdivision.
+struct Places {
+    subdivisions: HashMap<String, Vec<String>>,
+    weights: u32,
+}
+
+impl Places {
+    async fn load(db: &DatabaseConnection) -> anyhow::Result<Places> {
+        let subdivisions =
+            subdivision::Entity::find().all(db).await?.into_iter().fold(HashMap::new(), |mut map, subdivision| {
+                map.entry(subdivision.country_code).or_insert_with(Vec::new).push(subdivision.code);
+                map
+            });
+        Ok(Places { subdivisions, weights: COUNTRIES.iter().map(|(_, weight)| weight).sum() })
+    }
+
+    fn country(&self, rng: &mut Stream) -> &'static str {
+        let mut draw = rng.random_range(0..self.weights);
+        for (code, weight) in COUNTRIES {
+            if draw < *weight {
+                return code;
+            }
+            draw -= weight;
+        }
+        COUNTRIES[0].0
+    }
+
+    fn subdivision(&self, rng: &mut Stream, country: &str) -> Option<String> {
+        let codes = self.subdivisions.get(country)?;
+        if rng.random_range(0..10) < 6 { codes.choose(rng).cloned() } else { None }
+    }
+}
+
+/// Restrictions written, for defenders and campaigns to refer to.
+struct Restrictions {
+    by_country: HashMap<&'static str, Vec<Uuid>>,
+    all: Vec<Uuid>,
+}
+
+/// The state the steps share: the random stream, the owner of every record,
+/// and the citations gathered along the way.
+struct Generator {
+    rng: Stream,
+    now: DateTime<Utc>,
+    owner: Uuid,
+    places: Places,
+    sources: Vec<Uuid>,
+    citations: Vec<citation::ActiveModel>,
+}
+
+impl Generator {
+    async fn new(db: &DatabaseConnection, rng: Stream) -> anyhow::Result<Generator> {
+        Ok(Generator {
+            rng,
+            now: DateTime::from_timestamp(EPOCH_SECONDS.into(), 0).context("a fixed time")?,
+            owner: Uuid::nil(),
+            places: Places::load(db).await?,
+            sources: Vec::new(),
+            citations: Vec::new(),
+        })
+    }
+
+    /// Cites one of the sources for a record.
+    fn cite(&mut self, record: CitingRecord, record_id: Uuid) {
+        let rng = &mut self.rng;
+        self.citations.push(citation::ActiveModel {
+            id: Set(id(rng)),
+            source_id: Set(pick(rng, &self.sources)),
+            record_type: Set(record.as_str().to_owned()),
+            record_id: Set(record_id),
+            locator: Set(Some("synthetic".into())),
+            created_at: Set(self.now),
+        });
+    }
+
+    /// The organisation that owns every synthetic record.
+    async fn owner_organisation<C: ConnectionTrait>(&mut self, tx: &C) -> anyhow::Result<Uuid> {
+        let owner = id(&mut self.rng);
+        organisation::ActiveModel {
+            id: Set(owner),
+            name: Set(ORGANISATION.to_owned()),
+            acronym: Set(Some("SYNTHETIC".into())),
+            kind: Set(OrganisationKind::Academic),
+            country_code: Set(None),
+            website: Set(None),
+            summary: Set(Some("SYNTHETIC: owner of generated benchmark records. None describes a real person.".into())),
+            sort_key: Set(sort_key(ORGANISATION)),
+            contributed_by_id: Set(None),
+            merged_into_id: Set(None),
+            visibility: Set(Visibility::Public),
+            version: Set(1),
+            archived_at: Set(None),
+            created_at: Set(self.now),
+            updated_at: Set(self.now),
+        }
+        .insert(tx)
+        .await?;
+        Ok(owner)
+    }
+
+    /// Partner organisations, for affiliations and campaign leads.
+    async fn organisations<C: ConnectionTrait>(
+        &mut self,
+        tx: &C,
+        n: usize,
+        report: &mut Report,
+    ) -> anyhow::Result<Vec<Uuid>> {
+        let count = (n / 50).max(5);
+        let mut organisations = Vec::with_capacity(count);
+        let (mut documents, mut names) = (Vec::new(), HashMap::new());
+        let mut rows = Vec::with_capacity(count);
+        for i in 0..count {
+            let rng = &mut self.rng;
+            let org_id = id(rng);
+            organisations.push(org_id);
+            let country = self.places.country(rng);
+            let name = format!("Synthetic {} Collective {i}", pick(rng, OCCUPATIONS));
+            documents.push((org_id, Document::organisation(&name, "", ORGANISATION_SUMMARY)));
+            names.insert(org_id, vec![name.clone()]);
+            rows.push(organisation::ActiveModel {
+                id: Set(org_id),
+                sort_key: Set(sort_key(&name)),
+                name: Set(name),
+                acronym: Set(None),
+                kind: Set(pick(rng, &every::<OrganisationKind>())),
+                country_code: Set(Some(country.to_owned())),
+                website: Set(None),
+                summary: Set(Some(ORGANISATION_SUMMARY.into())),
+                contributed_by_id: Set(Some(self.owner)),
+                merged_into_id: Set(None),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+            });
+        }
+        report.organisations = insert_all(tx, rows, 500).await?;
+        indexed(search::store(tx, SearchKind::Organisation, &documents).await)?;
+        indexed(duplicates::file_many(tx, Mergeable::Organisation, names).await)?;
+        Ok(organisations)
+    }
+
+    /// Sources, which every record cites.
+    async fn sources<C: ConnectionTrait>(&mut self, tx: &C, n: usize, report: &mut Report) -> anyhow::Result<()> {
+        let count = (n / 100).max(5);
+        let mut rows = Vec::with_capacity(count);
+        for i in 0..count {
+            let source_id = id(&mut self.rng);
+            self.sources.push(source_id);
+            let title = format!("SYNTHETIC report {i}");
+            rows.push(source::ActiveModel {
+                id: Set(source_id),
+                url: Set(Some(format!("https://synthetic.invalid/reports/{i}"))),
+                sort_key: Set(sort_key(&title)),
+                title: Set(title),
+                publisher: Set(Some("Synthetic data".into())),
+                published_on: Set(Some(date(&mut self.rng, 2005))),
+                contributed_by_id: Set(Some(self.owner)),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+            });
+        }
+        report.sources = insert_all(tx, rows, 500).await?;
+        Ok(())
+    }
+
+    /// Restrictions, about one per five defenders, with their histories.
+    async fn restrictions<C: ConnectionTrait>(
+        &mut self,
+        tx: &C,
+        n: usize,
+        report: &mut Report,
+    ) -> anyhow::Result<Restrictions> {
+        let count = (n / 5).max(1);
+        let statuses = every::<RestrictionStatus>();
+        let rights = every::<Right>();
+        let mut written = Restrictions { by_country: HashMap::new(), all: Vec::with_capacity(count) };
+        let (mut rows, mut right_rows, mut change_rows) = (Vec::new(), Vec::new(), Vec::new());
+        let mut documents = Vec::with_capacity(count);
+        for i in 0..count {
+            let rng = &mut self.rng;
+            let restriction_id = id(rng);
+            let country = self.places.country(rng);
+            written.by_country.entry(country).or_default().push(restriction_id);
+            written.all.push(restriction_id);
+            let introduced = date(rng, 2000);
+            let year = introduced.year();
+            let title = format!("{} (Amendment) Act {year} No. {i}", pick(rng, LAW_TOPICS));
+            let status = pick(rng, &statuses);
+            let (reference, summary) =
+                (format!("SYN {year}/{i}"), format!("SYNTHETIC restriction {i}: curbs protest and association."));
+            documents.push((restriction_id, Document::restriction(&title, &reference, &summary)));
+            rows.push(restriction::ActiveModel {
+                id: Set(restriction_id),
+                sort_key: Set(sort_key(&title)),
+                title: Set(title),
+                reference: Set(Some(reference)),
+                kind: Set(pick(rng, &every::<RestrictionKind>())),
+                status: Set(status),
+                country_code: Set(country.to_owned()),
+                subdivision_code: Set(self.places.subdivision(rng, country)),
+                introduced_on: Set(Some(introduced.clone())),
+                decided_on: Set(None),
+                summary: Set(Some(summary)),
+                contributed_by_id: Set(Some(self.owner)),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+            });
+            let chosen: HashSet<Right> = (0..rng.random_range(1..=3)).map(|_| pick(rng, &rights)).collect();
+            right_rows.extend(chosen.into_iter().map(|right| restriction_right::ActiveModel {
+                restriction_id: Set(restriction_id),
+                right: Set(right),
+            }));
+            let changes = rng.random_range(1..=4);
+            for step in 0..changes {
+                let status = if step + 1 == changes { status } else { pick(rng, &statuses) };
+                change_rows.push(restriction_status_change::ActiveModel {
+                    id: Set(id(rng)),
+                    restriction_id: Set(restriction_id),
+                    status: Set(status),
+                    changed_on: Set(Some(date(rng, year))),
+                    note: Set(None),
+                    created_at: Set(self.now),
+                    updated_at: Set(self.now),
+                });
+            }
+            self.cite(CitingRecord::Restriction, restriction_id);
+        }
+        report.restrictions = insert_all(tx, rows, 1_000).await?;
+        indexed(search::store(tx, SearchKind::Restriction, &documents).await)?;
+        drop(documents);
+        insert_all(tx, right_rows, 5_000).await?;
+        report.status_changes = insert_all(tx, change_rows, 2_000).await?;
+        Ok(written)
+    }
+
+    /// Defenders, written in chunks, with other names, sectors, case
+    /// events, affiliations and restriction links.
+    async fn defenders<C: ConnectionTrait>(
+        &mut self,
+        tx: &C,
+        n: usize,
+        organisations: &[Uuid],
+        restrictions: &Restrictions,
+        report: &mut Report,
+    ) -> anyhow::Result<Vec<Uuid>> {
+        let mut defenders = Vec::with_capacity(n);
+        let mut chunk = DefenderChunk::default();
+        let choices = DefenderChoices::new();
+        for i in 0..n {
+            if chunk.defenders.len() == DEFENDERS_PER_CHUNK {
+                chunk.write(tx, report).await?;
+            }
+            let defender_id = self.defender(&mut chunk, &choices, i, organisations, restrictions);
+            defenders.push(defender_id);
+            self.cite(CitingRecord::Defender, defender_id);
+        }
+        chunk.write(tx, report).await?;
+        Ok(defenders)
+    }
+
+    /// One defender and its rows, added to `chunk`.
+    fn defender(
+        &mut self,
+        chunk: &mut DefenderChunk,
+        choices: &DefenderChoices,
+        i: usize,
+        organisations: &[Uuid],
+        restrictions: &Restrictions,
+    ) -> Uuid {
+        let now = self.now;
+        let rng = &mut self.rng;
+        let defender_id = id(rng);
+        let country = self.places.country(rng);
+        let (given, family) = (pick(rng, GIVEN_NAMES), pick(rng, FAMILY_NAMES));
+        let name = format!("{given} {family} {i}");
+        let public = rng.random_range(0..5) < 4;
+        let occupation = pick(rng, OCCUPATIONS);
+        let summary = format!("SYNTHETIC record {i}: a {occupation} facing threats.");
+        let mut names = vec![name.clone()];
+        chunk.defenders.push(defender::ActiveModel {
+            id: Set(defender_id),
+            sort_key: Set(sort_key(&name)),
+            name: Set(name),
+            country_code: Set(country.to_owned()),
+            subdivision_code: Set(self.places.subdivision(rng, country)),
+            occupation: Set(Some(occupation.to_owned())),
+            summary: Set(Some(summary.clone())),
+            status: Set(pick(rng, &choices.statuses)),
+            consent: Set(if public { Consent::Given } else { Consent::Limited }),
+            exact_location: Set(None),
+            contact_details: Set(None),
+            safety_notes: Set(None),
+            contributed_by_id: Set(Some(self.owner)),
+            merged_into_id: Set(None),
+            visibility: Set(if public { Visibility::Public } else { Visibility::Partners }),
+            version: Set(1),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        for _ in 0..rng.random_range(1..=3) {
+            let other = format!("{} {}", pick(rng, FAMILY_NAMES), pick(rng, GIVEN_NAMES));
+            names.push(other.clone());
+            chunk.names.push(defender_name::ActiveModel {
+                id: Set(id(rng)),
+                defender_id: Set(defender_id),
+                sort_key: Set(sort_key(&other)),
+                name: Set(other),
+                kind: Set(pick(rng, &choices.name_kinds)),
+                language: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        let other_names: Vec<&str> = names[1..].iter().map(String::as_str).collect();
+        chunk.documents.push((defender_id, Document::defender(&names[0], &other_names, occupation, &summary)));
+        chunk.match_names.insert(defender_id, names);
+        let chosen: HashSet<Sector> = (0..rng.random_range(1..=2)).map(|_| pick(rng, &choices.sectors)).collect();
+        chunk.sectors.extend(
+            chosen
+                .into_iter()
+                .map(|sector| defender_sector::ActiveModel { defender_id: Set(defender_id), sector: Set(sector) }),
+        );
+        let local = restrictions.by_country.get(country);
+        for _ in 0..rng.random_range(1..=10) {
+            let restriction_id = local.filter(|_| rng.random_range(0..4) == 0).map(|ids| pick(rng, ids));
+            chunk.events.push(case_event::ActiveModel {
+                id: Set(id(rng)),
+                defender_id: Set(defender_id),
+                kind: Set(pick(rng, &choices.event_kinds)),
+                occurred_on: Set(Some(date(rng, 2000))),
+                description: Set(Some("SYNTHETIC event.".into())),
+                perpetrator_type: Set(Some(pick(rng, &choices.perpetrators))),
+                sentence_months: Set(None),
+                sentence_life: Set(false),
+                restriction_id: Set(restriction_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        for _ in 0..rng.random_range(0..=2) {
+            chunk.affiliations.push(affiliation::ActiveModel {
+                id: Set(id(rng)),
+                defender_id: Set(defender_id),
+                organisation_id: Set(pick(rng, organisations)),
+                role: Set(Some("member".into())),
+                started_on: Set(Some(date(rng, 2000))),
+                ended_on: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        if let Some(ids) = local.filter(|_| rng.random_range(0..10) < 3) {
+            chunk.links.push(defender_restriction::ActiveModel {
+                id: Set(id(rng)),
+                defender_id: Set(defender_id),
+                restriction_id: Set(pick(rng, ids)),
+                relation: Set(pick(rng, &choices.relations)),
+                note: Set(None),
+                created_at: Set(now),
+            });
+        }
+        defender_id
+    }
+
+    /// Campaigns, about one per twenty defenders, each about several of them.
+    async fn campaigns<C: ConnectionTrait>(
+        &mut self,
+        tx: &C,
+        n: usize,
+        organisations: &[Uuid],
+        defenders: &[Uuid],
+        restrictions: &[Uuid],
+        report: &mut Report,
+    ) -> anyhow::Result<()> {
+        let count = (n / 20).max(1);
+        let (mut rows, mut subject_rows, mut target_rows, mut area_rows) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut documents = Vec::with_capacity(count);
+        for i in 0..count {
+            let rng = &mut self.rng;
+            let campaign_id = id(rng);
+            let country = self.places.country(rng);
+            let title = format!("{} {} {i}", pick(rng, CAMPAIGN_TOPICS), codes_name(country));
+            let summary = format!("SYNTHETIC campaign {i}.");
+            documents.push((campaign_id, Document::campaign(&title, &summary, "")));
+            rows.push(campaign::ActiveModel {
+                id: Set(campaign_id),
+                sort_key: Set(sort_key(&title)),
+                title: Set(title),
+                kind: Set(pick(rng, &every::<CampaignKind>())),
+                status: Set(pick(rng, &every::<CampaignStatus>())),
+                lead_organisation_id: Set(Some(pick(rng, organisations))),
+                started_on: Set(Some(date(rng, 2010))),
+                ended_on: Set(None),
+                summary: Set(Some(summary)),
+                outcome: Set(Some(pick(rng, &every::<CampaignOutcome>()))),
+                outcome_summary: Set(None),
+                contributed_by_id: Set(Some(self.owner)),
+                visibility: Set(Visibility::Public),
+                version: Set(1),
+                archived_at: Set(None),
+                created_at: Set(self.now),
+                updated_at: Set(self.now),
+            });
+            let subjects: HashSet<Uuid> = (0..rng.random_range(2..=8)).map(|_| pick(rng, defenders)).collect();
+            subject_rows.extend(subjects.into_iter().map(|defender_id| campaign_defender::ActiveModel {
+                campaign_id: Set(campaign_id),
+                defender_id: Set(defender_id),
+            }));
+            let targets: HashSet<Uuid> = (0..rng.random_range(0..=2)).map(|_| pick(rng, restrictions)).collect();
+            target_rows.extend(targets.into_iter().map(|restriction_id| campaign_restriction::ActiveModel {
+                campaign_id: Set(campaign_id),
+                restriction_id: Set(restriction_id),
+            }));
+            area_rows.push(campaign_area::ActiveModel {
+                id: Set(id(rng)),
+                campaign_id: Set(campaign_id),
+                country_code: Set(country.to_owned()),
+                subdivision_code: Set(None),
+            });
+            self.cite(CitingRecord::Campaign, campaign_id);
+        }
+        report.campaigns = insert_all(tx, rows, 1_000).await?;
+        indexed(search::store(tx, SearchKind::Campaign, &documents).await)?;
+        report.campaign_subjects =
+            insert_all(tx, subject_rows, 5_000).await? + insert_all(tx, target_rows, 5_000).await?;
+        insert_all(tx, area_rows, 2_000).await?;
+        Ok(())
+    }
+}
+
+/// The values a defender's enumerated fields are drawn from.
+struct DefenderChoices {
+    statuses: Vec<DefenderStatus>,
+    sectors: Vec<Sector>,
+    event_kinds: Vec<CaseEventKind>,
+    perpetrators: Vec<PerpetratorType>,
+    name_kinds: Vec<OtherNameKind>,
+    relations: Vec<DefenderRestrictionRelation>,
+}
+
+impl DefenderChoices {
+    fn new() -> Self {
+        DefenderChoices {
+            statuses: every(),
+            sectors: every(),
+            event_kinds: every(),
+            perpetrators: every(),
+            name_kinds: every(),
+            relations: every(),
+        }
+    }
 }
 
 /// The outcome of writing search documents or duplicate-detection keys.

@@ -124,7 +124,10 @@ async fn side(
     })
 }
 
-/// Merges `absorbed` into `survivor`; returns the merge's id.
+/// Merges `absorbed` into `survivor`; returns the merge's id. In one
+/// transaction: check both sides, move the absorbed record's links to the
+/// survivor, settle who may read the survivor, mark both, and record what
+/// moved so that the merge can be undone.
 pub async fn merge(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -137,19 +140,7 @@ pub async fn merge(
         return Err(AppError::bad_input("absorbedId", "a record cannot be merged into itself"));
     }
     let txn = db.begin().await?;
-    // The absorbed record first: one the caller may not see is NOT_FOUND,
-    // whatever it asked of the survivor.
-    let absorbed = side(&txn, viewer, &actor, kind, absorbed_id).await?;
-    let survivor = side(&txn, viewer, &actor, kind, survivor_id).await?;
-    if survivor.contributed_by != Some(actor.organisation) {
-        return Err(AppError::Forbidden(
-            "Merge into a record your organisation contributed: the survivor keeps its contributor".into(),
-        ));
-    }
-    if kind == Mergeable::Organisation {
-        refuse_partner(&txn, absorbed_id).await?;
-    }
-
+    let (survivor, absorbed) = merge_sides(&txn, viewer, &actor, kind, survivor_id, absorbed_id).await?;
     let mut moved = Moved::default();
     match kind {
         Mergeable::Defender => move_defender_links(&txn, survivor_id, absorbed_id, &mut moved).await?,
@@ -161,23 +152,15 @@ pub async fn merge(
         citation::Column::RecordType.eq(citing_type(kind)).and(citation::Column::RecordId.eq(absorbed_id)),
     )
     .await?;
-    citation::Entity::update_many()
-        .col_expr(citation::Column::RecordId, Expr::value(survivor_id))
-        .filter(citation::Column::Id.is_in(moved.citations.clone()))
-        .exec(&txn)
-        .await?;
     moved.external_ids = ids_of::<external_id::Entity, _>(
         &txn,
         external_id::Column::Id,
         external_id::Column::RecordType.eq(kind.table()).and(external_id::Column::RecordId.eq(absorbed_id)),
     )
     .await?;
-    external_id::Entity::update_many()
-        .col_expr(external_id::Column::RecordId, Expr::value(survivor_id))
-        .filter(external_id::Column::Id.is_in(moved.external_ids.clone()))
-        .exec(&txn)
-        .await?;
+    repoint_citations_and_ids(&txn, &moved, survivor_id).await?;
 
+    // The survivor is read by no more than could read either record.
     let narrower = narrowness(absorbed.visibility) > narrowness(survivor.visibility);
     if narrower {
         moved.visibility_before = Some(survivor.visibility);
@@ -185,39 +168,21 @@ pub async fn merge(
     if let Some(contributor) = absorbed.contributed_by.filter(|c| *c != actor.organisation) {
         moved.share_granted = grant_read(&txn, kind, survivor_id, contributor).await?;
     }
+    let new_visibility = if narrower { absorbed.visibility } else { survivor.visibility };
 
     duplicates::judge(&txn, viewer, kind, (survivor_id, absorbed_id), Verdict::Same, None).await?;
-    let new_visibility = if narrower { absorbed.visibility } else { survivor.visibility };
     set_merge_state(&txn, kind, &survivor, Some(new_visibility), None).await?;
     set_merge_state(&txn, kind, &absorbed, None, Some(Some(survivor_id))).await?;
-    duplicates::refile(&txn, kind, survivor_id, true).await?;
-    search::reindex(&txn, kind.table(), survivor_id).await?;
-    search::reindex(&txn, kind.table(), absorbed_id).await?;
+    refile_both(&txn, kind, survivor_id, absorbed_id).await?;
 
     let record = kind.audited();
     let mut survivor_changes =
         vec![Change::values("merged", None, Some(serde_json::json!(absorbed_id)), Class::refers_to(record))];
     survivor_changes.extend(Change::of("visibility", &survivor.visibility, &new_visibility, Class::PLAIN));
-    audit::append(
-        &txn,
-        &actor,
-        AuditAction::Merge,
-        (kind.table(), survivor_id),
-        survivor.version + 1,
-        &survivor_changes,
-    )
-    .await?;
     let absorbed_changes =
-        [Change::values("mergedInto", None, Some(serde_json::json!(survivor_id)), Class::refers_to(record))];
-    audit::append(
-        &txn,
-        &actor,
-        AuditAction::Merge,
-        (kind.table(), absorbed_id),
-        absorbed.version + 1,
-        &absorbed_changes,
-    )
-    .await?;
+        vec![Change::values("mergedInto", None, Some(serde_json::json!(survivor_id)), Class::refers_to(record))];
+    audit_both(&txn, &actor, AuditAction::Merge, kind, (&survivor, survivor_changes), (&absorbed, absorbed_changes))
+        .await?;
 
     let id = Uuid::now_v7();
     record_merge::ActiveModel {
@@ -237,87 +202,45 @@ pub async fn merge(
     Ok(id)
 }
 
+/// Both sides of a merge, checked: the caller may change both, and
+/// contributed the survivor; a partner organisation is never absorbed.
+async fn merge_sides(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    kind: Mergeable,
+    survivor_id: Uuid,
+    absorbed_id: Uuid,
+) -> AppResult<(Side, Side)> {
+    // The absorbed record first: one the caller may not see is NOT_FOUND,
+    // whatever it asked of the survivor.
+    let absorbed = side(txn, viewer, actor, kind, absorbed_id).await?;
+    let survivor = side(txn, viewer, actor, kind, survivor_id).await?;
+    if survivor.contributed_by != Some(actor.organisation) {
+        return Err(AppError::Forbidden(
+            "Merge into a record your organisation contributed: the survivor keeps its contributor".into(),
+        ));
+    }
+    if kind == Mergeable::Organisation {
+        refuse_partner(txn, absorbed_id).await?;
+    }
+    Ok((survivor, absorbed))
+}
+
 /// Undoes the merge that absorbed `absorbed_id`; returns the survivor's id.
+/// What the merge moved goes back, the visibility it narrowed is restored,
+/// and both records are marked and audited.
 pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, absorbed_id: Uuid) -> AppResult<Uuid> {
     let actor = editor(viewer)?;
     let txn = db.begin().await?;
-    let merge = record_merge::Entity::find()
-        .filter(record_merge::Column::RecordType.eq(kind.table()))
-        .filter(record_merge::Column::AbsorbedId.eq(absorbed_id))
-        .filter(record_merge::Column::UndoneAt.is_null())
-        .one(&txn)
-        .await?;
-    let not_merged = || AppError::NotFound(format!("No merged {} has the id {absorbed_id}", kind.table()));
-    let merge = merge.ok_or_else(not_merged)?;
-    // A survivor the caller cannot see is refused exactly like a merge that
-    // does not exist: the same code, the same words, and never its id.
-    let survivor = match side(&txn, viewer, &actor, kind, merge.survivor_id).await {
-        Err(AppError::NotFound(_)) => return Err(not_merged()),
-        other => other?,
-    };
-    if survivor.contributed_by != Some(actor.organisation) && merge.organisation_id != actor.organisation {
-        return Err(AppError::Forbidden(
-            "Only the organisation that merged, or the survivor's contributor, may undo a merge".into(),
-        ));
-    }
+    let (merge, survivor) = undoable_merge(&txn, viewer, &actor, kind, absorbed_id).await?;
     let moved: Moved = serde_json::from_str(&merge.moved).map_err(anyhow::Error::from)?;
     let (s, a) = (merge.survivor_id, absorbed_id);
     match kind {
-        Mergeable::Defender => {
-            case_event::Entity::update_many()
-                .col_expr(case_event::Column::DefenderId, Expr::value(a))
-                .filter(case_event::Column::Id.is_in(moved.events.clone()))
-                .filter(case_event::Column::DefenderId.eq(s))
-                .exec(&txn)
-                .await?;
-            affiliation::Entity::update_many()
-                .col_expr(affiliation::Column::DefenderId, Expr::value(a))
-                .filter(affiliation::Column::Id.is_in(moved.affiliations.clone()))
-                .filter(affiliation::Column::DefenderId.eq(s))
-                .exec(&txn)
-                .await?;
-            defender_restriction::Entity::update_many()
-                .col_expr(defender_restriction::Column::DefenderId, Expr::value(a))
-                .filter(defender_restriction::Column::Id.is_in(moved.restriction_links.clone()))
-                .filter(defender_restriction::Column::DefenderId.eq(s))
-                .exec(&txn)
-                .await?;
-            campaign_defender::Entity::update_many()
-                .col_expr(campaign_defender::Column::DefenderId, Expr::value(a))
-                .filter(campaign_defender::Column::CampaignId.is_in(moved.campaigns.clone()))
-                .filter(campaign_defender::Column::DefenderId.eq(s))
-                .exec(&txn)
-                .await?;
-            defender_name::Entity::delete_many()
-                .filter(defender_name::Column::Id.is_in(moved.added_names.clone()))
-                .exec(&txn)
-                .await?;
-        }
-        Mergeable::Organisation => {
-            affiliation::Entity::update_many()
-                .col_expr(affiliation::Column::OrganisationId, Expr::value(a))
-                .filter(affiliation::Column::Id.is_in(moved.affiliations.clone()))
-                .filter(affiliation::Column::OrganisationId.eq(s))
-                .exec(&txn)
-                .await?;
-            campaign::Entity::update_many()
-                .col_expr(campaign::Column::LeadOrganisationId, Expr::value(a))
-                .filter(campaign::Column::Id.is_in(moved.lead_campaigns.clone()))
-                .filter(campaign::Column::LeadOrganisationId.eq(s))
-                .exec(&txn)
-                .await?;
-        }
+        Mergeable::Defender => return_defender_links(&txn, s, a, &moved).await?,
+        Mergeable::Organisation => return_organisation_links(&txn, s, a, &moved).await?,
     }
-    citation::Entity::update_many()
-        .col_expr(citation::Column::RecordId, Expr::value(a))
-        .filter(citation::Column::Id.is_in(moved.citations.clone()))
-        .exec(&txn)
-        .await?;
-    external_id::Entity::update_many()
-        .col_expr(external_id::Column::RecordId, Expr::value(a))
-        .filter(external_id::Column::Id.is_in(moved.external_ids.clone()))
-        .exec(&txn)
-        .await?;
+    repoint_citations_and_ids(&txn, &moved, a).await?;
     if let Some(share) = moved.share_granted {
         record_share::Entity::delete_by_id(share).exec(&txn).await?;
     }
@@ -330,9 +253,7 @@ pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, 
     set_merge_state(&txn, kind, &survivor, restored, None).await?;
     let absorbed = absorbed_side(&txn, kind, a).await?;
     set_merge_state(&txn, kind, &absorbed, None, Some(None)).await?;
-    duplicates::refile(&txn, kind, s, true).await?;
-    search::reindex(&txn, kind.table(), s).await?;
-    search::reindex(&txn, kind.table(), a).await?;
+    refile_both(&txn, kind, s, a).await?;
 
     let record = kind.audited();
     let mut survivor_changes =
@@ -340,16 +261,135 @@ pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, 
     if let Some(before) = restored {
         survivor_changes.extend(Change::of("visibility", &survivor.visibility, &before, Class::PLAIN));
     }
-    audit::append(&txn, &actor, AuditAction::Unmerge, (kind.table(), s), survivor.version + 1, &survivor_changes)
-        .await?;
-    let absorbed_changes = [Change::values("mergedInto", Some(serde_json::json!(s)), None, Class::refers_to(record))];
-    audit::append(&txn, &actor, AuditAction::Unmerge, (kind.table(), a), absorbed.version + 1, &absorbed_changes)
+    let absorbed_changes =
+        vec![Change::values("mergedInto", Some(serde_json::json!(s)), None, Class::refers_to(record))];
+    audit_both(&txn, &actor, AuditAction::Unmerge, kind, (&survivor, survivor_changes), (&absorbed, absorbed_changes))
         .await?;
     let mut undone = merge.into_active_model();
     undone.undone_at = Set(Some(Utc::now()));
     undone.update(&txn).await?;
     txn.commit().await?;
     Ok(s)
+}
+
+/// The standing merge that absorbed `absorbed_id`, and its survivor, if the
+/// caller may undo it.
+async fn undoable_merge(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    kind: Mergeable,
+    absorbed_id: Uuid,
+) -> AppResult<(record_merge::Model, Side)> {
+    let merge = record_merge::Entity::find()
+        .filter(record_merge::Column::RecordType.eq(kind.table()))
+        .filter(record_merge::Column::AbsorbedId.eq(absorbed_id))
+        .filter(record_merge::Column::UndoneAt.is_null())
+        .one(txn)
+        .await?;
+    let not_merged = || AppError::NotFound(format!("No merged {} has the id {absorbed_id}", kind.table()));
+    let merge = merge.ok_or_else(not_merged)?;
+    // A survivor the caller cannot see is refused exactly like a merge that
+    // does not exist: the same code, the same words, and never its id.
+    let survivor = match side(txn, viewer, actor, kind, merge.survivor_id).await {
+        Err(AppError::NotFound(_)) => return Err(not_merged()),
+        other => other?,
+    };
+    if survivor.contributed_by != Some(actor.organisation) && merge.organisation_id != actor.organisation {
+        return Err(AppError::Forbidden(
+            "Only the organisation that merged, or the survivor's contributor, may undo a merge".into(),
+        ));
+    }
+    Ok((merge, survivor))
+}
+
+/// Points the citations and external identifiers a merge moved at `to`:
+/// the survivor on merge, the absorbed record on unmerge.
+async fn repoint_citations_and_ids(txn: &DatabaseTransaction, moved: &Moved, to: Uuid) -> AppResult<()> {
+    citation::Entity::update_many()
+        .col_expr(citation::Column::RecordId, Expr::value(to))
+        .filter(citation::Column::Id.is_in(moved.citations.clone()))
+        .exec(txn)
+        .await?;
+    external_id::Entity::update_many()
+        .col_expr(external_id::Column::RecordId, Expr::value(to))
+        .filter(external_id::Column::Id.is_in(moved.external_ids.clone()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Files both records' names and search documents anew.
+async fn refile_both(txn: &DatabaseTransaction, kind: Mergeable, survivor: Uuid, absorbed: Uuid) -> AppResult<()> {
+    duplicates::refile(txn, kind, survivor, true).await?;
+    search::reindex(txn, kind.table(), survivor).await?;
+    search::reindex(txn, kind.table(), absorbed).await?;
+    Ok(())
+}
+
+/// Appends the merge or unmerge to both records' histories, each as its next version.
+async fn audit_both(
+    txn: &DatabaseTransaction,
+    actor: &Member,
+    action: AuditAction,
+    kind: Mergeable,
+    (survivor, survivor_changes): (&Side, Vec<Change>),
+    (absorbed, absorbed_changes): (&Side, Vec<Change>),
+) -> AppResult<()> {
+    for (side, changes) in [(survivor, survivor_changes), (absorbed, absorbed_changes)] {
+        audit::append(txn, actor, action, (kind.table(), side.id), side.version + 1, &changes).await?;
+    }
+    Ok(())
+}
+
+/// Gives a defender back what a merge moved to its survivor.
+async fn return_defender_links(txn: &DatabaseTransaction, s: Uuid, a: Uuid, moved: &Moved) -> AppResult<()> {
+    case_event::Entity::update_many()
+        .col_expr(case_event::Column::DefenderId, Expr::value(a))
+        .filter(case_event::Column::Id.is_in(moved.events.clone()))
+        .filter(case_event::Column::DefenderId.eq(s))
+        .exec(txn)
+        .await?;
+    affiliation::Entity::update_many()
+        .col_expr(affiliation::Column::DefenderId, Expr::value(a))
+        .filter(affiliation::Column::Id.is_in(moved.affiliations.clone()))
+        .filter(affiliation::Column::DefenderId.eq(s))
+        .exec(txn)
+        .await?;
+    defender_restriction::Entity::update_many()
+        .col_expr(defender_restriction::Column::DefenderId, Expr::value(a))
+        .filter(defender_restriction::Column::Id.is_in(moved.restriction_links.clone()))
+        .filter(defender_restriction::Column::DefenderId.eq(s))
+        .exec(txn)
+        .await?;
+    campaign_defender::Entity::update_many()
+        .col_expr(campaign_defender::Column::DefenderId, Expr::value(a))
+        .filter(campaign_defender::Column::CampaignId.is_in(moved.campaigns.clone()))
+        .filter(campaign_defender::Column::DefenderId.eq(s))
+        .exec(txn)
+        .await?;
+    defender_name::Entity::delete_many()
+        .filter(defender_name::Column::Id.is_in(moved.added_names.clone()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Gives an organisation back what a merge moved to its survivor.
+async fn return_organisation_links(txn: &DatabaseTransaction, s: Uuid, a: Uuid, moved: &Moved) -> AppResult<()> {
+    affiliation::Entity::update_many()
+        .col_expr(affiliation::Column::OrganisationId, Expr::value(a))
+        .filter(affiliation::Column::Id.is_in(moved.affiliations.clone()))
+        .filter(affiliation::Column::OrganisationId.eq(s))
+        .exec(txn)
+        .await?;
+    campaign::Entity::update_many()
+        .col_expr(campaign::Column::LeadOrganisationId, Expr::value(a))
+        .filter(campaign::Column::Id.is_in(moved.lead_campaigns.clone()))
+        .filter(campaign::Column::LeadOrganisationId.eq(s))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The ids of rows of `E` matching `condition`.
