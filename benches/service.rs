@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 use rights_graph::ids::{GlobalId, NodeType};
 use rights_graph::seed::synthetic;
 use rights_graph::{Application, Settings};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use serde_json::{Value, json};
 
 // The server's allocator (see `src/main.rs`), for the recording server in this process.
@@ -316,10 +318,7 @@ impl ServerProcess {
     async fn start(database_url: &str) -> ServerProcess {
         // A free port: bind to port 0, note the port, let it go.
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        // Another build (say, of the last commit) can be loaded instead, to
-        // compare two versions on one machine and one database.
-        let binary = std::env::var("BENCH_SERVER_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_rights-graph").into());
-        let mut command = std::process::Command::new(binary);
+        let mut command = std::process::Command::new(binary());
         if let Some(pool) = pool_size() {
             command.args(["--database-max-connections", &pool.to_string()]);
         }
@@ -376,6 +375,62 @@ impl Drop for ServerProcess {
     }
 }
 
+/// The binary under test: this build's, or another (`BENCH_SERVER_BINARY`,
+/// say of the last commit) to compare two versions on one machine and one
+/// database.
+fn binary() -> String {
+    std::env::var("BENCH_SERVER_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_rights-graph").into())
+}
+
+/// Exports everything the synthetic organisation may see (every record of
+/// the dataset) as JSON Lines with `rights-graph export`, in a process of its
+/// own: its time, its peak memory (sampled every 10 ms; the peak only grows)
+/// and how many records it wrote.
+fn export_figures(database_url: &str, owner: Option<uuid::Uuid>) -> Value {
+    let mut command = std::process::Command::new(binary());
+    command.args(["export", "--database-url", database_url, "--format", "jsonl", "--log-format", "text"]);
+    if let Some(owner) = owner {
+        command.args(["--org", &owner.to_string()]);
+    }
+    let started = Instant::now();
+    let mut child = command
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("rights-graph export starts");
+    let mut stdout = child.stdout.take().expect("standard output");
+    let counting = std::thread::spawn(move || {
+        let mut lines = 0u64;
+        let mut buffer = vec![0u8; 1 << 16];
+        while let Ok(read) = std::io::Read::read(&mut stdout, &mut buffer) {
+            if read == 0 {
+                break;
+            }
+            lines += buffer[..read].iter().filter(|byte| **byte == b'\n').count() as u64;
+        }
+        lines
+    });
+    let mut peak_kib = 0.0f64;
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        if let Some(kib) = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        if child.try_wait().expect("export process").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let records = counting.join().expect("lines counted");
+    json!({ "seconds": round(seconds), "peak_memory_mib": round(peak_kib / 1024.0), "records": records })
+}
+
 /// Database connections of both servers (`BENCH_POOL`; by default the
 /// server's own default for the engine).
 fn pool_size() -> Option<u32> {
@@ -430,6 +485,14 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     };
     let seed_seconds = seeded.elapsed().as_secs_f64();
     eprintln!("{engine:?} {size}: seeded {rows} rows in {seed_seconds:.1} s");
+    let owner = entity::organisation::Entity::find()
+        .filter(entity::organisation::Column::Name.eq(synthetic::ORGANISATION))
+        .one(&db)
+        .await
+        .expect("the synthetic organisation looked up")
+        .map(|organisation| organisation.id);
+    let export = export_figures(&url, owner);
+    eprintln!("{engine:?} {size}: export {export}");
     let ids: Vec<String> = entity::defender::Entity::find()
         .select_only()
         .column(entity::defender::Column::Id)
@@ -513,6 +576,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         "seed_seconds": round(seed_seconds),
         "peak_memory_mib": round(server.peak_memory_mib()),
         "pool_size": settings.database.pool_size(),
+        "export": export,
         "full_table_scans": full_scans_total,
         "runs": runs,
     });
@@ -571,7 +635,9 @@ fn markdown(results: &Value) -> String {
     ));
     for set in results["results"].as_array().into_iter().flatten() {
         out.push_str(&format!(
-            "\n## {} with {} defenders\n\nSeeded {} rows in {} s; {} pooled connections; server peak memory {} MiB.\n\n\
+            "\n## {} with {} defenders\n\nSeeded {} rows in {} s; {} pooled connections; server peak memory {} MiB. \
+             Export of every record as JSON Lines (`rights-graph export --org` the synthetic organisation): {} records \
+             in {} s, peak memory {} MiB.\n\n\
              | operation | concurrency | req/s | p50 ms | p95 ms | p99 ms | CPU ms | statements | floor req/s | ratio | errors | full scans |\n\
              | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
             set["engine"].as_str().unwrap_or_default(),
@@ -579,7 +645,10 @@ fn markdown(results: &Value) -> String {
             set["seed_rows"],
             set["seed_seconds"],
             set["pool_size"],
-            set["peak_memory_mib"]
+            set["peak_memory_mib"],
+            set["export"]["records"],
+            set["export"]["seconds"],
+            set["export"]["peak_memory_mib"]
         ));
         for run in set["runs"].as_array().into_iter().flatten() {
             out.push_str(&format!(
