@@ -2,7 +2,6 @@
 
 pub mod mutations;
 
-use crate::graphql::common::record::RecordFields;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::{CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, campaign};
 
@@ -10,6 +9,7 @@ use crate::error::AppResult;
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::node::{Lookup, record_lookup};
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
+use crate::graphql::common::record::RecordFields;
 use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{CountryConnection, SubdivisionConnection};

@@ -2,7 +2,6 @@
 
 pub mod mutations;
 
-use crate::graphql::common::record::RecordFields;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::{
     CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus, OtherNameKind, PartialDate, PerpetratorType,
@@ -14,6 +13,7 @@ use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_un
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::node::{Lookup, record_lookup};
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
+use crate::graphql::common::record::RecordFields;
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{Country, Subdivision, country_by_code, subdivision_by_code};
 use crate::graphql::restrictions::{Restriction, RestrictionConnection, RestrictionFilter, restrictions_under};

@@ -2,7 +2,6 @@
 
 pub mod mutations;
 
-use crate::graphql::common::record::RecordFields;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::{OrganisationKind, organisation};
 
@@ -11,6 +10,7 @@ use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_un
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::node::{Lookup, record_lookup};
 use crate::graphql::common::ordering::{CampaignOrder, OrganisationOrder};
+use crate::graphql::common::record::RecordFields;
 use crate::graphql::defenders::AffiliationConnection;
 use crate::graphql::places::{Country, country_by_code};
 use crate::graphql::runtime::context::RequestContext;

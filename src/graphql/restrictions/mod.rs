@@ -2,7 +2,6 @@
 
 pub mod mutations;
 
-use crate::graphql::common::record::RecordFields;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::{
     DefenderRestrictionRelation, PartialDate, RestrictionKind, RestrictionStatus, Right, restriction,
@@ -14,6 +13,7 @@ use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_un
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::node::{Lookup, record_lookup};
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
+use crate::graphql::common::record::RecordFields;
 use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
 use crate::graphql::places::{Country, Subdivision, country_by_code, subdivision_by_code};
 use crate::graphql::runtime::context::{LinkOf, RequestContext, RightsOf};

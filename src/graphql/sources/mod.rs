@@ -2,12 +2,12 @@
 
 pub mod mutations;
 
-use crate::graphql::common::record::RecordFields;
 use async_graphql::{Context, ID, Object, Result};
 use entity::{PartialDate, source};
 use uuid::Uuid;
 
 use crate::graphql::common::connection::connection;
+use crate::graphql::common::record::RecordFields;
 use crate::graphql::runtime::context::{LocatorsOf, RequestContext};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::query::pagination::{PageArgs, ParentKey};
