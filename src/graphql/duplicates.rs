@@ -6,10 +6,10 @@ use entity::Verdict;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::node::Node;
 use crate::graphql::defenders::Defender;
 use crate::graphql::organisations::Organisation;
-use crate::graphql::runtime::context::RequestContext;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::duplicates::merges;
 use crate::service::duplicates::{self, Mergeable};
@@ -289,9 +289,9 @@ impl MergeMutations {
 pub async fn merged_ids(ctx: &Context<'_>, kind: MergeableType, id: Uuid) -> Result<Vec<ID>> {
     let rc = RequestContext::of(ctx);
     let ids = match kind {
-        MergeableType::Defender => rc.loader.load_one(crate::graphql::runtime::context::MergedDefendersOf(id)).await?,
+        MergeableType::Defender => rc.loader.load_one(crate::graphql::common::context::MergedDefendersOf(id)).await?,
         MergeableType::Organisation => {
-            rc.loader.load_one(crate::graphql::runtime::context::MergedOrganisationsOf(id)).await?
+            rc.loader.load_one(crate::graphql::common::context::MergedOrganisationsOf(id)).await?
         }
     };
     Ok(ids.unwrap_or_default().into_iter().map(|id| GlobalId::encode_uuid(kind.node_type(), id)).collect())

@@ -8,7 +8,7 @@ use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::graphql::runtime::context::RequestContext;
+use crate::graphql::common::context::RequestContext;
 use crate::service::exchange::encode::{self, ExportFormat};
 use crate::service::exchange::import::{self, Format, Source};
 use crate::service::exchange::{export, rows::RecordKind};

@@ -6,8 +6,8 @@ use entity::{IndicatorQualifier, indicator};
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::context::{LiveCountOf, RequestContext};
 use crate::graphql::places::{Country, country_by_code};
-use crate::graphql::runtime::context::{LiveCountOf, RequestContext};
 use crate::graphql::sources::Source;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::codes;

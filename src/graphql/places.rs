@@ -6,6 +6,7 @@ use entity::{country, subdivision};
 use crate::error::AppError;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::context::{CountryByCode, RequestContext, SubdivisionByCode};
 use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{
     CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RestrictionOrder,
@@ -14,7 +15,6 @@ use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_un
 use crate::graphql::indicators::{IndicatorConnection, IndicatorFilter};
 use crate::graphql::organisations::{OrganisationConnection, OrganisationFilter};
 use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
-use crate::graphql::runtime::context::{CountryByCode, RequestContext, SubdivisionByCode};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;

@@ -10,10 +10,10 @@ use entity::{campaign, defender, organisation, restriction};
 use crate::error::{AppError, AppResult};
 use crate::graphql::campaigns::Campaign;
 use crate::graphql::common::connection::PageInfo;
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::defenders::Defender;
 use crate::graphql::organisations::Organisation;
 use crate::graphql::restrictions::Restriction;
-use crate::graphql::runtime::context::RequestContext;
 use crate::service::query::pagination::MAX_PAGE_SIZE;
 use crate::service::search::{self as service, DocumentField, SearchKind, SearchQuery};
 

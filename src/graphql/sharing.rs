@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::ShareAccess;
 
 use crate::error::AppError;
-use crate::graphql::runtime::context::RequestContext;
+use crate::graphql::common::context::RequestContext;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::sharing::{self, Shareable};
 

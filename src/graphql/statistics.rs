@@ -4,9 +4,9 @@
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
 use crate::graphql::campaigns::CampaignFilter;
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::defenders::{CaseEventFilter, DefenderFilter};
 use crate::graphql::restrictions::RestrictionFilter;
-use crate::graphql::runtime::context::RequestContext;
 use crate::service::campaigns::{self as campaigns, Campaigns};
 use crate::service::defenders::{self as defenders, CaseEventCriteria, Defenders};
 use crate::service::query::listing;

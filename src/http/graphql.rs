@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 use super::request_id::RequestId;
 use super::{AppState, Shared};
 use crate::error::code;
-use crate::graphql::runtime::context::RequestContext;
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::runtime::execution::Executor;
 use crate::graphql::runtime::request_state::RequestState;
 use crate::service::Viewer;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{Role, api_key};
 
 use crate::error::AppError;
-use crate::graphql::runtime::context::RequestContext;
+use crate::graphql::common::context::RequestContext;
 use crate::service::access::api_keys;
 
 /// An API key of the viewer's organisation. The key itself is shown only

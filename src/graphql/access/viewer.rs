@@ -4,8 +4,8 @@ use async_graphql::{Context, Object, Result};
 use entity::Role;
 
 use crate::graphql::access::api_keys::{ApiKey, keys_of_viewer};
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::organisations::Organisation;
-use crate::graphql::runtime::context::RequestContext;
 use crate::service::Viewer as ServiceViewer;
 
 /// Who the request is made as: an anonymous reader, or a partner

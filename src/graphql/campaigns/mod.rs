@@ -7,6 +7,7 @@ use entity::{CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, campaig
 
 use crate::error::AppResult;
 use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::node::{Lookup, record_lookup};
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
@@ -14,7 +15,6 @@ use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_un
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{CountryConnection, SubdivisionConnection};
 use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
-use crate::graphql::runtime::context::RequestContext;
 use crate::graphql::sources::{SourceConnection, sources_of};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::{self as service, CampaignVia};

@@ -5,8 +5,8 @@ use entity::{CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, Visibil
 use uuid::Uuid;
 
 use crate::graphql::campaigns::Campaign;
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::edits::{RecordVersionInput, apply, set_archived};
-use crate::graphql::runtime::context::RequestContext;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::write::editing;

@@ -38,7 +38,7 @@ macro_rules! connection {
             edges: Vec<$edge>,
             has_next_page: bool,
             has_previous_page: bool,
-            total: $crate::graphql::runtime::context::TotalCount,
+            total: $crate::graphql::common::context::TotalCount,
         }
 
         impl $conn {
@@ -46,7 +46,7 @@ macro_rules! connection {
             #[allow(dead_code)]
             pub fn new(
                 page: $crate::service::query::pagination::Page<$model>,
-                total: $crate::graphql::runtime::context::TotalCount,
+                total: $crate::graphql::common::context::TotalCount,
                 parent: Option<$crate::service::query::pagination::ParentKey>,
             ) -> Self {
                 let cursors = page.cursors;

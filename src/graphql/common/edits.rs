@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Result};
 use sea_orm::{ActiveModelTrait, EntityTrait, IdenStatic, IntoActiveModel};
 
-use crate::graphql::runtime::context::RequestContext;
+use crate::graphql::common::context::RequestContext;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::query::records::RecordEntity;
 use crate::service::write::editing;

@@ -7,8 +7,8 @@ use entity::{AuditAction, audit_trail};
 use crate::graphql::common::connection::connection;
 use std::collections::{HashMap, HashSet};
 
+use crate::graphql::common::context::{ConfidentialAccessTo, RequestContext};
 use crate::graphql::organisations::Organisation;
-use crate::graphql::runtime::context::{ConfidentialAccessTo, RequestContext};
 use crate::service::audit::{self, Audited, Change, History};
 use crate::service::query::pagination::PageArgs;
 

@@ -5,14 +5,14 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 
 use crate::error::AppError;
 use crate::graphql::campaigns::Campaign;
+use crate::graphql::common::context::{
+    AffiliationById, CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode,
+};
 use crate::graphql::defenders::{Affiliation, CaseEvent, Defender};
 use crate::graphql::indicators::Indicator;
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{Country, Subdivision};
 use crate::graphql::restrictions::Restriction;
-use crate::graphql::runtime::context::{
-    AffiliationById, CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode,
-};
 use crate::graphql::sources::Source;
 use crate::ids::{GlobalId, NodeType, found};
 use crate::service::query::pagination::MAX_PAGE_SIZE;

@@ -11,13 +11,13 @@ use entity::{
 use crate::error::AppResult;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::connection::{connection, page_args};
+use crate::graphql::common::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, RequestContext, SectorsOf};
 use crate::graphql::common::node::{Lookup, record_lookup};
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{Country, Subdivision, country_by_code, subdivision_by_code};
 use crate::graphql::restrictions::{Restriction, RestrictionConnection, RestrictionFilter, restrictions_under};
-use crate::graphql::runtime::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, RequestContext, SectorsOf};
 use crate::graphql::sources::{SourceConnection, sources_of};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::CampaignVia;

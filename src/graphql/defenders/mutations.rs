@@ -6,9 +6,9 @@ use entity::{
     Sector, Visibility,
 };
 
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::edits::{RecordVersionInput, apply, set_archived};
 use crate::graphql::defenders::Defender;
-use crate::graphql::runtime::context::RequestContext;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::defenders::case::{AffiliationDraft, CaseDraft, EventDraft, LinkDraft};
 use crate::service::defenders::edits::{DefenderDraft, OtherNameDraft};

@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use entity::{OrganisationKind, Visibility};
 
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::edits::{RecordVersionInput, apply, set_archived};
 use crate::graphql::organisations::Organisation;
-use crate::graphql::runtime::context::RequestContext;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::organisations::edits::OrganisationDraft;
 use crate::service::write::editing;

@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use entity::{PartialDate, RestrictionKind, RestrictionStatus, Right, Visibility};
 
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::edits::{RecordVersionInput, apply, set_archived};
 use crate::graphql::restrictions::Restriction;
-use crate::graphql::runtime::context::RequestContext;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::restrictions::edits::{RestrictionDraft, StatusNote};
 use crate::service::write::editing;

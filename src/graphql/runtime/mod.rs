@@ -1,10 +1,9 @@
-//! The request engine around the schema: per-request state and batching,
-//! limits checked before execution, error codes and the guard on ids in
-//! errors, and the order of response fields. It knows no record type; the
-//! schema's types use it through `context::RequestContext`.
+//! The request engine around the schema: batching in waves, limits checked
+//! before execution, error codes and the guard on ids in errors, and the
+//! order of response fields. It knows no record type: the loaders of the
+//! record types and the per-request state are in `common::context`.
 
 pub mod batch;
-pub mod context;
 pub mod documents;
 pub mod error_codes;
 pub mod error_ids;

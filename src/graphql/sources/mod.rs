@@ -7,8 +7,8 @@ use entity::{PartialDate, source};
 use uuid::Uuid;
 
 use crate::graphql::common::connection::connection;
+use crate::graphql::common::context::{LocatorsOf, RequestContext};
 use crate::graphql::common::record::RecordFields;
-use crate::graphql::runtime::context::{LocatorsOf, RequestContext};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::query::pagination::{PageArgs, ParentKey};
 use crate::service::query::records::RecordOrder;

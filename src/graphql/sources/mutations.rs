@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use entity::{PartialDate, Visibility};
 
 use crate::error::AppError;
+use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::edits::{RecordVersionInput, apply, set_archived};
-use crate::graphql::runtime::context::RequestContext;
 use crate::graphql::sources::Source;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::sources::CitingRecord;
