@@ -53,7 +53,8 @@ fn explain(error: AppError) -> anyhow::Error {
         AppError::NotFound(message)
         | AppError::Unauthenticated(message)
         | AppError::Forbidden(message)
-        | AppError::Conflict(message) => anyhow!(message),
+        | AppError::Conflict(message)
+        | AppError::CursorExpired(message) => anyhow!(message),
         AppError::Unavailable(cause) => anyhow::Error::new(cause).context("the database cannot be reached"),
         AppError::Internal(cause) => cause,
     }

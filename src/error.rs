@@ -52,6 +52,9 @@ pub mod code {
     pub const TIMEOUT: &str = "TIMEOUT";
     /// The database cannot be reached; HTTP 503 with `Retry-After`. Retry later.
     pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
+    /// A change-feed cursor is older than the feed's retention: export the
+    /// records again and follow the feed from the position the export gives.
+    pub const CURSOR_EXPIRED: &str = "CURSOR_EXPIRED";
 }
 
 /// An error raised while serving a request.
@@ -72,6 +75,8 @@ pub enum AppError {
     Forbidden(String),
     /// Someone else changed the record since the given version.
     Conflict(String),
+    /// A change-feed cursor older than the feed's retention.
+    CursorExpired(String),
     /// The database cannot be reached. Logged; the client is told to retry.
     Unavailable(sea_orm::DbErr),
     /// A failure inside the service. Logged, never shown.
@@ -134,6 +139,9 @@ impl From<AppError> for async_graphql::Error {
             }
             AppError::Conflict(message) => {
                 async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::CONFLICT))
+            }
+            AppError::CursorExpired(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code::CURSOR_EXPIRED))
             }
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unreachable while serving a request");

@@ -21,6 +21,18 @@ pub struct Model {
     /// JSON list of `{ field, from, to, confidential }`.
     pub changes: String,
     pub created_at: DateTimeUtc,
+    /// The entry's place in the change feed: gap-free and in commit order.
+    pub sequence: i64,
+    /// Who could see the record just after the change: `NOBODY`, `PUBLIC`,
+    /// `PARTNERS` or `ORGANISATIONS` (those in `readers`).
+    pub audience: String,
+    /// Comma-separated ids of the organisations that could see the record
+    /// when `audience` is `ORGANISATIONS`.
+    pub readers: String,
+    /// Who could see the record just before the change.
+    pub was_audience: String,
+    /// The readers just before the change.
+    pub was_readers: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

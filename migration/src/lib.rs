@@ -13,6 +13,7 @@ mod m20261126_000006_public_read_indexes;
 mod m20261126_000007_public_id_indexes;
 mod m20261201_000008_audit_classes;
 mod m20261201_000009_public_needs_consent;
+mod m20261205_000010_change_feed;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_public_id_indexes::Migration),
             Box::new(m20261201_000008_audit_classes::Migration),
             Box::new(m20261201_000009_public_needs_consent::Migration),
+            Box::new(m20261205_000010_change_feed::Migration),
         ]
     }
 }

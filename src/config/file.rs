@@ -56,6 +56,11 @@ file_settings! {
         rate_limit_store => rate_limits.rate_limit_store: RateLimitStore,
         cors_allowed_origins => operations.cors_allowed_origins: Vec<String>,
         shutdown_grace => operations.shutdown_grace: u64,
+        change_retention_days => changes.change_retention_days: u64,
+        max_subscriptions_per_connection => changes.max_subscriptions_per_connection: u64,
+        max_connections_per_key => changes.max_connections_per_key: u64,
+        connection_init_timeout => changes.connection_init_timeout: u64,
+        slow_consumer_timeout => changes.slow_consumer_timeout: u64,
     }
     optional {
         database_max_connections => database.database_max_connections: u32,

@@ -4,6 +4,7 @@
 //! Settings are grouped by concern; the file's keys and the flags stay flat
 //! (`max_query_depth = 12`, `--max-query-depth 12`).
 
+mod changes;
 mod cli;
 mod database;
 mod file;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::{Args, Parser, ValueEnum};
 
+pub use changes::ChangeSettings;
 pub use cli::{Cli, Command, ExportArgs, FileFormat, ImportArgs, KeyCommand, OrgCommand, SeedCommand};
 pub use database::DatabaseSettings;
 pub use limits::QueryLimits;
@@ -67,6 +69,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub operations: Operations,
+
+    #[command(flatten)]
+    pub changes: ChangeSettings,
 }
 
 /// The CPU cores this process may use, from which some defaults follow.
@@ -105,6 +110,7 @@ impl Settings {
         self.limits.check(&mut problems);
         self.rate_limits.check(&mut problems);
         self.operations.check(&mut problems);
+        self.changes.check(&mut problems);
         if problems.0.is_empty() { Ok(()) } else { bail!("invalid configuration:\n  - {}", problems.0.join("\n  - ")) }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod campaigns;
+pub mod changes;
 pub mod common;
 pub mod defenders;
 pub mod duplicates;
@@ -16,7 +17,9 @@ pub mod sharing;
 pub mod sources;
 pub mod statistics;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
+
+use changes::subscription::SubscriptionRoot;
 
 /// Reads of the linked data: defenders, restrictions, campaigns,
 /// organisations, places and published figures.
@@ -35,6 +38,7 @@ pub struct Query(
     search::SearchQueryRoot,
     statistics::StatisticsQuery,
     access::rate_limit::RateLimitQuery,
+    changes::ChangesQuery,
 );
 
 /// Changes to the linked data. Every change needs an API key with a role that
@@ -54,10 +58,10 @@ pub struct Mutation(
 );
 
 /// The executable schema.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> {
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
 }
 
 /// Builds the schema. Per-request state (database, viewer, loaders) is

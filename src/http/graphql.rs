@@ -16,7 +16,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql_axum::GraphQLProtocol;
 use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, Extension, RawQuery, State};
 use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -239,7 +242,20 @@ pub async fn get(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    websocket: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
 ) -> Response {
+    if let Ok(websocket) = websocket {
+        let Ok(protocol) = protocol else {
+            return super::error_response(
+                StatusCode::BAD_REQUEST,
+                code::BAD_REQUEST,
+                "Name a GraphQL WebSocket sub-protocol in Sec-WebSocket-Protocol: graphql-transport-ws (current) or \
+                 graphql-ws (legacy).",
+            );
+        };
+        return super::subscriptions::upgrade(state, websocket, protocol, &headers, peer);
+    }
     let wants_html =
         headers.get(ACCEPT).and_then(|value| value.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
     let query = query.filter(|query| !query.is_empty());
@@ -437,7 +453,7 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
     );
     let loader = context.loader.clone();
     state.set_operation(params.operation_name.clone());
-    let mut request = async_graphql::Request::new(query).data(context).data(state.clone());
+    let mut request = async_graphql::Request::new(query).data(context).data(state.clone()).data(shared.feed.clone());
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }

@@ -5,6 +5,7 @@
 pub mod cors;
 pub mod graphql;
 pub mod request_id;
+pub mod subscriptions;
 pub mod trusted_documents;
 
 use std::sync::Arc;
@@ -23,13 +24,15 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::config::Settings;
+use crate::config::{ChangeSettings, Settings};
 use crate::db::{DatabaseHealth, StatementCounter};
 use crate::error::code;
+use crate::graphql::changes::FeedSettings;
 use crate::graphql::runtime::execution::Executor;
 use crate::graphql::runtime::limits::QueryLimits;
 use crate::metrics::Metrics;
 use crate::service::access::rate_limits::RateLimiter;
+use crate::service::changes::{ChangeHub, HubTiming, Retention};
 use crate::service::places::CountryTable;
 use request_id::RequestId;
 use trusted_documents::TrustedDocuments;
@@ -53,6 +56,8 @@ pub struct Shared {
     request_timeout: Duration,
     client_address_header: Option<axum::http::HeaderName>,
     metrics_token: Option<String>,
+    feed: FeedSettings,
+    changes: ChangeSettings,
 }
 
 impl AppState {
@@ -82,7 +87,7 @@ impl AppState {
         Ok(AppState(Arc::new(Shared {
             executor: Executor::new(limits, settings.limits.concurrent_operations()),
             limiter: Arc::new(RateLimiter::new(settings, db.clone())),
-            db,
+            db: db.clone(),
             countries,
             health,
             metrics: Arc::new(Metrics::default()),
@@ -94,6 +99,11 @@ impl AppState {
             request_timeout: Duration::from_secs(settings.limits.request_timeout),
             client_address_header,
             metrics_token: settings.operations.metrics_token.clone(),
+            feed: FeedSettings {
+                retention: Retention(chrono::Duration::days(settings.changes.change_retention_days as i64)),
+                hub: ChangeHub::start(db.clone(), HubTiming::for_backend(db.get_database_backend())),
+            },
+            changes: settings.changes.clone(),
         })))
     }
 

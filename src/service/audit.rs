@@ -252,7 +252,9 @@ pub fn created(record: &impl Serialize, classes: &[(&str, Class)]) -> Vec<Change
         .collect()
 }
 
-/// Appends an entry.
+/// Appends an entry, with its place in the change feed (see
+/// [`crate::service::changes`]). Called inside the writing transaction, after
+/// the write, so that the record's audience is read as the change left it.
 pub async fn append<C: ConnectionTrait>(
     db: &C,
     actor: &Member,
@@ -261,6 +263,11 @@ pub async fn append<C: ConnectionTrait>(
     version: i32,
     changes: &[Change],
 ) -> AppResult<()> {
+    let kind = Audited::of_table(record.0)
+        .ok_or_else(|| anyhow::anyhow!("no history is kept for records of table {}", record.0))?;
+    let placement = crate::service::changes::feed::place(db, kind, record.1).await?;
+    let (audience, readers) = placement.audience.stored();
+    let (was_audience, was_readers) = placement.was.stored();
     audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         record_type: Set(record.0.to_owned()),
@@ -270,11 +277,17 @@ pub async fn append<C: ConnectionTrait>(
         organisation_id: Set(Some(actor.organisation)),
         api_key_id: Set(actor.api_key()),
         changes: Set(serde_json::to_string(changes).map_err(anyhow::Error::from)?),
+        // Taken under the sequence lock, so that times follow sequences.
         created_at: Set(Utc::now()),
+        sequence: Set(placement.sequence),
+        audience: Set(audience.to_owned()),
+        readers: Set(readers),
+        was_audience: Set(was_audience.to_owned()),
+        was_readers: Set(was_readers),
     }
     .insert(db)
     .await?;
-    Ok(())
+    crate::service::changes::feed::announce(db, placement.sequence).await
 }
 
 /// The kinds of record with a history, and that a history can name.

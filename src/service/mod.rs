@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod campaigns;
+pub mod changes;
 pub mod codes;
 pub mod defenders;
 pub mod duplicates;

@@ -12,6 +12,7 @@
 mod common;
 
 mod campaign_writes;
+mod changes;
 mod defender_writes;
 mod exchange;
 mod hidden_records;

@@ -34,6 +34,11 @@ pub enum Node {
     Affiliation(Affiliation),
 }
 
+/// The record of this type and id, if the viewer may see it.
+pub async fn record_node(ctx: &Context<'_>, node_type: NodeType, id: uuid::Uuid) -> Result<Option<Node>> {
+    load(ctx, GlobalId::Uuid(node_type, id)).await
+}
+
 /// Loads the record a global id names, if the viewer may see it.
 async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
     let rc = RequestContext::of(ctx);

@@ -75,9 +75,30 @@ impl Executor {
     /// must carry the per-request data the resolvers read (its
     /// `RequestContext` and `state`).
     pub async fn execute(&self, mut request: Request, state: &RequestState) -> Response {
+        let document = match self.admit(&mut request, state).await {
+            Ok(document) => document,
+            Err(refused) => return refused,
+        };
+        let operation = request.operation_name.clone();
+        let _turn = self.turn().await;
+        // Kept to check that no error names an id the request did not send.
+        let sent = (request.query.clone(), request.variables.clone());
+        let response = self.schema.execute(request).await;
+        finish(response, &document, operation.as_deref(), &sent)
+    }
+
+    /// Parses, checks, measures and charges `request` as [`Self::execute`]
+    /// does, without running it: subscriptions are admitted once, when they
+    /// start, and charged like a query. Gives the parsed document, which the
+    /// request now carries too, or the response that refuses it.
+    pub async fn admit(
+        &self,
+        request: &mut Request,
+        state: &RequestState,
+    ) -> Result<Arc<ExecutableDocument>, Response> {
         let document = match self.documents.parse(&request.query) {
             Ok(document) => document,
-            Err(error) => return Response::from_errors(vec![error_codes::parse_failed(error)]),
+            Err(error) => return Err(Response::from_errors(vec![error_codes::parse_failed(error)])),
         };
         // async-graphql executes its own copy, so that it does not parse the
         // text again; ours measures the query and orders the response.
@@ -86,33 +107,54 @@ impl Executor {
             state.set_operation(operation_name(&document));
         }
         if let Some(error) = input_text::check(&document, &request.variables) {
-            return Response::from_errors(vec![error]);
+            return Err(Response::from_errors(vec![error]));
         }
         let shape = limits::measure(&self.shape, &document, &request.variables);
         if let Some(error) = self.limits.check(&shape) {
-            return Response::from_errors(vec![error]);
+            return Err(Response::from_errors(vec![error]));
         }
         if let Err(error) = state.charge(shape).await {
-            return Response::from_errors(vec![error]);
+            return Err(Response::from_errors(vec![error]));
         }
-        let operation = request.operation_name.clone();
-        // Waits for a turn once measured and charged, holding only the parsed
-        // document; the request timeout covers the wait. The semaphore is
-        // never closed, so `acquire` cannot fail.
-        let _turn = {
-            self.waiting.fetch_add(1, Ordering::Relaxed);
-            let _waiting = Waiting(&self.waiting);
-            self.running.acquire().await.ok()
-        };
-        // Kept to check that no error names an id the request did not send.
-        let sent = (request.query.clone(), request.variables.clone());
-        let mut response = self.schema.execute(request).await;
-        error_codes::assign(&mut response);
-        if !response.errors.is_empty() {
-            let variables = serde_json::to_string(&sent.1).unwrap_or_default();
-            error_ids::withhold_unsent(&mut response, &[&sent.0, &variables]);
-        }
-        reorder_response(&mut response, &document, operation.as_deref());
-        response
+        Ok(document)
     }
+
+    /// Runs one event of an admitted subscription: the subscription
+    /// document, executed once against the event the request's data holds
+    /// (its root field yields that one event), with codes and field order
+    /// as for any response.
+    pub async fn execute_event(&self, mut request: Request, document: &ExecutableDocument) -> Response {
+        use async_graphql::futures_util::StreamExt;
+        request.set_parsed_query(document.clone());
+        let operation = request.operation_name.clone();
+        let _turn = self.turn().await;
+        let sent = (request.query.clone(), request.variables.clone());
+        let response = self.schema.execute_stream(request).next().await.unwrap_or_default();
+        finish(response, document, operation.as_deref(), &sent)
+    }
+
+    /// Waits for a turn to execute. The request timeout covers the wait. The
+    /// semaphore is never closed, so `acquire` cannot fail.
+    async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting);
+        self.running.acquire().await.ok()
+    }
+}
+
+/// Codes every error, withholds ids the request did not send, and puts the
+/// fields in the order the query selected them.
+fn finish(
+    mut response: Response,
+    document: &ExecutableDocument,
+    operation: Option<&str>,
+    sent: &(String, async_graphql::Variables),
+) -> Response {
+    error_codes::assign(&mut response);
+    if !response.errors.is_empty() {
+        let variables = serde_json::to_string(&sent.1).unwrap_or_default();
+        error_ids::withhold_unsent(&mut response, &[&sent.0, &variables]);
+    }
+    reorder_response(&mut response, document, operation);
+    response
 }

@@ -323,6 +323,7 @@ impl Importer<'_> {
                 AppError::NotFound(message)
                 | AppError::Forbidden(message)
                 | AppError::Conflict(message)
+                | AppError::CursorExpired(message)
                 | AppError::Unauthenticated(message),
             ) => self.problem(file, line, Some(external_id), None, message),
         }

@@ -1,0 +1,292 @@
+//! The change feed: every write has a place in one sequence; each viewer is
+//! told of the changes to records it could see, gets a `WITHDRAWN` tombstone
+//! (id only) when a record leaves its sight, and hears nothing of records it
+//! never saw. Pages and resumes lose nothing and repeat nothing.
+
+use crate::common;
+
+use common::{TestApp, create_key, create_org, post_as};
+use serde_json::{Value, json};
+
+const PAGE: &str = "query ($after: String, $first: Int, $types: [RecordType!]) {
+    changes(after: $after, first: $first, types: $types) {
+        pageInfo { endCursor hasNextPage }
+        edges { cursor node { sequence at operation recordId recordType cursor
+            node { id ... on Defender { name safetyNotes } ... on Restriction { title } } } } } }";
+
+/// One change as a viewer was told: operation, record id, and the node's name (if any).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Told {
+    pub sequence: i64,
+    pub operation: String,
+    pub record: String,
+    pub node: Value,
+}
+
+/// Reads a viewer's feed after `after`, `first` at a time, to its end.
+/// Returns what it was told and the cursor to resume from.
+pub async fn read_feed(app: &TestApp, key: Option<&str>, after: Option<String>, first: i64) -> (Vec<Told>, String) {
+    let mut after = after;
+    let mut told = Vec::new();
+    loop {
+        let (status, body) = post_as(app, key, PAGE, json!({ "after": after, "first": first })).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["errors"].is_null(), "{body}");
+        let page = &body["data"]["changes"];
+        for edge in page["edges"].as_array().expect("edges") {
+            let change = &edge["node"];
+            assert_eq!(edge["cursor"], change["cursor"], "an edge's cursor is its change's");
+            told.push(Told {
+                sequence: change["sequence"].as_i64().expect("sequence"),
+                operation: change["operation"].as_str().expect("operation").to_owned(),
+                record: change["recordId"].as_str().expect("recordId").to_owned(),
+                node: change["node"].clone(),
+            });
+        }
+        after = Some(page["pageInfo"]["endCursor"].as_str().expect("endCursor is never null").to_owned());
+        if page["pageInfo"]["hasNextPage"] == false {
+            return (told, after.expect("cursor"));
+        }
+    }
+}
+
+/// The sequence a cursor stands after.
+pub fn sequence_of(cursor: &str) -> i64 {
+    use base64::Engine;
+    let text = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).unwrap()).unwrap();
+    text.split(':').nth(1).unwrap().parse().unwrap()
+}
+
+fn operations_on(told: &[Told], record: &str) -> Vec<String> {
+    told.iter().filter(|change| change.record == record).map(|change| change.operation.clone()).collect()
+}
+
+pub async fn create_defender(app: &TestApp, key: &str, input: Value) -> String {
+    let (_, body) = post_as(
+        app,
+        Some(key),
+        "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }",
+        json!({ "input": input }),
+    )
+    .await;
+    body["data"]["createDefender"]["defender"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned()
+}
+
+pub async fn version_of(app: &TestApp, key: &str, id: &str) -> i64 {
+    let (_, body) = post_as(
+        app,
+        Some(key),
+        "query ($id: ID!) { node(id: $id) { ... on Defender { version } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    body["data"]["node"]["version"].as_i64().unwrap_or_else(|| panic!("{body}"))
+}
+
+pub async fn update_defender(app: &TestApp, key: &str, id: &str, fields: Value) {
+    let mut input = json!({ "id": id, "expectedVersion": version_of(app, key, id).await });
+    input.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+    let (_, body) = post_as(
+        app,
+        Some(key),
+        "mutation ($input: UpdateDefenderInput!) { updateDefender(input: $input) { defender { id } } }",
+        json!({ "input": input }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+pub async fn mutate(app: &TestApp, key: &str, query: &str, input: Value) {
+    let (_, body) = post_as(app, Some(key), query, json!({ "input": input })).await;
+    assert!(body["errors"].is_null(), "{query}: {body}");
+}
+
+pub const SHARE: &str = "mutation ($input: ShareRecordInput!) { shareRecord(input: $input) { access } }";
+pub const UNSHARE: &str = "mutation ($input: UnshareRecordInput!) { unshareRecord(input: $input) { removed } }";
+pub const ARCHIVE: &str =
+    "mutation ($input: RecordVersionInput!) { archiveDefender(input: $input) { defender { id } } }";
+pub const RESTORE: &str =
+    "mutation ($input: RecordVersionInput!) { restoreDefender(input: $input) { defender { id } } }";
+pub const MERGE: &str = "mutation ($input: MergeInput!) { mergeDefenders(input: $input) { defender { id } } }";
+
+engine_tests!(records_leaving_sight_leave_tombstones_and_unseen_records_leave_nothing, |app: TestApp| async move {
+    let (a, b, c) = (create_org(&app, "Owner A"), create_org(&app, "Partner B"), create_org(&app, "Stranger C"));
+    let (admin_a, reader_b, reader_c) =
+        (create_key(&app, &a, "ADMIN"), create_key(&app, &b, "READER"), create_key(&app, &c, "READER"));
+    let (_, start_a) = read_feed(&app, Some(&admin_a), None, 100).await;
+    let (_, start_b) = read_feed(&app, Some(&reader_b), None, 100).await;
+    let (_, start_c) = read_feed(&app, Some(&reader_c), None, 100).await;
+    let (_, start_anonymous) = read_feed(&app, None, None, 100).await;
+
+    // Unshared: B is told when it is shared, and WITHDRAWN when unshared.
+    let shared = create_defender(
+        &app,
+        &admin_a,
+        json!({ "name": "Shared Person", "countryCode": "PE", "safetyNotes": "SECRET-21" }),
+    )
+    .await;
+    mutate(&app, &admin_a, SHARE, json!({ "recordId": shared, "organisationId": b })).await;
+    update_defender(&app, &admin_a, &shared, json!({ "occupation": "Lawyer" })).await;
+    mutate(&app, &admin_a, UNSHARE, json!({ "recordId": shared, "organisationId": b })).await;
+
+    // Consent withdrawn: a public defender leaves the anonymous reader's sight (and C's).
+    let consenting = create_defender(
+        &app,
+        &admin_a,
+        json!({ "name": "Public Person", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" }),
+    )
+    .await;
+    update_defender(&app, &admin_a, &consenting, json!({ "consent": "WITHDRAWN", "visibility": "PRIVATE" })).await;
+
+    // Narrowed: PARTNERS to PRIVATE.
+    let narrowed = create_defender(
+        &app,
+        &admin_a,
+        json!({ "name": "Partners Person", "countryCode": "PE", "visibility": "PARTNERS" }),
+    )
+    .await;
+    update_defender(&app, &admin_a, &narrowed, json!({ "visibility": "PRIVATE" })).await;
+
+    // Archived, then restored.
+    let archived = create_defender(
+        &app,
+        &admin_a,
+        json!({ "name": "Archived Person", "countryCode": "PE", "visibility": "PARTNERS" }),
+    )
+    .await;
+    let version = version_of(&app, &admin_a, &archived).await;
+    mutate(&app, &admin_a, ARCHIVE, json!({ "id": archived, "expectedVersion": version })).await;
+    mutate(&app, &admin_a, RESTORE, json!({ "id": archived, "expectedVersion": version + 1 })).await;
+
+    // Merged into a record only A sees.
+    let survivor = create_defender(&app, &admin_a, json!({ "name": "Hidden Survivor", "countryCode": "PE" })).await;
+    let absorbed = create_defender(
+        &app,
+        &admin_a,
+        json!({ "name": "Hidden Survivr", "countryCode": "PE", "visibility": "PARTNERS" }),
+    )
+    .await;
+    mutate(&app, &admin_a, MERGE, json!({ "survivorId": survivor, "absorbedId": absorbed })).await;
+
+    // Never seen by anyone but A.
+    let private = create_defender(&app, &admin_a, json!({ "name": "Private Person", "countryCode": "PE" })).await;
+    update_defender(&app, &admin_a, &private, json!({ "occupation": "Journalist" })).await;
+
+    let (told_a, _) = read_feed(&app, Some(&admin_a), Some(start_a), 3).await;
+    let (told_b, _) = read_feed(&app, Some(&reader_b), Some(start_b), 3).await;
+    let (told_c, _) = read_feed(&app, Some(&reader_c), Some(start_c), 3).await;
+    let (told_anonymous, _) = read_feed(&app, None, Some(start_anonymous), 3).await;
+
+    // The contributor sees all it did, in order, and is told its own archive and merge as such.
+    assert_eq!(operations_on(&told_a, &shared), ["CREATED", "UPDATED", "UPDATED", "UPDATED"]);
+    assert_eq!(operations_on(&told_a, &archived), ["CREATED", "ARCHIVED", "RESTORED"]);
+    assert_eq!(operations_on(&told_a, &absorbed), ["CREATED", "MERGED"]);
+    assert_eq!(operations_on(&told_a, &survivor), ["CREATED", "MERGED"]);
+    assert_eq!(operations_on(&told_a, &private), ["CREATED", "UPDATED"]);
+    let sequences: Vec<i64> = told_a.iter().map(|change| change.sequence).collect();
+    assert!(sequences.windows(2).all(|pair| pair[0] + 1 == pair[1]), "A sees every write: no gap {sequences:?}");
+
+    // B: the share makes it CREATED for B; the unshare WITHDRAWN; partners records come and go.
+    assert_eq!(operations_on(&told_b, &shared), ["CREATED", "UPDATED", "WITHDRAWN"]);
+    assert_eq!(operations_on(&told_b, &narrowed), ["CREATED", "WITHDRAWN"]);
+    assert_eq!(operations_on(&told_b, &archived), ["CREATED", "WITHDRAWN", "RESTORED"]);
+    assert_eq!(operations_on(&told_b, &absorbed), ["CREATED", "WITHDRAWN"]);
+    assert_eq!(operations_on(&told_b, &consenting), ["CREATED", "WITHDRAWN"], "public records reach every partner");
+    for record in [&survivor, &private] {
+        assert_eq!(operations_on(&told_b, record), Vec::<String>::new(), "B never saw {record}");
+    }
+    // C never saw the shared or private records; it is told nothing of them.
+    assert!(operations_on(&told_c, &shared).is_empty() && operations_on(&told_c, &private).is_empty());
+    assert!(operations_on(&told_c, &survivor).is_empty());
+    assert_eq!(operations_on(&told_c, &consenting), ["CREATED", "WITHDRAWN"]);
+    // The anonymous reader sees only the public record, until consent is withdrawn.
+    assert_eq!(
+        told_anonymous.iter().map(|c| (c.record.clone(), c.operation.clone())).collect::<Vec<_>>(),
+        [(consenting.clone(), "CREATED".to_owned()), (consenting.clone(), "WITHDRAWN".to_owned())]
+    );
+
+    // Tombstones carry the id only; nodes are the record as each may see it now.
+    for told in [&told_a, &told_b, &told_c, &told_anonymous] {
+        for change in told.iter().filter(|c| matches!(c.operation.as_str(), "WITHDRAWN" | "ARCHIVED")) {
+            assert_eq!(change.node, Value::Null, "{change:?}");
+        }
+    }
+    let body = serde_json::to_string(&(&told_b, &told_c, &told_anonymous)).unwrap();
+    assert!(!body.contains("SECRET-21"), "confidential fields stay with those who may read them");
+    assert!(!body.contains("Private Person") && !body.contains("Hidden Survivor"), "{body}");
+    assert!(!body.contains(&private) && !body.contains(&survivor), "ids of unseen records never appear");
+});
+
+impl serde::Serialize for Told {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        json!({ "sequence": self.sequence, "operation": self.operation, "record": self.record, "node": self.node })
+            .serialize(serializer)
+    }
+}
+
+engine_tests!(pages_and_resumes_lose_nothing_and_repeat_nothing, |app: TestApp| async move {
+    let a = create_org(&app, "Writer");
+    let key = create_key(&app, &a, "EDITOR");
+    let (_, start) = read_feed(&app, Some(&key), None, 100).await;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        ids.push(create_defender(&app, &key, json!({ "name": format!("Person {n}"), "countryCode": "PE" })).await);
+    }
+    let (whole, end) = read_feed(&app, Some(&key), Some(start.clone()), 1000).await;
+    assert_eq!(whole.len(), 7);
+    for first in [1, 2, 3] {
+        let (paged, paged_end) = read_feed(&app, Some(&key), Some(start.clone()), first).await;
+        assert_eq!(paged, whole, "pages of {first}");
+        assert_eq!(sequence_of(&paged_end), sequence_of(&end), "the end does not depend on the page size");
+    }
+    // Resuming from the end: nothing until something new, then only that.
+    let (nothing, same_end) = read_feed(&app, Some(&key), Some(end.clone()), 10).await;
+    assert!(nothing.is_empty());
+    update_defender(&app, &key, &ids[3], json!({ "occupation": "Teacher" })).await;
+    let (next, _) = read_feed(&app, Some(&key), Some(same_end), 10).await;
+    assert_eq!(
+        next.iter().map(|c| (c.record.clone(), c.operation.clone())).collect::<Vec<_>>(),
+        [(ids[3].clone(), "UPDATED".to_owned())]
+    );
+    assert_eq!(next[0].sequence, whole.last().unwrap().sequence + 1);
+
+    // Only the types asked for.
+    let (_, body) = post_as(&app, Some(&key), PAGE, json!({ "after": start, "types": ["RESTRICTION"] })).await;
+    assert_eq!(body["data"]["changes"]["edges"], json!([]), "{body}");
+
+    // A restarted server resumes the same feed.
+    let again = app.start_again(true).await;
+    let address = again.local_addr().unwrap();
+    tokio::spawn(again.run_until(std::future::pending()));
+    let response: Value = app
+        .client
+        .post(format!("http://{address}/graphql"))
+        .header("authorization", format!("Bearer {key}"))
+        .json(&json!({ "query": PAGE, "variables": { "after": end } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let edges = response["data"]["changes"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{response}");
+    assert_eq!(edges[0]["node"]["operation"], "UPDATED");
+});
+
+engine_tests!(bad_and_expired_cursors_are_refused_clearly, |app: TestApp| async move {
+    use base64::Engine;
+    let (_, body) = post_as(&app, None, PAGE, json!({ "after": "not-a-cursor" })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["argument"], "after", "{body}");
+    let (_, body) = post_as(&app, None, PAGE, json!({ "first": 1001 })).await;
+    assert_eq!(body["errors"][0]["extensions"]["argument"], "first", "{body}");
+    // A place from 40 days ago: older than the default retention of 30 days.
+    let old = chrono::Utc::now() - chrono::Duration::days(40);
+    let cursor =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("changes:0:{}", old.timestamp_millis()));
+    let (_, body) = post_as(&app, None, PAGE, json!({ "after": cursor })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "CURSOR_EXPIRED", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("30 days") && message.contains("Export"), "{message}");
+});
