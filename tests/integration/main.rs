@@ -38,4 +38,5 @@ mod source_writes;
 mod startup;
 mod statement_count;
 mod statistics;
+mod subscriptions;
 mod synthetic;

@@ -36,10 +36,10 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// Every change to the records the viewer can see, as it commits: the
     /// same changes, in the same order and with the same tombstones
-    /// (`WITHDRAWN`) as the `changes` query. With `after`, the changes
-    /// committed since that cursor come first, so a client that reconnects
-    /// with the `cursor` of the last change it handled loses
-    /// nothing. Authenticate in `connection_init`
+    /// (`WITHDRAWN`) as the `changes` query. Without `after`, it follows
+    /// from when it opens. With `after`, the changes committed since that
+    /// cursor come first, so a client that reconnects with the `cursor` of
+    /// the last change it handled loses nothing. Authenticate in `connection_init`
     /// with `{"Authorization": "Bearer <API key>"}`.
     async fn changes(
         &self,

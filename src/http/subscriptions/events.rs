@@ -19,7 +19,7 @@ use crate::graphql::common::context::RequestContext;
 use crate::graphql::runtime::request_state::RequestState;
 use crate::service::Viewer;
 use crate::service::access::rate_limits::Client;
-use crate::service::changes::feed;
+use crate::service::changes::{Position, feed};
 
 /// The operations of one connection, run for its viewer.
 #[derive(Clone)]
@@ -165,13 +165,22 @@ async fn follow(connection: Arc<Connection>, mut request: Request, events: mpsc:
         return;
     };
 
+    if feed_request.after.is_none() {
+        // Without a cursor a subscription follows from now on.
+        match feed::head(&shared.db).await {
+            Ok(sequence) => feed_request.after = Some(Position { sequence, at: chrono::Utc::now() }),
+            Err(error) => {
+                let _ = events.send(failed(error)).await;
+                return;
+            }
+        }
+    }
     let mut head = shared.feed.hub.head();
     loop {
         let page = match feed::read(&shared.db, &connection.viewer, &feed_request, &shared.feed.retention).await {
             Ok(page) => page,
             Err(error) => {
-                let error: async_graphql::Error = error.into();
-                let _ = events.send(Response::from_errors(vec![error.into_server_error(Default::default())])).await;
+                let _ = events.send(failed(error)).await;
                 return;
             }
         };
@@ -191,4 +200,10 @@ async fn follow(connection: Arc<Connection>, mut request: Request, events: mpsc:
             }
         }
     }
+}
+
+/// The response that ends a subscription on a failure of the service.
+fn failed(error: crate::error::AppError) -> Response {
+    let error: async_graphql::Error = error.into();
+    Response::from_errors(vec![error.into_server_error(Default::default())])
 }
