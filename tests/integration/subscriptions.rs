@@ -157,10 +157,13 @@ configured_tests!(
 engine_tests!(a_subscriber_receives_changes_tombstones_and_resumes_losing_nothing, |app: TestApp| async move {
     let (a, b) = (create_org(&app, "Owner"), create_org(&app, "Partner"));
     let (admin_a, reader_b) = (create_key(&app, &a, "ADMIN"), create_key(&app, &b, "READER"));
-    let (_, start) = read_feed(&app, Some(&reader_b), None, 100).await;
+    // A first change gives a cursor to follow from.
+    let first_record = create_defender(&app, &admin_a, json!({ "name": "Before", "countryCode": "PE", "visibility": "PARTNERS" })).await;
+    let (before, start) = read_feed(&app, Some(&reader_b), None, 100).await;
+    assert_eq!(before.last().map(|c| c.record.clone()), Some(first_record));
     let mut socket = connect(&app).await;
     initialise(&mut socket, Some(&reader_b)).await;
-    subscribe(&mut socket, "feed", Some(&start)).await;
+    subscribe(&mut socket, "feed", start.as_deref()).await;
 
     let id = create_defender(
         &app,
@@ -261,10 +264,12 @@ engine_tests!(a_write_on_one_instance_reaches_a_subscriber_on_another, |app: Tes
     let other = app.start_again(true).await;
     let other_address = other.local_addr().unwrap();
     tokio::spawn(other.run_until(std::future::pending()));
+    create_defender(&app, &key, json!({ "name": "Before", "countryCode": "PE" })).await;
     let (_, start) = read_feed(&app, Some(&key), None, 100).await;
+    assert!(start.is_some());
     let mut socket = connect_to(other_address, "graphql-transport-ws").await;
     initialise(&mut socket, Some(&key)).await;
-    subscribe(&mut socket, "1", Some(&start)).await;
+    subscribe(&mut socket, "1", start.as_deref()).await;
     let id = create_defender(&app, &key, json!({ "name": "Cross Instance", "countryCode": "PE" })).await;
     let change = next_change(&mut socket, "1").await;
     assert_eq!((change["operation"].as_str(), change["recordId"].as_str()), (Some("CREATED"), Some(id.as_str())));

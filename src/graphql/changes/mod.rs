@@ -9,6 +9,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
+
 use crate::graphql::common::connection::PageInfo;
 use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::node::{Node, record_node};
@@ -117,9 +118,8 @@ impl From<Operation> for ChangeOperation {
 pub struct Change(pub FeedChange, pub String);
 
 impl Change {
-    /// A change read from the feed at `read_at`.
-    pub fn new(change: FeedChange, read_at: DateTime<Utc>) -> Change {
-        let cursor = Position { sequence: change.sequence, at: read_at }.cursor();
+    pub fn new(change: FeedChange) -> Change {
+        let cursor = Position { sequence: change.sequence }.cursor();
         Change(change, cursor)
     }
 }
@@ -205,7 +205,7 @@ impl ChangeEdge {
 pub struct ChangeConnection {
     edges: Vec<ChangeEdge>,
     has_next_page: bool,
-    end: String,
+    end: Option<String>,
 }
 
 /// A page of the change feed, in sequence order.
@@ -221,16 +221,17 @@ impl ChangeConnection {
         self.edges.iter().map(|edge| &edge.node).collect()
     }
 
-    /// Where this page ends. `endCursor` is where to resume: after this
-    /// page's last change when more follow, else after everything committed
-    /// when the page was read, so that an empty page still moves a client
-    /// forward. It is never null.
+    /// Where this page ends. `endCursor` is where to resume: the last
+    /// change's cursor; for an empty page the `after` it was asked for; and
+    /// with `first: 0`, where the viewer's feed stands now (null when it
+    /// holds nothing yet), which is where a client that has just exported
+    /// starts following.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
             has_next_page: self.has_next_page,
             has_previous_page: false,
             start_cursor: self.edges.first().map(|edge| edge.cursor.clone()),
-            end_cursor: Some(self.end.clone()),
+            end_cursor: self.end.clone(),
         }
     }
 }
@@ -285,10 +286,10 @@ impl ChangesQuery {
             .changes
             .into_iter()
             .map(|change| {
-                let node = Change::new(change, page.end.at);
+                let node = Change::new(change);
                 ChangeEdge { cursor: node.1.clone(), node }
             })
             .collect();
-        Ok(ChangeConnection { edges, has_next_page: page.has_next, end: page.end.cursor() })
+        Ok(ChangeConnection { edges, has_next_page: page.has_next, end: page.end.map(|end| end.cursor()) })
     }
 }

@@ -168,7 +168,7 @@ async fn follow(connection: Arc<Connection>, mut request: Request, events: mpsc:
     if feed_request.after.is_none() {
         // Without a cursor a subscription follows from now on.
         match feed::head(&shared.db).await {
-            Ok(sequence) => feed_request.after = Some(Position { sequence, at: chrono::Utc::now() }),
+            Ok(sequence) => feed_request.after = Some(Position { sequence }),
             Err(error) => {
                 let _ = events.send(failed(error)).await;
                 return;
@@ -185,13 +185,13 @@ async fn follow(connection: Arc<Connection>, mut request: Request, events: mpsc:
             }
         };
         for change in page.changes {
-            let event = execution(Stage::Event(Change::new(change, page.end.at))).await;
+            let event = execution(Stage::Event(Change::new(change))).await;
             if events.send(event).await.is_err() {
                 return;
             }
         }
-        let read_to = page.end.sequence;
-        feed_request.after = Some(page.end);
+        feed_request.after = page.end.or(feed_request.after);
+        let read_to = feed_request.after.map_or(0, |after| after.sequence);
         if !page.has_next {
             // Wait for a commit after what was read; the hub ending (the
             // server stopping) ends the subscription.

@@ -21,7 +21,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use entity::{AuditAction, audit_entry};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -66,13 +66,12 @@ pub struct FeedChange {
     pub in_sight: bool,
 }
 
-/// A place in the feed: after the change with this sequence, as of a time.
-/// The time lets the server refuse a place older than the retention without
-/// looking at changes the viewer may not see.
+/// A place in the feed: after the change with this sequence. A cursor names
+/// only a change its viewer was told of, so that it depends on nothing the
+/// viewer may not see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
     pub sequence: i64,
-    pub at: DateTime<Utc>,
 }
 
 const CURSOR_TAG: &str = "changes:";
@@ -80,24 +79,24 @@ const CURSOR_TAG: &str = "changes:";
 impl Position {
     /// The opaque cursor clients pass back as `after`.
     pub fn cursor(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{}:{}", self.sequence, self.at.timestamp_millis()))
+        URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{}", self.sequence))
     }
 
     /// A cursor read back; `argument` names where it came from.
     pub fn from_cursor(cursor: &str, argument: &str) -> AppResult<Position> {
-        let refused =
-            || AppError::bad_input(argument, "not a change-feed cursor: pass an endCursor or cursor the feed gave you");
+        let refused = || {
+            AppError::bad_input(argument, "not a change-feed cursor: pass a cursor or endCursor the feed gave you")
+        };
         let bytes = URL_SAFE_NO_PAD.decode(cursor.trim().trim_end_matches('=')).map_err(|_| refused())?;
         let text = String::from_utf8(bytes).map_err(|_| refused())?;
-        let (sequence, millis) =
-            text.strip_prefix(CURSOR_TAG).and_then(|rest| rest.split_once(':')).ok_or_else(refused)?;
-        let sequence: i64 = sequence.parse().ok().filter(|s| *s >= 0).ok_or_else(refused)?;
-        let at = millis.parse::<i64>().ok().and_then(|ms| Utc.timestamp_millis_opt(ms).single()).ok_or_else(refused)?;
-        Ok(Position { sequence, at })
+        let sequence = text.strip_prefix(CURSOR_TAG).and_then(|rest| rest.parse::<i64>().ok());
+        Ok(Position { sequence: sequence.filter(|s| *s >= 0).ok_or_else(refused)? })
     }
 }
 
-/// How long the feed promises to be able to resume from a cursor.
+/// How long the feed promises to be able to resume from a cursor. The audit
+/// log itself is kept; a client that has missed changes older than this is
+/// told to export again rather than replay them.
 #[derive(Clone, Copy, Debug)]
 pub struct Retention(pub chrono::Duration);
 
@@ -106,17 +105,14 @@ impl Retention {
         Utc::now() - self.0
     }
 
-    /// Refuses a place older than the retention.
-    pub fn check(&self, after: &Position) -> AppResult<()> {
-        if after.at < self.cutoff() {
-            let days = self.0.num_days();
-            return Err(AppError::CursorExpired(format!(
-                "This cursor is from {}, older than the change feed keeps ({days} days). Export the records again \
-                 (rights-graph export, or the export query) and follow the feed from the position the export gives.",
-                after.at.format("%Y-%m-%d")
-            )));
-        }
-        Ok(())
+    fn expired(&self, missed_since: DateTime<Utc>) -> AppError {
+        AppError::CursorExpired(format!(
+            "Changes after this cursor go back to {}, further than the change feed keeps ({} days). Export the \
+             records again (rights-graph export, or the exportRecords query) and follow the feed from the position \
+             the export gives.",
+            missed_since.format("%Y-%m-%d"),
+            self.0.num_days()
+        ))
     }
 }
 
@@ -137,10 +133,10 @@ pub struct FeedPage {
     pub changes: Vec<FeedChange>,
     /// Whether more changes follow this page now.
     pub has_next: bool,
-    /// Where to resume: after the last change of a full page, else after
-    /// everything committed when the page was read, so that an empty page
-    /// still moves the place forward.
-    pub end: Position,
+    /// Where to resume: after the page's last change; when the page is
+    /// empty, the place asked for, or, when no changes were asked for
+    /// (`first` 0), after the last change the viewer is told of.
+    pub end: Option<Position>,
 }
 
 #[derive(FromQueryResult)]
@@ -168,6 +164,22 @@ pub async fn head<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
     Ok(head.flatten().unwrap_or(0))
 }
 
+/// After the last change `viewer` is told of: where to follow its feed from
+/// now on, as an export starts it. None when it was told of nothing yet.
+pub async fn latest<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Option<Position>> {
+    let last: Option<Option<i64>> = audit_entry::Entity::find()
+        .select_only()
+        .expr(Expr::col(audit_entry::Column::Sequence).max())
+        .filter(
+            includes_condition(viewer, "audience", "readers")
+                .or(includes_condition(viewer, "was_audience", "was_readers")),
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.flatten().map(|sequence| Position { sequence }))
+}
+
 /// The place just before the oldest change still within the retention.
 async fn start<C: ConnectionTrait>(db: &C, retention: &Retention) -> AppResult<i64> {
     // Sequences are given in time order, so the newest entry older than the
@@ -185,7 +197,10 @@ async fn start<C: ConnectionTrait>(db: &C, retention: &Retention) -> AppResult<i
     Ok(floor.unwrap_or(0))
 }
 
-/// A page of the changes `viewer` is told of. Two statements, whatever the page holds.
+/// A page of the changes `viewer` is told of. Two statements, whatever the
+/// page holds. A cursor is refused when the first change the viewer missed
+/// after it is older than the retention: that decision rests on the
+/// viewer's own changes only.
 pub async fn read<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -193,16 +208,9 @@ pub async fn read<C: ConnectionTrait>(
     retention: &Retention,
 ) -> AppResult<FeedPage> {
     let after = match &request.after {
-        Some(after) => {
-            retention.check(after)?;
-            after.sequence
-        }
+        Some(after) => after.sequence,
         None => start(db, retention).await?,
     };
-    // Read first: the page then stops at it, so resuming from the head
-    // repeats nothing that commits meanwhile.
-    let now = Utc::now();
-    let head = head(db).await?;
     let mut select = audit_entry::Entity::find()
         .select_only()
         .columns([
@@ -218,24 +226,29 @@ pub async fn read<C: ConnectionTrait>(
             audit_entry::Column::WasReaders,
         ])
         .filter(audit_entry::Column::Sequence.gt(after))
-        .filter(audit_entry::Column::Sequence.lte(head))
-        .filter(includes_condition(viewer, "audience", "readers").or(includes_condition(
-            viewer,
-            "was_audience",
-            "was_readers",
-        )))
+        .filter(
+            includes_condition(viewer, "audience", "readers")
+                .or(includes_condition(viewer, "was_audience", "was_readers")),
+        )
         .order_by(audit_entry::Column::Sequence, Order::Asc)
         .limit(request.first + 1);
     if !request.kinds.is_empty() {
         select = select.filter(audit_entry::Column::RecordType.is_in(request.kinds.iter().map(|kind| kind.table())));
     }
     let mut rows = select.into_model::<Row>().all(db).await?;
+    if let (Some(_), Some(first)) = (&request.after, rows.first()) {
+        // Sequences are given in time order: the first missed is the oldest.
+        if first.created_at < retention.cutoff() {
+            return Err(retention.expired(first.created_at));
+        }
+    }
     let has_next = rows.len() as u64 > request.first;
     rows.truncate(request.first as usize);
-    // Every place handed out is dated now: it was current when it was read.
     let end = match rows.last() {
-        Some(last) if has_next => Position { sequence: last.sequence, at: now },
-        _ => Position { sequence: std::cmp::max(head, after), at: now },
+        Some(last) => Some(Position { sequence: last.sequence }),
+        // Asking for no changes asks where the viewer's feed stands now.
+        None if request.first == 0 => latest(db, viewer).await?.or(request.after),
+        None => request.after,
     };
     let changes = rows.into_iter().filter_map(|row| told(viewer, row)).collect();
     Ok(FeedPage { changes, has_next, end })
