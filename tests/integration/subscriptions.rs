@@ -158,7 +158,9 @@ engine_tests!(a_subscriber_receives_changes_tombstones_and_resumes_losing_nothin
     let (a, b) = (create_org(&app, "Owner"), create_org(&app, "Partner"));
     let (admin_a, reader_b) = (create_key(&app, &a, "ADMIN"), create_key(&app, &b, "READER"));
     // A first change gives a cursor to follow from.
-    let first_record = create_defender(&app, &admin_a, json!({ "name": "Before", "countryCode": "PE", "visibility": "PARTNERS" })).await;
+    let first_record =
+        create_defender(&app, &admin_a, json!({ "name": "Before", "countryCode": "PE", "visibility": "PARTNERS" }))
+            .await;
     let (before, start) = read_feed(&app, Some(&reader_b), None, 100).await;
     assert_eq!(before.last().map(|c| c.record.clone()), Some(first_record));
     let mut socket = connect(&app).await;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-
 use crate::graphql::common::connection::PageInfo;
 use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::node::{Node, record_node};

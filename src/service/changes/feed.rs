@@ -84,9 +84,8 @@ impl Position {
 
     /// A cursor read back; `argument` names where it came from.
     pub fn from_cursor(cursor: &str, argument: &str) -> AppResult<Position> {
-        let refused = || {
-            AppError::bad_input(argument, "not a change-feed cursor: pass a cursor or endCursor the feed gave you")
-        };
+        let refused =
+            || AppError::bad_input(argument, "not a change-feed cursor: pass a cursor or endCursor the feed gave you");
         let bytes = URL_SAFE_NO_PAD.decode(cursor.trim().trim_end_matches('=')).map_err(|_| refused())?;
         let text = String::from_utf8(bytes).map_err(|_| refused())?;
         let sequence = text.strip_prefix(CURSOR_TAG).and_then(|rest| rest.parse::<i64>().ok());
@@ -170,10 +169,11 @@ pub async fn latest<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Op
     let last: Option<Option<i64>> = audit_entry::Entity::find()
         .select_only()
         .expr(Expr::col(audit_entry::Column::Sequence).max())
-        .filter(
-            includes_condition(viewer, "audience", "readers")
-                .or(includes_condition(viewer, "was_audience", "was_readers")),
-        )
+        .filter(includes_condition(viewer, "audience", "readers").or(includes_condition(
+            viewer,
+            "was_audience",
+            "was_readers",
+        )))
         .into_tuple()
         .one(db)
         .await?;
@@ -226,10 +226,11 @@ pub async fn read<C: ConnectionTrait>(
             audit_entry::Column::WasReaders,
         ])
         .filter(audit_entry::Column::Sequence.gt(after))
-        .filter(
-            includes_condition(viewer, "audience", "readers")
-                .or(includes_condition(viewer, "was_audience", "was_readers")),
-        )
+        .filter(includes_condition(viewer, "audience", "readers").or(includes_condition(
+            viewer,
+            "was_audience",
+            "was_readers",
+        )))
         .order_by(audit_entry::Column::Sequence, Order::Asc)
         .limit(request.first + 1);
     if !request.kinds.is_empty() {

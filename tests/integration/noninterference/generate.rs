@@ -680,6 +680,7 @@ impl<'a> Gen<'a> {
             "search" => self.search_ops(field),
             "statistics" => self.statistics_ops(field),
             "exportRecords" => self.export_ops(field),
+            "changes" => self.changes_ops(field),
             "duplicateCandidates" => self.duplicate_ops(field),
             _ if self.schema.is_connection(&named) => {
                 self.check_args(field, &CONNECTION_ARGS);
@@ -1281,6 +1282,50 @@ impl<'a> Gen<'a> {
                 self.jobs.push(Job { ops });
             }
         }
+    }
+
+    /// The change feed: whole, by type, and in pages of two following
+    /// `endCursor` (`first: 0` is tested in `changes.rs`). The subscription sends the same
+    /// `Change` objects, read by the same rule.
+    fn changes_ops(&mut self, field: &Field) {
+        self.check_args(field, &["after", "first", "types"]);
+        let sel = self.sel(field.ty.named(), LIGHT);
+        let types_ty = self.typed(field, "types");
+        let record_types = self.schema.get(types_ty.named()).enum_values.clone();
+        let part = |args: Vec<(String, TypeRef, Value)>| Part {
+            alias: "changes".into(),
+            field: "changes".into(),
+            args,
+            selection: sel.clone(),
+        };
+        let first_ty = self.typed(field, "first");
+        let first = |n: i64| ("first".to_owned(), first_ty.clone(), json!(n));
+        self.push("Query.changes(first: 1000)".into(), build("query", &[part(vec![first(1000)])]));
+        for record_type in &record_types {
+            let types = ("types".to_owned(), types_ty.clone(), json!([record_type]));
+            self.push(
+                format!("Query.changes(types: [{record_type}])"),
+                build("query", &[part(vec![first(1000), types])]),
+            );
+        }
+        let after_ty = self.typed(field, "after");
+        let mut ops = Vec::new();
+        for page in 0..3 {
+            let after = ("after".to_owned(), after_ty.clone(), Value::Null);
+            let (query, vars) = build("query", &[part(vec![first(2), after])]);
+            ops.push(Op {
+                label: format!("Query.changes(first: 2) page {}", page + 1),
+                query,
+                vars,
+                cursor: (page > 0)
+                    .then(|| ("v1".into(), "/data/changes/pageInfo/endCursor".into()))
+                    .into_iter()
+                    .collect(),
+                mutation: false,
+                sent: vec![],
+            });
+        }
+        self.jobs.push(Job { ops });
     }
 
     fn duplicate_ops(&mut self, field: &Field) {

@@ -132,6 +132,10 @@ pub struct World {
     pub phase: &'static str,
     /// Records by label, for the oracle and templates.
     pub by_label: BTreeMap<String, usize>,
+    /// Global ids of records that every viewer could see for a while in
+    /// phase B (PUBLIC, then archived or consent withdrawn): the change
+    /// feed tells of them, ending in a `WITHDRAWN` tombstone, by design.
+    pub once_visible: std::collections::BTreeSet<String>,
 }
 
 pub fn gid(ty: &str, uuid: Uuid) -> String {
@@ -475,6 +479,7 @@ pub async fn setup(app: &TestApp) -> World {
         hidden_key_ids: Vec::new(),
         phase: "setup",
         by_label: BTreeMap::new(),
+        once_visible: Default::default(),
     };
 
     // The partner organisations are records too (PARTNERS, their own contributors).
@@ -991,6 +996,7 @@ pub async fn hidden_data(w: &mut World) {
     w.enter_children(Org::H, "H.def.arch").await;
     for label in ["H.def.arch", "H.res.arch", "H.org.arch", "H.src.arch", "H.camp.arch"] {
         w.archive(Org::H, label).await;
+        w.once_visible.insert(o(w, label));
     }
 
     // A PUBLIC defender whose consent H then withdraws: PRIVATE from then on.
@@ -1010,6 +1016,7 @@ pub async fn hidden_data(w: &mut World) {
         let index = w.by_label["H.def.withdrawn"];
         w.recs[index].vis = Vis::Private;
         w.recs[index].consent_given = false;
+        w.once_visible.insert(id);
     }
 
     // Hidden defenders merged into hidden defenders; one pair unmerged again.
