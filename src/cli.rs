@@ -250,6 +250,12 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
     if let Some(organisation) = viewer.organisation() {
         organisations::find(&db, organisation).await.map_err(explain)?;
     }
+    if let Some(cursor) = &args.changes_since {
+        if format != ExportFormat::JsonLines {
+            bail!("--changes-since writes JSON Lines: use --format jsonl");
+        }
+        return export_changes(settings, &db, &viewer, cursor, args.out.as_deref()).await;
+    }
     let mut outputs: std::collections::HashMap<RecordKind, Box<dyn Write + Send>> = std::collections::HashMap::new();
     let mut single: Option<Box<dyn Write + Send>> = None;
     match (format, &args.out) {
@@ -274,11 +280,53 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
             None => Ok(()),
         }
     };
-    let count = encode::export_all(&db, &viewer, format, 500, &mut sink).await.map_err(explain)?;
+    let (count, position) = encode::export_all(&db, &viewer, format, 500, &mut sink).await.map_err(explain)?;
     for output in single.iter_mut().chain(outputs.values_mut()) {
         output.flush()?;
     }
     eprintln!("Exported {count} records.");
+    let since = position.map_or_else(|| "start".to_owned(), |position| position.cursor());
+    eprintln!("Keep the copy in sync with the changes since: --changes-since {since}");
+    Ok(())
+}
+
+/// `rights-graph export --changes-since CURSOR --format jsonl`: the change
+/// feed as a delta, to its end, page by page.
+async fn export_changes(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    viewer: &Viewer,
+    cursor: &str,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::service::changes::{FeedRequest, Position, Retention, delta};
+    use std::io::Write;
+    let after = match cursor {
+        "start" => None,
+        cursor => Some(Position::from_cursor(cursor, "changes-since").map_err(explain)?),
+    };
+    let mut output: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let retention = Retention(chrono::Duration::days(settings.changes.change_retention_days as i64));
+    let mut request = FeedRequest { after, kinds: Vec::new(), first: 500 };
+    let mut changes = 0;
+    loop {
+        let page = delta::read(db, viewer, &request, &retention).await.map_err(explain)?;
+        output.write_all(page.lines.as_bytes())?;
+        changes += page.changes;
+        request.after = page.end.or(request.after);
+        if !page.has_next {
+            break;
+        }
+    }
+    output.flush()?;
+    eprintln!("Exported {changes} changes.");
+    let since = request.after.map_or_else(|| cursor.to_owned(), |position| position.cursor());
+    eprintln!("Resume with: --changes-since {since}");
     Ok(())
 }
 

@@ -92,6 +92,13 @@ pub struct ExportArgs {
     /// otherwise (standard output when left out).
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    /// Write the changes since this change-feed cursor instead of the
+    /// records, as an OpenSanctions-style delta (`{"op": "ADD"|"MOD"|"DEL",
+    /// "entity": ...}` lines; needs `--format jsonl`). `start` begins with
+    /// the oldest change the feed keeps. The cursor to pass next time is
+    /// printed when done (a full export prints the one it starts from).
+    #[arg(long, value_name = "CURSOR")]
+    pub changes_since: Option<String>,
 }
 
 /// `rights-graph seed ...`

@@ -329,7 +329,7 @@ fn client_of(shared: &Shared, call: &Call, viewer: &Viewer) -> Client {
 
 /// No `Authorization` header: an anonymous reader. A header that is not a
 /// valid, current API key is refused outright, never read as anonymous.
-async fn viewer(shared: &Shared, headers: &HeaderMap) -> Result<Viewer, (StatusCode, &'static str, String)> {
+pub(super) async fn viewer(shared: &Shared, headers: &HeaderMap) -> Result<Viewer, (StatusCode, &'static str, String)> {
     let Some(header) = headers.get(AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
@@ -648,7 +648,7 @@ async fn refused_viewer(
 
 /// `RateLimit-Limit`, `-Remaining`, `-Reset` (seconds) and `-Policy`, as the
 /// IETF draft names them; `Retry-After` when refused.
-fn rate_limit_headers(response: &mut Response, charge: Option<Charge>, refused: bool) {
+pub(super) fn rate_limit_headers(response: &mut Response, charge: Option<Charge>, refused: bool) {
     let Some(charge) = charge else { return };
     let reset = charge.reset_in_seconds(Utc::now());
     let headers = response.headers_mut();

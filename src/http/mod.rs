@@ -2,6 +2,7 @@
 //! `/healthz`, readiness at `/readyz`, Prometheus metrics at `/metrics`, and
 //! the pages of [`crate::web`].
 
+pub mod changes;
 pub mod cors;
 pub mod graphql;
 pub mod request_id;
@@ -129,6 +130,7 @@ pub fn router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
         // axum's own (2 MB) would refuse GraphQL imports.
         .route("/graphql", get(graphql::get).post(graphql::post).layer(RequestBodyLimitLayer::new(body_limit)))
         .layer(DefaultBodyLimit::disable())
+        .route("/changes.jsonl", get(changes::jsonl))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -324,3 +324,104 @@ async fn age_audit_log(app: &TestApp, days: i64) {
         app.db.execute_unprepared(&statement).await.expect(&statement);
     }
 }
+
+engine_tests!(the_delta_over_http_and_from_the_command_line_tells_the_same, |app: TestApp| async move {
+    let (a, b) = (create_org(&app, "Owner"), create_org(&app, "Partner"));
+    let (admin_a, reader_b) = (create_key(&app, &a, "ADMIN"), create_key(&app, &b, "READER"));
+    let get = |query: String, key: Option<String>| {
+        let mut request = app.client.get(app.url(&format!("/changes.jsonl{query}")));
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        request.send()
+    };
+    // The full export gives the position to follow from.
+    let (ok, _, stderr) = common::cli(&app, &["export", "--format", "jsonl", "--org", &b]);
+    assert!(ok && stderr.contains("--changes-since start"), "{stderr}");
+
+    let shared = create_defender(
+        &app,
+        &admin_a,
+        json!({ "name": "Delta Person", "countryCode": "PE", "safetyNotes": "SECRET-D" }),
+    )
+    .await;
+    mutate(&app, &admin_a, SHARE, json!({ "recordId": shared, "organisationId": b })).await;
+    update_defender(&app, &admin_a, &shared, json!({ "occupation": "Lawyer" })).await;
+    // Each line is the record as it is when the delta is read.
+    let response = get("?limit=2".into(), Some(reader_b.clone())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/x-ndjson"));
+    let next = response.headers()["changes-cursor"].to_str().unwrap().to_owned();
+    assert!(response.headers().get("link").is_none(), "nothing more yet");
+    let first: Vec<Value> =
+        response.text().await.unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let schemas = |lines: &[Value]| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .map(|line| {
+                let entity = &line["entity"];
+                let schema = entity["schema"].as_str().or(entity["type"].as_str()).unwrap_or("");
+                (line["op"].as_str().unwrap().to_owned(), schema.to_owned())
+            })
+            .collect()
+    };
+    assert_eq!(schemas(&first), [("ADD".into(), "Person".into()), ("MOD".into(), "Person".into())], "{first:#?}");
+    assert_eq!(first[0]["entity"]["id"], shared.as_str(), "named by global id where the partner has no external id");
+    assert_eq!(first[1]["entity"]["properties"]["position"], json!(["Lawyer"]));
+
+    let (_, body) = post_as(&app, Some(&admin_a), "mutation { createRestriction(input: { title: \"Delta bill\", kind: BILL, status: PENDING, countryCode: \"PE\", visibility: PARTNERS }) { restriction { id } } }", json!({})).await;
+    let restriction =
+        body["data"]["createRestriction"]["restriction"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    mutate(&app, &admin_a, UNSHARE, json!({ "recordId": shared, "organisationId": b })).await;
+    let response = get(format!("?after={next}&limit=1"), Some(reader_b.clone())).await.unwrap();
+    let after_one = response.headers()["changes-cursor"].to_str().unwrap().to_owned();
+    assert!(response.headers()["link"].to_str().unwrap().contains(&format!("after={after_one}")), "more follow");
+    let response = get(format!("?after={after_one}"), Some(reader_b.clone())).await.unwrap();
+    let last_cursor = response.headers()["changes-cursor"].to_str().unwrap().to_owned();
+    let rest: Vec<Value> =
+        response.text().await.unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(schemas(&rest), [("DEL".into(), String::new())], "{rest:#?}");
+    assert_eq!(rest[0], json!({ "op": "DEL", "entity": { "id": shared } }));
+    let response = get(format!("?after={next}&types=restriction"), Some(reader_b.clone())).await.unwrap();
+    let only: Vec<Value> =
+        response.text().await.unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(schemas(&only), [("ADD".into(), "restriction".into())]);
+    assert_eq!(only[0]["entity"]["id"], restriction.as_str());
+
+    // Read again from the start: the withdrawn record is deleted, never shown.
+    let response = get(String::new(), Some(reader_b.clone())).await.unwrap();
+    let all: Vec<Value> =
+        response.text().await.unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(schemas(&all), [("ADD".into(), "restriction".into()), ("DEL".into(), String::new())], "{all:#?}");
+    assert!(!serde_json::to_string(&(&first, &all)).unwrap().contains("SECRET-D"));
+
+    // The command line writes the same delta, and the cursor to resume with.
+    let (ok, stdout, stderr) =
+        common::cli(&app, &["export", "--format", "jsonl", "--org", &b, "--changes-since", "start"]);
+    assert!(ok, "{stderr}");
+    let lines: Vec<Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines, all);
+    assert!(stderr.contains(&format!("--changes-since {last_cursor}")), "{stderr}");
+    let (ok, stdout, _) =
+        common::cli(&app, &["export", "--format", "jsonl", "--org", &b, "--changes-since", &last_cursor]);
+    assert!(ok && stdout.is_empty(), "nothing new: {stdout}");
+    let (ok, _, stderr) = common::cli(&app, &["export", "--format", "ftm", "--changes-since", "start"]);
+    assert!(!ok && stderr.contains("--format jsonl"), "{stderr}");
+
+    // Anonymous readers get the public delta: nothing here.
+    let response = get(String::new(), None).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "");
+    // Bad parameters are refused, saying which.
+    for (query, word) in
+        [("?limit=0", "limit"), ("?types=people", "types"), ("?after=nonsense", "after"), ("?since=1", "unknown")]
+    {
+        let response = get(query.into(), Some(reader_b.clone())).await.unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains(word), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+    let response = get(String::new(), Some("rg_wrong".into())).await.unwrap();
+    assert_eq!(response.status(), 401);
+});

@@ -2,6 +2,7 @@
 //! export, and the news of commits that subscriptions and webhooks wait on.
 
 pub mod audience;
+pub mod delta;
 pub mod feed;
 pub mod hub;
 

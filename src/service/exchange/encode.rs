@@ -10,6 +10,7 @@ use super::ftm;
 use super::rows::{RecordKind, Row};
 use crate::error::AppResult;
 use crate::service::Viewer;
+use crate::service::changes::Position;
 
 /// The format of an export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,14 +59,17 @@ pub fn encode(format: ExportFormat, rows: &[Row]) -> AppResult<String> {
 /// Exports every kind the format carries, in import order, handing each
 /// chunk of text to `sink` with its kind. One read transaction, so the
 /// export is a consistent snapshot; pages of `page_size` keep memory flat.
+/// Gives the number of records, and the change-feed position of the
+/// snapshot: following the feed from there keeps the copy in sync.
 pub async fn export_all(
     db: &DatabaseConnection,
     viewer: &Viewer,
     format: ExportFormat,
     page_size: u64,
     sink: &mut (dyn FnMut(RecordKind, &str) -> std::io::Result<()> + Send),
-) -> AppResult<u64> {
+) -> AppResult<(u64, Option<Position>)> {
     let txn = db.begin().await?;
+    let position = crate::service::changes::feed::latest(&txn, viewer).await?;
     let mut count = 0;
     for kind in kinds(format) {
         if format == ExportFormat::Csv {
@@ -83,5 +87,5 @@ pub async fn export_all(
         }
     }
     txn.commit().await?;
-    Ok(count)
+    Ok((count, position))
 }

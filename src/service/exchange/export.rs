@@ -31,32 +31,42 @@ pub struct Page {
     pub next: Option<Uuid>,
 }
 
-/// The visible records of `E` after `after`, in id order.
-async fn records<E>(
-    db: &DatabaseTransaction,
-    viewer: &Viewer,
-    after: Option<Uuid>,
-    limit: u64,
-) -> AppResult<Vec<E::Model>>
+/// Which records of a kind to export.
+#[derive(Clone, Copy, Debug)]
+pub enum Selection<'a> {
+    /// A page in id order: at most `limit` records after `after`.
+    Page { after: Option<Uuid>, limit: u64 },
+    /// These records (those the viewer may see), in id order.
+    Ids(&'a [Uuid]),
+}
+
+/// The visible records of `E` a selection names, in id order.
+async fn records<E>(db: &DatabaseTransaction, viewer: &Viewer, selection: Selection<'_>) -> AppResult<Vec<E::Model>>
 where
     E: RecordEntity + IdenStatic,
 {
     let mut query = E::find().filter(viewer.can_see(E::default()));
-    if let Some(after) = after {
-        query = query.filter(E::column("id").gt(after));
+    match selection {
+        Selection::Page { after, limit } => {
+            if let Some(after) = after {
+                query = query.filter(E::column("id").gt(after));
+            }
+            query = query.limit(limit);
+        }
+        Selection::Ids(ids) => query = query.filter(E::column("id").is_in(ids.iter().copied())),
     }
-    Ok(query.order_by_asc(E::column("id")).limit(limit).all(db).await?)
+    Ok(query.order_by_asc(E::column("id")).all(db).await?)
 }
 
 /// How the viewer's export names records: by the viewer's external
 /// identifier where it has one, else by global id.
-struct Names {
+pub struct Names {
     external: HashMap<Uuid, String>,
     node_type: NodeType,
 }
 
 impl Names {
-    async fn of(db: &DatabaseTransaction, viewer: &Viewer, kind: RecordKind, ids: &[Uuid]) -> AppResult<Names> {
+    pub async fn of(db: &DatabaseTransaction, viewer: &Viewer, kind: RecordKind, ids: &[Uuid]) -> AppResult<Names> {
         let node_type = kind.node_type();
         let external = match viewer.organisation() {
             Some(organisation) => external_ids::of_records(db, organisation, kind.table(), ids).await?,
@@ -65,7 +75,7 @@ impl Names {
         Ok(Names { external, node_type })
     }
 
-    fn name(&self, id: Uuid) -> String {
+    pub fn name(&self, id: Uuid) -> String {
         self.external.get(&id).cloned().unwrap_or_else(|| self.global(id))
     }
 
@@ -84,38 +94,46 @@ pub async fn page(
     after: Option<Uuid>,
     limit: u64,
 ) -> AppResult<Page> {
-    let (rows, ids) = match kind {
-        RecordKind::Organisation => {
-            page_of::<OrganisationDraft>(db, viewer, kind, after, limit, organisation_row).await?
-        }
-        RecordKind::Source => page_of::<SourceDraft>(db, viewer, kind, after, limit, source_row).await?,
-        RecordKind::Restriction => page_of::<RestrictionDraft>(db, viewer, kind, after, limit, restriction_row).await?,
+    let (rows, ids) = rows(db, viewer, kind, Selection::Page { after, limit }).await?;
+    let full = ids.len() as u64 == limit;
+    Ok(Page { rows, next: if full { ids.last().copied() } else { None } })
+}
+
+/// The rows of the records of a kind a selection names, with their ids, in
+/// id order; in statements fixed by the kind.
+pub async fn rows(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    kind: RecordKind,
+    selection: Selection<'_>,
+) -> AppResult<(Vec<Row>, Vec<Uuid>)> {
+    Ok(match kind {
+        RecordKind::Organisation => page_of::<OrganisationDraft>(db, viewer, kind, selection, organisation_row).await?,
+        RecordKind::Source => page_of::<SourceDraft>(db, viewer, kind, selection, source_row).await?,
+        RecordKind::Restriction => page_of::<RestrictionDraft>(db, viewer, kind, selection, restriction_row).await?,
         RecordKind::Campaign => {
-            let (ids, drafts) = drafts::<CampaignDraft>(db, viewer, after, limit).await?;
+            let (ids, drafts) = drafts::<CampaignDraft>(db, viewer, selection).await?;
             // Links to what the viewer may not see are left out.
             let drafts = CampaignDraft::all_seen_by(db, viewer, drafts).await?;
             (campaign_rows(db, viewer, &ids, drafts).await?, ids)
         }
         RecordKind::Defender => {
-            let (ids, drafts) = drafts::<DefenderDraft>(db, viewer, after, limit).await?;
+            let (ids, drafts) = drafts::<DefenderDraft>(db, viewer, selection).await?;
             (defender_rows(db, viewer, &ids, drafts).await?, ids)
         }
-    };
-    let full = ids.len() as u64 == limit;
-    Ok(Page { rows, next: if full { ids.last().copied() } else { None } })
+    })
 }
 
-/// The ids and stored drafts of the visible records of a kind after `after`.
+/// The ids and stored drafts of the visible records of a kind a selection names.
 async fn drafts<D: Draft>(
     db: &DatabaseTransaction,
     viewer: &Viewer,
-    after: Option<Uuid>,
-    limit: u64,
+    selection: Selection<'_>,
 ) -> AppResult<(Vec<Uuid>, Vec<D>)>
 where
     D::Entity: RecordEntity + IdenStatic,
 {
-    let found = records::<D::Entity>(db, viewer, after, limit).await?;
+    let found = records::<D::Entity>(db, viewer, selection).await?;
     let ids = found.iter().map(|record| record.id()).collect();
     Ok((ids, D::load_all(db, &found).await?))
 }
@@ -125,14 +143,13 @@ async fn page_of<D: Draft>(
     db: &DatabaseTransaction,
     viewer: &Viewer,
     kind: RecordKind,
-    after: Option<Uuid>,
-    limit: u64,
+    selection: Selection<'_>,
     row: fn(&Names, Uuid, D) -> Row,
 ) -> AppResult<(Vec<Row>, Vec<Uuid>)>
 where
     D::Entity: RecordEntity + IdenStatic,
 {
-    let (ids, drafts) = drafts::<D>(db, viewer, after, limit).await?;
+    let (ids, drafts) = drafts::<D>(db, viewer, selection).await?;
     let names = Names::of(db, viewer, kind, &ids).await?;
     let rows = ids.iter().zip(drafts).map(|(id, draft)| row(&names, *id, draft)).collect();
     Ok((rows, ids))
