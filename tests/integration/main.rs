@@ -15,6 +15,7 @@ mod campaign_writes;
 mod changes;
 mod defender_writes;
 mod exchange;
+mod graphql_ws_client;
 mod hidden_records;
 mod limits;
 mod merges;
