@@ -474,3 +474,63 @@ configured_tests!(
         assert!(export_statements(&app, None, "DEFENDER", "JSON_LINES", 5_000).await.1 >= 1_000);
     }
 );
+
+const CHANGES: &str = "query ($first: Int) { changes(first: $first) { pageInfo { endCursor hasNextPage }
+    edges { cursor node { sequence operation recordId node { id ... on Defender { name country { name }
+        restrictions(first: 3) { nodes { title } } } } } } } }";
+
+// A page of the change feed loads the records it names in one batch per
+// kind (and their relations per field), and the delta exports them per kind.
+configured_tests!(
+    change_feed_statements_depend_on_the_query_not_the_changes,
+    |settings: &mut rights_graph::Settings| {
+        settings.rate_limits.rate_limit_anonymous = 0;
+        settings.rate_limits.rate_limit_authenticated = 0;
+    },
+    |app: TestApp| async move {
+        let organisation = common::create_org(&app, "Busy partner");
+        let key = common::create_key(&app, &organisation, "EDITOR");
+        for n in 0..30 {
+            let (_, body) = common::post_as(
+                &app,
+                Some(&key),
+                "mutation ($name: String!) { createDefender(input: { name: $name, countryCode: \"PE\", visibility: PARTNERS }) { defender { id } } }",
+                json!({ "name": format!("Changed {n}") }),
+            )
+            .await;
+            assert!(body["errors"].is_null(), "{body}");
+        }
+        let statements = |first: i64| {
+            let (app, key) = (&app, key.clone());
+            async move {
+                let before = app.statements.get();
+                let (_, body) = common::post_as(app, Some(&key), CHANGES, json!({ "first": first })).await;
+                let edges = body["data"]["changes"]["edges"].as_array().map_or(0, Vec::len);
+                assert_eq!(edges as i64, first, "{body}");
+                app.statements.get() - before
+            }
+        };
+        let (one, thirty) = (statements(1).await, statements(30).await);
+        eprintln!("{:?}: a changes page: {one} statements for 1 change, {thirty} for 30", app.engine);
+        assert_eq!(one, thirty, "statements grew with the changes on the page");
+
+        let delta = |limit: u32| {
+            let (app, key) = (&app, key.clone());
+            async move {
+                let before = app.statements.get();
+                let response = app
+                    .client
+                    .get(app.url(&format!("/changes.jsonl?limit={limit}")))
+                    .header("authorization", format!("Bearer {key}"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.text().await.unwrap().lines().count() as u32, limit);
+                app.statements.get() - before
+            }
+        };
+        let (one, thirty) = (delta(1).await, delta(30).await);
+        eprintln!("{:?}: a delta page: {one} statements for 1 change, {thirty} for 30", app.engine);
+        assert_eq!(one, thirty, "statements grew with the changes in the delta");
+    }
+);
