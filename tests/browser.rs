@@ -170,9 +170,51 @@ async fn overview_and_graphiql(engine: Engine) {
     // GraphiQL opens with the example queries as tabs.
     browser.goto(&app.url("/graphiql")).await.expect("GraphiQL loads");
     let tabs = wait_for_text(&browser, ".graphiql-tabs", "ImprisonedDefenders").await;
-    for example in ["DefendersByCountry", "RestrictionsByUsState", "Search"] {
+    for example in ["DefendersByCountry", "RestrictionsByUsState", "Search", "FollowChanges"] {
         assert!(tabs.contains(example), "{example} tab missing: {tabs}");
     }
+
+    // The subscription tab follows changes over a WebSocket: a public
+    // defender created meanwhile appears in the result.
+    browser
+        .find(Locator::XPath("//button[contains(@class, 'graphiql-tab-button')][contains(., 'FollowChanges')]"))
+        .await
+        .expect("the subscription tab")
+        .click()
+        .await
+        .expect("tab opened");
+    wait_for_text(&browser, ".graphiql-query-editor", "subscription FollowChanges").await;
+    browser
+        .find(Locator::Css("button.graphiql-execute-button"))
+        .await
+        .expect("the run button")
+        .click()
+        .await
+        .expect("subscription started");
+    let organisation = common::create_org(&app, "Browser partner");
+    let key = common::create_key(&app, &organisation, "EDITOR");
+    // The subscription opens asynchronously: write until it reports, a few times at most.
+    let mut seen = String::new();
+    for attempt in 0..5 {
+        let name = format!("Subscribed Person {attempt}");
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "mutation ($name: String!) { createDefender(input: { name: $name, countryCode: \"PE\", visibility: PUBLIC, consent: GIVEN }) { defender { id } } }",
+            json!({ "name": name }),
+        )
+        .await;
+        assert!(body["errors"].is_null(), "{body}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        seen = browser.find(Locator::Css(".result-window")).await.expect("result").text().await.unwrap_or_default();
+        if seen.contains("Subscribed Person") {
+            break;
+        }
+    }
+    assert!(
+        seen.contains("Subscribed Person") && seen.contains("CREATED"),
+        "the subscription shows the change: {seen}"
+    );
     tell(&format!("browser test ({engine:?}): screenshots {} and {}", overview.display(), graphiql.display()));
     browser.close().await.expect("browser closed");
     let _ = std::fs::remove_dir_all(profile);

@@ -78,4 +78,29 @@ query Search {
 }
 `,
   },
+  {
+    title: "Follow changes as they happen",
+    query: `# Changes to the records you may see, as they commit: a subscription,
+# over WebSocket. Run it, then change a record (in another tab, or with
+# another tool): each change appears here. A record that leaves your
+# sight arrives as WITHDRAWN, with its id only: delete your copy.
+# With {"Authorization": "Bearer <your API key>"} in "Headers", you follow
+# what your organisation may see. Pass a change's cursor as "after" to
+# resume after it.
+subscription FollowChanges {
+  changes {
+    sequence
+    operation
+    recordType
+    recordId
+    cursor
+    node {
+      ... on Defender { name status country { name } }
+      ... on Restriction { title status }
+      ... on Campaign { title status }
+    }
+  }
+}
+`,
+  },
 ];

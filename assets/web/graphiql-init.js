@@ -1,4 +1,5 @@
-// Starts GraphiQL on /graphql with the example queries as tabs. A `query`
+// Starts GraphiQL on /graphql with the example queries as tabs, and
+// subscriptions over WebSocket. A `query`
 // parameter in the address (as the overview page's links carry) opens first.
 (function () {
   var params = new URLSearchParams(window.location.search);
@@ -7,7 +8,13 @@
     return { query: example.query };
   });
   var props = {
-    fetcher: GraphiQL.createFetcher({ url: "/graphql" }),
+    // Subscriptions go over a WebSocket to the same address; the headers
+    // typed into the headers editor become its connection_init payload,
+    // which is where the server reads the API key.
+    fetcher: GraphiQL.createFetcher({
+      url: "/graphql",
+      subscriptionUrl: (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + "/graphql",
+    }),
     defaultTabs: tabs,
     defaultEditorToolsVisibility: "headers",
     isHeadersEditorEnabled: true,
