@@ -69,7 +69,8 @@ impl Application {
             .with_context(|| format!("could not listen on {}", settings.listen))?;
         let health = DatabaseHealth::default();
         let countries = CountryTable::load(&db).await.context("could not read the countries")?;
-        let state = AppState::new(settings, db.clone(), statements.clone(), health.clone(), countries)?;
+        let background = db::connect_background(settings).await?;
+        let state = AppState::new(settings, db.clone(), background, statements.clone(), health.clone(), countries)?;
         let router = http::router(state.clone(), settings)?;
         let shutdown_grace = Duration::from_secs(settings.operations.shutdown_grace);
         Ok(Application { listener, router, statements, db, state, health, shutdown_grace })

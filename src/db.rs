@@ -69,44 +69,7 @@ pub fn redact_url(url: &str) -> String {
 /// `database_connect_timeout` seconds, saying so in the log.
 pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     check_url(&settings.database.database_url)?;
-    let mut options = ConnectOptions::new(settings.database.database_url.clone());
-    options
-        .max_connections(settings.database.pool_size())
-        .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        // sqlx checks a connection with a round trip when it goes back to the
-        // pool; checking it again on every checkout doubled the round trips of
-        // each statement under load. A connection idle for a second or more is
-        // still checked before use: while the database is away requests are
-        // refused, so after a restart every pooled connection has been idle
-        // that long and a dead one is dropped instead of failing a request.
-        .test_before_acquire_if_idle_for(Duration::from_secs(1))
-        // Requests fail fast when the database is away rather than queueing.
-        .acquire_timeout(Duration::from_secs(settings.database.database_acquire_timeout))
-        // Statements are counted and timed by the metric callback instead;
-        // sqlx's own log would write bound values (record contents) to the log.
-        .sqlx_logging(false)
-        // Just-in-time compilation pays off for long analytical queries; for
-        // a service's short ones it costs tens to hundreds of milliseconds per
-        // statement whose estimate crosses `jit_above_cost` (search, counts).
-        //
-        // PostgreSQL's default `random_page_cost` (4) prices an index lookup
-        // as if it read a spinning disk; a service's working set is in memory
-        // or on SSD, where 1.1 is the usual setting. With 4, a page of
-        // defenders' campaigns hashed the whole campaign table (5 ms at
-        // 100,000 defenders) instead of looking up 20 campaigns (0.8 ms).
-        // Set for rights-graph's own sessions only.
-        .map_sqlx_postgres_opts(|options| options.options([("jit", "off"), ("random_page_cost", "1.1")]))
-        // WAL lets readers proceed while a write is in progress. With NORMAL
-        // synchronisation (SQLite's recommended pairing for WAL) a commit
-        // survives an application crash; only a power loss can undo the
-        // latest ones. FULL would sync the disk on every commit.
-        .map_sqlx_sqlite_opts(|options| {
-            options
-                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .foreign_keys(true)
-        });
+    let options = options(settings, settings.database.pool_size());
     let give_up = Instant::now() + Duration::from_secs(settings.database.database_connect_timeout);
     let mut delay = Duration::from_millis(250);
     let mut attempt = 1;
@@ -156,6 +119,59 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
         }
     });
     Ok((db, counter))
+}
+
+/// A small pool for the server's background work (following the change
+/// feed's head, checking the keys of open connections), kept apart from the
+/// requests' pool: its statements are not the requests' and are not counted
+/// with them, and a burst of requests does not delay it.
+pub async fn connect_background(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let mut options = options(settings, 2);
+    options.min_connections(0);
+    Database::connect(options).await.context("could not connect to the database")
+}
+
+/// The pool's options: `pool_size` connections at most.
+fn options(settings: &Settings, pool_size: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(settings.database.database_url.clone());
+    options
+        .max_connections(pool_size)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        // sqlx checks a connection with a round trip when it goes back to the
+        // pool; checking it again on every checkout doubled the round trips of
+        // each statement under load. A connection idle for a second or more is
+        // still checked before use: while the database is away requests are
+        // refused, so after a restart every pooled connection has been idle
+        // that long and a dead one is dropped instead of failing a request.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
+        // Requests fail fast when the database is away rather than queueing.
+        .acquire_timeout(Duration::from_secs(settings.database.database_acquire_timeout))
+        // Statements are counted and timed by the metric callback instead;
+        // sqlx's own log would write bound values (record contents) to the log.
+        .sqlx_logging(false)
+        // Just-in-time compilation pays off for long analytical queries; for
+        // a service's short ones it costs tens to hundreds of milliseconds per
+        // statement whose estimate crosses `jit_above_cost` (search, counts).
+        //
+        // PostgreSQL's default `random_page_cost` (4) prices an index lookup
+        // as if it read a spinning disk; a service's working set is in memory
+        // or on SSD, where 1.1 is the usual setting. With 4, a page of
+        // defenders' campaigns hashed the whole campaign table (5 ms at
+        // 100,000 defenders) instead of looking up 20 campaigns (0.8 ms).
+        // Set for rights-graph's own sessions only.
+        .map_sqlx_postgres_opts(|options| options.options([("jit", "off"), ("random_page_cost", "1.1")]))
+        // WAL lets readers proceed while a write is in progress. With NORMAL
+        // synchronisation (SQLite's recommended pairing for WAL) a commit
+        // survives an application crash; only a power loss can undo the
+        // latest ones. FULL would sync the disk on every commit.
+        .map_sqlx_sqlite_opts(|options| {
+            options
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+        });
+    options
 }
 
 /// Refreshes the planners' statistics after a large load, which both

@@ -47,7 +47,7 @@ async fn guard(manager: &SchemaManager<'_>, on: bool) -> Result<(), DbErr> {
         }
         _ if on => {
             db.execute_unprepared(
-                "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
+                "CREATE TRIGGER IF NOT EXISTS audit_entry_no_update BEFORE UPDATE ON audit_entry
                  BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only'); END;",
             )
             .await?;
@@ -147,9 +147,20 @@ impl MigrationTrait for Migration {
             // One column per statement: SQLite adds one at a time.
             manager.alter_table(Table::alter().table(Alias::new("audit_entry")).add_column(column).to_owned()).await?;
         }
-        guard(manager, false).await?;
-        backfill(manager).await?;
-        guard(manager, true).await?;
+        // A new database has no entries to backfill, and its guard is left
+        // alone (on SQLite, lifting it means dropping and recreating triggers).
+        let entries = manager
+            .get_connection()
+            .query_one(&Query::select().expr(Expr::cust("COUNT(*)")).from(Alias::new("audit_entry")).to_owned())
+            .await?
+            .map(|row| row.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0);
+        if entries > 0 {
+            guard(manager, false).await?;
+            backfill(manager).await?;
+            guard(manager, true).await?;
+        }
         manager
             .create_index(
                 Index::create()

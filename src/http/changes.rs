@@ -26,30 +26,26 @@ use crate::service::changes::{FeedRequest, Position, delta};
 const DEFAULT_LIMIT: u64 = 1_000;
 const MAX_LIMIT: u64 = 10_000;
 
-fn bad_request(message: String) -> Response {
-    error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message)
-}
-
-/// The request's parameters, checked.
-fn parameters(query: Option<&str>) -> Result<FeedRequest, Response> {
+/// The request's parameters, checked; or what is wrong with them.
+fn parameters(query: Option<&str>) -> Result<FeedRequest, String> {
     let mut request = FeedRequest { after: None, kinds: Vec::new(), first: DEFAULT_LIMIT };
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match name.as_ref() {
             "after" if value.is_empty() || value == "start" => {}
             "after" => {
                 request.after = Some(Position::from_cursor(&value, "after").map_err(|_| {
-                    bad_request(format!(
+                    format!(
                         "after: \"{value}\" is not a change-feed cursor: pass the Changes-Cursor of an earlier response"
-                    ))
+                    )
                 })?)
             }
             "types" => {
                 for name in value.split(',').map(str::trim).filter(|name| !name.is_empty()) {
                     let kind = Audited::of_table(&name.to_ascii_lowercase()).ok_or_else(|| {
-                        bad_request(format!(
+                        format!(
                             "types: \"{name}\" is not a record type: use defender, restriction, campaign, \
                              organisation or source, comma-separated"
-                        ))
+                        )
                     })?;
                     if !request.kinds.contains(&kind) {
                         request.kinds.push(kind);
@@ -57,14 +53,14 @@ fn parameters(query: Option<&str>) -> Result<FeedRequest, Response> {
                 }
             }
             "limit" => {
-                request.first = value.parse().ok().filter(|limit| (1..=MAX_LIMIT).contains(limit)).ok_or_else(|| {
-                    bad_request(format!("limit: must be a number from 1 to {MAX_LIMIT}; got \"{value}\""))
-                })?
+                request.first = value
+                    .parse()
+                    .ok()
+                    .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+                    .ok_or_else(|| format!("limit: must be a number from 1 to {MAX_LIMIT}; got \"{value}\""))?
             }
             other => {
-                return Err(bad_request(format!(
-                    "unknown parameter \"{other}\": /changes.jsonl takes after, types and limit"
-                )));
+                return Err(format!("unknown parameter \"{other}\": /changes.jsonl takes after, types and limit"));
             }
         }
     }
@@ -81,7 +77,7 @@ pub async fn jsonl(
     let shared = &state.0;
     let request = match parameters(query.as_deref()) {
         Ok(request) => request,
-        Err(refused) => return refused,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message),
     };
     let viewer = match super::graphql::viewer(shared, &headers).await {
         Ok(viewer) => viewer,

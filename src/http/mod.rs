@@ -62,9 +62,12 @@ pub struct Shared {
 }
 
 impl AppState {
+    /// `background` is the pool of the server's background work (see
+    /// `db::connect_background`).
     pub fn new(
         settings: &Settings,
         db: DatabaseConnection,
+        background: DatabaseConnection,
         statements: StatementCounter,
         health: DatabaseHealth,
         countries: CountryTable,
@@ -102,7 +105,7 @@ impl AppState {
             metrics_token: settings.operations.metrics_token.clone(),
             feed: FeedSettings {
                 retention: Retention(chrono::Duration::days(settings.changes.change_retention_days as i64)),
-                hub: ChangeHub::start(db.clone(), HubTiming::for_backend(db.get_database_backend())),
+                hub: ChangeHub::start(background.clone(), HubTiming::for_backend(background.get_database_backend())),
             },
             changes: settings.changes.clone(),
         })))

@@ -276,3 +276,29 @@ engine_tests!(a_write_on_one_instance_reaches_a_subscriber_on_another, |app: Tes
     let change = next_change(&mut socket, "1").await;
     assert_eq!((change["operation"].as_str(), change["recordId"].as_str()), (Some("CREATED"), Some(id.as_str())));
 });
+
+/// The ```graphql blocks of docs/changes.md, in order.
+fn documented_operations() -> Vec<String> {
+    let text = include_str!("../../docs/changes.md");
+    text.split("```graphql\n").skip(1).map(|block| block.split("```").next().unwrap().to_owned()).collect()
+}
+
+engine_tests!(the_documented_query_and_subscription_work_verbatim, |app: TestApp| async move {
+    let operations = documented_operations();
+    assert_eq!(operations.len(), 2, "the query and the subscription of docs/changes.md");
+    let org = create_org(&app, "Documented");
+    let key = create_key(&app, &org, "EDITOR");
+    let id = create_defender(&app, &key, json!({ "name": "Documented Person", "countryCode": "PE" })).await;
+    let (_, body) = post_as(&app, Some(&key), &operations[0], json!({ "after": null })).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let edges = body["data"]["changes"]["edges"].as_array().unwrap();
+    assert_eq!(edges.last().unwrap()["node"]["node"]["name"], "Documented Person", "{body}");
+    let cursor = edges.last().unwrap()["cursor"].as_str().unwrap().to_owned();
+
+    let mut socket = connect(&app).await;
+    initialise(&mut socket, Some(&key)).await;
+    send(&mut socket, json!({ "type": "subscribe", "id": "doc", "payload": { "query": operations[1], "variables": { "after": cursor } } })).await;
+    update_defender(&app, &key, &id, json!({ "status": "DETAINED" })).await;
+    let change = next_change(&mut socket, "doc").await;
+    assert_eq!((change["operation"].as_str(), change["node"]["status"].as_str()), (Some("UPDATED"), Some("DETAINED")));
+});

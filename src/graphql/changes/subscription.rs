@@ -32,6 +32,8 @@ pub enum Stage {
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
+/// Changes as they happen, over WebSocket at `/graphql`
+/// (graphql-transport-ws, or the legacy graphql-ws).
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every change to the records the viewer can see, as it commits: the

@@ -82,7 +82,10 @@ impl Connection {
             (DocumentOperations::Multiple(operations), Some(name)) => {
                 operations.get(name).is_some_and(|operation| subscription(&operation.node))
             }
-            (DocumentOperations::Multiple(_), None) => false,
+            // One named operation, run without naming it.
+            (DocumentOperations::Multiple(operations), None) => {
+                operations.len() == 1 && operations.values().all(|operation| subscription(&operation.node))
+            }
         }
     }
 }
