@@ -111,6 +111,7 @@ impl Application {
                 }
             }
         });
+        let webhooks = tokio::spawn(crate::http::webhooks::deliver_forever(self.state.clone()));
         let (stopping, mut stopped) = tokio::sync::watch::channel(false);
         let signal = async move {
             signal.await;
@@ -131,6 +132,7 @@ impl Application {
         }
         watcher.abort();
         cleaner.abort();
+        webhooks.abort();
         self.db.close().await.ok();
         tracing::info!("stopped");
         Ok(())

@@ -38,6 +38,8 @@ pub mod rows;
 pub mod source;
 pub mod subdivision;
 pub mod types;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub use rows::{FromRow, RowReader};
 pub use types::*;

@@ -14,6 +14,7 @@ mod m20261126_000007_public_id_indexes;
 mod m20261201_000008_audit_classes;
 mod m20261201_000009_public_needs_consent;
 mod m20261205_000010_change_feed;
+mod m20261205_000011_webhooks;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_audit_classes::Migration),
             Box::new(m20261201_000009_public_needs_consent::Migration),
             Box::new(m20261205_000010_change_feed::Migration),
+            Box::new(m20261205_000011_webhooks::Migration),
         ]
     }
 }

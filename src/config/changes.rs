@@ -1,5 +1,6 @@
 //! The change feed, subscriptions and webhooks: how far back the feed
-//! resumes, and what one connection or key may hold open.
+//! resumes, what one connection or key may hold open, and how webhooks
+//! are delivered.
 
 use clap::Args;
 
@@ -35,6 +36,25 @@ pub struct ChangeSettings {
     /// is disconnected as too slow (it resumes from its last cursor).
     #[arg(long, env = "SLOW_CONSUMER_TIMEOUT", default_value_t = 30, global = true, help_heading = "Changes")]
     pub slow_consumer_timeout: u64,
+
+    /// Seconds a webhook endpoint has to answer a delivery.
+    #[arg(long, env = "WEBHOOK_TIMEOUT", default_value_t = 10, global = true, help_heading = "Changes")]
+    pub webhook_timeout: u64,
+
+    /// Milliseconds before the first retry of a failed delivery; each
+    /// further retry waits twice as long, up to an hour.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 1_000, global = true, help_heading = "Changes")]
+    pub webhook_retry_base_ms: u64,
+
+    /// Failed attempts in a row after which a webhook endpoint is paused
+    /// (its admin resumes it with resumeWebhook).
+    #[arg(long, env = "WEBHOOK_MAX_FAILURES", default_value_t = 10, global = true, help_heading = "Changes")]
+    pub webhook_max_failures: u64,
+
+    /// Allow webhook endpoints on loopback and private addresses (for
+    /// testing, or a trusted internal network). Off: such URLs are refused.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", global = true, help_heading = "Changes")]
+    pub webhook_allow_private_addresses: bool,
 }
 
 impl ChangeSettings {
@@ -44,5 +64,8 @@ impl ChangeSettings {
         problems.in_range("max_connections_per_key", self.max_connections_per_key, 1, 100_000);
         problems.in_range("connection_init_timeout", self.connection_init_timeout, 1, 600);
         problems.in_range("slow_consumer_timeout", self.slow_consumer_timeout, 1, 3_600);
+        problems.in_range("webhook_timeout", self.webhook_timeout, 1, 300);
+        problems.in_range("webhook_retry_base_ms", self.webhook_retry_base_ms, 10, 3_600_000);
+        problems.in_range("webhook_max_failures", self.webhook_max_failures, 1, 1_000);
     }
 }

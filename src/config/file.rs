@@ -61,6 +61,10 @@ file_settings! {
         max_connections_per_key => changes.max_connections_per_key: u64,
         connection_init_timeout => changes.connection_init_timeout: u64,
         slow_consumer_timeout => changes.slow_consumer_timeout: u64,
+        webhook_timeout => changes.webhook_timeout: u64,
+        webhook_retry_base_ms => changes.webhook_retry_base_ms: u64,
+        webhook_max_failures => changes.webhook_max_failures: u64,
+        webhook_allow_private_addresses => changes.webhook_allow_private_addresses: bool,
     }
     optional {
         database_max_connections => database.database_max_connections: u32,

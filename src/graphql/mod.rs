@@ -53,6 +53,7 @@ pub struct Mutation(
     sources::mutations::SourceMutations,
     sharing::SharingMutations,
     access::api_keys::ApiKeyMutations,
+    access::webhooks::WebhookMutations,
     exchange::ExchangeMutations,
     duplicates::MergeMutations,
 );

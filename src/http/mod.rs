@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod request_id;
 pub mod subscriptions;
 pub mod trusted_documents;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,6 +107,7 @@ impl AppState {
             feed: FeedSettings {
                 retention: Retention(chrono::Duration::days(settings.changes.change_retention_days as i64)),
                 hub: ChangeHub::start(background.clone(), HubTiming::for_backend(background.get_database_backend())),
+                webhooks_on_private_addresses: settings.changes.webhook_allow_private_addresses,
             },
             changes: settings.changes.clone(),
         })))

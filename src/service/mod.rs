@@ -21,6 +21,7 @@ pub mod sources;
 pub mod statistics;
 pub mod text;
 pub mod visibility;
+pub mod webhooks;
 pub mod write;
 
 pub use visibility::{Governed, Member, Viewer};

@@ -41,3 +41,4 @@ mod statement_count;
 mod statistics;
 mod subscriptions;
 mod synthetic;
+mod webhooks;

@@ -285,7 +285,7 @@ fn documented_operations() -> Vec<String> {
 
 engine_tests!(the_documented_query_and_subscription_work_verbatim, |app: TestApp| async move {
     let operations = documented_operations();
-    assert_eq!(operations.len(), 2, "the query and the subscription of docs/changes.md");
+    assert_eq!(operations.len(), 3, "the query, the subscription and the webhook of docs/changes.md");
     let org = create_org(&app, "Documented");
     let key = create_key(&app, &org, "EDITOR");
     let id = create_defender(&app, &key, json!({ "name": "Documented Person", "countryCode": "PE" })).await;
@@ -301,4 +301,22 @@ engine_tests!(the_documented_query_and_subscription_work_verbatim, |app: TestApp
     update_defender(&app, &key, &id, json!({ "status": "DETAINED" })).await;
     let change = next_change(&mut socket, "doc").await;
     assert_eq!((change["operation"].as_str(), change["node"]["status"].as_str()), (Some("UPDATED"), Some("DETAINED")));
+
+    // The webhook example registers (and is deleted at once: nothing is
+    // sent to the example address, as the organisation makes no change).
+    let other = create_org(&app, "Documented webhook");
+    let admin = create_key(&app, &other, "ADMIN");
+    let (_, body) = post_as(&app, Some(&admin), &operations[2], json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let created = &body["data"]["createWebhook"];
+    assert_eq!(created["webhook"]["types"], json!(["DEFENDER"]));
+    assert!(created["secret"].as_str().unwrap().starts_with("whsec_"));
+    let (_, body) = post_as(
+        &app,
+        Some(&admin),
+        "mutation ($input: WebhookIdInput!) { deleteWebhook(input: $input) { deleted } }",
+        json!({ "input": { "id": created["webhook"]["id"] } }),
+    )
+    .await;
+    assert_eq!(body["data"]["deleteWebhook"]["deleted"], true, "{body}");
 });

@@ -4,6 +4,7 @@ use async_graphql::{Context, Object, Result};
 use entity::Role;
 
 use crate::graphql::access::api_keys::{ApiKey, keys_of_viewer};
+use crate::graphql::access::webhooks::{Webhook, webhooks_of_viewer};
 use crate::graphql::common::context::RequestContext;
 use crate::graphql::organisations::Organisation;
 use crate::service::Viewer as ServiceViewer;
@@ -32,6 +33,13 @@ impl Viewer {
     /// keys may list them: for others it is null, with a FORBIDDEN error.
     async fn api_keys(&self, ctx: &Context<'_>) -> Option<Result<Vec<ApiKey>>> {
         Some(keys_of_viewer(ctx).await)
+    }
+
+    /// The organisation's webhooks, with their newest deliveries (never
+    /// their secrets). Only ADMIN keys may list them: for others it is null,
+    /// with an error.
+    async fn webhooks(&self, ctx: &Context<'_>) -> Option<Result<Vec<Webhook>>> {
+        Some(webhooks_of_viewer(ctx).await)
     }
 
     /// What the API key may do; null for anonymous readers.

@@ -16,12 +16,14 @@ use crate::ids::{GlobalId, NodeType};
 use crate::service::audit::Audited;
 use crate::service::changes::{self, ChangeHub, FeedChange, FeedRequest, Operation, Position, Retention};
 
-/// What the feed needs besides the request's context: its retention and the
-/// process's news of commits. Attached to every request.
+/// What the feed needs besides the request's context: its retention, the
+/// process's news of commits, and whether webhooks may be registered on
+/// private addresses. Attached to every request.
 #[derive(Clone)]
 pub struct FeedSettings {
     pub retention: Retention,
     pub hub: Arc<ChangeHub>,
+    pub webhooks_on_private_addresses: bool,
 }
 
 /// The changes a page holds when `first` is not given.

@@ -139,6 +139,13 @@ pub fn all() -> BTreeMap<&'static str, Vec<Template>> {
         input("reader key", json!({ "role": "READER", "label": "viewer", "expiresAt": "2031-01-01T00:00:00Z" })),
     );
     add("revokeApiKey", input("key id", json!({ "id": "@ApiKey:hidden" })));
+    // Webhooks are managed with ADMIN keys, which no viewer holds.
+    add(
+        "createWebhook",
+        input("loopback endpoint", json!({ "url": "http://127.0.0.1:9/hook", "types": ["DEFENDER", "CAMPAIGN"] })),
+    );
+    add("deleteWebhook", input("webhook id", json!({ "id": "7b7a1c1e-0000-4000-8000-00000000d010" })));
+    add("resumeWebhook", input("webhook id", json!({ "id": "7b7a1c1e-0000-4000-8000-00000000d010" })));
     add(
         "importRecords",
         input(
