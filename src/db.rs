@@ -122,11 +122,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<(DatabaseConnection,
 }
 
 /// A small pool for the server's background work (following the change
-/// feed's head, checking the keys of open connections), kept apart from the
-/// requests' pool: its statements are not the requests' and are not counted
-/// with them, and a burst of requests does not delay it.
+/// feed's head, checking the keys of open connections, delivering webhooks),
+/// kept apart from the requests' pool: its statements are not the requests'
+/// and are not counted with them, and a burst of requests does not delay it.
 pub async fn connect_background(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let mut options = options(settings, 2);
+    let mut options = options(settings, 4);
     options.min_connections(0);
     Database::connect(options).await.context("could not connect to the database")
 }

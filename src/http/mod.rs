@@ -60,6 +60,8 @@ pub struct Shared {
     metrics_token: Option<String>,
     feed: FeedSettings,
     changes: ChangeSettings,
+    /// The pool of background work (webhook deliveries), apart from requests'.
+    background: DatabaseConnection,
 }
 
 impl AppState {
@@ -110,6 +112,7 @@ impl AppState {
                 webhooks_on_private_addresses: settings.changes.webhook_allow_private_addresses,
             },
             changes: settings.changes.clone(),
+            background,
         })))
     }
 

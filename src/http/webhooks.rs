@@ -73,7 +73,7 @@ pub async fn deliver_forever(state: AppState) {
     let mut head = shared.feed.hub.head();
     loop {
         let current = *head.borrow_and_update();
-        match webhooks::due(&shared.db, current).await {
+        match webhooks::due(&shared.background, current).await {
             Ok(endpoints) => {
                 for endpoint in endpoints {
                     deliver(shared, &client, endpoint, current).await;
@@ -93,7 +93,7 @@ pub async fn deliver_forever(state: AppState) {
 /// send up to it moves its position there.
 async fn deliver(shared: &Shared, client: &reqwest::Client, endpoint: webhook_endpoint::Model, head: i64) {
     let timeout = Duration::from_secs(shared.changes.webhook_timeout);
-    match webhooks::lease(&shared.db, endpoint.id, Utc::now() + lease_length(timeout)).await {
+    match webhooks::lease(&shared.background, endpoint.id, Utc::now() + lease_length(timeout)).await {
         Ok(true) => {}
         _ => return,
     }
@@ -104,7 +104,7 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, endpoint: webhook_en
             Ok(Some(_)) => break,
             Ok(None) => {
                 // Nothing this organisation may see happened up to the head.
-                if let Err(error) = webhooks::advance(&shared.db, endpoint.id, head).await {
+                if let Err(error) = webhooks::advance(&shared.background, endpoint.id, head).await {
                     let error: async_graphql::Error = error.into();
                     tracing::warn!(webhook = %endpoint.id, error = %error.message, "could not move a webhook on");
                 }
@@ -117,12 +117,12 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, endpoint: webhook_en
             }
         }
         // Read back what the delivery recorded (its position, failures).
-        match entity::webhook_endpoint::Entity::find_by_id(endpoint.id).one(&shared.db).await {
+        match entity::webhook_endpoint::Entity::find_by_id(endpoint.id).one(&shared.background).await {
             Ok(Some(fresh)) => endpoint = fresh,
             _ => break,
         }
     }
-    if let Err(error) = webhooks::release(&shared.db, endpoint.id).await {
+    if let Err(error) = webhooks::release(&shared.background, endpoint.id).await {
         let error: async_graphql::Error = error.into();
         tracing::warn!(webhook = %endpoint.id, error = %error.message, "could not release a webhook's lease");
     }
@@ -142,7 +142,7 @@ async fn deliver_batch(
     let sequence = |change: &Value| change["sequence"].as_i64().unwrap_or_default();
     let (first_sequence, last_sequence) = (sequence(first), sequence(last));
     let has_more = changes["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false);
-    let id = webhooks::pending(&shared.db, endpoint.id).await?.map_or_else(Uuid::now_v7, |pending| pending.id);
+    let id = webhooks::pending(&shared.background, endpoint.id).await?.map_or_else(Uuid::now_v7, |pending| pending.id);
     let body = json!({
         "webhookId": endpoint.id,
         "deliveryId": id,
@@ -174,7 +174,8 @@ async fn deliver_batch(
     let attempt = Attempt { id, changes: nodes.len() as i32, first_sequence, last_sequence, status_code, error };
     let retry_base = Duration::from_millis(shared.changes.webhook_retry_base_ms);
     let recorded =
-        webhooks::record(&shared.db, endpoint, attempt, retry_base, shared.changes.webhook_max_failures).await?;
+        webhooks::record(&shared.background, endpoint, attempt, retry_base, shared.changes.webhook_max_failures)
+            .await?;
     if recorded.paused {
         tracing::warn!(webhook = %endpoint.id, "a webhook endpoint kept failing and is paused");
     }
@@ -188,8 +189,12 @@ async fn render(shared: &Shared, endpoint: &webhook_endpoint::Model) -> crate::e
     // Each endpoint has its own rate-limit budget.
     let state =
         Arc::new(RequestState::new(Uuid::now_v7().to_string(), Client::Key(endpoint.id), shared.limiter.clone()));
-    let context =
-        RequestContext::observed(shared.db.clone(), viewer, shared.countries.clone(), Arc::new(|_: &str, _| {}));
+    let context = RequestContext::observed(
+        shared.background.clone(),
+        viewer,
+        shared.countries.clone(),
+        Arc::new(|_: &str, _| {}),
+    );
     let loader = context.loader.clone();
     // The GraphQL names of the record types are their tables' in capitals.
     let types: Vec<String> = webhooks::kinds(endpoint).iter().map(|kind| kind.table().to_uppercase()).collect();

@@ -179,6 +179,7 @@ pub fn nonexistent(ty: &str) -> String {
         "Affiliation" => "7b7a1c1e-0000-4000-8000-00000000d007",
         "Indicator" => "7b7a1c1e-0000-4000-8000-00000000d008",
         "ApiKey" => return "7b7a1c1e-0000-4000-8000-00000000d009".into(),
+        "Webhook" => return "7b7a1c1e-0000-4000-8000-00000000d010".into(),
         other => panic!("no nonexistent id for {other}"),
     };
     gid(ty, uuid.parse().unwrap())
@@ -1621,7 +1622,7 @@ impl<'a> Gen<'a> {
             }
             return match self.world.targets.ids.get(marker) {
                 Some(id) => Some(json!(id)),
-                None if kind == "ApiKey" => Some(json!(nonexistent("ApiKey"))),
+                None if kind == "ApiKey" || kind == "Webhook" => Some(json!(nonexistent(kind))),
                 None => {
                     self.fail(format!("template names {marker} for {owner}, which the setup does not provide"));
                     None
@@ -1714,6 +1715,7 @@ pub fn leak_type(ty: &str) -> &'static str {
         "Country",
         "Subdivision",
         "ApiKey",
+        "Webhook",
     ] {
         if t == ty {
             return t;

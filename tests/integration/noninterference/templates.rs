@@ -144,8 +144,8 @@ pub fn all() -> BTreeMap<&'static str, Vec<Template>> {
         "createWebhook",
         input("loopback endpoint", json!({ "url": "http://127.0.0.1:9/hook", "types": ["DEFENDER", "CAMPAIGN"] })),
     );
-    add("deleteWebhook", input("webhook id", json!({ "id": "7b7a1c1e-0000-4000-8000-00000000d010" })));
-    add("resumeWebhook", input("webhook id", json!({ "id": "7b7a1c1e-0000-4000-8000-00000000d010" })));
+    add("deleteWebhook", input("webhook id", json!({ "id": "@Webhook:hidden" })));
+    add("resumeWebhook", input("webhook id", json!({ "id": "@Webhook:hidden" })));
     add(
         "importRecords",
         input(
