@@ -4,6 +4,11 @@
 //! per-request batching), `service` (reads with visibility rules, pagination,
 //! data loading), and the `entity` and `migration` crates (tables).
 
+// The root Query merges many objects (async-graphql's MergedObject nests
+// them as pairs); the layout of its resolver's future is deeper than the
+// default query depth allows in release builds.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod cli;
 pub mod config;

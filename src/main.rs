@@ -1,3 +1,8 @@
+// The root Query merges many objects (async-graphql's MergedObject nests
+// them as pairs); the layout of its resolver's future is deeper than the
+// default query depth allows in release builds.
+#![recursion_limit = "256"]
+
 use rights_graph::config::{Cli, Command};
 use rights_graph::{Application, cli, db, graphql, telemetry};
 

@@ -425,3 +425,86 @@ engine_tests!(the_delta_over_http_and_from_the_command_line_tells_the_same, |app
     let response = get(String::new(), Some("rg_wrong".into())).await.unwrap();
     assert_eq!(response.status(), 401);
 });
+
+// A database whose audit log was written before the change feed: the
+// migration numbers its entries in time order and gives each its record's
+// audience, so that the feed tells of them (and makes no tombstone of them).
+engine_tests!(entries_written_before_the_feed_are_numbered_and_shown, |app: TestApp| async move {
+    use migration::MigratorTrait;
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::{ConnectionTrait, Statement};
+    let id = app.defender_id("Máxima Acuña").await;
+    let uuid = common::uuid_of(&id);
+    // Back to the schema before the feed (and webhooks).
+    migration::Migrator::down(&app.db, Some(2)).await.expect("migrations undone");
+    let old = |action: &str, at: &str| {
+        Query::insert()
+            .into_table(Alias::new("audit_entry"))
+            .columns(["id", "record_type", "record_id", "action", "version", "changes", "created_at"].map(Alias::new))
+            .values_panic([
+                uuid::Uuid::now_v7().into(),
+                "defender".into(),
+                uuid.into(),
+                action.into(),
+                1.into(),
+                "[]".into(),
+                chrono::DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&chrono::Utc).into(),
+            ])
+            .to_owned()
+    };
+    // Written out of time order: the numbering follows time.
+    app.db.execute(&old("UPDATE", "2026-12-02T10:00:00Z")).await.unwrap();
+    app.db.execute(&old("CREATE", "2026-12-01T10:00:00Z")).await.unwrap();
+    migration::Migrator::up(&app.db, None).await.expect("migrated again");
+    let backend = app.db.get_database_backend();
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT action, sequence, audience, was_audience FROM audit_entry ORDER BY created_at",
+        ))
+        .await
+        .unwrap();
+    let read: Vec<(String, i64, String, String)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).unwrap(),
+                row.try_get_by_index(1).unwrap(),
+                row.try_get_by_index(2).unwrap(),
+                row.try_get_by_index(3).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("CREATE".to_owned(), 1, "PUBLIC".to_owned(), "NOBODY".to_owned()),
+            ("UPDATE".to_owned(), 2, "PUBLIC".to_owned(), "PUBLIC".to_owned())
+        ],
+        "{backend:?}"
+    );
+    // The log still refuses updates.
+    let refused = app.db.execute_unprepared("UPDATE audit_entry SET version = 9").await;
+    assert!(refused.is_err(), "the append-only guard is back");
+    // The migrated entries are in the feed.
+    let (_, body) = post_as(&app, None, PAGE, json!({ "after": Position::start() })).await;
+    let operations: Vec<&str> = body["data"]["changes"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|edge| edge["node"]["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(operations, ["CREATED", "UPDATED"]);
+});
+
+/// Cursors made here, as the server makes them.
+struct Position;
+
+impl Position {
+    /// Before the first change.
+    fn start() -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("changes:0")
+    }
+}
