@@ -320,3 +320,82 @@ engine_tests!(the_documented_query_and_subscription_work_verbatim, |app: TestApp
     .await;
     assert_eq!(body["data"]["deleteWebhook"]["deleted"], true, "{body}");
 });
+
+// A client that stops reading is disconnected once a message waits longer
+// than slow_consumer_timeout (the server holds at most one message for it),
+// and resumes from its cursor.
+configured_tests!(
+    a_client_that_stops_reading_is_disconnected,
+    |settings: &mut rights_graph::Settings| settings.changes.slow_consumer_timeout = 1,
+    |app: TestApp| async move {
+        let org = create_org(&app, "Slow reader");
+        let key = create_key(&app, &org, "EDITOR");
+        // Large events, so that the sockets' buffers (4 MiB at most on Linux)
+        // fill: 19,000-character summaries, 60 records, 10 subscriptions.
+        let summary = "x".repeat(19_000);
+        for n in 0..60 {
+            create_defender(
+                &app,
+                &key,
+                json!({ "name": format!("Bulky {n}"), "countryCode": "PE", "summary": summary }),
+            )
+            .await;
+        }
+        // A client with a small receive buffer that reads nothing after subscribing.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4 * 1024).unwrap();
+        let stream = socket.connect(app.address).await.unwrap();
+        let mut request = format!("ws://{}/graphql", app.address).into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        let (mut socket, _) = tokio_tungstenite::client_async(request, stream).await.expect("connects");
+        initialise(&mut socket, Some(&key)).await;
+        let query = "subscription { changes(after: \"Y2hhbmdlczow\") { sequence cursor node { ... on Defender { summary } } } }";
+        for n in 0..10 {
+            send(&mut socket, json!({ "type": "subscribe", "id": format!("slow{n}"), "payload": { "query": query } }))
+                .await;
+        }
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        // Reading again: what was in the buffers, then the close.
+        let mut received = 0;
+        let close = loop {
+            match tokio::time::timeout(PATIENCE, socket.next()).await.expect("the server ends the connection") {
+                Some(Ok(Message::Text(_))) => received += 1,
+                Some(Ok(Message::Close(frame))) => break frame,
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break None,
+            }
+        };
+        eprintln!("{:?}: the slow reader got {received} of 600 events, then {close:?}", app.engine);
+        assert!(received < 600, "disconnected before the end: {received} of 600 events arrived");
+        if let Some(frame) = close {
+            assert_eq!(u16::from(frame.code), 1008, "{frame:?}");
+            assert!(frame.reason.contains("Too slow"), "{frame:?}");
+        }
+    }
+);
+
+// A subscription is charged like a query when it starts: a client out of
+// budget is refused with RATE_LIMITED.
+configured_tests!(
+    subscribing_is_charged_like_a_query,
+    |settings: &mut rights_graph::Settings| settings.rate_limits.rate_limit_anonymous = 3,
+    |app: TestApp| async move {
+        let mut socket = connect(&app).await;
+        initialise(&mut socket, None).await;
+        let mut refused = None;
+        for n in 0..5 {
+            subscribe(&mut socket, &format!("s{n}"), None).await;
+            // An accepted subscription sends nothing until a change; a refused one an error.
+            if let Ok(Some(Ok(Message::Text(text)))) =
+                tokio::time::timeout(Duration::from_millis(500), socket.next()).await
+            {
+                refused = Some(serde_json::from_str::<Value>(&text).unwrap());
+                break;
+            }
+        }
+        let refused = refused.expect("a subscription past the budget is refused");
+        assert_eq!(refused["type"], "next", "{refused}");
+        assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{refused}");
+    }
+);
