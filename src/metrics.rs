@@ -47,6 +47,19 @@ struct StateLabels {
     state: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LookupLabels {
+    outcome: String,
+}
+
+/// The response cache's figures, read when the metrics are rendered.
+pub struct CacheFigures {
+    pub hits: u64,
+    pub misses: u64,
+    /// Bytes of bodies and keys held.
+    pub bytes: u64,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The server's metrics.
@@ -60,6 +73,8 @@ pub struct Metrics {
     pool: Family<StateLabels, Gauge>,
     operations: Family<StateLabels, Gauge>,
     statements: Counter,
+    cache_lookups: Family<LookupLabels, Counter>,
+    cache_bytes: Gauge,
     operation_names: Mutex<HashSet<String>>,
 }
 
@@ -108,8 +123,22 @@ impl Default for Metrics {
         );
         let statements = Counter::default();
         registry.register("database_statements", "SQL statements run", statements.clone());
+        let cache_lookups = Family::<LookupLabels, Counter>::default();
+        registry.register(
+            "response_cache_lookups",
+            "Cacheable GraphQL requests by outcome: hit (answered from the response cache) or miss (executed)",
+            cache_lookups.clone(),
+        );
+        let cache_bytes = Gauge::default();
+        registry.register(
+            "response_cache_bytes",
+            "Bytes of responses and keys the response cache holds",
+            cache_bytes.clone(),
+        );
         Metrics {
             registry,
+            cache_lookups,
+            cache_bytes,
             requests,
             latency,
             errors,
@@ -166,7 +195,13 @@ impl Metrics {
     /// The metrics in the OpenMetrics text format, with the pool, statement
     /// and operation figures read now. `operations` are the operations
     /// executing and those waiting for a turn.
-    pub fn render(&self, db: &DatabaseConnection, statements_run: u64, operations: (usize, usize)) -> String {
+    pub fn render(
+        &self,
+        db: &DatabaseConnection,
+        statements_run: u64,
+        operations: (usize, usize),
+        cache: Option<CacheFigures>,
+    ) -> String {
         let (executing, waiting) = operations;
         let gauge = |count: usize| i64::try_from(count).unwrap_or(i64::MAX);
         self.operations.get_or_create(&StateLabels { state: "executing".into() }).set(gauge(executing));
@@ -177,6 +212,13 @@ impl Metrics {
         let counted = self.statements.get();
         if statements_run > counted {
             self.statements.inc_by(statements_run - counted);
+        }
+        if let Some(cache) = cache {
+            for (outcome, total) in [("hit", cache.hits), ("miss", cache.misses)] {
+                let counter = self.cache_lookups.get_or_create(&LookupLabels { outcome: outcome.into() });
+                counter.inc_by(total.saturating_sub(counter.get()));
+            }
+            self.cache_bytes.set(i64::try_from(cache.bytes).unwrap_or(i64::MAX));
         }
         let mut text = String::new();
         // Writing to a String cannot fail.

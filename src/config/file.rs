@@ -65,6 +65,8 @@ file_settings! {
         webhook_retry_base_ms => changes.webhook_retry_base_ms: u64,
         webhook_max_failures => changes.webhook_max_failures: u64,
         webhook_allow_private_addresses => changes.webhook_allow_private_addresses: bool,
+        response_cache_mib => cache.response_cache_mib: u64,
+        http_cache_max_age => cache.http_cache_max_age: u64,
     }
     optional {
         database_max_connections => database.database_max_connections: u32,

@@ -4,6 +4,7 @@
 //! Settings are grouped by concern; the file's keys and the flags stay flat
 //! (`max_query_depth = 12`, `--max-query-depth 12`).
 
+mod cache;
 mod changes;
 mod cli;
 mod database;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::{Args, Parser, ValueEnum};
 
+pub use cache::CacheSettings;
 pub use changes::ChangeSettings;
 pub use cli::{Cli, Command, ExportArgs, FileFormat, ImportArgs, KeyCommand, OrgCommand, SeedCommand};
 pub use database::DatabaseSettings;
@@ -72,6 +74,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub changes: ChangeSettings,
+
+    #[command(flatten)]
+    pub cache: CacheSettings,
 }
 
 /// The CPU cores this process may use, from which some defaults follow.
@@ -111,6 +116,7 @@ impl Settings {
         self.rate_limits.check(&mut problems);
         self.operations.check(&mut problems);
         self.changes.check(&mut problems);
+        self.cache.check(&mut problems);
         if problems.0.is_empty() { Ok(()) } else { bail!("invalid configuration:\n  - {}", problems.0.join("\n  - ")) }
     }
 

@@ -15,13 +15,15 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql_axum::GraphQLProtocol;
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, Extension, RawQuery, State};
-use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::{
+    ACCEPT, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER, VARY, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -33,6 +35,7 @@ use crate::error::code;
 use crate::graphql::common::context::RequestContext;
 use crate::graphql::runtime::execution::Executor;
 use crate::graphql::runtime::request_state::RequestState;
+use crate::graphql::runtime::response_cache::{self, Entry, ResponseCache};
 use crate::service::Viewer;
 use crate::service::access::api_keys;
 use crate::service::access::rate_limits::{Charge, Client};
@@ -310,7 +313,8 @@ fn json_response(status: StatusCode, media: Media, body: &Value) -> Response {
     bytes_response(status, media, serde_json::to_vec(body).unwrap_or_default())
 }
 
-fn bytes_response(status: StatusCode, media: Media, body: Vec<u8>) -> Response {
+fn bytes_response(status: StatusCode, media: Media, body: impl Into<Bytes>) -> Response {
+    let body: Bytes = body.into();
     (status, [(CONTENT_TYPE, media.content_type())], body).into_response()
 }
 
@@ -431,7 +435,7 @@ fn query_text(shared: &Shared, params: &mut Params) -> Result<String, Refusal> {
 /// One operation, run: its JSON body and what happened.
 struct Outcome {
     /// The response body, serialized.
-    body: Vec<u8>,
+    body: Bytes,
     codes: Vec<String>,
     /// A request error: no data, the document never ran.
     request_error: bool,
@@ -439,6 +443,19 @@ struct Outcome {
     cost_refused: bool,
     /// The operation's name, given or read off the document.
     operation: Option<String>,
+    /// The body's validator, when the response cache keeps or gave it.
+    etag: Option<String>,
+}
+
+/// How a request met the response cache.
+enum Cached {
+    /// Answered from it.
+    Hit(Arc<Entry>),
+    /// Executed; its answer is kept under the key, with the sequence's head
+    /// read before it ran, if it has no error.
+    Miss(Arc<ResponseCache>, response_cache::Key, i64),
+    /// Not cacheable, or the cache is off.
+    No,
 }
 
 async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, query: String) -> Outcome {
@@ -453,29 +470,50 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
     );
     let loader = context.loader.clone();
     state.set_operation(params.operation_name.clone());
-    let mut request = async_graphql::Request::new(query).data(context).data(state.clone()).data(shared.feed.clone());
-    if let Some(name) = params.operation_name {
+    let mut request =
+        async_graphql::Request::new(query.clone()).data(context).data(state.clone()).data(shared.feed.clone());
+    if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
     }
-    if let Some(variables) = params.variables {
+    if let Some(variables) = params.variables.clone() {
         request = request.variables(async_graphql::Variables::from_json(Value::Object(variables)));
     }
-    let run = loader.drive(shared.executor.execute(request, &state));
-    let mut response = match tokio::time::timeout(shared.request_timeout, run).await {
-        Ok(response) => response,
+    let run = loader.drive(async {
+        // Admitted first (limits checked, cost charged) as any request, so
+        // that an answer from the cache costs what executing it would.
+        let document = match shared.executor.admit(&mut request, &state).await {
+            Ok(document) => document,
+            Err(refused) => return (refused, Cached::No),
+        };
+        let cached = look_up(shared, viewer, &document, &query, &params).await;
+        if let Cached::Hit(entry) = cached {
+            return (async_graphql::Response::default(), Cached::Hit(entry));
+        }
+        (shared.executor.run_admitted(request, &document).await, cached)
+    });
+    let (mut response, cached) = match tokio::time::timeout(shared.request_timeout, run).await {
+        Ok(ran) => ran,
         Err(_) => {
             let message = format!(
                 "The request ran longer than {} s and was stopped. Ask for less (smaller pages, fewer fields).",
                 shared.request_timeout.as_secs()
             );
-            async_graphql::Response::from_errors(vec![crate::graphql::runtime::limits::refusal(
-                code::TIMEOUT,
-                message,
-                None,
-            )])
+            let timeout = crate::graphql::runtime::limits::refusal(code::TIMEOUT, message, None);
+            (async_graphql::Response::from_errors(vec![timeout]), Cached::No)
         }
     };
     let mut measured = state.measured();
+    if let Cached::Hit(entry) = cached {
+        return Outcome {
+            body: entry.body.clone(),
+            codes: Vec::new(),
+            request_error: false,
+            charge: measured.charge,
+            cost_refused: false,
+            operation: state.operation(),
+            etag: Some(entry.etag.clone()),
+        };
+    }
     if measured.shape.is_none() {
         // Never measured (it did not parse, or was refused first): it costs one point.
         if let Ok(charge) = shared.limiter.charge(&client, 1).await {
@@ -502,15 +540,46 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
         serde_json::to_vec(&response)
     }
     .unwrap_or_default();
+    let body = Bytes::from(body);
     let cost_refused = codes.iter().any(|code| code == code::RATE_LIMITED);
     if cost_refused {
         shared.metrics.rate_limited(client.kind());
     }
-    Outcome { body, codes, request_error, charge: measured.charge, cost_refused, operation: state.operation() }
+    let mut etag = None;
+    if let Cached::Miss(cache, key, head) = cached
+        && codes.is_empty()
+    {
+        let tag = response_cache::etag(&body);
+        cache.insert(key, Entry { sequence: head, body: body.clone(), etag: tag.clone() });
+        etag = Some(tag);
+    }
+    Outcome { body, codes, request_error, charge: measured.charge, cost_refused, operation: state.operation(), etag }
+}
+
+/// Looks the admitted request up in the response cache.
+async fn look_up(
+    shared: &Shared,
+    viewer: &Viewer,
+    document: &ExecutableDocument,
+    query: &str,
+    params: &Params,
+) -> Cached {
+    let Some(cache) = shared.response_cache.clone() else { return Cached::No };
+    let Some(key) = cache.key(viewer, document, query, params.operation_name.as_deref(), params.variables.as_ref())
+    else {
+        return Cached::No;
+    };
+    // Unreadable, the head leaves the request to run as if uncached.
+    let Ok(head) = crate::service::changes::feed::head(&shared.db).await else { return Cached::No };
+    match cache.get(&key, head) {
+        Some(entry) => Cached::Hit(entry),
+        None => Cached::Miss(cache, key, head),
+    }
 }
 
 /// Runs one operation and answers it.
 async fn run(shared: &Shared, call: &Call, mut params: Params, over_get: bool) -> Response {
+    let trusted_document = params.document_id().is_some();
     let query = match query_text(shared, &mut params) {
         Ok(query) => query,
         Err(refusal) => return refused(shared, call, refusal),
@@ -531,6 +600,9 @@ async fn run(shared: &Shared, call: &Call, mut params: Params, over_get: bool) -
         Ok(viewer) => viewer,
         Err((status, code, message)) => return refused_viewer(shared, call, status, code, message).await,
     };
+    // Public: an HTTP cache in front may keep the answer (GET, or a trusted
+    // document, which a CDN can key on; never with an API key).
+    let public = viewer == Viewer::Anonymous && (over_get || trusted_document);
     let outcome = execute(shared, call, &viewer, params, query).await;
     let operation = outcome.operation.clone();
     if outcome.codes.iter().any(|code| code == code::DATABASE_UNAVAILABLE) {
@@ -561,11 +633,57 @@ async fn run(shared: &Shared, call: &Call, mut params: Params, over_get: bool) -
         client = if matches!(viewer, Viewer::Member(_)) { "authenticated" } else { "anonymous" },
         "graphql request"
     );
-    let mut response = bytes_response(status, call.media, outcome.body);
+    let answered = status == StatusCode::OK && outcome.codes.is_empty();
+    let mut response = match (public && answered, outcome.etag) {
+        (true, Some(etag)) => public_response(shared, call, outcome.body, &etag),
+        (true, None) => {
+            let etag = response_cache::etag(&outcome.body);
+            public_response(shared, call, outcome.body, &etag)
+        }
+        (false, _) => {
+            let mut response = bytes_response(status, call.media, outcome.body);
+            let kept = if matches!(viewer, Viewer::Member(_)) { "private, no-store" } else { "no-store" };
+            response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(kept));
+            response
+        }
+    };
     rate_limit_headers(&mut response, outcome.charge, status == StatusCode::TOO_MANY_REQUESTS);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("5"));
     }
+    response
+}
+
+/// A public answer, with what an HTTP cache needs: `ETag`, `Cache-Control`
+/// and `Vary`; 304 without a body when the client's `If-None-Match` names it.
+fn public_response(shared: &Shared, call: &Call, body: Bytes, etag: &str) -> Response {
+    let unchanged = call
+        .headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.trim_start_matches("W/") == etag
+        });
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        bytes_response(StatusCode::OK, call.media, body)
+    };
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(etag) {
+        headers.insert(ETAG, etag);
+    }
+    let control = match shared.http_cache_max_age {
+        0 => "public, no-cache".to_owned(),
+        seconds => format!("public, max-age={seconds}"),
+    };
+    if let Ok(control) = HeaderValue::from_str(&control) {
+        headers.insert(CACHE_CONTROL, control);
+    }
+    headers.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
     response
 }
 
@@ -593,7 +711,7 @@ async fn run_batch(shared: &Shared, call: &Call, batch: Vec<Params>) -> Response
                 let mut body =
                     json!({ "errors": [{ "message": refusal.message, "extensions": { "code": refusal.code } }] });
                 tag_errors(&mut body, &call.request_id);
-                serde_json::to_vec(&body).unwrap_or_default()
+                Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
             }
         };
         bodies.push(body);

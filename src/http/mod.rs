@@ -32,6 +32,7 @@ use crate::error::code;
 use crate::graphql::changes::FeedSettings;
 use crate::graphql::runtime::execution::Executor;
 use crate::graphql::runtime::limits::QueryLimits;
+use crate::graphql::runtime::response_cache::ResponseCache;
 use crate::metrics::Metrics;
 use crate::service::access::rate_limits::RateLimiter;
 use crate::service::changes::{ChangeHub, HubTiming, Retention};
@@ -62,6 +63,10 @@ pub struct Shared {
     changes: ChangeSettings,
     /// The pool of background work (webhook deliveries), apart from requests'.
     background: DatabaseConnection,
+    /// Answers to read queries (None when turned off).
+    response_cache: Option<Arc<ResponseCache>>,
+    /// `max-age` of public responses, for HTTP caches in front.
+    http_cache_max_age: u64,
 }
 
 impl AppState {
@@ -91,6 +96,19 @@ impl AppState {
             .map(axum::http::HeaderName::try_from)
             .transpose()
             .map_err(|_| anyhow::anyhow!("client_address_header is not a header name"))?;
+        let hub = ChangeHub::start(background.clone(), HubTiming::for_backend(background.get_database_backend()));
+        let response_cache =
+            ResponseCache::new(settings.cache.response_cache_mib.saturating_mul(1 << 20)).map(Arc::new);
+        if let Some(cache) = response_cache.clone() {
+            // Frees what a change made stale as soon as this instance hears
+            // of it; answers are checked against the sequence anyway.
+            let mut head = hub.head();
+            tokio::spawn(async move {
+                while head.changed().await.is_ok() {
+                    cache.clear();
+                }
+            });
+        }
         Ok(AppState(Arc::new(Shared {
             executor: Executor::new(limits, settings.limits.concurrent_operations()),
             limiter: Arc::new(RateLimiter::new(settings, db.clone())),
@@ -108,11 +126,13 @@ impl AppState {
             metrics_token: settings.operations.metrics_token.clone(),
             feed: FeedSettings {
                 retention: Retention(chrono::Duration::days(settings.changes.change_retention_days as i64)),
-                hub: ChangeHub::start(background.clone(), HubTiming::for_backend(background.get_database_backend())),
+                hub,
                 webhooks_on_private_addresses: settings.changes.webhook_allow_private_addresses,
             },
             changes: settings.changes.clone(),
             background,
+            response_cache,
+            http_cache_max_age: settings.cache.http_cache_max_age,
         })))
     }
 
@@ -206,6 +226,11 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
             );
         }
     }
-    let text = state.0.metrics.render(&state.0.db, state.0.statements.get(), state.0.executor.operations());
+    let cache = state.0.response_cache.as_ref().map(|cache| crate::metrics::CacheFigures {
+        hits: cache.counts.hits.load(std::sync::atomic::Ordering::Relaxed),
+        misses: cache.counts.misses.load(std::sync::atomic::Ordering::Relaxed),
+        bytes: cache.weighted_size(),
+    });
+    let text = state.0.metrics.render(&state.0.db, state.0.statements.get(), state.0.executor.operations(), cache);
     ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }

@@ -1,5 +1,10 @@
 //! The number of SQL statements a request makes depends on the query's
 //! shape, never on how many rows come back.
+//!
+//! These tests count what executing a query costs, so the response cache is
+//! off in them (with it on, a cacheable query costs one more statement, the
+//! change sequence's head, and an answer from the cache that one only:
+//! `response_cache::a_hit_costs_one_statement`).
 
 use crate::common;
 
@@ -27,6 +32,11 @@ const NESTED: &str = r#"{
     restrictions(first: PAGE) { totalCount nodes { title defenders(first: 5) { totalCount edges { relation } } } }
   } }
 }"#;
+
+/// The response cache off: these tests count what execution costs.
+fn uncached(settings: &mut rights_graph::Settings) {
+    settings.cache.response_cache_mib = 0;
+}
 
 fn nested(page: u32) -> String {
     NESTED.replace("PAGE", &page.to_string())
@@ -300,6 +310,7 @@ async fn defenders_returned(app: &TestApp, page: u32) -> u64 {
 configured_tests!(
     statements_depend_on_the_query_not_the_data,
     |settings: &mut rights_graph::Settings| {
+        uncached(settings);
         settings.limits.max_query_nodes = 10_000_000;
         settings.rate_limits.rate_limit_anonymous = 0;
     },
@@ -343,7 +354,7 @@ const STATISTICS: &str = r#"{ statistics {
     campaigns { total byStatus { key count } } }
   indicators { nodes { key liveCount { count } } } }"#;
 
-engine_tests!(search_and_statistics_statements_depend_on_the_query, |app: TestApp| async move {
+configured_tests!(search_and_statistics_statements_depend_on_the_query, uncached, |app: TestApp| async move {
     let statistics_before = app.statements_for(STATISTICS).await;
     seed(&app, 1_000).await;
     // The seed writes rows directly; index them as start-up does.
@@ -388,6 +399,7 @@ async fn public_defender_ids(app: &TestApp) -> Vec<String> {
 configured_tests!(
     benchmark_operations_make_statements_by_shape,
     |settings: &mut rights_graph::Settings| {
+        uncached(settings);
         settings.skip_sample_data = true;
         settings.limits.max_query_nodes = 10_000_000;
         settings.rate_limits.rate_limit_anonymous = 0;
@@ -413,7 +425,7 @@ configured_tests!(
 
 // Countries are reference data held in memory: a record's country, and a
 // country looked up by code, cost no statement.
-engine_tests!(countries_cost_no_statement, |app: TestApp| async move {
+configured_tests!(countries_cost_no_statement, uncached, |app: TestApp| async move {
     let id = app.defender_id("Máxima Acuña").await;
     let defender = |selection: &str| format!(r#"{{ node(id: "{id}") {{ ... on Defender {{ name {selection} }} }} }}"#);
     let bare = app.statements_for(&defender("")).await;
@@ -444,6 +456,7 @@ async fn export_statements(app: &TestApp, key: Option<&str>, kind: &str, format:
 configured_tests!(
     export_statements_depend_on_the_kind_not_the_page,
     |settings: &mut rights_graph::Settings| {
+        uncached(settings);
         settings.rate_limits.rate_limit_anonymous = 0;
         settings.rate_limits.rate_limit_authenticated = 0;
     },
@@ -484,6 +497,7 @@ const CHANGES: &str = "query ($first: Int) { changes(first: $first) { pageInfo {
 configured_tests!(
     change_feed_statements_depend_on_the_query_not_the_changes,
     |settings: &mut rights_graph::Settings| {
+        uncached(settings);
         settings.rate_limits.rate_limit_anonymous = 0;
         settings.rate_limits.rate_limit_authenticated = 0;
     },

@@ -75,16 +75,21 @@ impl Executor {
     /// must carry the per-request data the resolvers read (its
     /// `RequestContext` and `state`).
     pub async fn execute(&self, mut request: Request, state: &RequestState) -> Response {
-        let document = match self.admit(&mut request, state).await {
-            Ok(document) => document,
-            Err(refused) => return refused,
-        };
+        match self.admit(&mut request, state).await {
+            Ok(document) => self.run_admitted(request, &document).await,
+            Err(refused) => refused,
+        }
+    }
+
+    /// Runs a request [`Self::admit`] has let through, with `document`, the
+    /// document it gave.
+    pub async fn run_admitted(&self, request: Request, document: &ExecutableDocument) -> Response {
         let operation = request.operation_name.clone();
         let _turn = self.turn().await;
         // Kept to check that no error names an id the request did not send.
         let sent = (request.query.clone(), request.variables.clone());
         let response = self.schema.execute(request).await;
-        finish(response, &document, operation.as_deref(), &sent)
+        finish(response, document, operation.as_deref(), &sent)
     }
 
     /// Parses, checks, measures and charges `request` as [`Self::execute`]

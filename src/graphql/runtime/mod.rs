@@ -11,4 +11,5 @@ pub mod execution;
 pub mod input_text;
 pub mod limits;
 pub mod request_state;
+pub mod response_cache;
 pub mod response_order;
