@@ -39,6 +39,7 @@ use crate::graphql::runtime::response_cache::{self, Entry, ResponseCache};
 use crate::service::Viewer;
 use crate::service::access::api_keys;
 use crate::service::access::rate_limits::{Charge, Client};
+use crate::service::changes::feed::Heads;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -451,9 +452,9 @@ struct Outcome {
 enum Cached {
     /// Answered from it.
     Hit(Arc<Entry>),
-    /// Executed; its answer is kept under the key, with the sequence's head
-    /// read before it ran, if it has no error.
-    Miss(Arc<ResponseCache>, response_cache::Key, i64),
+    /// Executed; its answer is kept under the key, with the kinds it reads
+    /// and their heads read before it ran, if it has no error.
+    Miss(Arc<ResponseCache>, response_cache::Cacheable, Heads),
     /// Not cacheable, or the cache is off.
     No,
 }
@@ -546,11 +547,12 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
         shared.metrics.rate_limited(client.kind());
     }
     let mut etag = None;
-    if let Cached::Miss(cache, key, head) = cached
+    if let Cached::Miss(cache, cacheable, heads) = cached
         && codes.is_empty()
     {
         let tag = response_cache::etag(&body);
-        cache.insert(key, Entry { sequence: head, body: body.clone(), etag: tag.clone() });
+        let entry = Entry { kinds: cacheable.kinds, heads, body: body.clone(), etag: tag.clone() };
+        cache.insert(cacheable.key, entry);
         etag = Some(tag);
     }
     Outcome { body, codes, request_error, charge: measured.charge, cost_refused, operation: state.operation(), etag }
@@ -565,15 +567,16 @@ async fn look_up(
     params: &Params,
 ) -> Cached {
     let Some(cache) = shared.response_cache.clone() else { return Cached::No };
-    let Some(key) = cache.key(viewer, document, query, params.operation_name.as_deref(), params.variables.as_ref())
-    else {
+    let operation = params.operation_name.as_deref();
+    let variables = params.variables.as_ref();
+    let Some(cacheable) = cache.key(viewer, shared.executor.shape(), document, query, operation, variables) else {
         return Cached::No;
     };
-    // Unreadable, the head leaves the request to run as if uncached.
-    let Ok(head) = crate::service::changes::feed::head(&shared.db).await else { return Cached::No };
-    match cache.get(&key, head) {
+    // Unreadable, the heads leave the request to run as if uncached.
+    let Ok(heads) = crate::service::changes::feed::heads(&shared.db).await else { return Cached::No };
+    match cache.get(&cacheable.key, &heads) {
         Some(entry) => Cached::Hit(entry),
-        None => Cached::Miss(cache, key, head),
+        None => Cached::Miss(cache, cacheable, heads),
     }
 }
 

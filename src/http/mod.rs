@@ -101,11 +101,15 @@ impl AppState {
             ResponseCache::new(settings.cache.response_cache_mib.saturating_mul(1 << 20)).map(Arc::new);
         if let Some(cache) = response_cache.clone() {
             // Frees what a change made stale as soon as this instance hears
-            // of it; answers are checked against the sequence anyway.
+            // of it; answers are checked against the heads anyway.
             let mut head = hub.head();
+            let db = db.clone();
             tokio::spawn(async move {
                 while head.changed().await.is_ok() {
-                    cache.clear();
+                    match crate::service::changes::feed::heads(&db).await {
+                        Ok(heads) => cache.drop_stale(heads),
+                        Err(_) => cache.clear(),
+                    }
                 }
             });
         }

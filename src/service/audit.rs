@@ -302,6 +302,15 @@ pub enum Audited {
 }
 
 impl Audited {
+    /// Every kind, in a fixed order (see [`Audited::index`]).
+    pub const ALL: [Audited; 5] =
+        [Audited::Defender, Audited::Restriction, Audited::Campaign, Audited::Organisation, Audited::Source];
+
+    /// The kind's place in [`Audited::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The table name stored in `audit_entry.record_type`.
     pub fn table(self) -> &'static str {
         match self {
@@ -315,9 +324,7 @@ impl Audited {
 
     /// The kind stored under this table name.
     pub fn of_table(table: &str) -> Option<Audited> {
-        [Audited::Defender, Audited::Restriction, Audited::Campaign, Audited::Organisation, Audited::Source]
-            .into_iter()
-            .find(|kind| kind.table() == table)
+        Audited::ALL.into_iter().find(|kind| kind.table() == table)
     }
 }
 

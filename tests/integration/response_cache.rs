@@ -230,3 +230,212 @@ engine_tests!(a_hit_costs_one_statement, |app: TestApp| async move {
     assert!(executed > 3, "{executed} statements executing");
     assert_eq!(answered, 1, "an answer from the cache reads the sequence's head only");
 });
+
+/// One write through the API, by the uncached instance: what it changes, its
+/// mutation and input (`expectedVersion` is set to the record's version).
+struct Write {
+    what: &'static str,
+    query: &'static str,
+    input: Value,
+}
+
+/// A body with the request ids of its errors (if any) taken out: an error is
+/// never kept, and its request id is the request's own.
+fn without_request_ids(body: &[u8]) -> Vec<u8> {
+    let mut value: Value = serde_json::from_slice(body).unwrap();
+    if let Some(errors) = value.get_mut("errors").and_then(Value::as_array_mut) {
+        for error in errors {
+            error["extensions"].as_object_mut().map(|extensions| extensions.remove("requestId"));
+        }
+        return serde_json::to_vec(&value).unwrap();
+    }
+    body.to_vec()
+}
+
+// Every kind of write ends exactly the answers it may change: after each,
+// every query of a battery (read by the anonymous class and by a partner's)
+// answers from the cache byte for byte as an instance without a cache
+// answers; queries of kinds a write does not touch stay cached.
+engine_tests!(every_kind_of_write_ends_the_answers_it_may_change, |app: TestApp| async move {
+    let owner = create_org(&app, "Cache Owner");
+    let partner = create_org(&app, "Cache Partner");
+    let admin = create_key(&app, &owner, "ADMIN");
+    let reader = create_key(&app, &partner, "READER");
+    let uncached = app.start_again_with(|settings| settings.cache.response_cache_mib = 0).await;
+    let uncached_url = format!("http://{}/graphql", uncached.local_addr().unwrap());
+    tokio::spawn(uncached.run_until(std::future::pending()));
+    let url = app.url("/graphql");
+    let write = |query: &'static str, input: Value| {
+        let (uncached_url, admin) = (uncached_url.clone(), admin.clone());
+        async move {
+            let (status, body) = raw(&uncached_url, Some(&admin), query, &json!({ "input": input })).await;
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(status, 200, "{body}");
+            assert!(body.get("errors").is_none(), "{body}");
+            body["data"].as_object().unwrap().values().next().unwrap().clone()
+        }
+    };
+    let id_of =
+        |payload: &Value| payload.as_object().unwrap().values().next().unwrap()["id"].as_str().unwrap().to_owned();
+    let defender = id_of(
+        &write(
+            CREATE,
+            json!({ "name": "Cachewise Una", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" }),
+        )
+        .await,
+    );
+    let private =
+        id_of(&write(CREATE, json!({ "name": "Cachewise Dos", "countryCode": "PE", "visibility": "PRIVATE" })).await);
+    let restriction = id_of(
+        &write(
+            "mutation ($input: CreateRestrictionInput!) { createRestriction(input: $input) { restriction { id } } }",
+            json!({ "title": "Cachewise decree", "kind": "LAW", "status": "ENACTED", "countryCode": "PE", "rights": ["PEACEFUL_ASSEMBLY"], "visibility": "PUBLIC" }),
+        )
+        .await,
+    );
+    let create_org_query =
+        "mutation ($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } } }";
+    let lead = id_of(
+        &write(create_org_query, json!({ "name": "Cachewise Lead", "kind": "NGO", "visibility": "PUBLIC" })).await,
+    );
+    let twin = id_of(
+        &write(create_org_query, json!({ "name": "Cachewise Lead Twin", "kind": "NGO", "visibility": "PUBLIC" })).await,
+    );
+    let source = id_of(
+        &write(
+            "mutation ($input: CreateSourceInput!) { createSource(input: $input) { source { id } } }",
+            json!({ "title": "Cachewise report", "visibility": "PUBLIC" }),
+        )
+        .await,
+    );
+
+    let battery: Vec<(&str, String)> = vec![
+        ("defenders", "{ defenders(first: 5, filter: { countryCodes: [\"PE\"] }) { totalCount nodes { name } } }".into()),
+        ("restrictions", "{ restrictions(first: 5, filter: { countryCodes: [\"PE\"] }) { totalCount nodes { title } } }".into()),
+        (
+            "campaigns",
+            "{ campaigns(first: 5) { totalCount nodes { title defenders { totalCount } restrictions { totalCount } leadOrganisation { name } } } }".into(),
+        ),
+        ("organisations", "{ organisations(first: 50) { totalCount nodes { name mergedIds } } }".into()),
+        ("countries", "{ countries(first: 5) { totalCount nodes { code name } } }".into()),
+        (
+            "statistics",
+            "{ statistics { defenders { total byCountry { key count } } restrictions { total } campaigns { total } } }".into(),
+        ),
+        ("search", "{ search(query: \"Cachewise\", first: 10) { totalCount nodes { __typename } } }".into()),
+        (
+            "defender",
+            format!("{{ defender(id: \"{defender}\") {{ name version sources {{ nodes {{ title }} }} restrictions {{ totalCount }} }} }}"),
+        ),
+        ("private", format!("{{ defender(id: \"{private}\") {{ name }} }}")),
+    ];
+    let classes = [None, Some(reader.as_str())];
+    // Runs the battery on the cached server; returns which queries were
+    // hits, and how many answered without an error (only those are kept).
+    let run = |check: bool| {
+        let (url, uncached_url, battery, app) = (url.clone(), uncached_url.clone(), battery.clone(), &app);
+        async move {
+            let (mut hits, mut keepable) = (Vec::new(), 0);
+            for class in classes {
+                for (name, query) in &battery {
+                    let (before, _) = lookups(app).await;
+                    let (status, cached) = raw(&url, class, query, &json!({})).await;
+                    assert_eq!(status, 200);
+                    if serde_json::from_slice::<Value>(&cached).unwrap().get("errors").is_none() {
+                        keepable += 1;
+                    }
+                    if lookups(app).await.0 > before {
+                        hits.push(format!("{}{name}", if class.is_some() { "partner:" } else { "" }));
+                    }
+                    if check {
+                        let (_, fresh) = raw(&uncached_url, class, query, &json!({})).await;
+                        assert_eq!(
+                            String::from_utf8_lossy(&without_request_ids(&cached)),
+                            String::from_utf8_lossy(&without_request_ids(&fresh)),
+                            "{name} for {class:?}: the cached answer differs from the uncached one"
+                        );
+                    }
+                }
+            }
+            (hits, keepable)
+        }
+    };
+    let writes = [
+        Write {
+            what: "a defender's name",
+            query: UPDATE,
+            input: json!({ "id": defender, "expectedVersion": 1, "name": "Cachewise Uno" }),
+        },
+        Write {
+            what: "a restriction's title",
+            query: "mutation ($input: UpdateRestrictionInput!) { updateRestriction(input: $input) { restriction { version } } }",
+            input: json!({ "id": restriction, "expectedVersion": 1, "title": "Cachewise law" }),
+        },
+        Write {
+            what: "a campaign",
+            query: "mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } } }",
+            input: json!({ "title": "Cachewise campaign", "kind": "INDIVIDUAL_CASE", "status": "ACTIVE", "visibility": "PUBLIC",
+                           "leadOrganisationId": lead, "defenderIds": [defender], "restrictionIds": [restriction], "areas": ["PE"] }),
+        },
+        Write {
+            what: "an organisation's name",
+            query: "mutation ($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { version } } }",
+            input: json!({ "id": lead, "expectedVersion": 1, "name": "Cachewise Leaders" }),
+        },
+        Write {
+            what: "a citation",
+            query: "mutation ($input: CitationInput!) { citeSource(input: $input) { recordVersion } }",
+            input: json!({ "recordId": defender, "expectedVersion": 2, "sourceId": source }),
+        },
+        Write {
+            what: "a source's title",
+            query: "mutation ($input: UpdateSourceInput!) { updateSource(input: $input) { source { version } } }",
+            input: json!({ "id": source, "expectedVersion": 1, "title": "Cachewise annual report" }),
+        },
+        Write {
+            what: "a share with the partner",
+            query: "mutation ($input: ShareRecordInput!) { shareRecord(input: $input) { access } }",
+            input: json!({ "recordId": private, "organisationId": partner, "access": "READ", "confidential": false }),
+        },
+        Write {
+            what: "a merge of organisations",
+            query: "mutation ($input: MergeInput!) { mergeOrganisations(input: $input) { organisation { id } } }",
+            input: json!({ "survivorId": lead, "absorbedId": twin }),
+        },
+        Write {
+            what: "an archived defender",
+            query: "mutation ($input: RecordVersionInput!) { archiveDefender(input: $input) { defender { id } } }",
+            input: json!({ "id": defender, "expectedVersion": 3 }),
+        },
+    ];
+    let mut kept_across = Vec::new();
+    for write_step in &writes {
+        run(false).await;
+        let (warm, keepable) = run(false).await;
+        assert_eq!(warm.len(), keepable, "a warm battery is answered from the cache: {warm:?}");
+        // The version the write is based on is the record's current one.
+        let mut input = write_step.input.clone();
+        if input.get("expectedVersion").is_some() {
+            let record = input.get("id").or_else(|| input.get("recordId")).unwrap().clone();
+            let version = "query ($id: ID!) { node(id: $id) { ... on Defender { version } ... on Restriction { version } \
+                           ... on Organisation { version } ... on Source { version } } }";
+            let (_, body) = raw(&uncached_url, Some(&admin), version, &json!({ "id": record })).await;
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            input["expectedVersion"] = body["data"]["node"]["version"].clone();
+        }
+        let (_, body) = raw(&uncached_url, Some(&admin), write_step.query, &json!({ "input": input })).await;
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert!(body.get("errors").is_none(), "{}: {body}", write_step.what);
+        let (hits, _) = run(true).await;
+        kept_across.push((write_step.what, hits));
+    }
+    let kept = |what: &str| &kept_across.iter().find(|(w, _)| *w == what).unwrap().1;
+    for (what, hits) in &kept_across {
+        assert!(hits.iter().any(|h| h == "countries"), "reference data stays cached across {what}: {hits:?}");
+        assert!(!hits.iter().any(|h| h.ends_with("search")), "a search reads every kind: {what} ends it: {hits:?}");
+    }
+    assert!(kept("a restriction's title").iter().any(|h| h == "defenders"), "{kept_across:?}");
+    assert!(kept("a defender's name").iter().any(|h| h == "restrictions"), "{kept_across:?}");
+    assert!(!kept("a defender's name").iter().any(|h| h == "defenders" || h == "defender"), "{kept_across:?}");
+    assert!(!kept("a share with the partner").iter().any(|h| h == "partner:private"), "{kept_across:?}");
+});

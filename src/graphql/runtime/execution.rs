@@ -60,6 +60,11 @@ impl Executor {
         }
     }
 
+    /// The schema's fields and their types.
+    pub fn shape(&self) -> &SchemaShape {
+        &self.shape
+    }
+
     /// The document a query text parses to (see [`DocumentCache`]).
     pub fn parse(&self, query: &str) -> Result<Arc<ExecutableDocument>, ServerError> {
         self.documents.parse(query)

@@ -120,6 +120,17 @@ impl SchemaShape {
     fn field(&self, type_name: &str, field: &str) -> Option<&FieldShape> {
         self.fields.get(type_name)?.get(field)
     }
+
+    /// The named type (lists and non-null taken off) of a field of an
+    /// object or interface type.
+    pub fn type_of(&self, type_name: &str, field: &str) -> Option<&str> {
+        Some(self.field(type_name, field)?.type_name.as_str())
+    }
+
+    /// The object and interface types, each with its fields' named types.
+    pub fn types(&self) -> impl Iterator<Item = (&str, impl Iterator<Item = &str>)> {
+        self.fields.iter().map(|(name, fields)| (name.as_str(), fields.values().map(|field| field.type_name.as_str())))
+    }
 }
 
 /// Measures every operation of `document` and keeps the largest figures.

@@ -163,6 +163,45 @@ pub async fn head<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
     Ok(head.flatten().unwrap_or(0))
 }
 
+/// The last sequence committed for each kind of record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Heads([i64; Audited::ALL.len()]);
+
+impl Heads {
+    /// The last sequence of a change to a record of `kind` (0 before any).
+    pub fn of(&self, kind: Audited) -> i64 {
+        self.0[kind.index()]
+    }
+
+    /// These heads with the head of `kind` at `sequence`.
+    pub fn with(mut self, kind: Audited, sequence: i64) -> Heads {
+        self.0[kind.index()] = sequence;
+        self
+    }
+}
+
+/// The last sequence of each kind, read in one statement: a subquery per
+/// kind, each an index lookup (`ix_audit_entry_record_type_sequence`).
+pub async fn heads<C: ConnectionTrait>(db: &C) -> AppResult<Heads> {
+    let mut select = Query::select();
+    for kind in Audited::ALL {
+        // The table names are constants of the program, never input.
+        select.expr_as(
+            Expr::cust(format!("(SELECT MAX(sequence) FROM audit_entry WHERE record_type = '{}')", kind.table())),
+            sea_orm::sea_query::Alias::new(kind.table()),
+        );
+    }
+    let row = db
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the heads query returned no row")))?;
+    let mut heads = Heads::default();
+    for kind in Audited::ALL {
+        heads.0[kind.index()] = row.try_get::<Option<i64>>("", kind.table())?.unwrap_or(0);
+    }
+    Ok(heads)
+}
+
 /// After the last change `viewer` is told of: where to follow its feed from
 /// now on, as an export starts it. None when it was told of nothing yet.
 pub async fn latest<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Option<Position>> {

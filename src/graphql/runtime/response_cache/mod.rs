@@ -14,28 +14,37 @@
 //!   and are never kept. Only answers without any error are kept.
 //! - **When.** Every write to a record appends an audit entry with the next
 //!   number of one gap-free sequence, in commit order (see
-//!   `service::changes::feed`). The sequence is read *before* a query runs
-//!   and kept with its answer; a later request is served the answer only if
-//!   the sequence, read again from the database for that request, has not
-//!   moved. So an answer is served only while no write has committed since
-//!   the query that made it started, on any instance; a notification of a
-//!   change (the change hub) also drops every answer at once, to free the
-//!   memory, but correctness does not wait for it.
+//!   `service::changes::feed`). A query reads certain kinds of record
+//!   ([`reads`]: a country's defenders read defenders, a search reads every
+//!   kind). The last sequence of each kind is read *before* a query runs and
+//!   kept with its answer; a later request is served the answer only if
+//!   those heads, read again from the database for that request, have not
+//!   moved for any kind the query reads. So an answer is served only while no
+//!   write to a record of a kind it reads has committed since the query that
+//!   made it started, on any instance. A notification of a change (the
+//!   change hub) also drops the answers it made stale, to free the memory,
+//!   but correctness does not wait for it.
 //!
-//! The cost is one small statement per cacheable request (the sequence's
-//! head, an index lookup). Any committed change drops every answer: the
-//! granularity is the whole sequence, not the record kinds a query reads.
+//! The cost is one small statement per cacheable request (the heads, an
+//! index lookup per kind).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
+mod reads;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+};
 use axum::body::Bytes;
 use entity::Role;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub use self::reads::Kinds;
+use crate::graphql::runtime::limits::SchemaShape;
 use crate::service::Viewer;
+use crate::service::changes::feed::Heads;
 
 /// Root fields whose answers depend only on records (and their shares,
 /// merges and history), all of which write audit entries. (Introspection is
@@ -110,15 +119,32 @@ impl Key {
     }
 }
 
+/// A request whose answer may be kept: its key, and the kinds of record its
+/// answer reads.
+pub struct Cacheable {
+    pub key: Key,
+    pub kinds: Kinds,
+}
+
 /// A kept answer.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    /// The head of the change sequence read before the query ran.
-    pub sequence: i64,
+    /// The kinds of record the answer reads.
+    pub kinds: Kinds,
+    /// The last sequence of each kind, read before the query ran.
+    pub heads: Heads,
     /// The response body, byte for byte.
     pub body: Bytes,
     /// A strong validator of the body, for HTTP caches.
     pub etag: String,
+}
+
+impl Entry {
+    /// Whether no record of a kind the answer reads has changed since it
+    /// was made, when the heads are `now`.
+    pub fn current(&self, now: &Heads) -> bool {
+        self.kinds.iter().all(|kind| self.heads.of(kind) == now.of(kind))
+    }
 }
 
 /// The strong `ETag` of a response body.
@@ -150,40 +176,41 @@ impl ResponseCache {
             .weigher(|key: &Key, entry: &Arc<Entry>| {
                 u32::try_from(key.weight() + entry.body.len() + entry.etag.len()).unwrap_or(u32::MAX)
             })
+            .support_invalidation_closures()
             .build();
         Some(ResponseCache { entries, counts: Counts::default() })
     }
 
-    /// The key of a request, if its answer may be kept: a query whose every
-    /// root field is cacheable.
+    /// The key of a request and the kinds it reads, if its answer may be
+    /// kept: a query whose every root field is cacheable.
     pub fn key(
         &self,
         viewer: &Viewer,
+        shape: &SchemaShape,
         document: &ExecutableDocument,
         query: &str,
         operation: Option<&str>,
         variables: Option<&serde_json::Map<String, serde_json::Value>>,
-    ) -> Option<Key> {
-        if !cacheable(document, operation) {
-            return None;
-        }
+    ) -> Option<Cacheable> {
+        let operation_definition = cacheable(document, operation)?;
         let variables = match variables {
             Some(variables) if !variables.is_empty() => serde_json::to_string(variables).ok()?,
             _ => String::new(),
         };
-        Some(Key {
+        let key = Key {
             class: Class::of(viewer),
             query: Arc::from(query),
             operation: operation.map(str::to_owned),
             variables,
-        })
+        };
+        Some(Cacheable { key, kinds: reads::reads(shape, document, operation_definition) })
     }
 
-    /// The answer kept under `key`, if it was made at `head`, the sequence's
-    /// head now. A kept answer older than that is dropped.
-    pub fn get(&self, key: &Key, head: i64) -> Option<Arc<Entry>> {
+    /// The answer kept under `key`, if it is current when the heads are
+    /// `now`. A kept answer made stale is dropped.
+    pub fn get(&self, key: &Key, now: &Heads) -> Option<Arc<Entry>> {
         let found = self.entries.get(key).filter(|entry| {
-            let current = entry.sequence == head;
+            let current = entry.current(now);
             if !current {
                 self.entries.invalidate(key);
             }
@@ -198,7 +225,14 @@ impl ResponseCache {
         self.entries.insert(key, Arc::new(entry));
     }
 
-    /// Drops every answer: the sequence has moved.
+    /// Drops the answers that are stale when the heads are `now`.
+    pub fn drop_stale(&self, now: Heads) {
+        if self.entries.invalidate_entries_if(move |_, entry| !entry.current(&now)).is_err() {
+            self.entries.invalidate_all();
+        }
+    }
+
+    /// Drops every answer.
     pub fn clear(&self) {
         self.entries.invalidate_all();
     }
@@ -209,21 +243,20 @@ impl ResponseCache {
     }
 }
 
-/// Whether the operation `operation` names (or the document's only one) is a
+/// The operation `operation` names (or the document's only one), if it is a
 /// query whose root fields are all cacheable.
-fn cacheable(document: &ExecutableDocument, operation: Option<&str>) -> bool {
+fn cacheable<'a>(document: &'a ExecutableDocument, operation: Option<&str>) -> Option<&'a OperationDefinition> {
     let operation = match (&document.operations, operation) {
         (DocumentOperations::Single(operation), None) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-            Some(operation) => operation,
-            None => return false,
-        },
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
             operations.values().next().expect("one operation")
         }
-        _ => return false,
+        _ => return None,
     };
-    operation.node.ty == OperationType::Query && root_fields_cacheable(document, &operation.node.selection_set.node, 0)
+    let operation = &operation.node;
+    (operation.ty == OperationType::Query && root_fields_cacheable(document, &operation.selection_set.node, 0))
+        .then_some(operation)
 }
 
 fn root_fields_cacheable(document: &ExecutableDocument, selections: &SelectionSet, depth: usize) -> bool {
@@ -247,6 +280,7 @@ fn root_fields_cacheable(document: &ExecutableDocument, selections: &SelectionSe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::audit::Audited;
 
     fn parsed(query: &str) -> ExecutableDocument {
         async_graphql::parser::parse_query(query).expect("parses")
@@ -262,7 +296,7 @@ mod tests {
         ];
         for query in yes {
             let operation = query.contains("query A").then_some("A");
-            assert!(cacheable(&parsed(query), operation), "{query}");
+            assert!(cacheable(&parsed(query), operation).is_some(), "{query}");
         }
         let no = [
             ("{ viewer { organisation { name } } }", None),
@@ -275,7 +309,7 @@ mod tests {
             ("subscription { changes { kind } }", None),
         ];
         for (query, operation) in no {
-            assert!(!cacheable(&parsed(query), operation), "{query}");
+            assert!(cacheable(&parsed(query), operation).is_none(), "{query}");
         }
     }
 
@@ -305,35 +339,41 @@ mod tests {
     #[test]
     fn classes_and_requests_are_kept_apart() {
         let cache = ResponseCache::new(1 << 20).expect("on");
-        let document = parsed("{ defenders { totalCount } }");
-        let anonymous = cache.key(&Viewer::Anonymous, &document, "{ defenders { totalCount } }", None, None).unwrap();
+        let shape = SchemaShape::from_sdl(&crate::graphql::sdl());
+        let query = "{ defenders { totalCount } }";
+        let document = parsed(query);
+        let key = |viewer: &Viewer| cache.key(viewer, &shape, &document, query, None, None).expect("cacheable").key;
         let member = |organisation, role| {
             Viewer::Member(crate::service::visibility::Member { organisation, role, key: Uuid::now_v7() })
         };
         let organisation = Uuid::now_v7();
-        let reader =
-            cache.key(&member(organisation, Role::Reader), &document, "{ defenders { totalCount } }", None, None);
-        let other_key =
-            cache.key(&member(organisation, Role::Reader), &document, "{ defenders { totalCount } }", None, None);
-        let editor =
-            cache.key(&member(organisation, Role::Editor), &document, "{ defenders { totalCount } }", None, None);
-        let other =
-            cache.key(&member(Uuid::now_v7(), Role::Reader), &document, "{ defenders { totalCount } }", None, None);
-        assert_ne!(Some(&anonymous), reader.as_ref());
-        assert_eq!(reader, other_key, "two keys of one organisation and role share a class");
-        assert_ne!(reader, editor);
-        assert_ne!(reader, other);
-        let entry = |body: &'static str| Entry {
-            sequence: 7,
+        let anonymous = key(&Viewer::Anonymous);
+        let reader = key(&member(organisation, Role::Reader));
+        assert_ne!(anonymous, reader);
+        assert_eq!(
+            reader,
+            key(&member(organisation, Role::Reader)),
+            "two keys of one organisation and role share a class"
+        );
+        assert_ne!(reader, key(&member(organisation, Role::Editor)));
+        assert_ne!(reader, key(&member(Uuid::now_v7(), Role::Reader)));
+        let heads = Heads::default().with(Audited::Defender, 7).with(Audited::Restriction, 3);
+        let body = "{\"data\":1}";
+        let entry = Entry {
+            kinds: Kinds::of(Audited::Defender),
+            heads,
             body: Bytes::from_static(body.as_bytes()),
             etag: etag(body.as_bytes()),
         };
-        cache.insert(anonymous.clone(), entry("{\"data\":1}"));
-        assert!(cache.get(reader.as_ref().unwrap(), 7).is_none());
-        assert_eq!(cache.get(&anonymous, 7).unwrap().body, Bytes::from_static(b"{\"data\":1}"));
-        assert!(cache.get(&anonymous, 8).is_none(), "a newer head makes the answer stale");
-        assert!(cache.get(&anonymous, 7).is_none(), "and a stale answer is dropped");
-        assert_eq!(cache.counts.hits.load(Ordering::Relaxed), 1);
+        cache.insert(anonymous.clone(), entry);
+        assert!(cache.get(&reader, &heads).is_none());
+        assert_eq!(cache.get(&anonymous, &heads).unwrap().body, Bytes::from_static(body.as_bytes()));
+        let restriction_written = heads.with(Audited::Restriction, 8);
+        assert!(cache.get(&anonymous, &restriction_written).is_some(), "a change to a kind not read keeps the answer");
+        let defender_written = restriction_written.with(Audited::Defender, 9);
+        assert!(cache.get(&anonymous, &defender_written).is_none(), "a change to a kind read makes the answer stale");
+        assert!(cache.get(&anonymous, &heads).is_none(), "and a stale answer is dropped");
+        assert_eq!(cache.counts.hits.load(Ordering::Relaxed), 2);
         assert_eq!(cache.counts.misses.load(Ordering::Relaxed), 3);
     }
 }
