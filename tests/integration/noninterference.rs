@@ -13,6 +13,8 @@
 //!   organisation that is no viewer, duplicate judgements).
 //! - C: every operation again; every response must be byte-identical to
 //!   phase A (after normalising only request ids and rate-limit counters).
+//!   Then twice more: once answered from the response cache (kept per
+//!   visibility class), once by a second instance without a cache.
 //!   Each operation with an id is also run with every kind of hidden id and
 //!   must answer as it does for a nonexistent id.
 //! - D: H adds PARTNERS records; E: the anonymous viewer compares again.
@@ -220,6 +222,45 @@ async fn run(engine: Engine) {
     control_families(&world, &generated.families, &mut report).await;
     compare(&world, &jobs, &a, &c, "C", &mut report);
     check_responses(&world, "C", &jobs, &c, &mut report);
+    // The response cache: phase C again, when every cacheable answer comes
+    // from the cache (kept per visibility class), and once more from a
+    // second instance on the same database without a cache. Each must be
+    // phase A's answer.
+    let (hits_before, _) = cache_lookups(&app).await;
+    let c_cached = run_jobs(&world, &jobs, &Viewer::ALL, &report).await;
+    let (hits_after, _) = cache_lookups(&app).await;
+    if hits_after <= hits_before {
+        report.failures.push(Failure {
+            viewer: Viewer::Anonymous,
+            phase: "C (cached)",
+            label: "the response cache answered nothing when phase C ran again".into(),
+            query: String::new(),
+            detail: format!("{hits_before} hits before, {hits_after} after"),
+        });
+    }
+    compare(&world, &jobs, &a, &c_cached, "C (cached)", &mut report);
+    check_responses(&world, "C (cached)", &jobs, &c_cached, &mut report);
+    let uncached = app
+        .start_again_with(|settings| {
+            settings.cache.response_cache_mib = 0;
+            settings.rate_limits.rate_limit_anonymous = 1_000_000_000;
+            settings.rate_limits.rate_limit_authenticated = 1_000_000_000;
+        })
+        .await;
+    let uncached_url = format!("http://{}/graphql", uncached.local_addr().expect("bound"));
+    let serving = tokio::spawn(uncached.run_until(std::future::pending()));
+    let cached_url = std::mem::replace(&mut world.url, uncached_url);
+    let c_uncached = run_jobs(&world, &jobs, &Viewer::ALL, &report).await;
+    world.url = cached_url;
+    serving.abort();
+    compare(&world, &jobs, &a, &c_uncached, "C (no cache)", &mut report);
+    check_responses(&world, "C (no cache)", &jobs, &c_uncached, &mut report);
+    eprintln!(
+        "{engine:?}: phase C with the cache ({} hits) and without done at {:.1?} (cpu {:.1}s)",
+        hits_after - hits_before,
+        started.elapsed(),
+        cpu()
+    );
     hidden_versus_nonexistent(&world, &generated.families, &Viewer::ALL, "C", &mut report).await;
     eprintln!("{engine:?}: hidden_versus_nonexistent done at {:.1?} (cpu {:.1}s)", started.elapsed(), cpu());
 
@@ -234,7 +275,8 @@ async fn run(engine: Engine) {
 
     let requests = report.requests.load(Ordering::Relaxed);
     eprintln!(
-        "noninterference summary: {operations} operations × 5 viewers × 2 phases (A, C) + {operations} × 1 viewer (E), \
+        "noninterference summary: {operations} operations × 5 viewers × 4 phases (A; C with the cache cold, warm and \
+         off) + {operations} × 1 viewer (E), \
          plus hidden-versus-nonexistent on {} id families, {engine:?}: {requests} requests in {:.1?} ({:.0} s of CPU)",
         generated.families.len(),
         started.elapsed(),
@@ -257,6 +299,16 @@ async fn run(engine: Engine) {
         }
         panic!("noninterference: {} failures on {engine:?} ({counts:?}):{text}", report.failures.len());
     }
+}
+
+/// The response cache's lookups so far, from `/metrics`: (hits, misses).
+async fn cache_lookups(app: &TestApp) -> (u64, u64) {
+    let text = app.client.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let count = |outcome: &str| {
+        let prefix = format!("rights_graph_response_cache_lookups_total{{outcome=\"{outcome}\"}} ");
+        text.lines().find_map(|line| line.strip_prefix(&prefix)?.parse().ok()).unwrap_or(0)
+    };
+    (count("hit"), count("miss"))
 }
 
 /// CPU time of this process so far (the server runs in it), for the
