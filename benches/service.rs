@@ -8,7 +8,9 @@
 //! p50/p95/p99, SQL statements per request, and the direct-database floor:
 //! the statements of recorded requests, replayed straight to the database
 //! through the same driver, at the same concurrency. (A second server, in
-//! this process, records the statements; it takes no load.)
+//! this process, records the statements; it takes no load.) Both servers
+//! run without the response cache; then operations 1 and 5b are driven again
+//! against a server with it (`BENCH_CACHED_OPERATIONS`).
 //!
 //! Settings (environment): `BENCH_ENGINES` (`sqlite,postgres`), `BENCH_SIZES`
 //! (`10000,100000`), `BENCH_CONCURRENCY` (`1,16,64`), `BENCH_SECONDS` (5),
@@ -18,6 +20,11 @@
 //! writes `benchmarks/results.json`, `benchmarks/plans-*.md` and
 //! `BENCHMARKS.md`, with the machine and commit; a partial one writes them
 //! under `target/benchmarks/`.
+
+// The in-process server builds the schema, whose merged Query root's
+// resolver future is laid out deeper than the default limit in optimised
+// builds (as in src/main.rs).
+#![recursion_limit = "256"]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -314,8 +321,9 @@ struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `rights-graph serve` on a database prepared before, with the
-    /// settings of the in-process server, and waits until it is ready.
-    async fn start(database_url: &str) -> ServerProcess {
+    /// settings of the in-process server and a response cache of
+    /// `cache_mib` (0: none), and waits until it is ready.
+    async fn start(database_url: &str, cache_mib: u64) -> ServerProcess {
         // A free port: bind to port 0, note the port, let it go.
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let mut command = std::process::Command::new(binary());
@@ -326,6 +334,7 @@ impl ServerProcess {
             .args(["serve", "--database-url", database_url, "--skip-sample-data"])
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--rate-limit-anonymous", "0", "--rate-limit-authenticated", "0"])
+            .args(["--response-cache-mib", &cache_mib.to_string()])
             // Warnings only, as a production server logging at `info` pays
             // for a line per request that this machine's two cores also run.
             .env("RUST_LOG", "warn")
@@ -468,6 +477,8 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     settings.database.database_max_connections = pool_size();
     settings.rate_limits.rate_limit_anonymous = 0;
     settings.rate_limits.rate_limit_authenticated = 0;
+    // Every figure but the response cache's own is of execution.
+    settings.cache.response_cache_mib = 0;
     settings.log_format = rights_graph::config::LogFormat::Text;
     let (db, _) = rights_graph::db::connect(&settings).await.expect("database");
     rights_graph::app::prepare_database(&db, &settings).await.expect("migrated");
@@ -517,7 +528,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     tokio::spawn(app.run_until(std::future::pending()));
     let graphql = format!("http://{address}/graphql");
     let client = reqwest::Client::new();
-    let server = ServerProcess::start(&url).await;
+    let server = ServerProcess::start(&url, 0).await;
 
     let mut runs = Vec::new();
     let mut plan_text = format!("# Query plans: {engine:?}, {size} defenders\n");
@@ -569,16 +580,20 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
             }));
         }
     }
+    let peak_memory_mib = server.peak_memory_mib();
+    drop(server);
+    let cached = cached_runs(&url, &runs, ids.clone(), seconds).await;
     let result = json!({
         "engine": format!("{engine:?}").to_lowercase(),
         "defenders": size,
         "seed_rows": rows,
         "seed_seconds": round(seed_seconds),
-        "peak_memory_mib": round(server.peak_memory_mib()),
+        "peak_memory_mib": round(peak_memory_mib),
         "pool_size": settings.database.pool_size(),
         "export": export,
         "full_table_scans": full_scans_total,
         "runs": runs,
+        "cached": cached,
     });
     let engine_name = format!("{engine:?}").to_lowercase();
     std::fs::write(output_directory().join(format!("plans-{engine_name}-{size}.md")), plan_text)
@@ -586,6 +601,54 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     server_db.close().await.ok();
     drop_database();
     result
+}
+
+/// The concurrency of the response cache's runs.
+const CACHED_CONCURRENCY: usize = 16;
+
+/// The operations `BENCH_CACHED_OPERATIONS` names (`1,5b` unless set; none
+/// when empty) driven again at concurrency 16 against a server with its
+/// response cache on (64 MiB): a dashboard asking the same queries again and
+/// again. Each is set beside the same operation's run without the cache.
+async fn cached_runs(url: &str, uncached: &[Value], ids: Arc<Vec<String>>, seconds: u64) -> Vec<Value> {
+    let selected = std::env::var("BENCH_CACHED_OPERATIONS").unwrap_or_else(|_| "1,5b".into());
+    let selected: Vec<&str> = selected.split(',').map(str::trim).filter(|name| !name.is_empty()).collect();
+    let operations: Vec<Operation> = operations()
+        .into_iter()
+        .filter(|operation| selected.contains(&operation.name.split_whitespace().next().unwrap_or_default()))
+        .collect();
+    if operations.is_empty() {
+        return Vec::new();
+    }
+    let server = ServerProcess::start(url, 64).await;
+    let mut runs = Vec::new();
+    for operation in operations {
+        let without = uncached
+            .iter()
+            .find(|run| run["operation"] == operation.name && run["concurrency"] == CACHED_CONCURRENCY)
+            .map(|run| run["requests_per_second"].as_f64().unwrap_or(0.0));
+        let cpu_before = server.cpu_milliseconds();
+        let figures = drive(&server.graphql, &operation, ids.clone(), CACHED_CONCURRENCY, seconds).await;
+        let cpu_per_request = (server.cpu_milliseconds() - cpu_before) / (figures.requests.max(1) as f64);
+        let speedup = without.map(|without| figures.per_second / without.max(f64::MIN_POSITIVE));
+        eprintln!(
+            "cached c{CACHED_CONCURRENCY} {}: {:.0} req/s p50 {:.1} p99 {:.1} ms; server CPU {:.3} ms/req; without the cache {:?} req/s",
+            operation.name, figures.per_second, figures.p50, figures.p99, cpu_per_request, without
+        );
+        runs.push(json!({
+            "operation": operation.name,
+            "concurrency": CACHED_CONCURRENCY,
+            "requests": figures.requests,
+            "errors": figures.errors,
+            "requests_per_second": round(figures.per_second),
+            "p50_ms": round(figures.p50),
+            "p99_ms": round(figures.p99),
+            "server_cpu_ms_per_request": (cpu_per_request * 1000.0).round() / 1000.0,
+            "uncached_requests_per_second": without,
+            "speedup": speedup.map(|speedup| (speedup * 10.0).round() / 10.0),
+        }));
+    }
+    runs
 }
 
 /// A run of some operations, or on a database seeded before: its figures
@@ -666,6 +729,28 @@ fn markdown(results: &Value) -> String {
                 run["errors"],
                 run["full_table_scans"]
             ));
+        }
+        let cached = set["cached"].as_array().into_iter().flatten().collect::<Vec<_>>();
+        if !cached.is_empty() {
+            out.push_str(
+                "\nThe same operations against a server with its response cache on (64 MiB), the same variables \
+                 over and over as a dashboard asks them:\n\n\
+                 | operation | concurrency | req/s | p50 ms | p99 ms | CPU ms | req/s without the cache | speedup |\n\
+                 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+            );
+            for run in cached {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {}× |\n",
+                    run["operation"].as_str().unwrap_or_default(),
+                    run["concurrency"],
+                    run["requests_per_second"],
+                    run["p50_ms"],
+                    run["p99_ms"],
+                    run["server_cpu_ms_per_request"],
+                    run["uncached_requests_per_second"],
+                    run["speedup"]
+                ));
+            }
         }
     }
     out

@@ -256,7 +256,9 @@ class Servers:
         env = {k: v for k, v in os.environ.items() if k not in ('DATABASE_URL', 'DATABASE_MAX_CONNECTIONS')}
         self.processes['rights-graph'] = subprocess.Popen(
             [self.args.binary, 'serve', '--database-url', db, '--skip-sample-data', '--listen', f'127.0.0.1:{rg_port}',
-             '--rate-limit-anonymous', '0', '--rate-limit-authenticated', '0', '--database-max-connections', pool],
+             '--rate-limit-anonymous', '0', '--rate-limit-authenticated', '0', '--database-max-connections', pool,
+             # Execution against execution: PostGraphile keeps no answers either.
+             '--response-cache-mib', '0'],
             env=dict(env, RUST_LOG='warn'), stdin=subprocess.DEVNULL,
             stdout=open(self.logs['rights-graph'], 'w'), stderr=subprocess.STDOUT)
         self.processes['PostGraphile'] = subprocess.Popen(
