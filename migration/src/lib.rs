@@ -16,6 +16,7 @@ mod m20261201_000009_public_needs_consent;
 mod m20261205_000010_change_feed;
 mod m20261205_000011_webhooks;
 mod m20261205_000012_audit_kind_heads;
+mod m20261205_000013_search_name_keys;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_change_feed::Migration),
             Box::new(m20261205_000011_webhooks::Migration),
             Box::new(m20261205_000012_audit_kind_heads::Migration),
+            Box::new(m20261205_000013_search_name_keys::Migration),
         ]
     }
 }

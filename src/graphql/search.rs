@@ -97,7 +97,8 @@ pub struct SearchConnection {
     edges: Vec<SearchEdge>,
     has_next_page: bool,
     has_previous_page: bool,
-    query: SearchQuery,
+    total: u64,
+    total_is_exact: bool,
 }
 
 /// A page of search results, best first.
@@ -123,10 +124,17 @@ impl SearchConnection {
         }
     }
 
-    /// How many records the viewer may see match, on all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let rc = RequestContext::of(ctx);
-        Ok(service::count(&rc.db, &rc.viewer, &self.query).await?)
+    /// How many records the viewer may see match, on all pages: exact up to
+    /// 1,000; beyond, 1,000 and `totalCountIsExact` is false (a search ranks
+    /// the first 1,000 matches, and pages end there: refine the query).
+    async fn total_count(&self) -> u64 {
+        self.total
+    }
+
+    /// Whether `totalCount` is every match the viewer may see (true), or a
+    /// lower bound because more records match than a search ranks (false).
+    async fn total_count_is_exact(&self) -> bool {
+        self.total_is_exact
     }
 }
 
@@ -150,8 +158,8 @@ fn position_after(cursor: &str) -> AppResult<u64> {
     Ok(position + 1)
 }
 
-/// The furthest result a search pages to.
-const MAX_DEPTH: u64 = 10_000;
+/// The furthest result a search pages to: as far as it ranks.
+const MAX_DEPTH: u64 = service::RANKED;
 
 /// The `search` entry point.
 #[derive(Default)]
@@ -165,7 +173,10 @@ impl SearchQueryRoot {
     /// ("maxima acuna" finds Máxima Acuña, "alqahtani" finds al-Qahtani), and
     /// each word also matches longer words it begins ("toht" finds Tohti).
     /// Only records the viewer may see are found, and confidential fields are
-    /// never searched.
+    /// never searched. When more than 1,000 records match, the results are
+    /// the best of the first 1,000 matches found (in the order records were
+    /// indexed) and of every record whose whole name or title is the query;
+    /// `totalCountIsExact` is then false.
     async fn search(
         &self,
         ctx: &Context<'_>,
@@ -187,7 +198,8 @@ impl SearchQueryRoot {
         let offset = after.as_deref().map(position_after).transpose()?.unwrap_or(0);
         let rc = RequestContext::of(ctx);
         // One more than asked tells whether there is a next page.
-        let mut hits = service::search(&rc.db, &rc.viewer, &query, offset, first + 1).await?;
+        let found = service::search(&rc.db, &rc.viewer, &query, offset, first + 1).await?;
+        let mut hits = found.hits;
         let has_next_page = hits.len() as u64 > first;
         hits.truncate(first as usize);
 
@@ -221,6 +233,12 @@ impl SearchQueryRoot {
                 });
             }
         }
-        Ok(SearchConnection { edges, has_next_page, has_previous_page: offset > 0, query })
+        Ok(SearchConnection {
+            edges,
+            has_next_page,
+            has_previous_page: offset > 0,
+            total: found.total,
+            total_is_exact: found.total_is_exact,
+        })
     }
 }

@@ -502,6 +502,12 @@ impl SearchQuery {
                 .and_where(Expr::cust("search_document.id = search_fts.rowid"))
                 .and_where(Expr::cust_with_values("search_fts MATCH ?", [query])),
         };
+        select.cond_where(self.visible(backend, viewer));
+        select
+    }
+
+    /// Documents of the requested kinds whose records the viewer may see.
+    fn visible(&self, backend: DatabaseBackend, viewer: &Viewer) -> Condition {
         let mut visible = Condition::any();
         for kind in &self.kinds {
             visible = visible.add(
@@ -510,8 +516,7 @@ impl SearchQuery {
                     .and(kind.visible(viewer, backend)),
             );
         }
-        select.cond_where(visible);
-        select
+        visible
     }
 }
 
@@ -525,50 +530,115 @@ pub struct Hit {
     pub score: f64,
 }
 
-/// One page of results, best first; the score ties are broken by record id so
-/// that pages never overlap.
+impl SearchKind {
+    /// Equal scores: people first, then laws, campaigns and organisations.
+    fn rank(self) -> u8 {
+        match self {
+            SearchKind::Defender => 0,
+            SearchKind::Restriction => 1,
+            SearchKind::Campaign => 2,
+            SearchKind::Organisation => 3,
+        }
+    }
+}
+
+/// The most matches a search ranks, and so the furthest its pages reach.
+/// Like a search engine's, a search does not rank every record that holds a
+/// common word: it ranks the first [`RANKED`] visible matches the index
+/// gives (in the order the records were indexed), together with every
+/// visible record whose whole name or title is the query, so that its cost
+/// has a bound however broad the words. Up to that many matches, ranking
+/// and count are exact; beyond, the count is a lower bound, flagged as such.
+pub const RANKED: u64 = 1_000;
+
+/// A page of results, best first, and how many visible records match.
+pub struct Found {
+    pub hits: Vec<Hit>,
+    /// The visible records that match, up to [`RANKED`].
+    pub total: u64,
+    /// Whether `total` is every visible match (else more match).
+    pub total_is_exact: bool,
+}
+
+/// One page of results, best first; score ties are broken by kind and record
+/// id so that pages never overlap. Two statements whatever the query: the
+/// first [`RANKED`] + 1 visible matches in index order, and the visible
+/// records whose name or title is the query. Hidden records are left out
+/// before either is cut, so they take no candidate's place.
 pub async fn search<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     query: &SearchQuery,
     offset: u64,
     limit: u64,
-) -> AppResult<Vec<Hit>> {
+) -> AppResult<Found> {
     let backend = db.get_database_backend();
-    let mut select = query.matching(backend, viewer);
-    let column = |name: &str| Expr::col((Alias::new(DOCUMENT), Alias::new(name)));
-    select.expr(column("record_type")).expr(column("record_id"));
-    for (_, name) in FIELDS {
-        select.expr(column(name));
-    }
-    // A record whose whole name or title is the query ranks as if it matched twice as well.
-    // (PostgreSQL takes numbered placeholders in custom expressions, SQLite `?`.)
-    let exact = |placeholder: &str| format!("CASE WHEN search_document.name_key = {placeholder} THEN 2.0 ELSE 1.0 END");
-    let score = match backend {
-        DatabaseBackend::Postgres => Expr::cust_with_values(
-            // Normalisation 1 divides by the log of the document's length, so
-            // that a short name matched outranks the same words in a long text.
-            format!("ts_rank(search_document.document, to_tsquery('simple', $1), 1) * {}", exact("$2")),
-            [query.engine_query(backend), query.key.clone()],
-        ),
-        _ => Expr::cust_with_values(format!("{} * {}", query.local_score(), exact("?")), [query.key.clone()]),
+    let mut candidates = query.matching(backend, viewer);
+    query.hit_columns(&mut candidates, backend);
+    // The index gives its matches in this order, so the statement stops
+    // after the first ones (SQLite's FTS5 orders by its rowid, which is the
+    // document's id).
+    let order = match backend {
+        DatabaseBackend::Postgres => Expr::col((Alias::new(DOCUMENT), Alias::new("id"))),
+        _ => Expr::col((Alias::new(FTS), Alias::new("rowid"))),
     };
-    select
-        .expr_as(score, Alias::new("score"))
-        .order_by(Alias::new("score"), Order::Desc)
-        // Equal scores: people first, then laws, campaigns and organisations.
-        .order_by_expr(
-            Expr::cust(
-                "CASE search_document.record_type WHEN 'defender' THEN 0 WHEN 'restriction' THEN 1 \
-                 WHEN 'campaign' THEN 2 ELSE 3 END",
+    candidates.order_by_expr(order, Order::Asc).limit(RANKED + 1);
+    let rows = db.query_all(&candidates).await?;
+    let total_is_exact = rows.len() as u64 <= RANKED;
+    let mut hits = rows.iter().take(RANKED as usize).map(|row| query.hit(row)).collect::<AppResult<Vec<_>>>()?;
+    let total = hits.len() as u64;
+
+    let mut exact = query.exact_names(backend, viewer);
+    query.hit_columns(&mut exact, backend);
+    exact.limit(RANKED);
+    for row in db.query_all(&exact).await? {
+        let hit = query.hit(&row)?;
+        if !hits.iter().any(|known| known.kind == hit.kind && known.id == hit.id) {
+            hits.push(hit);
+        }
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.kind.rank().cmp(&b.kind.rank())).then(a.id.cmp(&b.id)));
+    let hits = hits.into_iter().skip(offset as usize).take(limit as usize).collect();
+    Ok(Found { hits, total, total_is_exact })
+}
+
+impl SearchQuery {
+    /// The visible documents, of the requested kinds, whose folded name or
+    /// title is the query: each matches it (its words are the query's).
+    fn exact_names(&self, backend: DatabaseBackend, viewer: &Viewer) -> SelectStatement {
+        let mut select = Query::select();
+        select
+            .from(Alias::new(DOCUMENT))
+            .and_where(Expr::col((Alias::new(DOCUMENT), Alias::new("name_key"))).eq(self.key.clone()))
+            .cond_where(self.visible(backend, viewer));
+        select
+    }
+
+    /// What a hit is read from: kind, id, the four fields, and the score.
+    fn hit_columns(&self, select: &mut SelectStatement, backend: DatabaseBackend) {
+        let column = |name: &str| Expr::col((Alias::new(DOCUMENT), Alias::new(name)));
+        select.expr(column("record_type")).expr(column("record_id"));
+        for (_, name) in FIELDS {
+            select.expr(column(name));
+        }
+        // A record whose whole name or title is the query ranks as if it matched twice as well.
+        // (PostgreSQL takes numbered placeholders in custom expressions, SQLite `?`.)
+        let exact =
+            |placeholder: &str| format!("CASE WHEN search_document.name_key = {placeholder} THEN 2.0 ELSE 1.0 END");
+        let score = match backend {
+            DatabaseBackend::Postgres => Expr::cust_with_values(
+                // Normalisation 1 divides by the log of the document's length, so
+                // that a short name matched outranks the same words in a long text.
+                format!("ts_rank(search_document.document, to_tsquery('simple', $1), 1) * {}", exact("$2")),
+                [self.engine_query(backend), self.key.clone()],
             ),
-            Order::Asc,
-        )
-        .order_by((Alias::new(DOCUMENT), Alias::new("record_id")), Order::Asc)
-        .limit(limit)
-        .offset(offset);
-    let mut hits = Vec::new();
-    for row in db.query_all(&select).await? {
+            _ => Expr::cust_with_values(format!("{} * {}", self.local_score(), exact("?")), [self.key.clone()]),
+        };
+        select.expr_as(score, Alias::new("score"));
+    }
+
+    /// A hit from a row of [`SearchQuery::hit_columns`].
+    fn hit(&self, row: &sea_orm::QueryResult) -> AppResult<Hit> {
         let record_type: String = row.try_get_by_index(0)?;
         let kind = SearchKind::of_table(&record_type)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("search document of unknown type {record_type}")))?;
@@ -578,22 +648,13 @@ pub async fn search<C: ConnectionTrait>(
             row.try_get_by_index::<String>(4)?,
             row.try_get_by_index::<String>(5)?,
         ];
-        let score: f64 = row.try_get_by_index(6)?;
-        hits.push(Hit { kind, id: row.try_get_by_index(1)?, field: query.matched_field(&texts), score });
+        Ok(Hit {
+            kind,
+            id: row.try_get_by_index(1)?,
+            field: self.matched_field(&texts),
+            score: row.try_get_by_index(6)?,
+        })
     }
-    Ok(hits)
-}
-
-/// How many visible records match.
-pub async fn count<C: ConnectionTrait>(db: &C, viewer: &Viewer, query: &SearchQuery) -> AppResult<u64> {
-    let mut select = query.matching(db.get_database_backend(), viewer);
-    select.expr(Expr::cust("COUNT(*)"));
-    let row = db.query_one(&select).await?;
-    let total: i64 = match row {
-        Some(row) => row.try_get_by_index(0)?,
-        None => 0,
-    };
-    Ok(u64::try_from(total).unwrap_or(0))
 }
 
 #[cfg(test)]

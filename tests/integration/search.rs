@@ -181,3 +181,81 @@ engine_tests!(imported_records_are_searchable, |app: TestApp| async move {
     let hits = search_as(&app, None, "LO 4/2015", None).await;
     assert_eq!(found(&hits, "Ley de seguridad ciudadana").as_deref(), Some("REFERENCE"), "{hits:?}");
 });
+
+// More matches than a search ranks: the count says it is a lower bound, the
+// pages end at the bound, an exact name is found wherever it stands in the
+// index, and records hidden from the viewer take no candidate's place.
+engine_tests!(a_broad_search_is_bounded_and_says_so, |app: TestApp| async move {
+    use rights_graph::seed::synthetic::{Options, seed};
+    const BOUNDED: &str = "query ($q: String!, $first: Int, $after: String) {
+        search(query: $q, first: $first, after: $after) {
+            totalCount totalCountIsExact pageInfo { hasNextPage endCursor }
+            edges { cursor matchedField node { ... on Defender { id name } ... on Restriction { id }
+                ... on Campaign { id } ... on Organisation { id } } } } }";
+    // Hidden from the anonymous reader, and first in the index's order.
+    let org = create_org(&app, "Bound Owner");
+    let key = create_key(&app, &org, "EDITOR");
+    for n in 0..30 {
+        let input = json!({ "input": { "name": format!("Hidden Synthetic {n}"), "countryCode": "PE",
+                                       "summary": "synthetic", "visibility": "PRIVATE" } });
+        let (status, body) = post_as(&app, Some(&key), CREATE, input).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    seed(&app.db, Options { defenders: 1_200, seed: 3, allow_real_data: true }).await.expect("seeded");
+    // A record whose whole name is the query, indexed after all the others.
+    let input =
+        json!({ "input": { "name": "Synthetic", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" } });
+    let (_, body) = post_as(&app, Some(&key), CREATE, input).await;
+    let exact =
+        body["data"]["createDefender"]["defender"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+
+    let ask = |key: Option<String>, variables: Value| {
+        let app = &app;
+        async move {
+            let (status, body) = post_as(app, key.as_deref(), BOUNDED, variables).await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+    let body = ask(None, json!({ "q": "synthetic", "first": 100 })).await;
+    let search = &body["data"]["search"];
+    assert_eq!(search["totalCount"], 1000, "{}", search["totalCount"]);
+    assert_eq!(search["totalCountIsExact"], false);
+    assert_eq!(search["edges"][0]["node"]["id"], exact, "the exact name ranks first: {}", search["edges"][0]);
+    assert_eq!(search["edges"][0]["matchedField"], "NAME");
+
+    // Paging through every ranked result: no record twice, none hidden, and
+    // the last page ends the search.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let body = ask(None, json!({ "q": "synthetic", "first": 100, "after": after })).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let search = &body["data"]["search"];
+        for edge in search["edges"].as_array().unwrap() {
+            let name = edge["node"]["name"].as_str().unwrap_or_default();
+            assert!(!name.starts_with("Hidden"), "a hidden record was found: {edge}");
+            assert!(seen.insert(edge["node"]["id"].to_string()), "found twice: {edge}");
+        }
+        pages += 1;
+        after = search["pageInfo"]["endCursor"].clone();
+        if search["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        assert!(pages < 20, "more pages than the bound allows");
+    }
+    // The first 1,000 visible matches, and the exact name beyond them.
+    assert_eq!(seen.len(), 1001, "{pages} pages");
+    let last = ask(None, json!({ "q": "synthetic", "first": 1, "after": after })).await;
+    assert_eq!(last["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{last}");
+    assert!(last["errors"][0]["message"].as_str().unwrap().contains("1000"), "{last}");
+
+    // The owner sees its hidden records among the candidates: still a bound.
+    let body = ask(Some(key.clone()), json!({ "q": "synthetic", "first": 40 })).await;
+    assert_eq!(body["data"]["search"]["totalCount"], 1000);
+    // A narrow query is counted exactly.
+    let body = ask(Some(key), json!({ "q": "hidden synthetic", "first": 1 })).await;
+    assert_eq!(body["data"]["search"]["totalCount"], 30);
+    assert_eq!(body["data"]["search"]["totalCountIsExact"], true);
+});
