@@ -263,15 +263,60 @@ pub async fn append<C: ConnectionTrait>(
     version: i32,
     changes: &[Change],
 ) -> AppResult<()> {
-    let kind = Audited::of_table(record.0)
-        .ok_or_else(|| anyhow::anyhow!("no history is kept for records of table {}", record.0))?;
+    let kind = audited(record.0)?;
     let placement = crate::service::changes::feed::place(db, kind, record.1).await?;
+    entry(actor, action, (kind, record.1), version, changes, &placement)?.insert(db).await?;
+    crate::service::changes::feed::announce(db, placement.sequence).await
+}
+
+/// Appends the creation entries of records of `table` just created, each
+/// with its changes, in the order given: a few statements for all of them.
+pub async fn append_created<C: ConnectionTrait>(
+    db: &C,
+    actor: &Member,
+    table: &str,
+    records: &[(Uuid, Vec<Change>)],
+) -> AppResult<()> {
+    let kind = audited(table)?;
+    let ids: Vec<Uuid> = records.iter().map(|(id, _)| *id).collect();
+    let (first, audiences) = crate::service::changes::feed::place_created(db, kind, &ids).await?;
+    let mut entries = Vec::with_capacity(records.len());
+    let mut sequence = first;
+    for ((id, changes), audience) in records.iter().zip(audiences) {
+        let placement = crate::service::changes::feed::Placement {
+            sequence,
+            audience,
+            was: crate::service::changes::audience::Audience::Nobody,
+        };
+        entries.push(entry(actor, AuditAction::Create, (kind, *id), 1, changes, &placement)?);
+        sequence += 1;
+    }
+    crate::service::write::insert_rows(db, entries).await?;
+    if sequence > first {
+        crate::service::changes::feed::announce(db, sequence - 1).await?;
+    }
+    Ok(())
+}
+
+fn audited(table: &str) -> AppResult<Audited> {
+    Ok(Audited::of_table(table).ok_or_else(|| anyhow::anyhow!("no history is kept for records of table {table}"))?)
+}
+
+/// The entry of one change at its place in the feed.
+fn entry(
+    actor: &Member,
+    action: AuditAction,
+    (kind, id): (Audited, Uuid),
+    version: i32,
+    changes: &[Change],
+    placement: &crate::service::changes::feed::Placement,
+) -> AppResult<audit_entry::ActiveModel> {
     let (audience, readers) = placement.audience.stored();
     let (was_audience, was_readers) = placement.was.stored();
-    audit_entry::ActiveModel {
+    Ok(audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
-        record_type: Set(record.0.to_owned()),
-        record_id: Set(record.1),
+        record_type: Set(kind.table().to_owned()),
+        record_id: Set(id),
         action: Set(action),
         version: Set(version),
         organisation_id: Set(Some(actor.organisation)),
@@ -284,10 +329,7 @@ pub async fn append<C: ConnectionTrait>(
         readers: Set(readers),
         was_audience: Set(was_audience.to_owned()),
         was_readers: Set(was_readers),
-    }
-    .insert(db)
-    .await?;
-    crate::service::changes::feed::announce(db, placement.sequence).await
+    })
 }
 
 /// The kinds of record with a history, and that a history can name.

@@ -186,8 +186,14 @@ impl Document {
 /// Rewrites the search document of one record from its stored state, inside
 /// the caller's transaction. Kinds search does not cover are ignored.
 pub async fn reindex<C: ConnectionTrait>(db: &C, table: &str, id: Uuid) -> AppResult<()> {
+    reindex_all(db, table, &[id]).await
+}
+
+/// Rewrites the search documents of records of one table, in a few
+/// statements however many (see [`store`]).
+pub async fn reindex_all<C: ConnectionTrait>(db: &C, table: &str, ids: &[Uuid]) -> AppResult<()> {
     let Some(kind) = SearchKind::of_table(table) else { return Ok(()) };
-    let documents = documents_of(db, kind, &[id]).await?;
+    let documents = documents_of(db, kind, ids).await?;
     store(db, kind, &documents).await
 }
 

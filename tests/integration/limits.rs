@@ -277,7 +277,8 @@ configured_tests!(
         let org = common::create_org(&app, "Cap test");
         let key = common::create_key(&app, &org, "EDITOR");
         let mut csv = String::from("external_id,name,country_code,summary\n");
-        for i in 0..2_000 {
+        // Imports write in batches: this many rows take seconds.
+        for i in 0..10_000 {
             csv.push_str(&format!("CAP-{i},Person {i},PE,Summary of case {i}\n"));
         }
         let started = std::time::Instant::now();
@@ -302,7 +303,7 @@ configured_tests!(
         let ((import, import_took), (read, read_took), metrics) =
             tokio::join!(async { (import.await, started.elapsed()) }, read, metrics);
         assert_eq!(import.0, 200, "{}", import.1);
-        assert_eq!(import.1["data"]["importRecords"]["created"], 2_000, "{}", import.1);
+        assert_eq!(import.1["data"]["importRecords"]["created"], 10_000, "{}", import.1);
         assert!(import_took.as_millis() > 1_200, "the import must outlast the metrics' delay: {import_took:?}");
         assert!(metrics.contains("rights_graph_graphql_operations{state=\"executing\"} 1\n"), "{metrics}");
         assert!(metrics.contains("rights_graph_graphql_operations{state=\"waiting\"} 1\n"), "{metrics}");

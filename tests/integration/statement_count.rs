@@ -548,3 +548,83 @@ configured_tests!(
         assert_eq!(one, thirty, "statements grew with the changes in the delta");
     }
 );
+
+const IMPORT: &str =
+    "mutation ($input: ImportRecordsInput!) { importRecords(input: $input) { committed created problems { reason } } }";
+
+/// JSON Lines of `n` new defenders, each with other names, sectors, a case
+/// event and an affiliation to the organisation `O-1` of the same file.
+fn defenders_jsonl(prefix: &str, n: usize) -> String {
+    let mut lines = vec![
+        json!({ "type": "organisation", "externalId": format!("{prefix}-O-1"), "name": format!("{prefix} Ally"),
+        "kind": "NGO", "visibility": "PARTNERS" })
+        .to_string(),
+    ];
+    for i in 0..n {
+        lines.push(
+            json!({ "type": "defender", "externalId": format!("{prefix}-{i}"), "name": format!("{prefix} Person {i}"),
+                "otherNames": [{ "name": format!("Person {i} {prefix}"), "kind": "ALIAS" }], "countryCode": "PE",
+                "sectors": ["LAND", "ENVIRONMENT"], "visibility": "PARTNERS",
+                "events": [{ "kind": "THREAT", "occurredOn": "2025-03" }],
+                "affiliations": [{ "organisationId": format!("{prefix}-O-1"), "role": "member" }] })
+            .to_string(),
+        );
+    }
+    lines.join("\n")
+}
+
+// An import writes its new records in batches: a few statements per table
+// for hundreds of records; per row only the lookups of its identifiers.
+configured_tests!(
+    an_import_writes_new_records_in_batches,
+    |settings: &mut rights_graph::Settings| {
+        settings.rate_limits.rate_limit_authenticated = 0;
+    },
+    |app: TestApp| async move {
+        let organisation = common::create_org(&app, "Importing partner");
+        let key = common::create_key(&app, &organisation, "EDITOR");
+        let import = |prefix: &'static str, n: usize| {
+            let (app, key) = (&app, key.clone());
+            async move {
+                let input = json!({ "input": { "format": "JSON_LINES", "data": defenders_jsonl(prefix, n) } });
+                let before = app.statements.get();
+                let (status, body) = common::post_as(app, Some(&key), IMPORT, input).await;
+                assert_eq!(status, 200, "{body}");
+                assert_eq!(body["data"]["importRecords"]["committed"], true, "{body}");
+                assert_eq!(body["data"]["importRecords"]["created"], n + 1, "{body}");
+                app.statements.get() - before
+            }
+        };
+        let (ten, four_hundred) = (import("A", 10).await, import("B", 400).await);
+        eprintln!("{:?}: importing 10 defenders: {ten} statements; 400: {four_hundred}", app.engine);
+        // Per row: its external id, and for its link the organisation's
+        // external id and whether the importer may see it; the rest is per
+        // batch (written one by one, a row took fifteen).
+        assert!(four_hundred - ten <= 390 * 3 + 10, "{ten} statements for 10 defenders, {four_hundred} for 400");
+
+        // What was written in batches reads back as written, with its history.
+        let body = app
+            .data(
+                "{ search(query: \"B Person 399\", first: 1) { nodes { ... on Defender { name sectors \
+                 otherNames { name } events { nodes { kind } } affiliations { nodes { organisation { name } } } } } } }",
+            )
+            .await;
+        assert!(body["search"]["nodes"].as_array().unwrap().is_empty(), "partners' records are not public: {body}");
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "{ search(query: \"B Person 399\", first: 1) { nodes { ... on Defender { name sectors \
+             otherNames { name } events { nodes { kind } } affiliations { nodes { organisation { name } } } \
+             auditLog { nodes { action } } } } } }",
+            json!({}),
+        )
+        .await;
+        let defender = &body["data"]["search"]["nodes"][0];
+        assert_eq!(defender["name"], "B Person 399", "{body}");
+        assert_eq!(defender["sectors"], json!(["ENVIRONMENT", "LAND"]), "{body}");
+        assert_eq!(defender["otherNames"][0]["name"], "Person 399 B", "{body}");
+        assert_eq!(defender["events"]["nodes"][0]["kind"], "THREAT", "{body}");
+        assert_eq!(defender["affiliations"]["nodes"][0]["organisation"]["name"], "B Ally", "{body}");
+        assert_eq!(defender["auditLog"]["nodes"], json!([{ "action": "CREATE" }]), "{body}");
+    }
+);

@@ -3,6 +3,8 @@
 //! tell, for any viewer, whether it could see the record just before and just
 //! after the change.
 
+use std::collections::HashMap;
+
 use entity::{Consent, Visibility, record_share};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -64,15 +66,22 @@ impl Audience {
 
     /// The audience of a record as it is now, inside the writing transaction.
     pub async fn of_record<C: ConnectionTrait>(db: &C, kind: Audited, id: Uuid) -> AppResult<Audience> {
+        Ok(Audience::of_records(db, kind, &[id]).await?.pop().unwrap_or(Audience::Nobody))
+    }
+
+    /// The audiences of records of one kind as they are now, in the order of
+    /// `ids`, in two statements however many.
+    pub async fn of_records<C: ConnectionTrait>(db: &C, kind: Audited, ids: &[Uuid]) -> AppResult<Vec<Audience>> {
         let table = Alias::new(kind.table());
         let mergeable = matches!(kind, Audited::Defender | Audited::Organisation);
         let mut select = Query::select();
         select
+            .column((table.clone(), Alias::new("id")))
             .column((table.clone(), Alias::new("visibility")))
             .column((table.clone(), Alias::new("contributed_by_id")))
             .expr_as(Expr::col((table.clone(), Alias::new("archived_at"))).is_not_null(), Alias::new("archived"))
             .from(table.clone())
-            .and_where(Expr::col((table.clone(), Alias::new("id"))).eq(id));
+            .and_where(Expr::col((table.clone(), Alias::new("id"))).is_in(ids.iter().copied()));
         if mergeable {
             select
                 .expr_as(Expr::col((table.clone(), Alias::new("merged_into_id"))).is_not_null(), Alias::new("merged"));
@@ -80,37 +89,51 @@ impl Audience {
         if kind == Audited::Defender {
             select.column((table.clone(), Alias::new("consent")));
         }
-        let Some(row) = db.query_one(&select).await? else { return Ok(Audience::Nobody) };
-        let archived: bool = row.try_get("", "archived")?;
-        let merged: bool = if mergeable { row.try_get("", "merged")? } else { false };
-        if archived || merged {
-            return Ok(Audience::Nobody);
+        let mut audiences: HashMap<Uuid, Audience> = HashMap::with_capacity(ids.len());
+        let mut contributors: HashMap<Uuid, Option<Uuid>> = HashMap::new();
+        for row in db.query_all(&select).await? {
+            let id: Uuid = row.try_get("", "id")?;
+            let archived: bool = row.try_get("", "archived")?;
+            let merged: bool = if mergeable { row.try_get("", "merged")? } else { false };
+            let visibility: String = row.try_get("", "visibility")?;
+            let consent_given = if kind == Audited::Defender {
+                row.try_get::<String>("", "consent")? == Consent::Given.as_str()
+            } else {
+                true
+            };
+            let audience = if archived || merged {
+                Audience::Nobody
+            } else if visibility == Visibility::Public.as_str() && consent_given {
+                Audience::Public
+            } else if visibility == Visibility::Partners.as_str() {
+                Audience::Partners
+            } else {
+                contributors.insert(id, row.try_get("", "contributed_by_id")?);
+                continue;
+            };
+            audiences.insert(id, audience);
         }
-        let visibility: String = row.try_get("", "visibility")?;
-        let consent_given = if kind == Audited::Defender {
-            row.try_get::<String>("", "consent")? == Consent::Given.as_str()
-        } else {
-            true
-        };
-        if visibility == Visibility::Public.as_str() && consent_given {
-            return Ok(Audience::Public);
+        if !contributors.is_empty() {
+            let shares: Vec<(Uuid, Uuid)> = record_share::Entity::find()
+                .select_only()
+                .columns([record_share::Column::RecordId, record_share::Column::OrganisationId])
+                .filter(record_share::Column::RecordType.eq(kind.table()))
+                .filter(record_share::Column::RecordId.is_in(contributors.keys().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            let mut readers: HashMap<Uuid, Vec<Uuid>> =
+                contributors.iter().map(|(id, contributor)| (*id, contributor.iter().copied().collect())).collect();
+            for (record, organisation) in shares {
+                readers.entry(record).or_default().push(organisation);
+            }
+            for (id, mut readers) in readers {
+                readers.sort();
+                readers.dedup();
+                audiences.insert(id, Audience::Organisations(readers));
+            }
         }
-        if visibility == Visibility::Partners.as_str() {
-            return Ok(Audience::Partners);
-        }
-        let contributor: Option<Uuid> = row.try_get("", "contributed_by_id")?;
-        let shared: Vec<Uuid> = record_share::Entity::find()
-            .select_only()
-            .column(record_share::Column::OrganisationId)
-            .filter(record_share::Column::RecordType.eq(kind.table()))
-            .filter(record_share::Column::RecordId.eq(id))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let mut readers: Vec<Uuid> = contributor.into_iter().chain(shared).collect();
-        readers.sort();
-        readers.dedup();
-        Ok(Audience::Organisations(readers))
+        Ok(ids.iter().map(|id| audiences.get(id).cloned().unwrap_or(Audience::Nobody)).collect())
     }
 }
 

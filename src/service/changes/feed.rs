@@ -345,13 +345,7 @@ pub struct Placement {
 /// transaction that rolls back gives its number back). On SQLite the
 /// transaction already holds the database's one write lock.
 pub async fn place<C: ConnectionTrait>(db: &C, kind: Audited, id: Uuid) -> AppResult<Placement> {
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        db.execute(
-            &Query::select().expr(Expr::cust_with_values("pg_advisory_xact_lock($1)", [SEQUENCE_LOCK])).to_owned(),
-        )
-        .await?;
-    }
-    let sequence = head(db).await? + 1;
+    let sequence = next_sequence(db).await?;
     let audience = Audience::of_record(db, kind, id).await?;
     let previous: Option<(String, String)> = audit_entry::Entity::find()
         .select_only()
@@ -365,6 +359,27 @@ pub async fn place<C: ConnectionTrait>(db: &C, kind: Audited, id: Uuid) -> AppRe
         .await?;
     let was = previous.map_or(Audience::Nobody, |(audience, readers)| Audience::from_stored(&audience, &readers));
     Ok(Placement { sequence, audience, was })
+}
+
+/// The places of the creation entries of records just created, all of one
+/// kind: the first entry's sequence (the others follow it, one each, in the
+/// order of `ids`), and each record's audience. A new record had no audience
+/// before its creation.
+pub async fn place_created<C: ConnectionTrait>(db: &C, kind: Audited, ids: &[Uuid]) -> AppResult<(i64, Vec<Audience>)> {
+    let sequence = next_sequence(db).await?;
+    Ok((sequence, Audience::of_records(db, kind, ids).await?))
+}
+
+/// The next sequence, under the lock that makes writers take theirs in turn
+/// (see [`place`]).
+async fn next_sequence<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute(
+            &Query::select().expr(Expr::cust_with_values("pg_advisory_xact_lock($1)", [SEQUENCE_LOCK])).to_owned(),
+        )
+        .await?;
+    }
+    Ok(head(db).await? + 1)
 }
 
 /// Tells every instance listening on PostgreSQL that `sequence` is committed,

@@ -20,6 +20,7 @@ use crate::service::Viewer;
 use crate::service::audit::{Audited, Change, Class};
 use crate::service::query::records::visible_by_id;
 use crate::service::write::editing::text;
+use crate::service::write::insert_rows;
 
 /// The longest prison sentence accepted, in months (a life sentence is marked as such).
 const MAX_SENTENCE_MONTHS: i32 = 1_200;
@@ -315,10 +316,10 @@ impl CaseDraft {
     /// Stores the lists: keeps, updates, adds and removes entries. A new
     /// defender has nothing stored to compare with.
     pub async fn write<C: ConnectionTrait>(&self, db: &C, defender: Uuid, new: bool) -> AppResult<()> {
-        let now = Utc::now();
         if new {
-            return self.insert_all(db, defender, now).await;
+            return CaseDraft::insert_new(db, &[(defender, self)]).await;
         }
+        let now = Utc::now();
         let keep: Vec<Uuid> = self.events.iter().filter_map(|e| e.id).collect();
         case_event::Entity::delete_many()
             .filter(case_event::Column::DefenderId.eq(defender))
@@ -401,17 +402,17 @@ impl CaseDraft {
         self.insert_links(db, defender, now).await
     }
 
-    /// Inserts every entry of a new defender's lists.
-    async fn insert_all<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        defender: Uuid,
-        now: chrono::DateTime<Utc>,
-    ) -> AppResult<()> {
-        if !self.events.is_empty() {
-            case_event::Entity::insert_many(self.events.iter().map(|event| case_event::ActiveModel {
+    /// Inserts every entry of the lists of new defenders, each case with its
+    /// defender's id: a few statements for all.
+    pub async fn insert_new<C: ConnectionTrait>(db: &C, cases: &[(Uuid, &CaseDraft)]) -> AppResult<()> {
+        let now = Utc::now();
+        let mut events = Vec::new();
+        let mut affiliations = Vec::new();
+        let mut links = Vec::new();
+        for (defender, case) in cases {
+            events.extend(case.events.iter().map(|event| case_event::ActiveModel {
                 id: Set(Uuid::now_v7()),
-                defender_id: Set(defender),
+                defender_id: Set(*defender),
                 kind: Set(event.kind),
                 occurred_on: Set(event.occurred_on.clone()),
                 description: Set(event.description.clone()),
@@ -421,25 +422,22 @@ impl CaseDraft {
                 restriction_id: Set(event.restriction_id),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }))
-            .exec(db)
-            .await?;
-        }
-        if !self.affiliations.is_empty() {
-            affiliation::Entity::insert_many(self.affiliations.iter().map(|entry| affiliation::ActiveModel {
+            }));
+            affiliations.extend(case.affiliations.iter().map(|entry| affiliation::ActiveModel {
                 id: Set(Uuid::now_v7()),
-                defender_id: Set(defender),
+                defender_id: Set(*defender),
                 organisation_id: Set(entry.organisation_id),
                 role: Set(entry.role.clone()),
                 started_on: Set(entry.started_on.clone()),
                 ended_on: Set(entry.ended_on.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }))
-            .exec(db)
-            .await?;
+            }));
+            links.extend(case.link_rows(*defender, now));
         }
-        self.insert_links(db, defender, now).await
+        insert_rows(db, events).await?;
+        insert_rows(db, affiliations).await?;
+        insert_rows(db, links).await
     }
 
     async fn insert_links<C: ConnectionTrait>(
@@ -448,20 +446,21 @@ impl CaseDraft {
         defender: Uuid,
         now: chrono::DateTime<Utc>,
     ) -> AppResult<()> {
-        if !self.links.is_empty() {
-            defender_restriction::Entity::insert_many(self.links.iter().map(|link| {
-                defender_restriction::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    defender_id: Set(defender),
-                    restriction_id: Set(link.restriction_id),
-                    relation: Set(link.relation),
-                    note: Set(link.note.clone()),
-                    created_at: Set(now),
-                }
-            }))
-            .exec(db)
-            .await?;
-        }
-        Ok(())
+        insert_rows(db, self.link_rows(defender, now).collect()).await
+    }
+
+    fn link_rows(
+        &self,
+        defender: Uuid,
+        now: chrono::DateTime<Utc>,
+    ) -> impl Iterator<Item = defender_restriction::ActiveModel> + '_ {
+        self.links.iter().map(move |link| defender_restriction::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            defender_id: Set(defender),
+            restriction_id: Set(link.restriction_id),
+            relation: Set(link.relation),
+            note: Set(link.note.clone()),
+            created_at: Set(now),
+        })
     }
 }

@@ -15,8 +15,10 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult};
 use crate::service::audit::{Change, Class};
 use crate::service::defenders::case::CaseDraft;
+use crate::service::duplicates::Mergeable;
 use crate::service::text::sort_key;
 use crate::service::write::editing::{Draft, MAX_NAME, name, text};
+use crate::service::write::insert_rows;
 use crate::service::{Viewer, codes};
 
 const MAX_TEXT: usize = 20_000;
@@ -153,21 +155,23 @@ impl Draft for DefenderDraft {
     }
 
     async fn write_children(&self, db: &DatabaseTransaction, id: Uuid, old: Option<&Self>) -> AppResult<()> {
-        write_lists(db, id, self, old.is_none()).await?;
-        let names_changed = old.is_none_or(|old| old.name != self.name || old.other_names != self.other_names);
-        if names_changed {
-            let mut all: Vec<&str> = vec![&self.name];
-            all.extend(self.other_names.iter().map(|other| other.name.as_str()));
-            crate::service::duplicates::file_names(
-                db,
-                crate::service::duplicates::Mergeable::Defender,
-                id,
-                &all,
-                old.is_some(),
-            )
-            .await?;
+        let Some(old) = old else { return Self::write_new_children(db, &[(id, self.clone())]).await };
+        write_lists(db, id, self).await?;
+        if old.name != self.name || old.other_names != self.other_names {
+            crate::service::duplicates::file_names(db, Mergeable::Defender, id, &self.all_names(), true).await?;
         }
         Ok(())
+    }
+
+    async fn write_new_children(db: &DatabaseTransaction, created: &[(Uuid, Self)]) -> AppResult<()> {
+        let now = Utc::now();
+        let names = created.iter().flat_map(|(id, draft)| name_rows(*id, draft, now)).collect();
+        insert_rows(db, names).await?;
+        insert_rows(db, created.iter().flat_map(|(id, draft)| sector_rows(*id, draft)).collect()).await?;
+        let cases: Vec<(Uuid, &CaseDraft)> = created.iter().map(|(id, draft)| (*id, &draft.case)).collect();
+        CaseDraft::insert_new(db, &cases).await?;
+        let names: Vec<(Uuid, Vec<&str>)> = created.iter().map(|(id, draft)| (*id, draft.all_names())).collect();
+        crate::service::duplicates::file_new_names(db, Mergeable::Defender, &names).await
     }
 
     fn apply_to(&self, record: &mut defender::ActiveModel) {
@@ -206,38 +210,41 @@ pub fn nothing() -> DefenderDraft {
     }
 }
 
-/// Writes the lists; a new defender has none to replace.
-async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft, new: bool) -> AppResult<()> {
-    let now = Utc::now();
-    if !new {
-        defender_name::Entity::delete_many().filter(defender_name::Column::DefenderId.eq(id)).exec(db).await?;
-        defender_sector::Entity::delete_many().filter(defender_sector::Column::DefenderId.eq(id)).exec(db).await?;
+/// Replaces the lists of a stored defender.
+async fn write_lists<C: ConnectionTrait>(db: &C, id: Uuid, draft: &DefenderDraft) -> AppResult<()> {
+    defender_name::Entity::delete_many().filter(defender_name::Column::DefenderId.eq(id)).exec(db).await?;
+    defender_sector::Entity::delete_many().filter(defender_sector::Column::DefenderId.eq(id)).exec(db).await?;
+    insert_rows(db, name_rows(id, draft, Utc::now()).collect()).await?;
+    insert_rows(db, sector_rows(id, draft).collect()).await?;
+    draft.case.write(db, id, false).await
+}
+
+fn name_rows(
+    id: Uuid,
+    draft: &DefenderDraft,
+    now: chrono::DateTime<Utc>,
+) -> impl Iterator<Item = defender_name::ActiveModel> + '_ {
+    draft.other_names.iter().map(move |other| defender_name::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        defender_id: Set(id),
+        sort_key: Set(sort_key(&other.name)),
+        name: Set(other.name.clone()),
+        kind: Set(other.kind),
+        language: Set(other.language.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+}
+
+fn sector_rows(id: Uuid, draft: &DefenderDraft) -> impl Iterator<Item = defender_sector::ActiveModel> + '_ {
+    draft.sectors.iter().map(move |sector| defender_sector::ActiveModel { defender_id: Set(id), sector: Set(*sector) })
+}
+
+impl DefenderDraft {
+    /// The name and every other name, as duplicate detection files them.
+    fn all_names(&self) -> Vec<&str> {
+        std::iter::once(self.name.as_str()).chain(self.other_names.iter().map(|other| other.name.as_str())).collect()
     }
-    if !draft.other_names.is_empty() {
-        defender_name::Entity::insert_many(draft.other_names.iter().map(|other| defender_name::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            defender_id: Set(id),
-            sort_key: Set(sort_key(&other.name)),
-            name: Set(other.name.clone()),
-            kind: Set(other.kind),
-            language: Set(other.language.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }))
-        .exec(db)
-        .await?;
-    }
-    if !draft.sectors.is_empty() {
-        defender_sector::Entity::insert_many(
-            draft
-                .sectors
-                .iter()
-                .map(|sector| defender_sector::ActiveModel { defender_id: Set(id), sector: Set(*sector) }),
-        )
-        .exec(db)
-        .await?;
-    }
-    draft.case.write(db, id, new).await
 }
 
 /// The current draft of a stored defender.

@@ -61,18 +61,27 @@ pub async fn file_names<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    let keys: HashSet<String> =
-        all_names.iter().flat_map(|name| names::keys(name)).filter(|key| key.len() <= 200).collect();
-    if !keys.is_empty() {
-        match_key::Entity::insert_many(keys.into_iter().map(|key| match_key::ActiveModel {
+    file_new_names(db, kind, &[(id, all_names.to_vec())]).await
+}
+
+/// Files the names of records that have nothing filed yet (records just
+/// created), each with all its names, in a few statements for all.
+pub async fn file_new_names<C: ConnectionTrait>(
+    db: &C,
+    kind: Mergeable,
+    records: &[(Uuid, Vec<&str>)],
+) -> AppResult<()> {
+    let mut rows = Vec::new();
+    for (id, all_names) in records {
+        let keys: HashSet<String> =
+            all_names.iter().flat_map(|name| names::keys(name)).filter(|key| key.len() <= 200).collect();
+        rows.extend(keys.into_iter().map(|key| match_key::ActiveModel {
             record_type: Set(kind.table().to_owned()),
             key: Set(key),
-            record_id: Set(id),
-        }))
-        .exec(db)
-        .await?;
+            record_id: Set(*id),
+        }));
     }
-    Ok(())
+    crate::service::write::insert_rows(db, rows).await
 }
 
 /// Files a record's names as stored, replacing what was filed for it.

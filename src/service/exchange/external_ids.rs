@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::external_id;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::AppResult;
@@ -37,17 +37,27 @@ pub async fn register<C: ConnectionTrait>(
     external: &str,
     record: Uuid,
 ) -> AppResult<()> {
-    external_id::ActiveModel {
+    register_all(db, organisation, table, &[(external.to_owned(), record)]).await
+}
+
+/// Records that each external identifier names its record for this
+/// organisation, in a few statements for all.
+pub async fn register_all<C: ConnectionTrait>(
+    db: &C,
+    organisation: Uuid,
+    table: &str,
+    names: &[(String, Uuid)],
+) -> AppResult<()> {
+    let now = Utc::now();
+    let rows = names.iter().map(|(external, record)| external_id::ActiveModel {
         id: Set(Uuid::now_v7()),
         organisation_id: Set(organisation),
         record_type: Set(table.to_owned()),
-        external_id: Set(external.to_owned()),
-        record_id: Set(record),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+        external_id: Set(external.clone()),
+        record_id: Set(*record),
+        created_at: Set(now),
+    });
+    crate::service::write::insert_rows(db, rows.collect()).await
 }
 
 /// The organisation's external identifiers of these records.

@@ -8,6 +8,7 @@
 //! new ones create a record of the organisation's own. Imports go through the
 //! same checks as every other write, so they cannot widen anyone's access.
 
+use std::collections::HashSet;
 use std::io::BufRead;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStatic, TransactionTrait};
@@ -21,9 +22,13 @@ use super::ftm;
 use super::rows::{CampaignRow, DefenderRow, MembershipRow, RecordKind, RestrictionRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::ids::GlobalId;
+use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::edits::DefenderDraft;
+use crate::service::organisations::edits::OrganisationDraft;
 use crate::service::query::records::RecordModel;
-use crate::service::write::editing::{self, Draft, ModelOf, create_in, editable, update_in};
+use crate::service::restrictions::edits::RestrictionDraft;
+use crate::service::sources::edits::SourceDraft;
+use crate::service::write::editing::{self, Draft, ModelOf, create_all_in, editable, prepare_new, update_in};
 use crate::service::{Member, Viewer};
 
 /// At most this many problems are listed; the rest are counted.
@@ -61,6 +66,14 @@ pub struct Problem {
     pub field: Option<String>,
     pub reason: String,
 }
+
+/// New records of one kind wait for at most this many rows, then are
+/// written together.
+const BATCH_ROWS: usize = 500;
+
+/// ... or for rows of at most this many bytes in the file, so that memory
+/// stays flat whatever a row holds.
+const BATCH_BYTES: u64 = 4 << 20;
 
 /// Records written by an import after which the planners' statistics are refreshed.
 const LARGE_IMPORT: u64 = 1_000;
@@ -250,19 +263,29 @@ pub async fn import(
         // would stay for the whole file and make it quadratic.
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
     }
-    let mut importer =
-        Importer { txn: &txn, viewer, actor, report: Report { dry_run, ..Report::default() }, csv: false };
+    let mut importer = Importer {
+        txn: &txn,
+        viewer,
+        actor,
+        report: Report { dry_run, ..Report::default() },
+        csv: false,
+        batch: Batch::default(),
+    };
     for source in sources {
         let name = source.name.clone();
         importer.csv = matches!(source.format, Format::Csv(_));
         let mut rows = Rows::new(source);
-        while let Some((line, external, read)) = rows.next() {
+        loop {
+            let before = rows.position();
+            let Some((line, external, read)) = rows.next() else { break };
             importer.row(&name, line, external, read).await?;
+            importer.read(rows.position() - before).await?;
             progress(&name, rows.position());
             if rows.fatal() && importer.report.rejected > 0 {
                 break;
             }
         }
+        importer.write_batch().await?;
     }
     let mut report = importer.report;
     if dry_run || report.rejected > 0 {
@@ -289,7 +312,55 @@ struct Importer<'a> {
     report: Report,
     /// Whether the current file is CSV, whose problems name columns.
     csv: bool,
+    /// New records not yet written.
+    batch: Batch,
 }
+
+/// New records waiting to be written together, all of one kind, each with
+/// its external identifier: validated and checked already, so that writing
+/// them can fail only with the database. A row that names one of them (by
+/// its own identifier or in a link) has the batch written first.
+#[derive(Default)]
+struct Batch {
+    kind: Option<RecordKind>,
+    externals: HashSet<String>,
+    /// Bytes of the file read since the batch began.
+    bytes: u64,
+    organisations: Vec<(String, OrganisationDraft)>,
+    sources: Vec<(String, SourceDraft)>,
+    restrictions: Vec<(String, RestrictionDraft)>,
+    defenders: Vec<(String, DefenderDraft)>,
+    campaigns: Vec<(String, CampaignDraft)>,
+}
+
+impl Batch {
+    /// Whether a record of `kind` with this external identifier waits.
+    fn holds(&self, kind: RecordKind, external: &str) -> bool {
+        self.kind == Some(kind) && self.externals.contains(external)
+    }
+}
+
+/// A kind of draft the importer batches.
+trait Batched: Draft {
+    const KIND: RecordKind;
+    fn waiting(batch: &mut Batch) -> &mut Vec<(String, Self)>;
+}
+
+macro_rules! batched {
+    ($draft:ty, $kind:ident, $field:ident) => {
+        impl Batched for $draft {
+            const KIND: RecordKind = RecordKind::$kind;
+            fn waiting(batch: &mut Batch) -> &mut Vec<(String, Self)> {
+                &mut batch.$field
+            }
+        }
+    };
+}
+batched!(OrganisationDraft, Organisation, organisations);
+batched!(SourceDraft, Source, sources);
+batched!(RestrictionDraft, Restriction, restrictions);
+batched!(DefenderDraft, Defender, defenders);
+batched!(CampaignDraft, Campaign, campaigns);
 
 impl Importer<'_> {
     /// Imports one row, or notes its problem. Once any row failed, the rest
@@ -391,10 +462,8 @@ impl Importer<'_> {
         match row {
             Row::Organisation(row) => {
                 let id = row.id.clone();
-                self.upsert(RecordKind::Organisation, &external, id.as_deref(), apply::new_organisation, |draft| {
-                    apply::organisation(row, draft)
-                })
-                .await
+                self.upsert(&external, id.as_deref(), apply::new_organisation, |draft| apply::organisation(row, draft))
+                    .await
             }
             Row::Restriction(row) => {
                 let id = row.id.clone();
@@ -404,25 +473,19 @@ impl Importer<'_> {
                 if matches!(target, Target::New) {
                     required_for_restriction(&row)?;
                 }
-                self.store(RecordKind::Restriction, &external, target, apply::new_restriction, |draft| {
-                    apply::restriction(row, draft)
-                })
-                .await
+                self.store(&external, target, apply::new_restriction, |draft| apply::restriction(row, draft)).await
             }
             Row::Defender(row) => {
                 let links = self.defender_links(&row).await?;
                 let id = row.id.clone();
-                self.upsert(RecordKind::Defender, &external, id.as_deref(), apply::new_defender, move |draft| {
+                self.upsert(&external, id.as_deref(), apply::new_defender, move |draft| {
                     apply::defender(*row, links, draft)
                 })
                 .await
             }
             Row::Source(row) => {
                 let id = row.id.clone();
-                self.upsert(RecordKind::Source, &external, id.as_deref(), apply::new_source, |draft| {
-                    apply::source(row, draft)
-                })
-                .await
+                self.upsert(&external, id.as_deref(), apply::new_source, |draft| apply::source(row, draft)).await
             }
             Row::Campaign(row) => {
                 let links = self.campaign_links(&row).await?;
@@ -432,10 +495,8 @@ impl Importer<'_> {
                 if matches!(target, Target::New) {
                     required_for_campaign(&row)?;
                 }
-                self.store(RecordKind::Campaign, &external, target, apply::new_campaign, move |draft| {
-                    apply::campaign(*row, links, draft)
-                })
-                .await
+                self.store(&external, target, apply::new_campaign, move |draft| apply::campaign(*row, links, draft))
+                    .await
             }
             Row::Membership(row) => self.membership(row).await,
         }
@@ -444,31 +505,29 @@ impl Importer<'_> {
     /// Creates or updates the record a row names.
     async fn upsert<D>(
         &mut self,
-        kind: RecordKind,
         external: &str,
         id: Option<&str>,
         new: fn() -> D,
         edit: impl FnOnce(&mut D) + Send,
     ) -> AppResult<Outcome>
     where
-        D: Draft,
+        D: Batched,
         editing::ActiveOf<D>: sea_orm::ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
         ModelOf<D>: sea_orm::IntoActiveModel<editing::ActiveOf<D>> + Send,
     {
-        let target = self.target::<D::Entity>(kind, external, id).await?;
-        self.store(kind, external, target, new, edit).await
+        let target = self.target::<D::Entity>(D::KIND, external, id).await?;
+        self.store(external, target, new, edit).await
     }
 
     async fn store<D>(
         &mut self,
-        kind: RecordKind,
         external: &str,
         target: Target<ModelOf<D>>,
         new: fn() -> D,
         edit: impl FnOnce(&mut D) + Send,
     ) -> AppResult<Outcome>
     where
-        D: Draft,
+        D: Batched,
         editing::ActiveOf<D>: sea_orm::ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
         ModelOf<D>: sea_orm::IntoActiveModel<editing::ActiveOf<D>> + Send,
     {
@@ -500,8 +559,8 @@ impl Importer<'_> {
             Target::New => {
                 let mut draft = new();
                 edit(&mut draft);
-                let created = create_in(self.txn, self.viewer, &self.actor, draft).await?;
-                external_ids::register(self.txn, self.actor.organisation, kind.table(), external, created.id()).await?;
+                let draft = prepare_new(self.txn, self.viewer, draft).await?;
+                self.wait(external, draft).await?;
                 Ok(Outcome::Created)
             }
         }
@@ -511,12 +570,15 @@ impl Importer<'_> {
     /// else the one its global id names (then the identifier is recorded for
     /// it, if the organisation may change it). A global id of a record the
     /// organisation may not see is treated like one that does not exist.
-    async fn target<E>(&self, kind: RecordKind, external: &str, id: Option<&str>) -> AppResult<Target<E::Model>>
+    async fn target<E>(&mut self, kind: RecordKind, external: &str, id: Option<&str>) -> AppResult<Target<E::Model>>
     where
         E: crate::service::query::records::RecordEntity + IdenStatic + Send + Sync,
         E::Model: Send,
     {
         let organisation = self.actor.organisation;
+        if self.batch.holds(kind, external) {
+            self.write_batch().await?;
+        }
         if let Some(record) = external_ids::lookup(self.txn, organisation, kind.table(), external).await? {
             return editable::<E, _>(self.txn, self.viewer, &self.actor, record).await.map(Target::Editable);
         }
@@ -540,8 +602,11 @@ impl Importer<'_> {
     /// The record a link names: by the organisation's external identifier,
     /// else by global id. Whether the viewer may see it is checked with the
     /// draft, like every other write.
-    async fn resolve(&self, kind: RecordKind, field: &str, reference: &str) -> AppResult<Uuid> {
+    async fn resolve(&mut self, kind: RecordKind, field: &str, reference: &str) -> AppResult<Uuid> {
         let reference = reference.trim();
+        if self.batch.holds(kind, reference) {
+            self.write_batch().await?;
+        }
         if let Some(id) = external_ids::lookup(self.txn, self.actor.organisation, kind.table(), reference).await? {
             return Ok(id);
         }
@@ -556,7 +621,7 @@ impl Importer<'_> {
         })
     }
 
-    async fn defender_links(&self, row: &DefenderRow) -> AppResult<DefenderLinks> {
+    async fn defender_links(&mut self, row: &DefenderRow) -> AppResult<DefenderLinks> {
         let mut links = DefenderLinks::default();
         for (i, event) in row.events.iter().flatten().enumerate() {
             let field = format!("events[{i}].restrictionId");
@@ -579,7 +644,7 @@ impl Importer<'_> {
         Ok(links)
     }
 
-    async fn campaign_links(&self, row: &CampaignRow) -> AppResult<CampaignLinks> {
+    async fn campaign_links(&mut self, row: &CampaignRow) -> AppResult<CampaignLinks> {
         let mut links = CampaignLinks::default();
         if let Some(lead) = &row.lead_organisation_id {
             links.lead = Some(match lead {
@@ -602,6 +667,63 @@ impl Importer<'_> {
             links.restrictions = Some(resolved);
         }
         Ok(links)
+    }
+
+    /// Adds a new record to the batch, writing the batch first if it holds
+    /// another kind, and after if it is full.
+    async fn wait<D: Batched>(&mut self, external: &str, draft: D) -> AppResult<()> {
+        if self.batch.kind.is_some_and(|kind| kind != D::KIND) {
+            self.write_batch().await?;
+        }
+        self.batch.kind = Some(D::KIND);
+        self.batch.externals.insert(external.to_owned());
+        let waiting = D::waiting(&mut self.batch);
+        waiting.push((external.to_owned(), draft));
+        if waiting.len() >= BATCH_ROWS {
+            self.write_batch().await?;
+        }
+        Ok(())
+    }
+
+    /// Counts bytes read while a batch waits, and writes it once they are many.
+    async fn read(&mut self, bytes: u64) -> AppResult<()> {
+        if self.batch.kind.is_some() {
+            self.batch.bytes += bytes;
+            if self.batch.bytes >= BATCH_BYTES {
+                self.write_batch().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the waiting records, with their external identifiers. Once a
+    /// row failed nothing more is written: the import will be rolled back.
+    async fn write_batch(&mut self) -> AppResult<()> {
+        let Some(kind) = self.batch.kind else { return Ok(()) };
+        if self.report.rejected > 0 {
+            self.batch = Batch::default();
+            return Ok(());
+        }
+        match kind {
+            RecordKind::Organisation => self.write_waiting::<OrganisationDraft>().await?,
+            RecordKind::Source => self.write_waiting::<SourceDraft>().await?,
+            RecordKind::Restriction => self.write_waiting::<RestrictionDraft>().await?,
+            RecordKind::Defender => self.write_waiting::<DefenderDraft>().await?,
+            RecordKind::Campaign => self.write_waiting::<CampaignDraft>().await?,
+        }
+        self.batch = Batch::default();
+        Ok(())
+    }
+
+    async fn write_waiting<D: Batched>(&mut self) -> AppResult<()>
+    where
+        editing::ActiveOf<D>: sea_orm::ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
+    {
+        let (externals, drafts): (Vec<String>, Vec<D>) =
+            std::mem::take(D::waiting(&mut self.batch)).into_iter().unzip();
+        let ids = create_all_in(self.txn, &self.actor, drafts).await?;
+        let named: Vec<(String, Uuid)> = externals.into_iter().zip(ids).collect();
+        external_ids::register_all(self.txn, self.actor.organisation, D::KIND.table(), &named).await
     }
 
     async fn membership(&mut self, row: MembershipRow) -> AppResult<Outcome> {

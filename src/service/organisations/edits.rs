@@ -84,6 +84,15 @@ impl Draft for OrganisationDraft {
         Ok(())
     }
 
+    async fn write_new_children(db: &DatabaseTransaction, created: &[(uuid::Uuid, Self)]) -> AppResult<()> {
+        let names: Vec<(uuid::Uuid, Vec<&str>)> = created
+            .iter()
+            .map(|(id, draft)| (*id, std::iter::once(draft.name.as_str()).chain(draft.acronym.as_deref()).collect()))
+            .collect();
+        crate::service::duplicates::file_new_names(db, crate::service::duplicates::Mergeable::Organisation, &names)
+            .await
+    }
+
     async fn load_all(_db: &DatabaseTransaction, records: &[organisation::Model]) -> AppResult<Vec<Self>> {
         Ok(records
             .iter()

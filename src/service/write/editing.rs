@@ -296,6 +296,21 @@ pub trait Draft: Clone + Send + Sync + Sized + 'static {
     ) -> impl std::future::Future<Output = AppResult<()>> + Send + 'a {
         async { Ok(()) }
     }
+
+    /// Writes what lives in other tables for records just created, each
+    /// with its id. Kinds whose creations are imported in bulk write them
+    /// in a few statements for all; the others one record at a time.
+    fn write_new_children<'a>(
+        db: &'a sea_orm::DatabaseTransaction,
+        created: &'a [(Uuid, Self)],
+    ) -> impl std::future::Future<Output = AppResult<()>> + Send + 'a {
+        async move {
+            for (id, draft) in created {
+                draft.write_children(db, *id, None).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 fn set_column<D: Draft>(record: &mut ActiveOf<D>, name: &str, value: Value) -> AppResult<()>
@@ -340,24 +355,58 @@ where
     ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
     ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
 {
-    let draft = draft.validated()?.checked(txn, viewer, None).await?;
-    let id = Uuid::now_v7();
+    let draft = prepare_new(txn, viewer, draft).await?;
+    let ids = create_all_in(txn, actor, vec![draft]).await?;
+    let id = ids.first().copied().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no record created")))?;
+    D::Entity::find_by_id_uuid(txn, id)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("record vanished inside its own transaction")))
+}
+
+/// A new record's draft, validated and checked against what the viewer may
+/// see (links included): what [`create_all_in`] takes.
+pub async fn prepare_new<D: Draft>(txn: &sea_orm::DatabaseTransaction, viewer: &Viewer, draft: D) -> AppResult<D> {
+    draft.validated()?.checked(txn, viewer, None).await
+}
+
+/// Stores new records of one kind contributed by the caller's organisation,
+/// from drafts [`prepare_new`] gave, with their lists, search documents and
+/// audit entries, inside the caller's transaction; returns their ids in the
+/// drafts' order. The statements are a few per table for all the records
+/// (for kinds that write their lists in bulk, see
+/// [`Draft::write_new_children`]), so that an import writes thousands of
+/// records in the time a handful took one by one.
+pub async fn create_all_in<D: Draft>(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Member,
+    drafts: Vec<D>,
+) -> AppResult<Vec<Uuid>>
+where
+    ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
+{
     let now = Utc::now();
-    let mut record = <ActiveOf<D> as ActiveModelTrait>::default();
-    set_column::<D>(&mut record, "id", id.into())?;
-    set_column::<D>(&mut record, "contributed_by_id", Some(actor.organisation).into())?;
-    set_column::<D>(&mut record, "version", 1i32.into())?;
-    set_column::<D>(&mut record, "archived_at", Option::<chrono::DateTime<Utc>>::None.into())?;
-    set_column::<D>(&mut record, "created_at", now.into())?;
-    set_column::<D>(&mut record, "updated_at", now.into())?;
-    draft.apply_to(&mut record);
-    let created = record.insert(txn).await?;
-    draft.write_children(txn, id, None).await?;
+    let created: Vec<(Uuid, D)> = drafts.into_iter().map(|draft| (Uuid::now_v7(), draft)).collect();
+    let mut records = Vec::with_capacity(created.len());
+    for (id, draft) in &created {
+        let mut record = <ActiveOf<D> as ActiveModelTrait>::default();
+        set_column::<D>(&mut record, "id", (*id).into())?;
+        set_column::<D>(&mut record, "contributed_by_id", Some(actor.organisation).into())?;
+        set_column::<D>(&mut record, "version", 1i32.into())?;
+        set_column::<D>(&mut record, "archived_at", Option::<chrono::DateTime<Utc>>::None.into())?;
+        set_column::<D>(&mut record, "created_at", now.into())?;
+        set_column::<D>(&mut record, "updated_at", now.into())?;
+        draft.apply_to(&mut record);
+        records.push(record);
+    }
+    super::insert_rows(txn, records).await?;
+    D::write_new_children(txn, &created).await?;
     let table = D::Entity::default().as_str();
-    crate::service::search::reindex(txn, table, id).await?;
-    crate::service::audit::append(txn, actor, entity::AuditAction::Create, (table, id), 1, &draft.created_changes())
-        .await?;
-    Ok(created)
+    let ids: Vec<Uuid> = created.iter().map(|(id, _)| *id).collect();
+    crate::service::search::reindex_all(txn, table, &ids).await?;
+    let entries: Vec<(Uuid, Vec<crate::service::audit::Change>)> =
+        created.iter().map(|(id, draft)| (*id, draft.created_changes())).collect();
+    crate::service::audit::append_created(txn, actor, table, &entries).await?;
+    Ok(ids)
 }
 
 /// Updates a record: `edit` changes the stored state, and the result is
