@@ -553,3 +553,46 @@ engine_tests!(graphql_imports_take_files_of_megabytes_and_refuse_larger_bodies, 
     let status_line = String::from_utf8_lossy(&reply[..read]).lines().next().unwrap_or_default().to_owned();
     assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
 });
+
+// New records wait in a batch before they are written: a row that names one
+// of them, by its own external id or in a link, sees it exactly as if each
+// row had been written alone.
+engine_tests!(rows_see_the_new_records_of_the_rows_before_them, |app: TestApp| async move {
+    let org = create_org(&app, "Batch NGO");
+    let key = create_key(&app, &org, "EDITOR");
+    let lines = [
+        json!({ "type": "organisation", "externalId": "O-1", "name": "Batch Ally", "kind": "NGO" }),
+        json!({ "type": "defender", "externalId": "D-1", "name": "First Name", "countryCode": "PE" }),
+        json!({ "type": "defender", "externalId": "D-2", "name": "Second Person", "countryCode": "PE",
+            "affiliations": [{ "organisationId": "O-1", "role": "lawyer" }] }),
+        json!({ "type": "defender", "externalId": "D-1", "name": "Renamed Person", "countryCode": "PE" }),
+        json!({ "type": "campaign", "externalId": "C-1", "title": "Free them", "kind": "URGENT_ACTION",
+            "defenderIds": ["D-1", "D-2"] }),
+    ];
+    let data = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
+    let report = import(&app, &key, json!({ "input": { "format": "JSON_LINES", "data": data } })).await;
+    assert_eq!((report["created"].as_u64(), report["updated"].as_u64()), (Some(4), Some(1)), "{report}");
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "{ campaigns(first: 100) { nodes { title defenders(first: 5) { nodes { name version \
+         affiliations { nodes { role organisation { name } } } } } } } }",
+        json!({}),
+    )
+    .await;
+    let campaigns = body["data"]["campaigns"]["nodes"].as_array().unwrap();
+    let campaign = campaigns.iter().find(|c| c["title"] == "Free them").unwrap_or_else(|| panic!("{body}"));
+    let mut defenders: Vec<(String, u64)> = campaign["defenders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["name"].as_str().unwrap().to_owned(), d["version"].as_u64().unwrap()))
+        .collect();
+    defenders.sort();
+    assert_eq!(defenders, [("Renamed Person".to_owned(), 2), ("Second Person".to_owned(), 1)], "{body}");
+    let second = campaign["defenders"]["nodes"].as_array().unwrap().iter().find(|d| d["name"] == "Second Person");
+    assert_eq!(second.unwrap()["affiliations"]["nodes"][0]["organisation"]["name"], "Batch Ally", "{body}");
+    // Importing the file again changes nothing.
+    let report = import(&app, &key, json!({ "input": { "format": "JSON_LINES", "data": data } })).await;
+    assert_eq!(report["created"], 0, "{report}");
+});

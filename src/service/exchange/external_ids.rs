@@ -29,6 +29,27 @@ pub async fn lookup<C: ConnectionTrait>(
         .map(|row| row.record_id))
 }
 
+/// The records that the organisation's external identifiers of one table
+/// name, for those that name one: a statement per thousand identifiers.
+pub async fn lookup_all<C: ConnectionTrait>(
+    db: &C,
+    organisation: Uuid,
+    table: &str,
+    externals: &[&str],
+) -> AppResult<HashMap<String, Uuid>> {
+    let mut found = HashMap::with_capacity(externals.len());
+    for chunk in externals.chunks(1_000) {
+        let rows = external_id::Entity::find()
+            .filter(external_id::Column::OrganisationId.eq(organisation))
+            .filter(external_id::Column::RecordType.eq(table))
+            .filter(external_id::Column::ExternalId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|row| (row.external_id, row.record_id)));
+    }
+    Ok(found)
+}
+
 /// Records that `external` names `record` for this organisation.
 pub async fn register<C: ConnectionTrait>(
     db: &C,

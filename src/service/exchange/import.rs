@@ -8,7 +8,7 @@
 //! new ones create a record of the organisation's own. Imports go through the
 //! same checks as every other write, so they cannot widen anyone's access.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStatic, TransactionTrait};
@@ -74,6 +74,9 @@ const BATCH_ROWS: usize = 500;
 /// ... or for rows of at most this many bytes in the file, so that memory
 /// stays flat whatever a row holds.
 const BATCH_BYTES: u64 = 4 << 20;
+
+/// Rows read ahead, whose external identifiers are looked up together.
+const WINDOW_ROWS: usize = 500;
 
 /// Records written by an import after which the planners' statistics are refreshed.
 const LARGE_IMPORT: u64 = 1_000;
@@ -270,17 +273,37 @@ pub async fn import(
         report: Report { dry_run, ..Report::default() },
         csv: false,
         batch: Batch::default(),
+        known: HashMap::new(),
     };
     for source in sources {
         let name = source.name.clone();
         importer.csv = matches!(source.format, Format::Csv(_));
         let mut rows = Rows::new(source);
-        loop {
-            let before = rows.position();
-            let Some((line, external, read)) = rows.next() else { break };
-            importer.row(&name, line, external, read).await?;
-            importer.read(rows.position() - before).await?;
-            progress(&name, rows.position());
+        let mut window = Vec::with_capacity(WINDOW_ROWS);
+        let mut ended = false;
+        while !ended {
+            // Read a window of rows ahead, and look up every external
+            // identifier they name at once.
+            let start = rows.position();
+            while window.len() < WINDOW_ROWS {
+                let Some(next) = rows.next() else {
+                    ended = true;
+                    break;
+                };
+                let fatal = rows.fatal() && next.2.is_err();
+                window.push((next, rows.position()));
+                if fatal || rows.position() - start >= BATCH_BYTES {
+                    break;
+                }
+            }
+            importer.look_up(window.iter().filter_map(|((_, _, read), _)| read.as_ref().ok()?.as_ref())).await?;
+            let mut before = start;
+            for ((line, external, read), after) in window.drain(..) {
+                importer.row(&name, line, external, read).await?;
+                importer.read(after - before).await?;
+                before = after;
+                progress(&name, after);
+            }
             if rows.fatal() && importer.report.rejected > 0 {
                 break;
             }
@@ -314,6 +337,9 @@ struct Importer<'a> {
     csv: bool,
     /// New records not yet written.
     batch: Batch,
+    /// What the external identifiers of the rows read ahead name (`None`:
+    /// nothing yet), kept up to date as records are created.
+    known: HashMap<(RecordKind, String), Option<Uuid>>,
 }
 
 /// New records waiting to be written together, all of one kind, each with
@@ -576,10 +602,7 @@ impl Importer<'_> {
         E::Model: Send,
     {
         let organisation = self.actor.organisation;
-        if self.batch.holds(kind, external) {
-            self.write_batch().await?;
-        }
-        if let Some(record) = external_ids::lookup(self.txn, organisation, kind.table(), external).await? {
+        if let Some(record) = self.named(kind, external).await? {
             return editable::<E, _>(self.txn, self.viewer, &self.actor, record).await.map(Target::Editable);
         }
         let Some(uuid) = id.and_then(|id| GlobalId::decode_uuid_of("id", id, kind.node_type()).ok()) else {
@@ -588,6 +611,7 @@ impl Importer<'_> {
         match editable::<E, _>(self.txn, self.viewer, &self.actor, uuid).await {
             Ok(record) => {
                 external_ids::register(self.txn, organisation, kind.table(), external, uuid).await?;
+                self.known.insert((kind, external.to_owned()), Some(uuid));
                 Ok(Target::Editable(record))
             }
             Err(AppError::Forbidden(_)) => {
@@ -604,10 +628,7 @@ impl Importer<'_> {
     /// draft, like every other write.
     async fn resolve(&mut self, kind: RecordKind, field: &str, reference: &str) -> AppResult<Uuid> {
         let reference = reference.trim();
-        if self.batch.holds(kind, reference) {
-            self.write_batch().await?;
-        }
-        if let Some(id) = external_ids::lookup(self.txn, self.actor.organisation, kind.table(), reference).await? {
+        if let Some(id) = self.named(kind, reference).await? {
             return Ok(id);
         }
         GlobalId::decode_uuid_of(field, reference, kind.node_type()).map_err(|_| {
@@ -669,6 +690,43 @@ impl Importer<'_> {
         Ok(links)
     }
 
+    /// Looks up at once every external identifier the rows name, for
+    /// [`Importer::named`]; forgets those of the rows before.
+    async fn look_up<'r>(&mut self, rows: impl Iterator<Item = &'r Row>) -> AppResult<()> {
+        self.known.clear();
+        if self.report.rejected > 0 {
+            // Nothing more is written, so nothing more is looked up.
+            return Ok(());
+        }
+        let mut wanted: HashMap<RecordKind, HashSet<&str>> = HashMap::new();
+        for row in rows {
+            for (kind, external) in row.references() {
+                wanted.entry(kind).or_default().insert(external);
+            }
+        }
+        for (kind, externals) in wanted {
+            let externals: Vec<&str> = externals.into_iter().collect();
+            let found = external_ids::lookup_all(self.txn, self.actor.organisation, kind.table(), &externals).await?;
+            for external in externals {
+                self.known.insert((kind, external.to_owned()), found.get(external).copied());
+            }
+        }
+        Ok(())
+    }
+
+    /// The record an external identifier of the organisation names: a
+    /// waiting one is written first; those of the rows read ahead were
+    /// looked up already.
+    async fn named(&mut self, kind: RecordKind, external: &str) -> AppResult<Option<Uuid>> {
+        if self.batch.holds(kind, external) {
+            self.write_batch().await?;
+        }
+        if let Some(known) = self.known.get(&(kind, external.to_owned())) {
+            return Ok(*known);
+        }
+        external_ids::lookup(self.txn, self.actor.organisation, kind.table(), external).await
+    }
+
     /// Adds a new record to the batch, writing the batch first if it holds
     /// another kind, and after if it is full.
     async fn wait<D: Batched>(&mut self, external: &str, draft: D) -> AppResult<()> {
@@ -723,7 +781,9 @@ impl Importer<'_> {
             std::mem::take(D::waiting(&mut self.batch)).into_iter().unzip();
         let ids = create_all_in(self.txn, &self.actor, drafts).await?;
         let named: Vec<(String, Uuid)> = externals.into_iter().zip(ids).collect();
-        external_ids::register_all(self.txn, self.actor.organisation, D::KIND.table(), &named).await
+        external_ids::register_all(self.txn, self.actor.organisation, D::KIND.table(), &named).await?;
+        self.known.extend(named.into_iter().map(|(external, id)| ((D::KIND, external), Some(id))));
+        Ok(())
     }
 
     async fn membership(&mut self, row: MembershipRow) -> AppResult<Outcome> {

@@ -343,6 +343,36 @@ impl Row {
         }
     }
 
+    /// Every external identifier the row names: its record's, and those of
+    /// the records it links to (a link may also be a global id, which no
+    /// external identifier matches).
+    pub fn references(&self) -> Vec<(RecordKind, &str)> {
+        let mut references = vec![(self.kind(), self.external_id())];
+        match self {
+            Row::Defender(row) => {
+                let events = row.events.iter().flatten().filter_map(|event| event.restriction_id.as_deref());
+                references.extend(events.map(|id| (RecordKind::Restriction, id)));
+                let affiliations = row.affiliations.iter().flatten();
+                references.extend(affiliations.map(|entry| (RecordKind::Organisation, entry.organisation_id.as_str())));
+                let links = row.restriction_links.iter().flatten();
+                references.extend(links.map(|link| (RecordKind::Restriction, link.restriction_id.as_str())));
+            }
+            Row::Campaign(row) => {
+                let lead = row.lead_organisation_id.iter().flatten();
+                references.extend(lead.map(|id| (RecordKind::Organisation, id.as_str())));
+                let defenders = row.defender_ids.iter().flatten();
+                references.extend(defenders.map(|id| (RecordKind::Defender, id.as_str())));
+                let restrictions = row.restriction_ids.iter().flatten();
+                references.extend(restrictions.map(|id| (RecordKind::Restriction, id.as_str())));
+            }
+            Row::Membership(row) => {
+                references.push((RecordKind::Organisation, row.affiliation.organisation_id.as_str()))
+            }
+            Row::Organisation(_) | Row::Source(_) | Row::Restriction(_) => {}
+        }
+        references.into_iter().map(|(kind, id)| (kind, id.trim())).collect()
+    }
+
     /// The row as a JSON Lines object, `type` first.
     pub fn to_json(&self) -> serde_json::Value {
         let (kind, fields) = match self {
