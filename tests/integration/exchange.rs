@@ -442,6 +442,10 @@ engine_tests!(command_line_import_streams_large_files, |app: TestApp| async move
     assert!(out.contains("1600 created"), "{out}");
     let large_size = std::fs::metadata(&large).unwrap().len() / 1024;
     let small_size = std::fs::metadata(&small).unwrap().len() / 1024;
+    eprintln!(
+        "{:?}: import peak {small_peak} KiB for {small_size} KiB, {large_peak} KiB for {large_size} KiB",
+        app.engine
+    );
     // Four times the file (about 18 MiB more) must not mean memory in
     // proportion: a reader that held the file would grow by its size. The
     // import of the larger file does peak higher, by about 4.5 MiB on SQLite

@@ -72,10 +72,14 @@ pub struct Problem {
 const BATCH_ROWS: usize = 500;
 
 /// ... or for rows of at most this many bytes in the file, so that memory
-/// stays flat whatever a row holds.
-const BATCH_BYTES: u64 = 4 << 20;
+/// stays flat whatever a row holds. A batch is held several times over
+/// while it is written (drafts, statement values, the driver's buffer,
+/// search documents), so this stays small: rows of a few hundred bytes
+/// fill the 500 rows first.
+const BATCH_BYTES: u64 = 1 << 20;
 
-/// Rows read ahead, whose external identifiers are looked up together.
+/// Rows read ahead, whose external identifiers are looked up together (at
+/// most [`BATCH_BYTES`] of the file, too).
 const WINDOW_ROWS: usize = 500;
 
 /// Records written by an import after which the planners' statistics are refreshed.
