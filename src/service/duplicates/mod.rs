@@ -71,17 +71,8 @@ pub async fn file_new_names<C: ConnectionTrait>(
     kind: Mergeable,
     records: &[(Uuid, Vec<&str>)],
 ) -> AppResult<()> {
-    let mut rows = Vec::new();
-    for (id, all_names) in records {
-        let keys: HashSet<String> =
-            all_names.iter().flat_map(|name| names::keys(name)).filter(|key| key.len() <= 200).collect();
-        rows.extend(keys.into_iter().map(|key| match_key::ActiveModel {
-            record_type: Set(kind.table().to_owned()),
-            key: Set(key),
-            record_id: Set(*id),
-        }));
-    }
-    crate::service::write::insert_rows(db, rows).await
+    let names = records.iter().map(|(id, names)| (*id, names.iter().map(|name| (*name).to_owned()).collect()));
+    file_many(db, kind, names.collect()).await
 }
 
 /// Files a record's names as stored, replacing what was filed for it.
@@ -181,11 +172,7 @@ pub(crate) async fn file_many<C: ConnectionTrait>(
             record_id: Set(id),
         }));
     }
-    while !rows.is_empty() {
-        let batch: Vec<_> = rows.drain(..rows.len().min(5_000)).collect();
-        match_key::Entity::insert_many(batch).exec(db).await?;
-    }
-    Ok(())
+    crate::service::write::insert_rows(db, rows).await
 }
 
 /// A pair of records that may describe the same person or organisation.
