@@ -17,6 +17,9 @@ mod m20261205_000010_change_feed;
 mod m20261205_000011_webhooks;
 mod m20261205_000012_audit_kind_heads;
 mod m20261205_000013_search_name_keys;
+mod m20261206_000014_record_tally;
+
+pub use m20261206_000014_record_tally::WRITER_LOCK;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -38,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_webhooks::Migration),
             Box::new(m20261205_000012_audit_kind_heads::Migration),
             Box::new(m20261205_000013_search_name_keys::Migration),
+            Box::new(m20261206_000014_record_tally::Migration),
         ]
     }
 }

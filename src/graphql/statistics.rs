@@ -9,7 +9,6 @@ use crate::graphql::defenders::{CaseEventFilter, DefenderFilter};
 use crate::graphql::restrictions::RestrictionFilter;
 use crate::service::campaigns::{self as campaigns, Campaigns};
 use crate::service::defenders::{self as defenders, CaseEventCriteria, Defenders};
-use crate::service::query::listing;
 use crate::service::restrictions::{self as restrictions, Restrictions};
 use crate::service::statistics::{self as service, CampaignDimension, DefenderDimension, RestrictionDimension};
 
@@ -68,7 +67,7 @@ impl DefenderStatistics {
     /// How many defenders match.
     async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
         let rc = RequestContext::of(ctx);
-        Ok(listing::count::<Defenders, _>(&rc.db, &rc.viewer, &self.0).await?)
+        Ok(service::total::<Defenders, _>(&rc.db, &rc.viewer, &self.0).await?)
     }
 
     /// Defenders per country they work in, most first.
@@ -132,7 +131,7 @@ impl RestrictionStatistics {
     /// How many restrictions match.
     async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
         let rc = RequestContext::of(ctx);
-        Ok(listing::count::<Restrictions, _>(&rc.db, &rc.viewer, &self.0).await?)
+        Ok(service::total::<Restrictions, _>(&rc.db, &rc.viewer, &self.0).await?)
     }
 
     /// Restrictions per country, national and subnational together, most first.
@@ -200,7 +199,7 @@ impl CampaignStatistics {
     /// How many campaigns match.
     async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
         let rc = RequestContext::of(ctx);
-        Ok(listing::count::<Campaigns, _>(&rc.db, &rc.viewer, &self.0).await?)
+        Ok(service::total::<Campaigns, _>(&rc.db, &rc.viewer, &self.0).await?)
     }
 
     /// Campaigns per status, most first.

@@ -119,34 +119,55 @@ impl Viewer {
             // A record absorbed by a merge lives on as the record it was merged into.
             unarchived = unarchived.and(Expr::col((entity, "merged_into_id")).is_null());
         }
+        let audience = self.audience_sees::<E>(entity);
+        match self.shared_with(entity) {
+            None => Condition::all().add(unarchived).add(audience),
+            Some(shared) => Condition::all().add(unarchived).add(Condition::any().add(audience).add(shared)),
+        }
+    }
+
+    /// The part of the rule that a record's audience decides: its
+    /// `visibility`, `consent` and `contributed_by_id`, read from `table`,
+    /// which is `E`'s table or one with the same columns (the standing counts
+    /// of migration 000014). A record the viewer sees is either live and
+    /// seen by its audience, or live and shared with the viewer's
+    /// organisation ([`Viewer::shared_with`]).
+    pub fn audience_sees<E: Governed>(&self, table: impl IntoIden) -> Condition {
+        let table = table.into_iden();
         // The public condition is written with constants, not bound values,
         // so that both planners can prove it implies the predicate of the
         // partial indexes over public records (migrations 000006 and 000007).
         let constant = |value: &str| Expr::cust(format!("'{value}'"));
-        let mut public = Expr::col((entity, "visibility")).eq(constant(Visibility::Public.as_str()));
+        let column = |name: &'static str| Expr::col((table.clone(), name));
+        let mut public = column("visibility").eq(constant(Visibility::Public.as_str()));
         if E::PUBLIC_NEEDS_CONSENT {
-            public = public.and(Expr::col((entity, "consent")).eq(constant(Consent::Given.as_str())));
+            public = public.and(column("consent").eq(constant(Consent::Given.as_str())));
         }
         match self {
-            Viewer::Anonymous => Condition::all().add(unarchived).add(public),
-            Viewer::Member(member) => {
-                let shared = Expr::col((entity, "id")).in_subquery(
-                    Query::select()
-                        .column(record_share::Column::RecordId)
-                        .from(record_share::Entity)
-                        .and_where(record_share::Column::OrganisationId.eq(member.organisation))
-                        .and_where(record_share::Column::RecordType.eq(entity.table_name()))
-                        .take(),
-                );
-                Condition::all().add(unarchived).add(
-                    Condition::any()
-                        .add(public)
-                        .add(Expr::col((entity, "visibility")).eq(Visibility::Partners.as_str()))
-                        .add(Expr::col((entity, "contributed_by_id")).eq(member.organisation))
-                        .add(shared),
-                )
-            }
+            Viewer::Anonymous => Condition::all().add(public),
+            // `IS NOT NULL` keeps the condition true or false, never NULL,
+            // so that its negation is exact too.
+            Viewer::Member(member) => Condition::any()
+                .add(public)
+                .add(column("visibility").eq(Visibility::Partners.as_str()))
+                .add(column("contributed_by_id").is_not_null().and(column("contributed_by_id").eq(member.organisation))),
         }
+    }
+
+    /// The records of `entity` shared with the viewer's organisation; none
+    /// for an anonymous viewer.
+    pub fn shared_with<E: Governed>(&self, entity: E) -> Option<Condition> {
+        let Viewer::Member(member) = self else { return None };
+        Some(Condition::all().add(
+            Expr::col((entity, "id")).in_subquery(
+                Query::select()
+                    .column(record_share::Column::RecordId)
+                    .from(record_share::Entity)
+                    .and_where(record_share::Column::OrganisationId.eq(member.organisation))
+                    .and_where(record_share::Column::RecordType.eq(entity.table_name()))
+                    .take(),
+            ),
+        ))
     }
 
     /// The organisation the viewer acts for, if any.

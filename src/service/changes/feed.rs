@@ -38,8 +38,9 @@ use crate::service::audit::Audited;
 /// The PostgreSQL channel on which each commit announces its last sequence.
 pub const CHANNEL: &str = "rights_graph_changes";
 
-/// The key of the PostgreSQL advisory lock that orders writers.
-const SEQUENCE_LOCK: i64 = 0x7267_6368_616e_6765; // "rgchange"
+/// The key of the PostgreSQL advisory lock that orders writers (the count
+/// triggers of migration 000014 take it too).
+const SEQUENCE_LOCK: i64 = migration::WRITER_LOCK;
 
 /// What happened to a record, as one viewer is told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,5 +1,8 @@
 //! Counts for dashboards, computed by the database (GROUP BY) over exactly
 //! the records a listing with the same filter would return to the viewer.
+//! Charts without a filter read the standing counts instead ([`tally`]).
+
+mod tally;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -15,7 +18,8 @@ use crate::service::Viewer;
 use crate::service::campaigns::{CampaignFilter, Campaigns};
 use crate::service::defenders::{CaseEventCriteria, DefenderFilter, Defenders};
 use crate::service::places;
-use crate::service::query::listing::{Listing, col, joined};
+use crate::service::query::listing::{self, Listing, col, joined};
+use crate::service::visibility::Governed;
 use crate::service::restrictions::{RestrictionFilter, Restrictions};
 
 /// A group and how many records fall in it. The key is a code (country,
@@ -141,6 +145,39 @@ async fn grouped<E: EntityTrait, C: ConnectionTrait>(
     Ok(rows.into_iter().filter_map(|(key, count)| key.map(|key| (key, count))).collect())
 }
 
+/// Counts per value of `key` among the selected records: from the standing
+/// counts (dimension `tallied` there) when the chart has no filter, else
+/// grouped by the database.
+async fn counted<E: Governed, C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    select: Select<E>,
+    key: Expr,
+    unfiltered: bool,
+    tallied: &str,
+    counted: Counted,
+) -> AppResult<Vec<(String, i64)>> {
+    if unfiltered {
+        tally::counts(db, viewer, select, tallied, key).await
+    } else {
+        grouped(db, select, key, counted).await
+    }
+}
+
+/// How many records of the listing `L` match the filter: from the standing
+/// counts when there is no filter.
+pub async fn total<L, C>(db: &C, viewer: &Viewer, filter: &L::Filter) -> AppResult<u64>
+where
+    L: Listing<Entity: Governed>,
+    C: ConnectionTrait,
+{
+    if *filter != L::Filter::default() {
+        return listing::count::<L, C>(db, viewer, filter).await;
+    }
+    let counts = tally::counts(db, viewer, L::select(viewer, filter), tally::TOTAL, Expr::cust("''")).await?;
+    Ok(counts.first().map_or(0, |(_, count)| u64::try_from(*count).unwrap_or(0)))
+}
+
 /// Orders buckets for a chart of categories (largest first) or of periods
 /// (in time order), and names their keys.
 async fn buckets<C: ConnectionTrait>(db: &C, rows: Vec<(String, i64)>, kind: KeyKind) -> AppResult<Vec<Bucket>> {
@@ -190,19 +227,15 @@ pub async fn defenders_by<C: ConnectionTrait>(
     dimension: &DefenderDimension,
 ) -> AppResult<Vec<Bucket>> {
     let select = Defenders::select(viewer, filter);
-    let id = col::<defender::Entity>(defender::Column::Id);
-    let (rows, kind) = match dimension {
-        DefenderDimension::Country => (
-            grouped(db, select, col::<defender::Entity>(defender::Column::CountryCode), Records).await?,
-            KeyKind::Country,
-        ),
-        DefenderDimension::Subdivision => (
-            grouped(db, select, col::<defender::Entity>(defender::Column::SubdivisionCode), Records).await?,
-            KeyKind::Subdivision,
-        ),
-        DefenderDimension::Status => {
-            (grouped(db, select, col::<defender::Entity>(defender::Column::Status), Records).await?, KeyKind::Enum)
+    let column = |column: defender::Column| col::<defender::Entity>(column);
+    let id = column(defender::Column::Id);
+    let unfiltered = *filter == DefenderFilter::default();
+    let (key, tallied, kind) = match dimension {
+        DefenderDimension::Country => (column(defender::Column::CountryCode), "country", KeyKind::Country),
+        DefenderDimension::Subdivision => {
+            (column(defender::Column::SubdivisionCode), "subdivision", KeyKind::Subdivision)
         }
+        DefenderDimension::Status => (column(defender::Column::Status), "status", KeyKind::Enum),
         DefenderDimension::Sector => {
             let select = joined(
                 select,
@@ -210,17 +243,15 @@ pub async fn defenders_by<C: ConnectionTrait>(
                 col::<defender_sector::Entity>(defender_sector::Column::DefenderId)
                     .equals((defender::Entity, defender::Column::Id)),
             );
-            (
-                grouped(db, select, col::<defender_sector::Entity>(defender_sector::Column::Sector), Distinct(id))
-                    .await?,
-                KeyKind::Enum,
-            )
+            let sector = col::<defender_sector::Entity>(defender_sector::Column::Sector);
+            return buckets(db, grouped(db, select, sector, Distinct(id)).await?, KeyKind::Enum).await;
         }
         DefenderDimension::CaseEventYear(criteria) => {
             let (select, year) = with_case_events(select, criteria, Interval::Year);
-            (grouped(db, select, year, Distinct(id)).await?, KeyKind::Period)
+            return buckets(db, grouped(db, select, year, Distinct(id)).await?, KeyKind::Period).await;
         }
     };
+    let rows = counted(db, viewer, select, key, unfiltered, tallied, Records).await?;
     buckets(db, rows, kind).await
 }
 
@@ -267,12 +298,13 @@ pub async fn restrictions_by<C: ConnectionTrait>(
     let select = Restrictions::select(viewer, filter);
     let column = |column: restriction::Column| col::<restriction::Entity>(column);
     let id = column(restriction::Column::Id);
-    let (rows, kind) = match dimension {
+    let unfiltered = *filter == RestrictionFilter::default();
+    let (select, key, tallied, kind) = match dimension {
         RestrictionDimension::Country => {
-            (grouped(db, select, column(restriction::Column::CountryCode), Records).await?, KeyKind::Country)
+            (select, column(restriction::Column::CountryCode), "country", KeyKind::Country)
         }
         RestrictionDimension::Subdivision => {
-            (grouped(db, select, column(restriction::Column::SubdivisionCode), Records).await?, KeyKind::Subdivision)
+            (select, column(restriction::Column::SubdivisionCode), "subdivision", KeyKind::Subdivision)
         }
         RestrictionDimension::Jurisdiction => {
             let place = Func::coalesce([
@@ -280,14 +312,10 @@ pub async fn restrictions_by<C: ConnectionTrait>(
                 column(restriction::Column::CountryCode),
             ])
             .into();
-            (grouped(db, select, place, Records).await?, KeyKind::Place)
+            (select, place, "jurisdiction", KeyKind::Place)
         }
-        RestrictionDimension::Status => {
-            (grouped(db, select, column(restriction::Column::Status), Records).await?, KeyKind::Enum)
-        }
-        RestrictionDimension::Kind => {
-            (grouped(db, select, column(restriction::Column::Kind), Records).await?, KeyKind::Enum)
-        }
+        RestrictionDimension::Status => (select, column(restriction::Column::Status), "status", KeyKind::Enum),
+        RestrictionDimension::Kind => (select, column(restriction::Column::Kind), "kind", KeyKind::Enum),
         RestrictionDimension::Right => {
             let select = joined(
                 select,
@@ -295,17 +323,15 @@ pub async fn restrictions_by<C: ConnectionTrait>(
                 col::<restriction_right::Entity>(restriction_right::Column::RestrictionId)
                     .equals((restriction::Entity, restriction::Column::Id)),
             );
-            (
-                grouped(db, select, col::<restriction_right::Entity>(restriction_right::Column::Right), Distinct(id))
-                    .await?,
-                KeyKind::Enum,
-            )
+            let right = col::<restriction_right::Entity>(restriction_right::Column::Right);
+            return buckets(db, grouped(db, select, right, Distinct(id)).await?, KeyKind::Enum).await;
         }
         RestrictionDimension::YearIntroduced => {
             let (year, precise) = period_of(column(restriction::Column::IntroducedOn), 4);
-            (grouped(db, select.filter(precise), year, Records).await?, KeyKind::Period)
+            (select.filter(precise), year, "year_introduced", KeyKind::Period)
         }
     };
+    let rows = counted(db, viewer, select, key, unfiltered, tallied, Records).await?;
     buckets(db, rows, kind).await
 }
 
@@ -329,12 +355,14 @@ pub async fn campaigns_by<C: ConnectionTrait>(
     filter: &CampaignFilter,
     dimension: CampaignDimension,
 ) -> AppResult<Vec<Bucket>> {
-    let column = match dimension {
-        CampaignDimension::Status => campaign::Column::Status,
-        CampaignDimension::Kind => campaign::Column::Kind,
-        CampaignDimension::Outcome => campaign::Column::Outcome,
+    let (column, tallied) = match dimension {
+        CampaignDimension::Status => (campaign::Column::Status, "status"),
+        CampaignDimension::Kind => (campaign::Column::Kind, "kind"),
+        CampaignDimension::Outcome => (campaign::Column::Outcome, "outcome"),
     };
-    let rows = grouped(db, Campaigns::select(viewer, filter), col::<campaign::Entity>(column), Records).await?;
+    let select = Campaigns::select(viewer, filter);
+    let unfiltered = *filter == CampaignFilter::default();
+    let rows = counted(db, viewer, select, col::<campaign::Entity>(column), unfiltered, tallied, Records).await?;
     buckets(db, rows, KeyKind::Enum).await
 }
 
