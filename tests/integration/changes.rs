@@ -436,7 +436,7 @@ engine_tests!(entries_written_before_the_feed_are_numbered_and_shown, |app: Test
     let id = app.defender_id("Máxima Acuña").await;
     let uuid = common::uuid_of(&id);
     // Back to the schema before the feed (and the migrations after it).
-    migration::Migrator::down(&app.db, Some(4)).await.expect("migrations undone");
+    migration::Migrator::down(&app.db, Some(5)).await.expect("migrations undone");
     let old = |action: &str, at: &str| {
         Query::insert()
             .into_table(Alias::new("audit_entry"))
