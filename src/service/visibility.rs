@@ -147,10 +147,11 @@ impl Viewer {
             Viewer::Anonymous => Condition::all().add(public),
             // `IS NOT NULL` keeps the condition true or false, never NULL,
             // so that its negation is exact too.
-            Viewer::Member(member) => Condition::any()
-                .add(public)
-                .add(column("visibility").eq(Visibility::Partners.as_str()))
-                .add(column("contributed_by_id").is_not_null().and(column("contributed_by_id").eq(member.organisation))),
+            Viewer::Member(member) => {
+                Condition::any().add(public).add(column("visibility").eq(Visibility::Partners.as_str())).add(
+                    column("contributed_by_id").is_not_null().and(column("contributed_by_id").eq(member.organisation)),
+                )
+            }
         }
     }
 
@@ -158,16 +159,18 @@ impl Viewer {
     /// for an anonymous viewer.
     pub fn shared_with<E: Governed>(&self, entity: E) -> Option<Condition> {
         let Viewer::Member(member) = self else { return None };
-        Some(Condition::all().add(
-            Expr::col((entity, "id")).in_subquery(
-                Query::select()
-                    .column(record_share::Column::RecordId)
-                    .from(record_share::Entity)
-                    .and_where(record_share::Column::OrganisationId.eq(member.organisation))
-                    .and_where(record_share::Column::RecordType.eq(entity.table_name()))
-                    .take(),
+        Some(
+            Condition::all().add(
+                Expr::col((entity, "id")).in_subquery(
+                    Query::select()
+                        .column(record_share::Column::RecordId)
+                        .from(record_share::Entity)
+                        .and_where(record_share::Column::OrganisationId.eq(member.organisation))
+                        .and_where(record_share::Column::RecordType.eq(entity.table_name()))
+                        .take(),
+                ),
             ),
-        ))
+        )
     }
 
     /// The organisation the viewer acts for, if any.

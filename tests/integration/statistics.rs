@@ -242,7 +242,8 @@ engine_tests!(indicators_filter_and_show_live_counts, |app: TestApp| async move 
 /// Every chart the standing counts answer, with a filter or without.
 fn tallied_charts(filters: &Value) -> String {
     let filter = |kind: &str| format!("(filter: {{ statuses: [{}] }})", filters[kind].as_str().unwrap());
-    let unfiltered = "defenders { total byCountry { key label count } bySubdivision { key label count } byStatus { key count } }
+    let unfiltered =
+        "defenders { total byCountry { key label count } bySubdivision { key label count } byStatus { key count } }
         restrictions { total byCountry { key count } bySubdivision { key count } byJurisdiction { key label count }
           byStatus { key count } byKind { key count } byYearIntroduced { key count } }
         campaigns { total byStatus { key count } byKind { key count } byOutcome { key count } }";
@@ -359,7 +360,8 @@ dataset_tests!(standing_counts_stay_exact_under_every_kind_of_write, |app: TestA
         "countryCode": "IN", "subdivisionCode": null, "introducedOn": "2021-02" });
     write(&app, &owner, restriction, input).await;
     let (mask, version) = record(&app, &owner, "campaigns", "Stop the mask bill").await;
-    let input = json!({ "id": mask, "expectedVersion": version, "outcome": "PARTIALLY_ACHIEVED", "visibility": "PARTNERS" });
+    let input =
+        json!({ "id": mask, "expectedVersion": version, "outcome": "PARTIALLY_ACHIEVED", "visibility": "PARTNERS" });
     write(&app, &owner, campaign, input).await;
     history.push(same_counts_either_way(&app, &viewers, "restriction and campaign changed").await);
 

@@ -19,8 +19,8 @@ use crate::service::campaigns::{CampaignFilter, Campaigns};
 use crate::service::defenders::{CaseEventCriteria, DefenderFilter, Defenders};
 use crate::service::places;
 use crate::service::query::listing::{self, Listing, col, joined};
-use crate::service::visibility::Governed;
 use crate::service::restrictions::{RestrictionFilter, Restrictions};
+use crate::service::visibility::Governed;
 
 /// A group and how many records fall in it. The key is a code (country,
 /// subdivision, enum value) or a period (`2015`, `2015-03`); the label is

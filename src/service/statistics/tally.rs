@@ -61,7 +61,5 @@ pub async fn counts<E: Governed, C: ConnectionTrait>(
         .and_having(Expr::cust("SUM(count) <> 0"))
         .to_owned();
     let rows = db.query_all(&statement).await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get::<String>("", "key")?, row.try_get::<i64>("", "count")?)))
-        .collect()
+    rows.iter().map(|row| Ok((row.try_get::<String>("", "key")?, row.try_get::<i64>("", "count")?))).collect()
 }
