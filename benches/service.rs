@@ -13,7 +13,8 @@
 //! against a server with it (`BENCH_CACHED_OPERATIONS`).
 //!
 //! Settings (environment): `BENCH_ENGINES` (`sqlite,postgres`), `BENCH_SIZES`
-//! (`10000,100000`), `BENCH_CONCURRENCY` (`1,16,64`), `BENCH_SECONDS` (5),
+//! (`10000,100000`), `BENCH_LARGE_SIZES` (`1000000`: run on PostgreSQL only,
+//! at concurrency 16 only; empty for none), `BENCH_CONCURRENCY` (`1,16,64`), `BENCH_SECONDS` (5),
 //! `TEST_DATABASE_URL` (PostgreSQL admin connection), `BENCH_OPERATIONS`
 //! (numbers such as `1,2,5a`; all when unset), `BENCH_DATABASE_URL` (run on
 //! a database seeded before, instead of fresh ones; it is kept). A full run
@@ -756,6 +757,62 @@ fn markdown(results: &Value) -> String {
     out
 }
 
+/// Each operation at concurrency 16 per size, for each engine run at more
+/// than one size: how throughput and latency grow with the data, beside the
+/// statements (which the shape of the query fixes, so they must not grow)
+/// and the floor (what the database alone takes for them).
+fn growth(results: &Value) -> String {
+    let sets: Vec<&Value> = results["results"].as_array().into_iter().flatten().collect();
+    let mut out = String::new();
+    for engine in ["sqlite", "postgres"] {
+        let sets: Vec<&&Value> = sets.iter().filter(|set| set["engine"] == engine).collect();
+        if sets.len() < 2 {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n## How cost grows on {engine}\n\nEach operation at concurrency {CACHED_CONCURRENCY}, per number of \
+             defenders (from the tables above).\n\n\
+             | operation | defenders | req/s | p50 ms | p99 ms | CPU ms | statements | floor req/s |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        ));
+        let mut varying = Vec::new();
+        for operation in operations() {
+            let mut statements = Vec::new();
+            for set in &sets {
+                let run = set["runs"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|run| run["operation"] == operation.name && run["concurrency"] == CACHED_CONCURRENCY);
+                let Some(run) = run else { continue };
+                statements.push(run["statements_per_request"].clone());
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    operation.name,
+                    set["defenders"],
+                    run["requests_per_second"],
+                    run["p50_ms"],
+                    run["p99_ms"],
+                    run["server_cpu_ms_per_request"],
+                    run["statements_per_request"],
+                    run["direct_requests_per_second"]
+                ));
+            }
+            statements.sort_by_key(|count| count.as_u64());
+            statements.dedup();
+            if statements.len() > 1 {
+                varying.push(operation.name);
+            }
+        }
+        if varying.is_empty() {
+            out.push_str("\nStatements per request are the same at every size.\n");
+        } else {
+            out.push_str(&format!("\nStatements per request differ between sizes for: {}.\n", varying.join("; ")));
+        }
+    }
+    out
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is taken.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -772,6 +829,10 @@ fn main() {
     let concurrencies: Vec<usize> =
         env_list("BENCH_CONCURRENCY", "1,16,64").iter().map(|n| n.parse().expect("BENCH_CONCURRENCY")).collect();
     let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    // Sizes run on PostgreSQL alone, at concurrency 16 alone, to show how
+    // cost grows past the usual sizes without an hour per engine.
+    let large_sizes: Vec<u64> =
+        env_list("BENCH_LARGE_SIZES", "1000000").iter().map(|n| n.parse().expect("BENCH_LARGE_SIZES")).collect();
     let mut results = Vec::new();
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         results.push(runtime.block_on(bench(Dataset::Existing(url), &concurrencies, seconds)));
@@ -779,6 +840,12 @@ fn main() {
         for &engine in &engines {
             for &size in &sizes {
                 results.push(runtime.block_on(bench(Dataset::Fresh(engine, size), &concurrencies, seconds)));
+            }
+            if engine == Engine::Postgres {
+                for &size in &large_sizes {
+                    let concurrency = [CACHED_CONCURRENCY];
+                    results.push(runtime.block_on(bench(Dataset::Fresh(engine, size), &concurrency, seconds)));
+                }
             }
         }
     }
@@ -795,6 +862,6 @@ fn main() {
     std::fs::write(directory.join("results.json"), serde_json::to_string_pretty(&results).expect("JSON"))
         .expect("results written");
     let table = if partial_run() { directory.join("BENCHMARKS.md") } else { directory.join("../BENCHMARKS.md") };
-    std::fs::write(&table, markdown(&results)).expect("table written");
+    std::fs::write(&table, markdown(&results) + &growth(&results)).expect("table written");
     eprintln!("wrote {} and {}", directory.join("results.json").display(), table.display());
 }
