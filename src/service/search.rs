@@ -453,36 +453,37 @@ impl SearchQuery {
     /// longer word 1, weighted as bm25 was (names and references 10, other
     /// names 5, summaries 1) and divided by the field's length, so that a
     /// short name matched outranks the same words in a long text. The best
-    /// reading of the query counts. Words are folded ASCII letters and digits,
-    /// so they are written into the expression as they are.
-    fn local_score(&self) -> String {
+    /// reading of the query counts, and a document whose whole name or title
+    /// is the query counts twice. It is computed here from the fields the
+    /// search reads anyway: as an SQL expression over up to [`RANKED`]
+    /// candidates it took most of a broad search's time in SQLite.
+    fn local_score(&self, texts: &[String; 4], name_key: &str) -> f64 {
         const WEIGHTS: [f64; 4] = [10.0, 5.0, 10.0, 1.0];
-        let reading = |words: &Vec<String>| {
-            FIELDS
+        let padded: Vec<String> = texts.iter().map(|text| format!(" {text} ")).collect();
+        let reading = |words: &Vec<String>| -> f64 {
+            padded
                 .iter()
+                .zip(texts)
                 .zip(WEIGHTS)
-                .map(|((_, field), weight)| {
-                    let column = format!("search_document.{field}");
-                    let words: Vec<String> = words
+                .map(|((padded, text), weight)| {
+                    let matched: u32 = words
                         .iter()
-                        .map(|w| {
-                            format!(
-                                "(CASE WHEN instr(' ' || {column} || ' ', ' {w} ') > 0 THEN 2 \
-                                 WHEN instr(' ' || {column}, ' {w}') > 0 THEN 1 ELSE 0 END)"
-                            )
+                        .map(|word| {
+                            if padded.contains(&format!(" {word} ")) {
+                                2
+                            } else if padded.contains(&format!(" {word}")) {
+                                1
+                            } else {
+                                0
+                            }
                         })
-                        .collect();
-                    format!("{weight:.1} * ({}) / (1.0 + length({column}) / 100.0)", words.join(" + "))
+                        .sum();
+                    weight * f64::from(matched) / (1.0 + text.chars().count() as f64 / 100.0)
                 })
-                .collect::<Vec<_>>()
-                .join(" + ")
+                .sum()
         };
-        let readings: Vec<String> = self.readings.iter().map(|words| format!("({})", reading(words))).collect();
-        match readings.as_slice() {
-            [one] => one.clone(),
-            // SQLite's max() of one argument is the aggregate; of several, the scalar.
-            many => format!("max({})", many.join(", ")),
-        }
+        let best = self.readings.iter().map(reading).fold(0.0, f64::max);
+        if name_key == self.key { best * 2.0 } else { best }
     }
 
     /// Whether every word is ASCII letters and digits, as folding makes them.
@@ -599,14 +600,15 @@ pub async fn search<C: ConnectionTrait>(
     candidates.order_by_expr(order, Order::Asc).limit(RANKED + 1);
     let rows = db.query_all(&candidates).await?;
     let total_is_exact = rows.len() as u64 <= RANKED;
-    let mut hits = rows.iter().take(RANKED as usize).map(|row| query.hit(row)).collect::<AppResult<Vec<_>>>()?;
+    let mut hits =
+        rows.iter().take(RANKED as usize).map(|row| query.hit(row, backend)).collect::<AppResult<Vec<_>>>()?;
     let total = hits.len() as u64;
 
     let mut exact = query.exact_names(viewer);
     query.hit_columns(&mut exact, backend);
     exact.limit(RANKED);
     for row in db.query_all(&exact).await? {
-        let hit = query.hit(&row)?;
+        let hit = query.hit(&row, backend)?;
         if !hits.iter().any(|known| known.kind == hit.kind && known.id == hit.id) {
             hits.push(hit);
         }
@@ -635,24 +637,28 @@ impl SearchQuery {
         for (_, name) in FIELDS {
             select.expr(column(name));
         }
-        // A record whose whole name or title is the query ranks as if it matched twice as well.
-        // (PostgreSQL takes numbered placeholders in custom expressions, SQLite `?`.)
-        let exact =
-            |placeholder: &str| format!("CASE WHEN search_document.name_key = {placeholder} THEN 2.0 ELSE 1.0 END");
-        let score = match backend {
-            DatabaseBackend::Postgres => Expr::cust_with_values(
+        match backend {
+            DatabaseBackend::Postgres => {
                 // Normalisation 1 divides by the log of the document's length, so
                 // that a short name matched outranks the same words in a long text.
-                format!("ts_rank(search_document.document, to_tsquery('simple', $1), 1) * {}", exact("$2")),
-                [self.engine_query(backend), self.key.clone()],
-            ),
-            _ => Expr::cust_with_values(format!("{} * {}", self.local_score(), exact("?")), [self.key.clone()]),
-        };
-        select.expr_as(score, Alias::new("score"));
+                // A record whose whole name or title is the query ranks as if it
+                // matched twice as well.
+                let score = Expr::cust_with_values(
+                    "ts_rank(search_document.document, to_tsquery('simple', $1), 1) \
+                     * CASE WHEN search_document.name_key = $2 THEN 2.0 ELSE 1.0 END",
+                    [self.engine_query(backend), self.key.clone()],
+                );
+                select.expr_as(score, Alias::new("score"));
+            }
+            // Scored from the fields, by `local_score`.
+            _ => {
+                select.expr(column("name_key"));
+            }
+        }
     }
 
     /// A hit from a row of [`SearchQuery::hit_columns`].
-    fn hit(&self, row: &sea_orm::QueryResult) -> AppResult<Hit> {
+    fn hit(&self, row: &sea_orm::QueryResult, backend: DatabaseBackend) -> AppResult<Hit> {
         let record_type: String = row.try_get_by_index(0)?;
         let kind = SearchKind::of_table(&record_type)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("search document of unknown type {record_type}")))?;
@@ -662,12 +668,11 @@ impl SearchQuery {
             row.try_get_by_index::<String>(4)?,
             row.try_get_by_index::<String>(5)?,
         ];
-        Ok(Hit {
-            kind,
-            id: row.try_get_by_index(1)?,
-            field: self.matched_field(&texts),
-            score: row.try_get_by_index(6)?,
-        })
+        let score = match backend {
+            DatabaseBackend::Postgres => row.try_get_by_index(6)?,
+            _ => self.local_score(&texts, &row.try_get_by_index::<Option<String>>(6)?.unwrap_or_default()),
+        };
+        Ok(Hit { kind, id: row.try_get_by_index(1)?, field: self.matched_field(&texts), score })
     }
 }
 
@@ -690,6 +695,26 @@ mod tests {
         assert_eq!(query.matched_field(&texts), DocumentField::Title);
         let query = SearchQuery::new("economist uyghur", None).unwrap();
         assert_eq!(query.matched_field(&texts), DocumentField::Summary);
+    }
+
+    #[test]
+    fn scores_a_document_from_its_own_fields() {
+        let query = SearchQuery::new("Tohti", None).unwrap();
+        let texts = |title: &str, summary: &str| [title.to_owned(), String::new(), String::new(), summary.to_owned()];
+        // A whole word in the title counts 2 at weight 10, over the title's length.
+        let whole = query.local_score(&texts("ilham tohti", ""), "");
+        assert!((whole - 20.0 / 1.11).abs() < 1e-9, "{whole}");
+        // The start of a longer word counts 1; the summary weighs 1.
+        let start = query.local_score(&texts("ilham tohtiyev", "tohti"), "");
+        assert!((start - (10.0 / 1.14 + 2.0 / 1.05)).abs() < 1e-9, "{start}");
+        // A word inside another is no match.
+        assert_eq!(query.local_score(&texts("ilham atohti", ""), ""), 0.0);
+        // A record whose whole name is the query counts twice.
+        assert_eq!(query.local_score(&texts("tohti", ""), "tohti"), 2.0 * query.local_score(&texts("tohti", ""), ""));
+        // The best reading counts: "HB 1" also reads as "hb1".
+        let query = SearchQuery::new("HB 1", None).unwrap();
+        let joined = query.local_score(&texts("hb1", ""), "");
+        assert!((joined - 20.0 / 1.03).abs() < 1e-9, "{joined}");
     }
 
     #[test]
