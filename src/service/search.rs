@@ -51,33 +51,57 @@ impl SearchKind {
         SearchKind::ALL.into_iter().find(|kind| kind.table() == table)
     }
 
-    /// Whether the viewer may see the record a document describes.
-    fn visible(self, viewer: &Viewer) -> Expr {
-        let mut records = Query::select();
-        let id = match self {
+    /// The viewer's rule for this kind's records, and its table's id column.
+    fn rule(self, viewer: &Viewer) -> (Alias, Condition, Expr) {
+        let (rule, id) = match self {
             SearchKind::Defender => {
-                records.from(defender::Entity).cond_where(viewer.can_see(defender::Entity));
-                Expr::col((defender::Entity, defender::Column::Id))
+                (viewer.can_see(defender::Entity), Expr::col((defender::Entity, defender::Column::Id)))
             }
             SearchKind::Restriction => {
-                records.from(restriction::Entity).cond_where(viewer.can_see(restriction::Entity));
-                Expr::col((restriction::Entity, restriction::Column::Id))
+                (viewer.can_see(restriction::Entity), Expr::col((restriction::Entity, restriction::Column::Id)))
             }
             SearchKind::Campaign => {
-                records.from(campaign::Entity).cond_where(viewer.can_see(campaign::Entity));
-                Expr::col((campaign::Entity, campaign::Column::Id))
+                (viewer.can_see(campaign::Entity), Expr::col((campaign::Entity, campaign::Column::Id)))
             }
             SearchKind::Organisation => {
-                records.from(organisation::Entity).cond_where(viewer.can_see(organisation::Entity));
-                Expr::col((organisation::Entity, organisation::Column::Id))
+                (viewer.can_see(organisation::Entity), Expr::col((organisation::Entity, organisation::Column::Id)))
             }
         };
+        (Alias::new(self.table()), rule, id)
+    }
+
+    /// Whether the viewer may see the record a document describes.
+    fn visible(self, viewer: &Viewer) -> Expr {
+        let (table, rule, id) = self.rule(viewer);
         let document_record = Expr::col((Alias::new(DOCUMENT), Alias::new("record_id")));
         // Each candidate looks its record up by primary key. A search checks
         // a bounded number of candidates, so this costs less than hashing the
         // ids of every visible record, which PostgreSQL does for `IN (...)`
         // (17 ms of a 20 ms search with six matches among 100,000 defenders).
-        Expr::exists(records.expr(Expr::val(1)).and_where(id.eq(document_record)).take())
+        let records =
+            Query::select().expr(Expr::val(1)).from(table).cond_where(rule).and_where(id.eq(document_record)).take();
+        Expr::exists(records)
+    }
+
+    /// Joins a document to its record of this kind when the viewer may see
+    /// it, and gives the condition that it was joined. The same rule as
+    /// [`SearchKind::visible`], as a left join on the primary key: for a
+    /// broad word PostgreSQL turns the `EXISTS` into a hash of every visible
+    /// record's id (80,000 of 100,000 defenders, built on each search),
+    /// where a join under the statement's limit looks up only the candidates
+    /// it reads (on 100,000 defenders, `okafor`: 43 ms → 18 ms).
+    fn join_visible(self, select: &mut SelectStatement, viewer: &Viewer) -> Condition {
+        let (table, rule, id) = self.rule(viewer);
+        let document = |column: &str| Expr::col((Alias::new(DOCUMENT), Alias::new(column)));
+        select.join(
+            JoinType::LeftJoin,
+            table,
+            Condition::all()
+                .add(document("record_type").eq(self.table()))
+                .add(id.clone().eq(document("record_id")))
+                .add(rule),
+        );
+        Condition::all().add(id.is_not_null())
     }
 }
 
@@ -503,12 +527,23 @@ impl SearchQuery {
             // would hash every visible record's id for a search of six matches.
             // Words are folded to ASCII letters and digits, which are never
             // syntax; anything else stays bound.
-            DatabaseBackend::Postgres if self.plain_words() => select
-                .from(Alias::new(DOCUMENT))
-                .and_where(Expr::cust(format!("search_document.document @@ to_tsquery('simple', '{query}')"))),
-            DatabaseBackend::Postgres => select
-                .from(Alias::new(DOCUMENT))
-                .and_where(Expr::cust_with_values("search_document.document @@ to_tsquery('simple', $1)", [query])),
+            DatabaseBackend::Postgres => {
+                select.from(Alias::new(DOCUMENT));
+                if self.plain_words() {
+                    select
+                        .and_where(Expr::cust(format!("search_document.document @@ to_tsquery('simple', '{query}')")));
+                } else {
+                    select.and_where(Expr::cust_with_values(
+                        "search_document.document @@ to_tsquery('simple', $1)",
+                        [query],
+                    ));
+                }
+                let mut visible = Condition::any();
+                for kind in &self.kinds {
+                    visible = visible.add(kind.join_visible(&mut select, viewer));
+                }
+                return select.cond_where(visible).take();
+            }
             // The full-text index must drive: SQLite keeps the table order of
             // a CROSS JOIN, so the matches are found first and each looks up
             // its document by rowid. (The other order runs the match once per
