@@ -485,17 +485,20 @@ impl SearchQuery {
         const WEIGHTS: [f64; 4] = [10.0, 5.0, 10.0, 1.0];
         let padded: Vec<String> = texts.iter().map(|text| format!(" {text} ")).collect();
         let reading = |words: &Vec<String>| -> f64 {
+            // A whole word, and the start of one.
+            let patterns: Vec<(String, String)> =
+                words.iter().map(|word| (format!(" {word} "), format!(" {word}"))).collect();
             padded
                 .iter()
                 .zip(texts)
                 .zip(WEIGHTS)
                 .map(|((padded, text), weight)| {
-                    let matched: u32 = words
+                    let matched: u32 = patterns
                         .iter()
-                        .map(|word| {
-                            if padded.contains(&format!(" {word} ")) {
+                        .map(|(whole, start)| {
+                            if padded.contains(whole.as_str()) {
                                 2
-                            } else if padded.contains(&format!(" {word}")) {
+                            } else if padded.contains(start.as_str()) {
                                 1
                             } else {
                                 0
@@ -542,19 +545,21 @@ impl SearchQuery {
                 for kind in &self.kinds {
                     visible = visible.add(kind.join_visible(&mut select, viewer));
                 }
-                return select.cond_where(visible).take();
+                select.cond_where(visible);
             }
             // The full-text index must drive: SQLite keeps the table order of
             // a CROSS JOIN, so the matches are found first and each looks up
             // its document by rowid. (The other order runs the match once per
             // document, which on 100,000 records takes minutes.)
-            _ => select
-                .from(Alias::new(FTS))
-                .join(JoinType::CrossJoin, Alias::new(DOCUMENT), Condition::all())
-                .and_where(Expr::cust("search_document.id = search_fts.rowid"))
-                .and_where(Expr::cust_with_values("search_fts MATCH ?", [query])),
+            _ => {
+                select
+                    .from(Alias::new(FTS))
+                    .join(JoinType::CrossJoin, Alias::new(DOCUMENT), Condition::all())
+                    .and_where(Expr::cust("search_document.id = search_fts.rowid"))
+                    .and_where(Expr::cust_with_values("search_fts MATCH ?", [query]))
+                    .cond_where(self.visible(viewer));
+            }
         };
-        select.cond_where(self.visible(viewer));
         select
     }
 
