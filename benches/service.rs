@@ -17,9 +17,13 @@
 //! at concurrency 16 only; empty for none), `BENCH_CONCURRENCY` (`1,16,64`), `BENCH_SECONDS` (5),
 //! `TEST_DATABASE_URL` (PostgreSQL admin connection), `BENCH_OPERATIONS`
 //! (numbers such as `1,2,5a`; all when unset), `BENCH_DATABASE_URL` (run on
-//! a database seeded before, instead of fresh ones; it is kept). A full run
-//! writes `benchmarks/results.json`, `benchmarks/plans-*.md` and
-//! `BENCHMARKS.md`, with the machine and commit; a partial one writes them
+//! a database seeded before, instead of fresh ones; it is kept),
+//! `BENCH_PEERS` and `BENCH_PEER_SIZE` (on PostgreSQL at 100,000 defenders
+//! the run also drives PostGraphile 5 over the same database with
+//! `scripts/peer-benchmark.py`, which needs python3, wrk and npm; `0` leaves
+//! the peers out, `1` runs them on a `BENCH_DATABASE_URL` database too). A full run
+//! writes `benchmarks/results.json`, `benchmarks/plans-*.md`,
+//! `benchmarks/peers.*` and `BENCHMARKS.md`, with the machine and commit; a partial one writes them
 //! under `target/benchmarks/`.
 
 // The in-process server builds the schema, whose merged Query root's
@@ -488,6 +492,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         _ => Engine::Postgres,
     };
     let seeded = Instant::now();
+    let existing = matches!(dataset, Dataset::Existing(_));
     let (size, rows) = match dataset {
         Dataset::Fresh(_, size) => {
             let options = synthetic::Options { defenders: size, seed: 1, allow_real_data: false };
@@ -584,6 +589,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     let peak_memory_mib = server.peak_memory_mib();
     drop(server);
     let cached = cached_runs(&url, &runs, ids.clone(), seconds).await;
+    let peers = peers_wanted(engine, size, existing) && run_peers(&url, seconds);
     let result = json!({
         "engine": format!("{engine:?}").to_lowercase(),
         "defenders": size,
@@ -595,6 +601,7 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
         "full_table_scans": full_scans_total,
         "runs": runs,
         "cached": cached,
+        "peers": peers,
     });
     let engine_name = format!("{engine:?}").to_lowercase();
     std::fs::write(output_directory().join(format!("plans-{engine_name}-{size}.md")), plan_text)
@@ -602,6 +609,48 @@ async fn bench(dataset: Dataset, concurrencies: &[usize], seconds: u64) -> Value
     server_db.close().await.ok();
     drop_database();
     result
+}
+
+/// The size at which PostGraphile 5 is driven over the same database
+/// (`BENCH_PEER_SIZE`, 100,000 defenders unless set).
+fn peer_size() -> u64 {
+    std::env::var("BENCH_PEER_SIZE").ok().and_then(|size| size.parse().ok()).unwrap_or(100_000)
+}
+
+/// Whether this run also drives the peer: on PostgreSQL at the peer size,
+/// unless `BENCH_PEERS=0`; on a database seeded before, only with
+/// `BENCH_PEERS=1`.
+fn peers_wanted(engine: Engine, size: u64, existing: bool) -> bool {
+    let setting = std::env::var("BENCH_PEERS").unwrap_or_default();
+    engine == Engine::Postgres && setting != "0" && if existing { setting == "1" } else { size == peer_size() }
+}
+
+/// Runs `scripts/peer-benchmark.py` over this run's database, with the same
+/// server binary and seconds per run; its tables land beside this run's
+/// (`peers.md`, `peers.json`). A peer that cannot be run fails the whole
+/// benchmark rather than leaving its figures out unnoticed.
+fn run_peers(url: &str, seconds: u64) -> bool {
+    let mut url = url::Url::parse(url).expect("database URL");
+    // Over loopback, as the peer connects: no TLS for either system.
+    let others: Vec<(String, String)> =
+        url.query_pairs().filter(|(key, _)| key != "sslmode").map(|(k, v)| (k.into(), v.into())).collect();
+    url.query_pairs_mut().clear().extend_pairs(others).append_pair("sslmode", "disable");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/peer-benchmark.py");
+    eprintln!("peers: {} over the same database", script.display());
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .args(["--binary", &binary(), "--seconds", &seconds.max(5).to_string()])
+        .arg("--out")
+        .arg(output_directory())
+        .env("BENCH_DATABASE_URL", url.as_str())
+        .status()
+        .expect("python3 runs the peer benchmark");
+    assert!(
+        status.success(),
+        "the peer benchmark failed ({status}); it needs python3, wrk and npm (see its header). \
+         BENCH_PEERS=0 leaves the peers out"
+    );
+    true
 }
 
 /// The concurrency of the response cache's runs.
@@ -862,6 +911,14 @@ fn main() {
     std::fs::write(directory.join("results.json"), serde_json::to_string_pretty(&results).expect("JSON"))
         .expect("results written");
     let table = if partial_run() { directory.join("BENCHMARKS.md") } else { directory.join("../BENCHMARKS.md") };
-    std::fs::write(&table, markdown(&results) + &growth(&results)).expect("table written");
+    let mut text = markdown(&results) + &growth(&results);
+    let peers_run = results["results"].as_array().is_some_and(|runs| runs.iter().any(|run| run["peers"] == true));
+    if peers_run {
+        // The peer script's own report, under this file's headings.
+        let peers = std::fs::read_to_string(directory.join("peers.md")).expect("peers.md written by the peer run");
+        text.push('\n');
+        text.push_str(&peers.replacen("# ", "## ", 1));
+    }
+    std::fs::write(&table, text).expect("table written");
     eprintln!("wrote {} and {}", directory.join("results.json").display(), table.display());
 }
