@@ -37,6 +37,7 @@ static ASSETS: &[Asset] = &[
     asset!("web", "graphiql-init.js", JS),
     asset!("web", "overview.js", JS),
     asset!("web", "overview.css", CSS),
+    asset!("web", "pages.css", CSS),
 ];
 
 const OVERVIEW: &str = include_str!("../assets/web/index.html");

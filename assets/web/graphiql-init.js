@@ -1,6 +1,7 @@
 // Starts GraphiQL on /graphql with the example queries as tabs, and
-// subscriptions over WebSocket. A `query`
-// parameter in the address (as the overview page's links carry) opens first.
+// subscriptions over WebSocket. A `query` parameter in the address (as the
+// overview page's and the record pages' links carry), with its `variables`,
+// opens first.
 (function () {
   var params = new URLSearchParams(window.location.search);
   var linked = params.get("query");
@@ -22,8 +23,11 @@
     shouldPersistHeaders: false,
   };
   if (linked) {
-    props.defaultTabs = [{ query: linked }].concat(tabs);
+    // Pages link their own query with its variables (a JSON object).
+    var variables = params.get("variables") || undefined;
+    props.defaultTabs = [{ query: linked, variables: variables }].concat(tabs);
     props.query = linked;
+    props.variables = variables;
     // A linked query is a one-off view: its tabs are kept for this visit
     // only, so that they neither replace nor mix with the reader's own.
     props.storage = memoryStorage();

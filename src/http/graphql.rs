@@ -657,6 +657,60 @@ async fn run(shared: &Shared, call: &Call, mut params: Params, over_get: bool) -
     response
 }
 
+/// What the query of a page gave.
+pub(super) enum PageAnswer {
+    /// The query's `data`, with what the rate limiter charged.
+    Data(Value, Option<Charge>),
+    /// The client has spent its points.
+    RateLimited(Option<Charge>),
+    /// The database is away, or the query ran out of time.
+    Unavailable,
+    /// Anything else: logged, never shown.
+    Failed,
+}
+
+/// Runs a page's query in-process as an anonymous reader, through the same
+/// admission, limits, rate limits and response cache as `POST /graphql`:
+/// a page shows what the public API shows, and costs what it costs.
+pub(super) async fn run_for_page(
+    shared: &Shared,
+    request_id: String,
+    headers: HeaderMap,
+    peer: SocketAddr,
+    query: &str,
+    variables: Map<String, Value>,
+) -> PageAnswer {
+    if !shared.health.is_up() {
+        return PageAnswer::Unavailable;
+    }
+    let call = Call { media: Media::Json, request_id, headers, peer, started: Instant::now() };
+    let params = Params { variables: Some(variables), ..Params::default() };
+    let outcome = execute(shared, &call, &Viewer::Anonymous, params, query.to_owned()).await;
+    let result = if outcome.codes.is_empty() { "ok" } else { "failed" };
+    shared.metrics.request(outcome.operation.as_deref(), result, call.started.elapsed(), &outcome.codes);
+    if outcome.cost_refused {
+        return PageAnswer::RateLimited(outcome.charge);
+    }
+    if outcome.codes.iter().any(|code| code == code::DATABASE_UNAVAILABLE || code == code::TIMEOUT) {
+        if outcome.codes.iter().any(|code| code == code::DATABASE_UNAVAILABLE) {
+            shared.health.set(false);
+        }
+        return PageAnswer::Unavailable;
+    }
+    let body: Value = serde_json::from_slice(&outcome.body).unwrap_or_default();
+    // A record that is not there (hidden or never was) and a malformed id
+    // leave the page's record null, with an error that a page does not
+    // show: it answers 404 for all of them alike.
+    let missing = outcome.codes.iter().all(|code| code == code::NOT_FOUND || code == code::BAD_USER_INPUT);
+    match body.get("data") {
+        Some(data) if missing => PageAnswer::Data(data.clone(), outcome.charge),
+        _ => {
+            tracing::error!(codes = ?outcome.codes, "a page's query failed");
+            PageAnswer::Failed
+        }
+    }
+}
+
 /// A public answer, with what an HTTP cache needs: `ETag`, `Cache-Control`
 /// and `Vary`; 304 without a body when the client's `If-None-Match` names it.
 fn public_response(shared: &Shared, call: &Call, body: Bytes, etag: &str) -> Response {

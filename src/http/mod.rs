@@ -5,6 +5,7 @@
 pub mod changes;
 pub mod cors;
 pub mod graphql;
+pub mod pages;
 pub mod request_id;
 pub mod subscriptions;
 pub mod trusted_documents;
@@ -167,6 +168,7 @@ pub fn router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes())
+        .merge(pages::routes())
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(trace)
         .layer(middleware::from_fn(request_id::assign));

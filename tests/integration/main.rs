@@ -23,6 +23,7 @@ mod noninterference;
 mod observability;
 mod operations;
 mod organisation_writes;
+mod pages;
 mod pagination;
 mod partner_access;
 mod permission_matrix;

@@ -19,6 +19,9 @@
 //!   must answer as it does for a nonexistent id.
 //! - D: H adds PARTNERS records; E: the anonymous viewer compares again.
 //!
+//! The pages (`/countries/…`, `/defenders/…`, …) are fetched by every viewer
+//! in phases A, C and E and compared the same way (`noninterference/pages.rs`).
+//!
 //! In every phase no response may hold the id of a record hidden from its
 //! viewer or a confidential value it may not read (the canary scan), and no
 //! mutation of the operation set may succeed. Failures are collected, then
@@ -27,6 +30,8 @@
 use crate::common;
 
 mod generate;
+
+mod pages;
 
 mod schema;
 
@@ -211,6 +216,8 @@ async fn run(engine: Engine) {
     profile(&jobs, &a, phase_started.elapsed());
     check_responses(&world, "A", &jobs, &a, &mut report);
     oracle(&world, &mut report).await;
+    let pages_a = pages::fetch_all(&world, "A", &mut report).await;
+    pages::hidden_versus_nonexistent(&world, "A", &mut report).await;
 
     // Phase B, then C.
     world::hidden_data(&mut world).await;
@@ -222,6 +229,9 @@ async fn run(engine: Engine) {
     control_families(&world, &generated.families, &mut report).await;
     compare(&world, &jobs, &a, &c, "C", &mut report);
     check_responses(&world, "C", &jobs, &c, &mut report);
+    let pages_c = pages::fetch_all(&world, "C", &mut report).await;
+    pages::compare(&pages_a, &pages_c, "C", &mut report);
+    pages::hidden_versus_nonexistent(&world, "C", &mut report).await;
     // The response cache: phase C again, when every cacheable answer comes
     // from the cache (kept per visibility class), and once more from a
     // second instance on the same database without a cache. Each must be
@@ -271,6 +281,9 @@ async fn run(engine: Engine) {
     compare(&world, &jobs, &a, &e, "E", &mut report);
     check_responses(&world, "E", &jobs, &e, &mut report);
     hidden_versus_nonexistent(&world, &generated.families, &[Viewer::Anonymous], "E", &mut report).await;
+    let pages_e = pages::fetch_all(&world, "E", &mut report).await;
+    pages::compare(&pages_a, &pages_e, "E", &mut report);
+    pages::hidden_versus_nonexistent(&world, "E", &mut report).await;
     eprintln!("{engine:?}: hidden_versus_nonexistent done at {:.1?} (cpu {:.1}s)", started.elapsed(), cpu());
 
     let requests = report.requests.load(Ordering::Relaxed);

@@ -1,0 +1,160 @@
+//! `/countries/{code}`: a country's figures, restrictions with their status
+//! history, defenders, campaigns, a timeline and the sources cited.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::view::{Connection, Source, href, labelled};
+use super::{PageRequest, rendered};
+
+/// The page's one query. Lists stop at 50 entries (the figures count them
+/// all); a statement count fixed by this shape, whatever the country holds.
+const QUERY: &str = "query CountryPage($code: String!) {
+  country(code: $code) {
+    code name
+    defenders(first: 50) { totalCount nodes { id name status occupation } }
+    restrictions(first: 50) { totalCount nodes { id title reference status
+      history(first: 20) { nodes { status changedOn note } }
+      sources(first: 10) { nodes { id title url publisher publishedOn } } } }
+    campaigns(first: 50) { totalCount nodes { id title status startedOn } }
+  }
+  statistics { defenders(filter: { countryCodes: [$code] }) { byStatus { key label count } } }
+}";
+
+#[derive(Deserialize)]
+struct Data {
+    country: Option<Country>,
+    statistics: Statistics,
+}
+
+#[derive(Deserialize)]
+struct Statistics {
+    defenders: DefenderStatistics,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DefenderStatistics {
+    by_status: Vec<Bucket>,
+}
+
+#[derive(Deserialize)]
+struct Bucket {
+    label: String,
+    count: u64,
+}
+
+#[derive(Deserialize)]
+struct Country {
+    code: String,
+    name: String,
+    defenders: Connection<Defender>,
+    restrictions: Connection<Restriction>,
+    campaigns: Connection<Campaign>,
+}
+
+#[derive(Deserialize)]
+struct Defender {
+    #[serde(rename = "id", deserialize_with = "href::defender")]
+    href: String,
+    name: String,
+    #[serde(deserialize_with = "labelled")]
+    status: String,
+    occupation: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Restriction {
+    #[serde(rename = "id", deserialize_with = "href::restriction")]
+    href: String,
+    title: String,
+    reference: Option<String>,
+    #[serde(deserialize_with = "labelled")]
+    status: String,
+    history: Connection<StatusChange>,
+    sources: Connection<Source>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusChange {
+    #[serde(deserialize_with = "labelled")]
+    status: String,
+    changed_on: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Campaign {
+    #[serde(rename = "id", deserialize_with = "href::campaign")]
+    href: String,
+    title: String,
+    #[serde(deserialize_with = "labelled")]
+    status: String,
+    started_on: Option<String>,
+}
+
+/// One dated line of the timeline.
+struct Entry {
+    date: String,
+    subject: String,
+    link: String,
+    what: String,
+}
+
+#[derive(Template)]
+#[template(path = "country.html")]
+struct Page {
+    country: Country,
+    by_status: Vec<(String, u64)>,
+    timeline: Vec<Entry>,
+    sources: Vec<Source>,
+    graphiql: String,
+}
+
+pub(super) async fn page(Path(code): Path<String>, request: PageRequest) -> Response {
+    let code = code.to_ascii_uppercase();
+    let mut variables = Map::new();
+    variables.insert("code".into(), json!(code));
+    request.render(QUERY, variables, render).await
+}
+
+fn render(data: Value, graphiql: String) -> Option<String> {
+    let data: Data = serde_json::from_value(data)
+        .map_err(|error| tracing::error!(%error, "a country page's data did not have the page's shape"))
+        .ok()?;
+    let country = data.country?;
+    // Restriction status changes, newest first (dates sort as text).
+    let mut timeline: Vec<Entry> = country
+        .restrictions
+        .nodes
+        .iter()
+        .flat_map(|restriction| {
+            restriction.history.nodes.iter().filter_map(|change| {
+                Some(Entry {
+                    date: change.changed_on.clone()?,
+                    subject: restriction.title.clone(),
+                    link: restriction.href.clone(),
+                    what: change.status.clone(),
+                })
+            })
+        })
+        .collect();
+    timeline.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.subject.cmp(&b.subject)));
+    let mut sources: Vec<Source> = Vec::new();
+    for restriction in &country.restrictions.nodes {
+        for source in &restriction.sources.nodes {
+            if !sources.iter().any(|known| known.id == source.id) {
+                sources.push(source.clone());
+            }
+        }
+    }
+    let sources = sources.into_iter().map(Source::web_link).collect();
+    let by_status =
+        data.statistics.defenders.by_status.into_iter().map(|bucket| (bucket.label, bucket.count)).collect();
+    rendered(&Page { country, by_status, timeline, sources, graphiql })
+}
