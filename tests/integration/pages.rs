@@ -112,16 +112,19 @@ engine_tests!(record_pages_show_the_records_the_api_shows, |app: TestApp| async 
     let data = app
         .data(
             "{ restrictions(first: 100) { nodes { id title status country { code } } } \
-               campaigns(first: 100) { nodes { id title status countries { nodes { code } } } } }",
+               campaigns(first: 100) { nodes { id title status countries { nodes { code } } } } \
+               organisations(first: 100) { nodes { id title: name country { code } } } }",
         )
         .await;
     let restrictions = data["restrictions"]["nodes"].as_array().expect("restrictions");
     let campaigns = data["campaigns"]["nodes"].as_array().expect("campaigns");
-    assert!(!restrictions.is_empty() && !campaigns.is_empty(), "the sample data has both");
+    let organisations = data["organisations"]["nodes"].as_array().expect("organisations");
+    assert!(!restrictions.is_empty() && !campaigns.is_empty() && !organisations.is_empty(), "sample data");
     for (kind, record, title) in restrictions
         .iter()
         .map(|r| ("restrictions", r, &r["title"]))
         .chain(campaigns.iter().map(|c| ("campaigns", c, &c["title"])))
+        .chain(organisations.iter().map(|o| ("organisations", o, &o["title"])))
     {
         let path = format!("/{kind}/{}", url_segment(record["id"].as_str().expect("id")));
         let (status, _, html) = page(&app, &path, None).await;
@@ -133,6 +136,25 @@ engine_tests!(record_pages_show_the_records_the_api_shows, |app: TestApp| async 
             assert!(html.contains(&format!("href=\"/countries/{code}\"")), "{path} links to its country {code}");
         }
     }
+});
+
+// A subdivision's page counts what the API counts in it.
+engine_tests!(a_subdivision_page_shows_what_the_public_api_shows, |app: TestApp| async move {
+    let data = app
+        .data(
+            "{ subdivision(code: \"US-FL\") { name defenders { totalCount } restrictions { totalCount nodes { title } } \
+               campaigns { totalCount } } }",
+        )
+        .await;
+    let (status, _, html) = page(&app, "/subdivisions/us-fl", None).await;
+    assert_eq!(status, 200, "{html}");
+    let subdivision = &data["subdivision"];
+    assert!(html.contains(&format!("<h1>{}", subdivision["name"].as_str().expect("name"))), "{html}");
+    for kind in ["defenders", "restrictions", "campaigns"] {
+        let shown = format!("<dd data-figure=\"{kind}\">{}</dd>", subdivision[kind]["totalCount"]);
+        assert!(html.contains(&shown), "{kind}: expected {shown}");
+    }
+    assert!(subdivision["restrictions"]["totalCount"].as_u64() > Some(0), "the sample data has Florida's laws");
 });
 
 engine_tests!(a_hidden_record_has_the_same_page_as_none, |app: TestApp| async move {
@@ -148,6 +170,9 @@ engine_tests!(a_hidden_record_has_the_same_page_as_none, |app: TestApp| async mo
         format!("/campaigns/{}", url_segment(&fixture.public)),
         "/restrictions/not-an-id".to_owned(),
         "/campaigns/not-an-id".to_owned(),
+        format!("/organisations/{}", nonexistent("Organisation")),
+        "/organisations/not-an-id".to_owned(),
+        "/subdivisions/XX-YY".to_owned(),
         "/countries/XX".to_owned(),
         "/countries/not-a-code".to_owned(),
     ] {

@@ -7,14 +7,14 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::view::{Connection, Linked, Place, Source, labelled, linked_to};
+use super::view::{Connection, Linked, Place, Source, href, labelled, linked_to};
 use super::{PageRequest, rendered};
 
 /// The page's one query.
 const QUERY: &str = "query CampaignPage($id: ID!) {
   campaign(id: $id) {
     title kind status startedOn endedOn summary outcome outcomeSummary
-    leadOrganisation { name }
+    leadOrganisation { id name }
     countries(first: 50) { nodes { code name } }
     defenders(first: 50) { totalCount nodes { id name status } }
     restrictions(first: 50) { totalCount nodes { id title status } }
@@ -49,6 +49,8 @@ struct Campaign {
 
 #[derive(Deserialize)]
 struct Organisation {
+    #[serde(rename = "id", deserialize_with = "href::organisation")]
+    href: String,
     name: String,
 }
 

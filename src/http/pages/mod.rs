@@ -9,8 +9,9 @@
 //! 404 as a record that never existed, and malformed ids give that 404 too.
 
 mod campaign;
-mod country;
 mod defender;
+mod organisation;
+mod place;
 mod restriction;
 mod view;
 
@@ -34,10 +35,12 @@ use crate::graphql::runtime::response_cache;
 /// The page routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/countries/{code}", get(country::page))
+        .route("/countries/{code}", get(place::country))
+        .route("/subdivisions/{code}", get(place::subdivision))
         .route("/defenders/{id}", get(defender::page))
         .route("/restrictions/{id}", get(restriction::page))
         .route("/campaigns/{id}", get(campaign::page))
+        .route("/organisations/{id}", get(organisation::page))
 }
 
 /// What a page handler needs of the request.

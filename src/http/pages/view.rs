@@ -50,10 +50,16 @@ pub(super) struct Source {
     pub published_on: Option<String>,
 }
 
+/// Whether a stored address may be a link: a web address, never
+/// `javascript:` or `data:`.
+pub(super) fn is_web_address(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
 impl Source {
-    /// Its link, only if it is a web address: never `javascript:` or `data:`.
+    /// Its link, only if it is a web address.
     pub fn web_link(mut self) -> Source {
-        self.url = self.url.filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+        self.url = self.url.filter(|url| is_web_address(url));
         self
     }
 }
@@ -122,6 +128,9 @@ pub(super) mod href {
     }
     pub fn campaign<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
         of("campaigns", deserializer)
+    }
+    pub fn organisation<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        of("organisations", deserializer)
     }
 }
 

@@ -15,8 +15,18 @@ use super::{Failure, Report};
 const KINDS: [(&str, &str); 3] =
     [("Defender", "defenders"), ("Restriction", "restrictions"), ("Campaign", "campaigns")];
 
-/// Every country the world's records are in, and one without any.
-const COUNTRIES: [&str; 5] = ["PE", "US", "SA", "CN", "NO"];
+/// Every country the world's records are in, one without any, and
+/// subdivisions with records.
+const PLACES: [&str; 8] = [
+    "/countries/PE",
+    "/countries/US",
+    "/countries/SA",
+    "/countries/CN",
+    "/countries/NO",
+    "/subdivisions/US-FL",
+    "/subdivisions/US-ND",
+    "/subdivisions/PE-CAJ",
+];
 
 /// Status and body of each page, by viewer and path.
 pub type Pages = BTreeMap<(Viewer, String), (u16, String)>;
@@ -32,7 +42,7 @@ fn record_path(folder: &str, gid: &str) -> String {
 /// The pages compared between phases: the countries', and those of the
 /// records written before phase A (visible or not).
 fn paths(world: &World) -> Vec<String> {
-    let mut paths: Vec<String> = COUNTRIES.iter().map(|code| format!("/countries/{code}")).collect();
+    let mut paths: Vec<String> = PLACES.iter().map(|path| path.to_string()).collect();
     for rec in world.recs.iter().filter(|rec| rec.baseline) {
         if let Some((_, folder)) = KINDS.iter().find(|(ty, _)| *ty == rec.ty) {
             paths.push(record_path(folder, &rec.gid));

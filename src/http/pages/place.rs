@@ -1,5 +1,6 @@
-//! `/countries/{code}`: a country's figures, restrictions with their status
-//! history, defenders, campaigns, a timeline and the sources cited.
+//! `/countries/{code}` and `/subdivisions/{code}`: a place's figures,
+//! restrictions with their status history, defenders, campaigns, a timeline
+//! and the sources cited.
 
 use askama::Template;
 use axum::extract::Path;
@@ -10,23 +11,40 @@ use serde_json::{Map, Value, json};
 use super::view::{Connection, Source, href, labelled};
 use super::{PageRequest, rendered};
 
-/// The page's one query. Lists stop at 50 entries (the figures count them
-/// all); a statement count fixed by this shape, whatever the country holds.
-const QUERY: &str = "query CountryPage($code: String!) {
-  country(code: $code) {
-    code name
+/// The records of a place the page lists. Lists stop at 50 entries (the
+/// figures count them all): statements fixed by this shape, whatever the
+/// place holds.
+const PLACE_FIELDS: &str = "code name
     defenders(first: 50) { totalCount nodes { id name status occupation } }
     restrictions(first: 50) { totalCount nodes { id title reference status
       history(first: 20) { nodes { status changedOn note } }
       sources(first: 10) { nodes { id title url publisher publishedOn } } } }
-    campaigns(first: 50) { totalCount nodes { id title status startedOn } }
-  }
-  statistics { defenders(filter: { countryCodes: [$code] }) { byStatus { key label count } } }
-}";
+    campaigns(first: 50) { totalCount nodes { id title status startedOn } }";
+
+/// The two kinds of place with a page.
+#[derive(Clone, Copy)]
+enum Kind {
+    Country,
+    Subdivision,
+}
+
+impl Kind {
+    /// The page's one query: the place, and its defenders by status.
+    fn query(self) -> String {
+        let (name, root, filter) = match self {
+            Kind::Country => ("CountryPage", "country", "countryCodes"),
+            Kind::Subdivision => ("SubdivisionPage", "subdivision", "subdivisionCodes"),
+        };
+        format!(
+            "query {name}($code: String!) {{\n  place: {root}(code: $code) {{ {PLACE_FIELDS} }}\n  \
+             statistics {{ defenders(filter: {{ {filter}: [$code] }}) {{ byStatus {{ key label count }} }} }}\n}}"
+        )
+    }
+}
 
 #[derive(Deserialize)]
 struct Data {
-    country: Option<Country>,
+    place: Option<Place>,
     statistics: Statistics,
 }
 
@@ -48,7 +66,7 @@ struct Bucket {
 }
 
 #[derive(Deserialize)]
-struct Country {
+struct Place {
     code: String,
     name: String,
     defenders: Connection<Defender>,
@@ -107,29 +125,38 @@ struct Entry {
 }
 
 #[derive(Template)]
-#[template(path = "country.html")]
+#[template(path = "place.html")]
 struct Page {
-    country: Country,
+    place: Place,
+    /// "country" or "subdivision", for the page's wording.
+    kind: &'static str,
     by_status: Vec<(String, u64)>,
     timeline: Vec<Entry>,
     sources: Vec<Source>,
     graphiql: String,
 }
 
-pub(super) async fn page(Path(code): Path<String>, request: PageRequest) -> Response {
-    let code = code.to_ascii_uppercase();
-    let mut variables = Map::new();
-    variables.insert("code".into(), json!(code));
-    request.render(QUERY, variables, render).await
+pub(super) async fn country(Path(code): Path<String>, request: PageRequest) -> Response {
+    page(Kind::Country, code, request).await
 }
 
-fn render(data: Value, graphiql: String) -> Option<String> {
+pub(super) async fn subdivision(Path(code): Path<String>, request: PageRequest) -> Response {
+    page(Kind::Subdivision, code, request).await
+}
+
+async fn page(kind: Kind, code: String, request: PageRequest) -> Response {
+    let mut variables = Map::new();
+    variables.insert("code".into(), json!(code.to_ascii_uppercase()));
+    request.render(&kind.query(), variables, move |data, graphiql| render(kind, data, graphiql)).await
+}
+
+fn render(kind: Kind, data: Value, graphiql: String) -> Option<String> {
     let data: Data = serde_json::from_value(data)
-        .map_err(|error| tracing::error!(%error, "a country page's data did not have the page's shape"))
+        .map_err(|error| tracing::error!(%error, "a place page's data did not have the page's shape"))
         .ok()?;
-    let country = data.country?;
+    let place = data.place?;
     // Restriction status changes, newest first (dates sort as text).
-    let mut timeline: Vec<Entry> = country
+    let mut timeline: Vec<Entry> = place
         .restrictions
         .nodes
         .iter()
@@ -146,7 +173,7 @@ fn render(data: Value, graphiql: String) -> Option<String> {
         .collect();
     timeline.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.subject.cmp(&b.subject)));
     let mut sources: Vec<Source> = Vec::new();
-    for restriction in &country.restrictions.nodes {
+    for restriction in &place.restrictions.nodes {
         for source in &restriction.sources.nodes {
             if !sources.iter().any(|known| known.id == source.id) {
                 sources.push(source.clone());
@@ -156,5 +183,9 @@ fn render(data: Value, graphiql: String) -> Option<String> {
     let sources = sources.into_iter().map(Source::web_link).collect();
     let by_status =
         data.statistics.defenders.by_status.into_iter().map(|bucket| (bucket.label, bucket.count)).collect();
-    rendered(&Page { country, by_status, timeline, sources, graphiql })
+    let kind = match kind {
+        Kind::Country => "country",
+        Kind::Subdivision => "subdivision",
+    };
+    rendered(&Page { place, kind, by_status, timeline, sources, graphiql })
 }
