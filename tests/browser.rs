@@ -224,7 +224,43 @@ async fn overview_and_graphiql(engine: Engine) {
         seen.contains("Subscribed Person") && seen.contains("CREATED"),
         "the subscription shows the change: {seen}"
     );
-    tell(&format!("browser test ({engine:?}): screenshots {} and {}", overview.display(), graphiql.display()));
+
+    // The pages: a country's page lists its defenders, a defender's page
+    // links back, and a page's query opens in GraphiQL with its variables.
+    browser.goto(&app.url("/countries/SA")).await.expect("country page loads");
+    wait_for_text(&browser, "h1", "Saudi Arabia").await;
+    browser
+        .find(Locator::Css("#content a[href^='/defenders/']"))
+        .await
+        .expect("a defender's link")
+        .click()
+        .await
+        .expect("link followed");
+    wait_for_text(&browser, "h1", "al-Qahtani").await;
+    let page = screenshot(&browser, &format!("{name}-defender-page")).await;
+    browser
+        .find(Locator::Css("dl.facts a[href='/countries/SA']"))
+        .await
+        .expect("the country's link")
+        .click()
+        .await
+        .expect("link followed");
+    wait_for_text(&browser, "h1", "Saudi Arabia").await;
+    browser.find(Locator::Css("p.graphql a")).await.expect("the GraphiQL link").click().await.expect("link followed");
+    wait_for_text(&browser, ".graphiql-query-editor", "CountryPage").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    run().await;
+    let result = wait_for_text(&browser, ".result-window", "Saudi Arabia").await;
+    assert!(
+        result.contains("byStatus") && !result.contains("errors"),
+        "the page's query runs with its variables: {result}"
+    );
+    tell(&format!(
+        "browser test ({engine:?}): screenshots {}, {} and {}",
+        overview.display(),
+        graphiql.display(),
+        page.display()
+    ));
     browser.close().await.expect("browser closed");
     let _ = std::fs::remove_dir_all(profile);
 }
