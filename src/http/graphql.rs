@@ -714,8 +714,19 @@ pub(super) async fn run_for_page(
 /// A public answer, with what an HTTP cache needs: `ETag`, `Cache-Control`
 /// and `Vary`; 304 without a body when the client's `If-None-Match` names it.
 fn public_response(shared: &Shared, call: &Call, body: Bytes, etag: &str) -> Response {
-    let unchanged = call
-        .headers
+    let mut response = if client_holds(&call.headers, etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        bytes_response(StatusCode::OK, call.media, body)
+    };
+    mark_public(&mut response, etag, shared.http_cache_max_age);
+    response.headers_mut().insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    response
+}
+
+/// Whether the client's `If-None-Match` names this version.
+pub(super) fn client_holds(headers: &HeaderMap, etag: &str) -> bool {
+    headers
         .get_all(IF_NONE_MATCH)
         .iter()
         .filter_map(|value| value.to_str().ok())
@@ -723,25 +734,23 @@ fn public_response(shared: &Shared, call: &Call, body: Bytes, etag: &str) -> Res
         .any(|tag| {
             let tag = tag.trim();
             tag == "*" || tag.trim_start_matches("W/") == etag
-        });
-    let mut response = if unchanged {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        bytes_response(StatusCode::OK, call.media, body)
-    };
+        })
+}
+
+/// `ETag`, and `Cache-Control` for HTTP caches in front: `max-age`, or
+/// revalidation on every use when it is 0.
+pub(super) fn mark_public(response: &mut Response, etag: &str, max_age: u64) {
     let headers = response.headers_mut();
     if let Ok(etag) = HeaderValue::from_str(etag) {
         headers.insert(ETAG, etag);
     }
-    let control = match shared.http_cache_max_age {
+    let control = match max_age {
         0 => "public, no-cache".to_owned(),
         seconds => format!("public, max-age={seconds}"),
     };
     if let Ok(control) = HeaderValue::from_str(&control) {
         headers.insert(CACHE_CONTROL, control);
     }
-    headers.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
-    response
 }
 
 /// Runs a batch, one operation after another, each charged on its own.

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER, VARY};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, VARY};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,7 @@ use axum::routing::get;
 use serde_json::{Map, Value};
 
 use super::AppState;
-use super::graphql::{PageAnswer, rate_limit_headers, run_for_page};
+use super::graphql::{PageAnswer, client_holds, mark_public, rate_limit_headers, run_for_page};
 use super::request_id::RequestId;
 use crate::graphql::runtime::response_cache;
 
@@ -116,26 +116,13 @@ impl PageRequest {
 /// 304 when the client already holds it.
 fn public_page(headers: &HeaderMap, html: String, max_age: u64) -> Response {
     let etag = response_cache::etag(html.as_bytes());
-    let unchanged = headers
-        .get_all(IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|tag| tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag);
-    let mut response =
-        if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { html_response(StatusCode::OK, html) };
-    let headers = response.headers_mut();
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
-        headers.insert(ETAG, etag);
-    }
-    let control = match max_age {
-        0 => "public, no-cache".to_owned(),
-        seconds => format!("public, max-age={seconds}"),
+    let mut response = if client_holds(headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        html_response(StatusCode::OK, html)
     };
-    if let Ok(control) = HeaderValue::from_str(&control) {
-        headers.insert(CACHE_CONTROL, control);
-    }
-    headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    mark_public(&mut response, &etag, max_age);
+    response.headers_mut().insert(VARY, HeaderValue::from_static("Accept-Encoding"));
     response
 }
 
