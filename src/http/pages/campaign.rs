@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
 
 use super::view::{Connection, Linked, Place, Source, href, labelled, linked_to};
 use super::{PageRequest, rendered};
@@ -62,15 +61,10 @@ struct Page {
 }
 
 pub(super) async fn page(Path(id): Path<String>, request: PageRequest) -> Response {
-    let mut variables = Map::new();
-    variables.insert("id".into(), json!(id));
-    request.render(QUERY, variables, render).await
+    request.record(QUERY, id, render).await
 }
 
-fn render(data: Value, graphiql: String) -> Option<String> {
-    let data: Data = serde_json::from_value(data)
-        .map_err(|error| tracing::error!(%error, "a campaign page's data did not have the page's shape"))
-        .ok()?;
+fn render(data: Data, graphiql: String) -> Option<String> {
     let mut campaign = data.campaign?;
     for country in &mut campaign.countries.nodes {
         country.link("countries");

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
 
 use super::view::{Connection, Label, Linked, Place, Source, href, labelled, linked_to};
 use super::{PageRequest, rendered};
@@ -78,15 +77,10 @@ struct Page {
 }
 
 pub(super) async fn page(Path(id): Path<String>, request: PageRequest) -> Response {
-    let mut variables = Map::new();
-    variables.insert("id".into(), json!(id));
-    request.render(QUERY, variables, render).await
+    request.record(QUERY, id, render).await
 }
 
-fn render(data: Value, graphiql: String) -> Option<String> {
-    let data: Data = serde_json::from_value(data)
-        .map_err(|error| tracing::error!(%error, "a defender page's data did not have the page's shape"))
-        .ok()?;
+fn render(data: Data, graphiql: String) -> Option<String> {
     let mut defender = data.defender?;
     defender.sources.nodes = defender.sources.nodes.into_iter().map(Source::web_link).collect();
     defender.country.link("countries");

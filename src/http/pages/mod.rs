@@ -25,6 +25,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::AppState;
@@ -67,18 +68,33 @@ impl axum::extract::FromRequestParts<AppState> for PageRequest {
 }
 
 impl PageRequest {
+    /// A record's page, by the id in its address.
+    async fn record<D: DeserializeOwned>(
+        self,
+        query: &str,
+        id: String,
+        render: impl FnOnce(D, String) -> Option<String>,
+    ) -> Response {
+        let mut variables = Map::new();
+        variables.insert("id".into(), Value::String(id));
+        self.render(query, variables, render).await
+    }
+
     /// Runs the page's query; `render` turns its `data` into the page, or
     /// `None` when the record is not there (for this reader).
-    async fn render(
+    async fn render<D: DeserializeOwned>(
         self,
         query: &str,
         variables: Map<String, Value>,
-        render: impl FnOnce(Value, String) -> Option<String>,
+        render: impl FnOnce(D, String) -> Option<String>,
     ) -> Response {
         let graphiql = view::graphiql_link(query, &variables);
         match run_for_page(&self.state.0, self.request_id, self.headers.clone(), self.peer, query, variables).await {
             PageAnswer::Data(data, charge) => {
-                let mut response = match render(data, graphiql) {
+                let data = serde_json::from_value(data)
+                    .map_err(|error| tracing::error!(%error, "a page's data did not have the page's shape"))
+                    .ok();
+                let mut response = match data.and_then(|data| render(data, graphiql)) {
                     Some(html) => public_page(&self.headers, html, self.state.0.http_cache_max_age),
                     None => not_found(),
                 };

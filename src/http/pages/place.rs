@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use super::view::{Connection, Source, href, labelled};
 use super::{PageRequest, rendered};
@@ -147,13 +147,10 @@ pub(super) async fn subdivision(Path(code): Path<String>, request: PageRequest) 
 async fn page(kind: Kind, code: String, request: PageRequest) -> Response {
     let mut variables = Map::new();
     variables.insert("code".into(), json!(code.to_ascii_uppercase()));
-    request.render(&kind.query(), variables, move |data, graphiql| render(kind, data, graphiql)).await
+    request.render(&kind.query(), variables, move |data: Data, graphiql| render(kind, data, graphiql)).await
 }
 
-fn render(kind: Kind, data: Value, graphiql: String) -> Option<String> {
-    let data: Data = serde_json::from_value(data)
-        .map_err(|error| tracing::error!(%error, "a place page's data did not have the page's shape"))
-        .ok()?;
+fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
     let place = data.place?;
     // Restriction status changes, newest first (dates sort as text).
     let mut timeline: Vec<Entry> = place
