@@ -345,8 +345,8 @@ pub async fn seed(settings: &Settings, command: SeedCommand) -> anyhow::Result<(
     let report = crate::seed::synthetic::seed(&db, options).await?;
     eprintln!(
         "synthetic dataset (seed {seed}): {} defenders, {} other names, {} case events, {} affiliations, {} \
-         organisations, {} restrictions ({} status changes), {} campaigns ({} subjects), {} sources, {} citations: \
-         {} rows in {:.1} s, of which indexes ({} rebuilt), search documents and statistics {:.1} s",
+         organisations, {} restrictions ({} status changes), {} campaigns ({} subjects), {} sources, {} citations, \
+         {} civic-space ratings: {} rows in {:.1} s, of which indexes ({} rebuilt), search documents and statistics {:.1} s",
         report.defenders,
         report.other_names,
         report.case_events,
@@ -358,6 +358,7 @@ pub async fn seed(settings: &Settings, command: SeedCommand) -> anyhow::Result<(
         report.campaign_subjects,
         report.sources,
         report.citations,
+        report.ratings,
         report.rows,
         report.elapsed.as_secs_f64(),
         report.indexes_rebuilt,

@@ -21,10 +21,11 @@ pub enum NodeType {
     Source,
     Indicator,
     Affiliation,
+    CountryRating,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 10] = [
+    const ALL: [NodeType; 11] = [
         NodeType::Country,
         NodeType::Subdivision,
         NodeType::Organisation,
@@ -35,6 +36,7 @@ impl NodeType {
         NodeType::Source,
         NodeType::Indicator,
         NodeType::Affiliation,
+        NodeType::CountryRating,
     ];
 
     /// The GraphQL type name.
@@ -50,6 +52,7 @@ impl NodeType {
             NodeType::Source => "Source",
             NodeType::Indicator => "Indicator",
             NodeType::Affiliation => "Affiliation",
+            NodeType::CountryRating => "CountryRating",
         }
     }
 

@@ -1,8 +1,8 @@
 //! The sea-orm entities of rights-graph, one module per table, and the value
 //! types they share.
 //!
-//! Shared records (organisations, defenders, restrictions, campaigns, sources
-//! and indicators) carry the same provenance columns: the contributing
+//! Shared records (organisations, defenders, restrictions, campaigns, sources,
+//! civic-space ratings and indicators) carry the same provenance columns: the contributing
 //! organisation, a visibility, a version for optimistic concurrency, an archive
 //! time (nothing is hard-deleted) and created/updated timestamps. Text columns
 //! named `sort_key` hold a case- and accent-folded copy of the name or title,
@@ -19,6 +19,7 @@ pub mod campaign_restriction;
 pub mod case_event;
 pub mod citation;
 pub mod country;
+pub mod country_rating;
 pub mod dataset;
 pub mod defender;
 pub mod defender_name;

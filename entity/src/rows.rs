@@ -270,6 +270,22 @@ positional!(case_event {
     updated_at,
 });
 positional!(country { code, alpha3, numeric, name, sort_key });
+positional!(country_rating {
+    id,
+    country_code,
+    rating,
+    rated_on,
+    organisation_id,
+    source_id,
+    note,
+    sort_key,
+    contributed_by_id,
+    visibility,
+    version,
+    archived_at,
+    created_at,
+    updated_at,
+});
 positional!(defender {
     id,
     name,
@@ -392,6 +408,7 @@ mod tests {
             campaign,
             case_event,
             country,
+            country_rating,
             defender,
             indicator,
             organisation,

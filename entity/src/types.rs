@@ -333,6 +333,23 @@ text_enum! {
 }
 
 text_enum! {
+    /// How open a country's civic space is, on the five-step scale the
+    /// CIVICUS Monitor uses, from most open to most closed.
+    pub enum CivicSpaceRating {
+        /// People can form associations, demonstrate and speak freely.
+        Open = "OPEN",
+        /// Those freedoms are generally respected, with some violations.
+        Narrowed = "NARROWED",
+        /// Those freedoms are heavily contested by those in power.
+        Obstructed = "OBSTRUCTED",
+        /// Those freedoms are significantly constrained; critics are harassed, jailed or killed.
+        Repressed = "REPRESSED",
+        /// Complete closure, in law and in practice, of civic space.
+        Closed = "CLOSED",
+    }
+}
+
+text_enum! {
     /// A right that a restriction curbs.
     pub enum Right {
         /// The right to peaceful assembly and protest.

@@ -18,6 +18,7 @@ mod m20261205_000011_webhooks;
 mod m20261205_000012_audit_kind_heads;
 mod m20261205_000013_search_name_keys;
 mod m20261206_000014_record_tally;
+mod m20261207_000015_country_ratings;
 
 pub use m20261206_000014_record_tally::WRITER_LOCK;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_audit_kind_heads::Migration),
             Box::new(m20261205_000013_search_name_keys::Migration),
             Box::new(m20261206_000014_record_tally::Migration),
+            Box::new(m20261207_000015_country_ratings::Migration),
         ]
     }
 }

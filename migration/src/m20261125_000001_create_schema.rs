@@ -13,7 +13,7 @@ const ENUM_LEN: u32 = 40;
 
 /// A folded copy of a name or title that listings sort by. On PostgreSQL it
 /// uses the "C" collation so that both engines order it byte by byte.
-fn sort_key(backend: DatabaseBackend) -> ColumnDef {
+pub(crate) fn sort_key(backend: DatabaseBackend) -> ColumnDef {
     let mut col = string("sort_key");
     if backend == DatabaseBackend::Postgres {
         col.extra("COLLATE \"C\"");
@@ -21,7 +21,7 @@ fn sort_key(backend: DatabaseBackend) -> ColumnDef {
     col
 }
 
-fn enum_col(name: &'static str) -> ColumnDef {
+pub(crate) fn enum_col(name: &'static str) -> ColumnDef {
     string_len(name, ENUM_LEN)
 }
 
@@ -29,7 +29,7 @@ fn partial_date_null(name: &'static str) -> ColumnDef {
     string_len_null(name, 10)
 }
 
-fn foreign(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
+pub(crate) fn foreign(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{}_{}", from.0, from.1))
         .from(from.0, from.1)
@@ -39,7 +39,7 @@ fn foreign(from: (&'static str, &'static str), to: (&'static str, &'static str))
 }
 
 /// The provenance columns every shared record carries.
-fn record_columns(table: &mut TableCreateStatement, name: &'static str) {
+pub(crate) fn record_columns(table: &mut TableCreateStatement, name: &'static str) {
     table
         .col(uuid_null("contributed_by_id"))
         .col(enum_col("visibility").default("PUBLIC"))
@@ -54,7 +54,7 @@ fn timestamps(table: &mut TableCreateStatement) {
     table.col(timestamp_with_time_zone("created_at")).col(timestamp_with_time_zone("updated_at"));
 }
 
-fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+pub(crate) fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(format!("ix_{table}_{}", columns.join("_"))).table(table);
     for column in columns {

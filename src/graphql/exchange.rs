@@ -43,6 +43,8 @@ pub enum ExchangeRecordType {
     Defender,
     /// Campaigns.
     Campaign,
+    /// Civic-space ratings of countries.
+    CountryRating,
 }
 
 impl From<ExchangeRecordType> for RecordKind {
@@ -53,6 +55,7 @@ impl From<ExchangeRecordType> for RecordKind {
             ExchangeRecordType::Campaign => RecordKind::Campaign,
             ExchangeRecordType::Restriction => RecordKind::Restriction,
             ExchangeRecordType::Defender => RecordKind::Defender,
+            ExchangeRecordType::CountryRating => RecordKind::CountryRating,
         }
     }
 }

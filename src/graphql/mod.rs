@@ -10,6 +10,7 @@ pub mod exchange;
 pub mod indicators;
 pub mod organisations;
 pub mod places;
+pub mod ratings;
 pub mod restrictions;
 pub mod runtime;
 pub mod search;
@@ -32,6 +33,7 @@ pub struct Query(
     campaigns::CampaignsQuery,
     organisations::OrganisationsQuery,
     indicators::IndicatorsQuery,
+    ratings::RatingsQuery,
     access::viewer::ViewerQuery,
     exchange::ExchangeQuery,
     duplicates::DuplicatesQuery,
@@ -51,6 +53,7 @@ pub struct Mutation(
     campaigns::mutations::CampaignMutations,
     organisations::mutations::OrganisationMutations,
     sources::mutations::SourceMutations,
+    ratings::mutations::RatingMutations,
     sharing::SharingMutations,
     access::api_keys::ApiKeyMutations,
     access::webhooks::WebhookMutations,

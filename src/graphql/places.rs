@@ -6,14 +6,15 @@ use entity::{country, subdivision};
 use crate::error::AppError;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::connection::{connection, page_args};
-use crate::graphql::common::context::{CountryByCode, RequestContext, SubdivisionByCode};
+use crate::graphql::common::context::{CountryByCode, CurrentRatingOf, RequestContext, SubdivisionByCode};
 use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{
-    CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RestrictionOrder,
+    CampaignOrder, CountryOrderInput, DefenderOrder, OrganisationOrder, RatingOrder, RestrictionOrder,
 };
 use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
 use crate::graphql::indicators::{IndicatorConnection, IndicatorFilter};
 use crate::graphql::organisations::{OrganisationConnection, OrganisationFilter};
+use crate::graphql::ratings::{CountryRating, CountryRatingConnection, CountryRatingFilter};
 use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::CampaignVia;
@@ -22,6 +23,7 @@ use crate::service::defenders::DefenderVia;
 use crate::service::indicators::{IndicatorVia, Indicators};
 use crate::service::organisations::{OrganisationVia, Organisations};
 use crate::service::places::{Countries, SubdivisionVia, Subdivisions};
+use crate::service::ratings::{RatingVia, Ratings};
 use crate::service::restrictions::RestrictionVia;
 
 /// A country or territory with an ISO 3166-1 code.
@@ -148,6 +150,39 @@ impl Country {
             )
             .await?;
         Ok(OrganisationConnection::new(page, total, None))
+    }
+
+    /// The country's civic-space ratings: its history, oldest first unless
+    /// ordered otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn ratings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only ratings matching this filter.")] filter: Option<CountryRatingFilter>,
+        #[graphql(desc = "The order; by date unless given.")] order_by: Option<RatingOrder>,
+        #[graphql(desc = "Returns the first n elements: 20 unless given, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Returns the elements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
+    ) -> Result<CountryRatingConnection> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let (page, total) = RequestContext::of(ctx)
+            .list_under::<Ratings>(
+                RatingVia::Country,
+                self.0.code.clone(),
+                filter,
+                order_by.into(),
+                page_args(first, after, last, before),
+            )
+            .await?;
+        Ok(CountryRatingConnection::new(page, total, None))
+    }
+
+    /// The country's current civic-space rating: the latest by date of those
+    /// the viewer may see; null when it has none.
+    async fn current_rating(&self, ctx: &Context<'_>) -> Result<Option<CountryRating>> {
+        let found = RequestContext::of(ctx).loader.load_one(CurrentRatingOf(self.0.code.clone())).await?;
+        Ok(found.map(CountryRating))
     }
 
     /// Published figures about this country.

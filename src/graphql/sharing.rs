@@ -56,7 +56,8 @@ fn shareable(record_id: &ID) -> Result<(Shareable, uuid::Uuid)> {
     let refuse = || {
         AppError::bad_input(
             "input.recordId",
-            "only organisations, defenders, restrictions, campaigns, sources and indicators can be shared",
+            "only organisations, defenders, restrictions, campaigns, sources, civic-space ratings and indicators can \
+             be shared",
         )
     };
     match GlobalId::decode("input.recordId", record_id)? {
@@ -67,6 +68,7 @@ fn shareable(record_id: &ID) -> Result<(Shareable, uuid::Uuid)> {
                 NodeType::Restriction => Shareable::Restriction,
                 NodeType::Campaign => Shareable::Campaign,
                 NodeType::Source => Shareable::Source,
+                NodeType::CountryRating => Shareable::CountryRating,
                 NodeType::Indicator => Shareable::Indicator,
                 _ => return Err(refuse().into()),
             };

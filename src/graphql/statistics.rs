@@ -6,9 +6,11 @@ use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use crate::graphql::campaigns::CampaignFilter;
 use crate::graphql::common::context::RequestContext;
 use crate::graphql::defenders::{CaseEventFilter, DefenderFilter};
+use crate::graphql::ratings::CountryRatingFilter;
 use crate::graphql::restrictions::RestrictionFilter;
 use crate::service::campaigns::{self as campaigns, Campaigns};
 use crate::service::defenders::{self as defenders, CaseEventCriteria, Defenders};
+use crate::service::ratings;
 use crate::service::restrictions::{self as restrictions, Restrictions};
 use crate::service::statistics::{self as service, CampaignDimension, DefenderDimension, RestrictionDimension};
 
@@ -225,11 +227,56 @@ impl CampaignStatistics {
     }
 }
 
+/// How many countries' civic-space ratings changed in a year.
+#[derive(SimpleObject)]
+pub struct RatingChanges {
+    /// The year.
+    year: i32,
+    /// Changes to a more open rating.
+    improved: i64,
+    /// Changes to a more closed rating.
+    worsened: i64,
+}
+
+/// Counts of civic-space ratings matching a filter.
+pub struct RatingStatistics(ratings::RatingFilter);
+
+/// Counts of civic-space ratings matching a filter. Each field is one query.
+#[Object]
+impl RatingStatistics {
+    /// How many ratings match.
+    async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
+        let rc = RequestContext::of(ctx);
+        Ok(ratings::total(&rc.db, &rc.viewer, &self.0).await?)
+    }
+
+    /// How many countries stand at each step of the scale, by each
+    /// country's latest matching rating (with `ratedUntil`, as they stood
+    /// then): every step, OPEN first, zero where no country stands.
+    async fn countries_by_rating(&self, ctx: &Context<'_>) -> Result<Vec<Bucket>> {
+        let rc = RequestContext::of(ctx);
+        Ok(buckets(ratings::countries_by_rating(&rc.db, &rc.viewer, &self.0).await?))
+    }
+
+    /// Rating changes per year, in year order, with the years between the
+    /// first and the last change as zero. A change is a matching rating that
+    /// differs from the same country's previous matching rating; a
+    /// country's first rating is not a change.
+    async fn changes_by_year(&self, ctx: &Context<'_>) -> Result<Vec<RatingChanges>> {
+        let rc = RequestContext::of(ctx);
+        Ok(ratings::changes_by_year(&rc.db, &rc.viewer, &self.0)
+            .await?
+            .into_iter()
+            .map(|year| RatingChanges { year: year.year, improved: year.improved, worsened: year.worsened })
+            .collect())
+    }
+}
+
 /// Counts for dashboards.
 pub struct Statistics;
 
 /// Counts for dashboards: totals, groups and time series of defenders,
-/// restrictions and campaigns. Each takes the same filter as the matching
+/// restrictions, campaigns and civic-space ratings. Each takes the same filter as the matching
 /// list (`defenders`, `restrictions`, `campaigns`) and counts exactly the
 /// records that list would return to the viewer.
 #[Object]
@@ -258,6 +305,18 @@ impl Statistics {
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
     ) -> Result<CampaignStatistics> {
         Ok(CampaignStatistics(filter.unwrap_or_default().validate()?))
+    }
+
+    /// Counts of civic-space ratings, such as countries by current rating:
+    /// `ratings { countriesByRating { key count } }`, or as they stood at
+    /// the end of 2020: `ratings(filter: {ratedUntil: "2020"}) { countriesByRating { key count } }`.
+    async fn ratings(
+        &self,
+        #[graphql(desc = "Only ratings matching this filter; `current` is implied where it matters.")] filter: Option<
+            CountryRatingFilter,
+        >,
+    ) -> Result<RatingStatistics> {
+        Ok(RatingStatistics(filter.unwrap_or_default().validate()?))
     }
 }
 

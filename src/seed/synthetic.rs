@@ -56,6 +56,7 @@ pub struct Report {
     pub campaign_subjects: u64,
     pub sources: u64,
     pub citations: u64,
+    pub ratings: u64,
     pub rows: u64,
     pub elapsed: Duration,
     /// Time spent after the rows were written: indexes, search documents
@@ -375,6 +376,10 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     let restrictions = generator.restrictions(tx, n, &mut report).await?;
     let defenders = generator.defenders(tx, n, &organisations, &restrictions, &mut report).await?;
     generator.campaigns(tx, n, &organisations, &defenders, &restrictions.all, &mut report).await?;
+    if existing.is_none() {
+        // Ratings are per country, not per defender: written once, by the first run.
+        generator.ratings(tx, &organisations, &mut report).await?;
+    }
     report.citations = insert_all(tx, std::mem::take(&mut generator.citations), 2_000).await?;
     mark_loaded(tx, &format!("synthetic:seed-{}:{}-defenders:{}", options.seed, n, Uuid::now_v7())).await?;
     report.rows = report.defenders
@@ -387,7 +392,8 @@ pub async fn seed(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         + report.campaigns
         + report.campaign_subjects
         + report.sources
-        + report.citations;
+        + report.citations
+        + report.ratings;
 
     let indexing = Instant::now();
     if let Some(deferred) = deferred {
@@ -872,6 +878,52 @@ impl Generator {
         report.campaign_subjects =
             insert_all(tx, subject_rows, 5_000).await? + insert_all(tx, target_rows, 5_000).await?;
         insert_all(tx, area_rows, 2_000).await?;
+        Ok(())
+    }
+
+    /// A civic-space rating history for every weighted country: a first
+    /// rating between 2012 and 2016, then a new one every one to three
+    /// years up to 2025, most a step up or down the scale. One in ten is
+    /// for partners only.
+    async fn ratings<C: ConnectionTrait>(
+        &mut self,
+        tx: &C,
+        organisations: &[Uuid],
+        report: &mut Report,
+    ) -> anyhow::Result<()> {
+        let scale: Vec<CivicSpaceRating> = every();
+        let mut rows = Vec::new();
+        for (country, _) in COUNTRIES {
+            let mut step = self.rng.random_range(0..scale.len());
+            let mut year = self.rng.random_range(2012..=2016);
+            while year <= 2025 {
+                let rating_id = id(&mut self.rng);
+                let rated_on: PartialDate = format!("{year}-{:02}", self.rng.random_range(1..=12)).parse()?;
+                rows.push(country_rating::ActiveModel {
+                    id: Set(rating_id),
+                    country_code: Set((*country).to_owned()),
+                    rating: Set(scale[step]),
+                    sort_key: Set(crate::service::ratings::edits::sort_key(country, &rated_on)),
+                    rated_on: Set(rated_on),
+                    organisation_id: Set(Some(pick(&mut self.rng, organisations))),
+                    source_id: Set(Some(pick(&mut self.rng, &self.sources))),
+                    note: Set(Some(format!("SYNTHETIC assessment of {}", codes_name(country)))),
+                    contributed_by_id: Set(Some(self.owner)),
+                    visibility: Set(if self.rng.random_ratio(1, 10) { Visibility::Partners } else { Visibility::Public }),
+                    version: Set(1),
+                    archived_at: Set(None),
+                    created_at: Set(self.now),
+                    updated_at: Set(self.now),
+                });
+                step = match self.rng.random_range(0..4) {
+                    0 => step.saturating_sub(1),
+                    1 | 2 => (step + 1).min(scale.len() - 1),
+                    _ => step,
+                };
+                year += self.rng.random_range(1..=3);
+            }
+        }
+        report.ratings = insert_all(tx, rows, 1_000).await?;
         Ok(())
     }
 }

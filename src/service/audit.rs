@@ -341,12 +341,19 @@ pub enum Audited {
     Campaign,
     Organisation,
     Source,
+    CountryRating,
 }
 
 impl Audited {
     /// Every kind, in a fixed order (see [`Audited::index`]).
-    pub const ALL: [Audited; 5] =
-        [Audited::Defender, Audited::Restriction, Audited::Campaign, Audited::Organisation, Audited::Source];
+    pub const ALL: [Audited; 6] = [
+        Audited::Defender,
+        Audited::Restriction,
+        Audited::Campaign,
+        Audited::Organisation,
+        Audited::Source,
+        Audited::CountryRating,
+    ];
 
     /// The kind's place in [`Audited::ALL`].
     pub fn index(self) -> usize {
@@ -361,6 +368,7 @@ impl Audited {
             Audited::Campaign => "campaign",
             Audited::Organisation => "organisation",
             Audited::Source => "source",
+            Audited::CountryRating => "country_rating",
         }
     }
 

@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod organisations;
 pub mod places;
 pub mod query;
+pub mod ratings;
 pub mod restrictions;
 pub mod search;
 pub mod sharing;

@@ -21,6 +21,7 @@ pub enum Shareable {
     Restriction,
     Campaign,
     Source,
+    CountryRating,
     Indicator,
 }
 
@@ -33,6 +34,7 @@ impl Shareable {
             Shareable::Restriction => "restriction",
             Shareable::Campaign => "campaign",
             Shareable::Source => "source",
+            Shareable::CountryRating => "country_rating",
             Shareable::Indicator => "indicator",
         }
     }
@@ -82,6 +84,7 @@ async fn version_of<C: ConnectionTrait>(
         Shareable::Restriction => owned_version::<restriction::Entity, _>(db, viewer, member, id).await,
         Shareable::Campaign => owned_version::<campaign::Entity, _>(db, viewer, member, id).await,
         Shareable::Source => owned_version::<source::Entity, _>(db, viewer, member, id).await,
+        Shareable::CountryRating => owned_version::<country_rating::Entity, _>(db, viewer, member, id).await,
         Shareable::Indicator => {
             // Indicators carry no sort key; they are checked directly.
             let record = indicator::Entity::find_by_id(id).one(db).await?;
@@ -218,6 +221,9 @@ pub async fn confidential_access<C: ConnectionTrait>(
             Audited::Campaign => contributed_by::<entity::campaign::Entity, _>(db, organisation, &ids).await?,
             Audited::Organisation => contributed_by::<organisation::Entity, _>(db, organisation, &ids).await?,
             Audited::Source => contributed_by::<entity::source::Entity, _>(db, organisation, &ids).await?,
+            Audited::CountryRating => {
+                contributed_by::<entity::country_rating::Entity, _>(db, organisation, &ids).await?
+            }
         };
         let shared = record_share::Entity::find()
             .filter(record_share::Column::RecordType.eq(kind.table()))

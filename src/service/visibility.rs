@@ -4,7 +4,7 @@
 //! does not exist.
 
 use entity::{
-    Consent, Role, Visibility, campaign, defender, indicator, organisation, record_share, restriction, source,
+    Consent, Role, Visibility, campaign, country_rating, defender, indicator, organisation, record_share, restriction, source,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic};
@@ -46,6 +46,11 @@ impl Governed for campaign::Entity {
 }
 
 impl Governed for source::Entity {
+    const MERGEABLE: Option<Mergeable> = None;
+    const PUBLIC_NEEDS_CONSENT: bool = false;
+}
+
+impl Governed for country_rating::Entity {
     const MERGEABLE: Option<Mergeable> = None;
     const PUBLIC_NEEDS_CONSENT: bool = false;
 }
@@ -110,17 +115,34 @@ impl Viewer {
         self.sees(entity, true)
     }
 
+    /// The same rule for rows of `E` read under another name: `table` is an
+    /// alias of `E`'s table in the query, such as the second copy of a table
+    /// joined to itself.
+    pub fn can_see_as<E>(&self, table: impl IntoIden) -> Condition
+    where
+        E: Governed,
+    {
+        self.sees_in::<E>(table.into_iden(), false)
+    }
+
     fn sees<E>(&self, entity: E, absorbed: bool) -> Condition
     where
         E: Governed,
     {
-        let mut unarchived = Expr::col((entity, "archived_at")).is_null();
+        self.sees_in::<E>(entity.into_iden(), absorbed)
+    }
+
+    fn sees_in<E>(&self, table: sea_orm::sea_query::DynIden, absorbed: bool) -> Condition
+    where
+        E: Governed,
+    {
+        let mut unarchived = Expr::col((table.clone(), "archived_at")).is_null();
         if E::MERGEABLE.is_some() && !absorbed {
             // A record absorbed by a merge lives on as the record it was merged into.
-            unarchived = unarchived.and(Expr::col((entity, "merged_into_id")).is_null());
+            unarchived = unarchived.and(Expr::col((table.clone(), "merged_into_id")).is_null());
         }
-        let audience = self.audience_sees::<E>(entity);
-        match self.shared_with(entity) {
+        let audience = self.audience_sees::<E>(table.clone());
+        match self.shared_in::<E>(table) {
             None => Condition::all().add(unarchived).add(audience),
             Some(shared) => Condition::all().add(unarchived).add(Condition::any().add(audience).add(shared)),
         }
@@ -158,15 +180,19 @@ impl Viewer {
     /// The records of `entity` shared with the viewer's organisation; none
     /// for an anonymous viewer.
     pub fn shared_with<E: Governed>(&self, entity: E) -> Option<Condition> {
+        self.shared_in::<E>(entity.into_iden())
+    }
+
+    fn shared_in<E: Governed>(&self, table: sea_orm::sea_query::DynIden) -> Option<Condition> {
         let Viewer::Member(member) = self else { return None };
         Some(
             Condition::all().add(
-                Expr::col((entity, "id")).in_subquery(
+                Expr::col((table, "id")).in_subquery(
                     Query::select()
                         .column(record_share::Column::RecordId)
                         .from(record_share::Entity)
                         .and_where(record_share::Column::OrganisationId.eq(member.organisation))
-                        .and_where(record_share::Column::RecordType.eq(entity.table_name()))
+                        .and_where(record_share::Column::RecordType.eq(E::default().table_name()))
                         .take(),
                 ),
             ),

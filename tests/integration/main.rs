@@ -11,8 +11,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+
 mod campaign_writes;
 mod changes;
+mod country_ratings;
 mod defender_writes;
 mod exchange;
 mod graphql_ws_client;

@@ -45,6 +45,8 @@ pub enum RecordType {
     Organisation,
     /// Sources.
     Source,
+    /// Civic-space ratings of countries.
+    CountryRating,
 }
 
 impl From<RecordType> for Audited {
@@ -55,6 +57,7 @@ impl From<RecordType> for Audited {
             RecordType::Campaign => Audited::Campaign,
             RecordType::Organisation => Audited::Organisation,
             RecordType::Source => Audited::Source,
+            RecordType::CountryRating => Audited::CountryRating,
         }
     }
 }
@@ -67,6 +70,7 @@ impl From<Audited> for RecordType {
             Audited::Campaign => RecordType::Campaign,
             Audited::Organisation => RecordType::Organisation,
             Audited::Source => RecordType::Source,
+            Audited::CountryRating => RecordType::CountryRating,
         }
     }
 }
@@ -132,6 +136,7 @@ fn node_type(kind: Audited) -> NodeType {
         Audited::Campaign => NodeType::Campaign,
         Audited::Organisation => NodeType::Organisation,
         Audited::Source => NodeType::Source,
+        Audited::CountryRating => NodeType::CountryRating,
     }
 }
 

@@ -397,6 +397,11 @@ keyed_loader!(
     |repo, ids| crate::service::indicators::by_id(&repo.db, &repo.viewer, &ids)
 );
 keyed_loader!(
+    /// The current civic-space rating of a country: the latest the viewer may see.
+    CurrentRatingOf(String) => entity::country_rating::Model,
+    |repo, codes| crate::service::ratings::current(&repo.db, &repo.viewer, &codes)
+);
+keyed_loader!(
     /// The other names of a defender.
     OtherNamesOf(Uuid) => Vec<defender_name::Model>,
     |repo, ids| defenders::other_names(&repo.db, &ids)

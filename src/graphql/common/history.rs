@@ -126,6 +126,9 @@ async fn visible_references(
                 rc.records::<entity::organisation::Entity>(&ids).await?.iter().map(Option::is_some).collect()
             }
             Audited::Source => rc.records::<entity::source::Entity>(&ids).await?.iter().map(Option::is_some).collect(),
+            Audited::CountryRating => {
+                rc.records::<entity::country_rating::Entity>(&ids).await?.iter().map(Option::is_some).collect()
+            }
         };
         visible.extend(ids.into_iter().zip(found).filter(|(_, seen)| *seen).map(|(id, _)| (kind, id)));
     }

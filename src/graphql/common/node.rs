@@ -12,6 +12,7 @@ use crate::graphql::defenders::{Affiliation, CaseEvent, Defender};
 use crate::graphql::indicators::Indicator;
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{Country, Subdivision};
+use crate::graphql::ratings::CountryRating;
 use crate::graphql::restrictions::Restriction;
 use crate::graphql::sources::Source;
 use crate::ids::{GlobalId, NodeType, found};
@@ -32,6 +33,7 @@ pub enum Node {
     Source(Source),
     Indicator(Indicator),
     Affiliation(Affiliation),
+    CountryRating(CountryRating),
 }
 
 /// The record of this type and id, if the viewer may see it.
@@ -69,6 +71,9 @@ async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
         }
         GlobalId::Uuid(NodeType::Indicator, id) => {
             rc.loader.load_one(IndicatorById(id)).await?.map(|m| Node::Indicator(Indicator(m)))
+        }
+        GlobalId::Uuid(NodeType::CountryRating, id) => {
+            rc.record::<entity::country_rating::Entity>(id).await?.map(|m| Node::CountryRating(CountryRating(m)))
         }
         GlobalId::Uuid(NodeType::Affiliation, id) => {
             rc.loader.load_one(AffiliationById(id)).await?.map(|m| Node::Affiliation(Affiliation::from(m)))

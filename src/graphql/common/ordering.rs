@@ -99,6 +99,22 @@ record_order!(
 );
 
 record_order!(
+    /// The order of a list of civic-space ratings; by country, then date, unless given.
+    RatingOrder,
+    /// Fields ratings can be ordered by.
+    RatingOrderField {
+        /// Country code, then date: each country's history in turn.
+        Country => Name,
+        /// The date the rating holds from.
+        RatedOn => Date,
+        /// When the record was created.
+        CreatedAt => CreatedAt,
+        /// When the record was last changed.
+        UpdatedAt => UpdatedAt,
+    }
+);
+
+record_order!(
     /// The order of a list of organisations; by name unless given.
     OrganisationOrder,
     /// Fields organisations can be ordered by.

@@ -21,6 +21,12 @@ const PLACE_FIELDS: &str = "code name
       sources(first: 10) { nodes { id title url publisher publishedOn } } } }
     campaigns(first: 50) { totalCount nodes { id title status startedOn } }";
 
+/// A country's civic-space ratings, newest first: subdivisions have none.
+const RATING_FIELDS: &str = "
+    currentRating { rating ratedOn organisation { id name } }
+    ratings(first: 50, orderBy: { field: RATED_ON, direction: DESC }) { totalCount nodes { rating ratedOn note
+      organisation { id name } source { id title url publisher publishedOn } } }";
+
 /// The two kinds of place with a page.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -31,12 +37,12 @@ enum Kind {
 impl Kind {
     /// The page's one query: the place, and its defenders by status.
     fn query(self) -> String {
-        let (name, root, filter) = match self {
-            Kind::Country => ("CountryPage", "country", "countryCodes"),
-            Kind::Subdivision => ("SubdivisionPage", "subdivision", "subdivisionCodes"),
+        let (name, root, filter, more) = match self {
+            Kind::Country => ("CountryPage", "country", "countryCodes", RATING_FIELDS),
+            Kind::Subdivision => ("SubdivisionPage", "subdivision", "subdivisionCodes", ""),
         };
         format!(
-            "query {name}($code: String!) {{\n  place: {root}(code: $code) {{ {PLACE_FIELDS} }}\n  \
+            "query {name}($code: String!) {{\n  place: {root}(code: $code) {{ {PLACE_FIELDS}{more} }}\n  \
              statistics {{ defenders(filter: {{ {filter}: [$code] }}) {{ byStatus {{ key label count }} }} }}\n}}"
         )
     }
@@ -72,6 +78,31 @@ struct Place {
     defenders: Connection<Defender>,
     restrictions: Connection<Restriction>,
     campaigns: Connection<Campaign>,
+    /// A country's; none for a subdivision.
+    #[serde(default, rename = "currentRating")]
+    current_rating: Option<Rating>,
+    #[serde(default)]
+    ratings: Option<Connection<Rating>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Rating {
+    #[serde(deserialize_with = "labelled")]
+    rating: String,
+    rated_on: String,
+    #[serde(default)]
+    note: Option<String>,
+    organisation: Option<RatingOrganisation>,
+    #[serde(default)]
+    source: Option<Source>,
+}
+
+#[derive(Deserialize)]
+struct RatingOrganisation {
+    #[serde(rename = "id", deserialize_with = "href::organisation")]
+    href: String,
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +164,8 @@ struct Page {
     by_status: Vec<(String, u64)>,
     timeline: Vec<Entry>,
     sources: Vec<Source>,
+    /// A subdivision's country page.
+    country_href: Option<String>,
     graphiql: String,
 }
 
@@ -168,21 +201,32 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
             })
         })
         .collect();
+    // Civic-space ratings, with the page's own link.
+    let ratings = place.ratings.iter().flat_map(|ratings| &ratings.nodes);
+    timeline.extend(ratings.clone().map(|rating| Entry {
+        date: rating.rated_on.clone(),
+        subject: "Civic space".into(),
+        link: "#ratings".into(),
+        what: match &rating.organisation {
+            Some(organisation) => format!("rated {} by {}", rating.rating, organisation.name),
+            None => format!("rated {}", rating.rating),
+        },
+    }));
     timeline.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.subject.cmp(&b.subject)));
     let mut sources: Vec<Source> = Vec::new();
-    for restriction in &place.restrictions.nodes {
-        for source in &restriction.sources.nodes {
-            if !sources.iter().any(|known| known.id == source.id) {
-                sources.push(source.clone());
-            }
+    let cited = place.restrictions.nodes.iter().flat_map(|restriction| &restriction.sources.nodes);
+    for source in cited.chain(ratings.filter_map(|rating| rating.source.as_ref())) {
+        if !sources.iter().any(|known| known.id == source.id) {
+            sources.push(source.clone());
         }
     }
     let sources = sources.into_iter().map(Source::web_link).collect();
     let by_status =
         data.statistics.defenders.by_status.into_iter().map(|bucket| (bucket.label, bucket.count)).collect();
-    let kind = match kind {
-        Kind::Country => "country",
-        Kind::Subdivision => "subdivision",
+    let (kind, country_href) = match kind {
+        Kind::Country => ("country", None),
+        // An ISO 3166-2 code begins with its country's code.
+        Kind::Subdivision => ("subdivision", place.code.split_once('-').map(|(country, _)| format!("/countries/{country}"))),
     };
-    rendered(&Page { place, kind, by_status, timeline, sources, graphiql })
+    rendered(&Page { place, kind, by_status, timeline, sources, country_href, graphiql })
 }

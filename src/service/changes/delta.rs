@@ -40,6 +40,7 @@ fn kind_of(kind: Audited) -> RecordKind {
         Audited::Campaign => RecordKind::Campaign,
         Audited::Organisation => RecordKind::Organisation,
         Audited::Source => RecordKind::Source,
+        Audited::CountryRating => RecordKind::CountryRating,
     }
 }
 

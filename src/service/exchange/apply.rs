@@ -1,17 +1,22 @@
 //! How a row changes a draft: fields given replace the stored ones, fields
 //! left out stay. Links arrive already resolved to record ids.
 
+use std::str::FromStr;
+
 use entity::{
-    CampaignKind, CampaignStatus, Consent, DefenderStatus, OrganisationKind, RestrictionKind, RestrictionStatus,
-    Visibility,
+    CampaignKind, CampaignStatus, CivicSpaceRating, Consent, DefenderStatus, OrganisationKind, PartialDate,
+    RestrictionKind, RestrictionStatus, Visibility,
 };
 use uuid::Uuid;
 
-use super::rows::{CampaignRow, DefenderRow, MembershipRow, OrganisationRow, RestrictionRow, SourceRow};
+use super::rows::{
+    CampaignRow, DefenderRow, MembershipRow, OrganisationRow, RatingRow, RestrictionRow, SourceRow,
+};
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::case::{AffiliationDraft, EventDraft, LinkDraft};
 use crate::service::defenders::edits::{self as defender_edits, DefenderDraft, OtherNameDraft};
 use crate::service::organisations::edits::OrganisationDraft;
+use crate::service::ratings::edits::RatingDraft;
 use crate::service::restrictions::edits::{RestrictionDraft, StatusNote};
 use crate::service::sources::edits::SourceDraft;
 
@@ -244,4 +249,35 @@ pub fn campaign(row: CampaignRow, links: CampaignLinks, draft: &mut CampaignDraf
     set(&mut draft.defender_ids, links.defenders);
     set(&mut draft.restriction_ids, links.restrictions);
     set(&mut draft.areas, row.areas);
+}
+
+/// The draft a new rating starts from: private. The row gives the rest.
+pub fn new_rating() -> RatingDraft {
+    RatingDraft {
+        country_code: String::new(),
+        rating: CivicSpaceRating::Open,
+        rated_on: PartialDate::from_str("1900").unwrap_or_else(|_| unreachable!("1900 is a valid date")),
+        organisation_id: None,
+        source_id: None,
+        note: None,
+        visibility: Visibility::Private,
+    }
+}
+
+/// The records a rating row links to, resolved; `None` where the row leaves
+/// the link as stored.
+#[derive(Clone, Debug, Default)]
+pub struct RatingLinks {
+    pub organisation: Option<Option<Uuid>>,
+    pub source: Option<Option<Uuid>>,
+}
+
+pub fn rating(row: RatingRow, links: RatingLinks, draft: &mut RatingDraft) {
+    draft.country_code = row.country_code;
+    draft.rating = row.rating;
+    draft.rated_on = row.rated_on;
+    set(&mut draft.organisation_id, links.organisation);
+    set(&mut draft.source_id, links.source);
+    set(&mut draft.note, row.note);
+    set(&mut draft.visibility, row.visibility);
 }

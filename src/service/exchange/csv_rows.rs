@@ -111,6 +111,18 @@ const DEFENDER: &[Column] = &[
     col("restriction_links", "restrictionLinks", Shape::Links, false),
 ];
 
+const COUNTRY_RATING: &[Column] = &[
+    col("external_id", "externalId", Shape::Text, true),
+    col("id", "id", Shape::Text, false),
+    col("country_code", "countryCode", Shape::Text, true),
+    col("rating", "rating", Shape::Text, true),
+    col("rated_on", "ratedOn", Shape::Text, true),
+    col("organisation_id", "organisationId", Shape::Text, false),
+    col("source_id", "sourceId", Shape::Text, false),
+    col("note", "note", Shape::Text, false),
+    col("visibility", "visibility", Shape::Text, false),
+];
+
 fn columns(kind: RecordKind) -> &'static [Column] {
     match kind {
         RecordKind::Organisation => ORGANISATION,
@@ -118,6 +130,7 @@ fn columns(kind: RecordKind) -> &'static [Column] {
         RecordKind::Campaign => CAMPAIGN,
         RecordKind::Restriction => RESTRICTION,
         RecordKind::Defender => DEFENDER,
+        RecordKind::CountryRating => COUNTRY_RATING,
     }
 }
 

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::external_ids;
 use super::rows::{
-    AffiliationRow, CampaignRow, DefenderRow, EventRow, LinkRow, OrganisationRow, OtherNameRow, RecordKind,
-    RestrictionRow, Row, SentenceRow, SourceRow,
+    AffiliationRow, CampaignRow, DefenderRow, EventRow, LinkRow, OrganisationRow, OtherNameRow, RatingRow,
+    RecordKind, RestrictionRow, Row, SentenceRow, SourceRow,
 };
 use crate::error::AppResult;
 use crate::ids::{GlobalId, NodeType};
@@ -20,6 +20,7 @@ use crate::service::Viewer;
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::edits::{DefenderDraft, confidential_access};
 use crate::service::organisations::edits::OrganisationDraft;
+use crate::service::ratings::edits::RatingDraft;
 use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
 use crate::service::restrictions::edits::RestrictionDraft;
 use crate::service::sources::edits::SourceDraft;
@@ -120,6 +121,12 @@ pub async fn rows(
         RecordKind::Defender => {
             let (ids, drafts) = drafts::<DefenderDraft>(db, viewer, selection).await?;
             (defender_rows(db, viewer, &ids, drafts).await?, ids)
+        }
+        RecordKind::CountryRating => {
+            let (ids, drafts) = drafts::<RatingDraft>(db, viewer, selection).await?;
+            // Links to what the viewer may not see are left out.
+            let drafts = RatingDraft::all_seen_by(db, viewer, drafts).await?;
+            (rating_rows(db, viewer, &ids, drafts).await?, ids)
         }
     })
 }
@@ -234,6 +241,38 @@ async fn campaign_rows(
                 restriction_ids: Some(draft.restriction_ids.iter().map(|r| restrictions.name(*r)).collect()),
                 areas: Some(draft.areas),
             }))
+        })
+        .collect())
+}
+
+/// Rating rows, naming the rating organisation and source as the viewer
+/// names them.
+async fn rating_rows(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    ids: &[Uuid],
+    drafts: Vec<RatingDraft>,
+) -> AppResult<Vec<Row>> {
+    let names = Names::of(db, viewer, RecordKind::CountryRating, ids).await?;
+    let organisations: Vec<Uuid> = drafts.iter().filter_map(|d| d.organisation_id).collect();
+    let organisations = Names::of(db, viewer, RecordKind::Organisation, &organisations).await?;
+    let sources: Vec<Uuid> = drafts.iter().filter_map(|d| d.source_id).collect();
+    let sources = Names::of(db, viewer, RecordKind::Source, &sources).await?;
+    Ok(ids
+        .iter()
+        .zip(drafts)
+        .map(|(id, draft)| {
+            Row::CountryRating(RatingRow {
+                external_id: names.name(*id),
+                id: Some(names.global(*id)),
+                country_code: draft.country_code,
+                rating: draft.rating,
+                rated_on: draft.rated_on,
+                organisation_id: Some(draft.organisation_id.map(|o| organisations.name(o))),
+                source_id: Some(draft.source_id.map(|s| sources.name(s))),
+                note: Some(draft.note),
+                visibility: Some(draft.visibility),
+            })
         })
         .collect())
 }

@@ -15,16 +15,17 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStat
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::apply::{self, CampaignLinks, DefenderLinks};
+use super::apply::{self, CampaignLinks, DefenderLinks, RatingLinks};
 use super::csv_rows::Layout;
 use super::external_ids::{self, MAX_EXTERNAL_ID};
 use super::ftm;
-use super::rows::{CampaignRow, DefenderRow, MembershipRow, RecordKind, RestrictionRow, Row};
+use super::rows::{CampaignRow, DefenderRow, MembershipRow, RatingRow, RecordKind, RestrictionRow, Row};
 use crate::error::{AppError, AppResult};
 use crate::ids::GlobalId;
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::edits::DefenderDraft;
 use crate::service::organisations::edits::OrganisationDraft;
+use crate::service::ratings::edits::RatingDraft;
 use crate::service::query::records::RecordModel;
 use crate::service::restrictions::edits::RestrictionDraft;
 use crate::service::sources::edits::SourceDraft;
@@ -232,7 +233,7 @@ impl Rows {
     }
 }
 
-const KINDS: &str = "organisation, source, restriction, defender or campaign";
+const KINDS: &str = "organisation, source, restriction, defender, campaign or country_rating";
 
 /// A JSON Lines row: its `type`, then the fields of that type.
 fn json_row(value: serde_json::Value) -> Result<Row, (String, String)> {
@@ -361,6 +362,7 @@ struct Batch {
     restrictions: Vec<(String, RestrictionDraft)>,
     defenders: Vec<(String, DefenderDraft)>,
     campaigns: Vec<(String, CampaignDraft)>,
+    ratings: Vec<(String, RatingDraft)>,
 }
 
 impl Batch {
@@ -391,6 +393,7 @@ batched!(SourceDraft, Source, sources);
 batched!(RestrictionDraft, Restriction, restrictions);
 batched!(DefenderDraft, Defender, defenders);
 batched!(CampaignDraft, Campaign, campaigns);
+batched!(RatingDraft, CountryRating, ratings);
 
 impl Importer<'_> {
     /// Imports one row, or notes its problem. Once any row failed, the rest
@@ -483,6 +486,15 @@ impl Importer<'_> {
                 apply::campaign(*row, links, &mut draft);
                 draft.validated().map(drop)
             }
+            Row::CountryRating(row) => {
+                let links = RatingLinks {
+                    organisation: row.organisation_id.as_ref().map(|id| id.as_ref().map(|_| Uuid::nil())),
+                    source: row.source_id.as_ref().map(|id| id.as_ref().map(|_| Uuid::nil())),
+                };
+                let mut draft = apply::new_rating();
+                apply::rating(row, links, &mut draft);
+                draft.validated().map(drop)
+            }
             Row::Membership(_) => Ok(()),
         }
     }
@@ -526,6 +538,12 @@ impl Importer<'_> {
                     required_for_campaign(&row)?;
                 }
                 self.store(&external, target, apply::new_campaign, move |draft| apply::campaign(*row, links, draft))
+                    .await
+            }
+            Row::CountryRating(row) => {
+                let links = self.rating_links(&row).await?;
+                let id = row.id.clone();
+                self.upsert(&external, id.as_deref(), apply::new_rating, move |draft| apply::rating(row, links, draft))
                     .await
             }
             Row::Membership(row) => self.membership(row).await,
@@ -694,6 +712,23 @@ impl Importer<'_> {
         Ok(links)
     }
 
+    async fn rating_links(&mut self, row: &RatingRow) -> AppResult<RatingLinks> {
+        let mut links = RatingLinks::default();
+        if let Some(organisation) = &row.organisation_id {
+            links.organisation = Some(match organisation {
+                Some(id) => Some(self.resolve(RecordKind::Organisation, "organisationId", id).await?),
+                None => None,
+            });
+        }
+        if let Some(source) = &row.source_id {
+            links.source = Some(match source {
+                Some(id) => Some(self.resolve(RecordKind::Source, "sourceId", id).await?),
+                None => None,
+            });
+        }
+        Ok(links)
+    }
+
     /// Looks up at once every external identifier the rows name, for
     /// [`Importer::named`]; forgets those of the rows before.
     async fn look_up<'r>(&mut self, rows: impl Iterator<Item = &'r Row>) -> AppResult<()> {
@@ -772,6 +807,7 @@ impl Importer<'_> {
             RecordKind::Restriction => self.write_waiting::<RestrictionDraft>().await?,
             RecordKind::Defender => self.write_waiting::<DefenderDraft>().await?,
             RecordKind::Campaign => self.write_waiting::<CampaignDraft>().await?,
+            RecordKind::CountryRating => self.write_waiting::<RatingDraft>().await?,
         }
         self.batch = Batch::default();
         Ok(())

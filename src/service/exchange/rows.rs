@@ -8,7 +8,7 @@
 //! global id.
 
 use entity::{
-    CampaignKind, CampaignOutcome, CampaignStatus, CaseEventKind, Consent, DefenderRestrictionRelation, DefenderStatus,
+    CampaignKind, CampaignOutcome, CampaignStatus, CaseEventKind, CivicSpaceRating, Consent, DefenderRestrictionRelation, DefenderStatus,
     OrganisationKind, OtherNameKind, PartialDate, PerpetratorType, RestrictionKind, RestrictionStatus, Right, Sector,
     Visibility,
 };
@@ -23,16 +23,18 @@ pub enum RecordKind {
     Restriction,
     Defender,
     Campaign,
+    CountryRating,
 }
 
 impl RecordKind {
     /// Every kind, in import order.
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Organisation,
         RecordKind::Source,
         RecordKind::Restriction,
         RecordKind::Defender,
         RecordKind::Campaign,
+        RecordKind::CountryRating,
     ];
 
     /// The table, which is also the `type` of a JSON Lines row.
@@ -43,6 +45,7 @@ impl RecordKind {
             RecordKind::Restriction => "restriction",
             RecordKind::Defender => "defender",
             RecordKind::Campaign => "campaign",
+            RecordKind::CountryRating => "country_rating",
         }
     }
 
@@ -55,6 +58,7 @@ impl RecordKind {
             RecordKind::Restriction => NodeType::Restriction,
             RecordKind::Defender => NodeType::Defender,
             RecordKind::Campaign => NodeType::Campaign,
+            RecordKind::CountryRating => NodeType::CountryRating,
         }
     }
 
@@ -66,14 +70,18 @@ impl RecordKind {
             RecordKind::Restriction => "restrictions",
             RecordKind::Defender => "defenders",
             RecordKind::Campaign => "campaigns",
+            RecordKind::CountryRating => "country_ratings",
         }
     }
 
-    /// The kind named, singular or plural, in either spelling of "organisation".
+    /// The kind named, singular or plural, in either spelling of
+    /// "organisation", with or without `_`, `-` or a space between words
+    /// (`country_rating`, `countryRating`, `country-ratings`).
     pub fn from_name(name: &str) -> Option<RecordKind> {
-        let name = name.trim().to_ascii_lowercase().replace("organization", "organisation");
+        let joined = |name: &str| name.replace(['_', '-', ' '], "");
+        let name = joined(&name.trim().to_ascii_lowercase().replace("organization", "organisation"));
         let singular = name.strip_suffix('s').unwrap_or(&name);
-        RecordKind::ALL.into_iter().find(|kind| kind.table() == singular)
+        RecordKind::ALL.into_iter().find(|kind| joined(kind.table()) == singular)
     }
 }
 
@@ -154,6 +162,27 @@ pub struct SourceRow {
     pub publisher: Nullable<String>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub published_on: Nullable<PartialDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
+/// A civic-space rating of a country, with the rating organisation and the
+/// source named by external identifier or global id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RatingRow {
+    pub external_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub country_code: String,
+    pub rating: CivicSpaceRating,
+    pub rated_on: PartialDate,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub source_id: Nullable<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub note: Nullable<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
 }
@@ -316,6 +345,7 @@ pub enum Row {
     Restriction(RestrictionRow),
     Defender(Box<DefenderRow>),
     Campaign(Box<CampaignRow>),
+    CountryRating(RatingRow),
     Membership(MembershipRow),
 }
 
@@ -327,6 +357,7 @@ impl Row {
             Row::Source(_) => RecordKind::Source,
             Row::Campaign(_) => RecordKind::Campaign,
             Row::Restriction(_) => RecordKind::Restriction,
+            Row::CountryRating(_) => RecordKind::CountryRating,
             Row::Defender(_) | Row::Membership(_) => RecordKind::Defender,
         }
     }
@@ -339,6 +370,7 @@ impl Row {
             Row::Campaign(row) => &row.external_id,
             Row::Restriction(row) => &row.external_id,
             Row::Defender(row) => &row.external_id,
+            Row::CountryRating(row) => &row.external_id,
             Row::Membership(row) => &row.defender,
         }
     }
@@ -368,6 +400,10 @@ impl Row {
             Row::Membership(row) => {
                 references.push((RecordKind::Organisation, row.affiliation.organisation_id.as_str()))
             }
+            Row::CountryRating(row) => {
+                references.extend(row.organisation_id.iter().flatten().map(|id| (RecordKind::Organisation, id.as_str())));
+                references.extend(row.source_id.iter().flatten().map(|id| (RecordKind::Source, id.as_str())));
+            }
             Row::Organisation(_) | Row::Source(_) | Row::Restriction(_) => {}
         }
         references.into_iter().map(|(kind, id)| (kind, id.trim())).collect()
@@ -381,6 +417,7 @@ impl Row {
             Row::Campaign(row) => ("campaign", serde_json::to_value(row)),
             Row::Restriction(row) => ("restriction", serde_json::to_value(row)),
             Row::Defender(row) => ("defender", serde_json::to_value(row)),
+            Row::CountryRating(row) => ("country_rating", serde_json::to_value(row)),
             Row::Membership(_) => return serde_json::Value::Null,
         };
         let mut object = serde_json::Map::new();
@@ -407,6 +444,7 @@ impl Row {
             RecordKind::Campaign => Row::Campaign(Box::new(read(value)?)),
             RecordKind::Restriction => Row::Restriction(read(value)?),
             RecordKind::Defender => Row::Defender(Box::new(read(value)?)),
+            RecordKind::CountryRating => Row::CountryRating(read(value)?),
         })
     }
 }

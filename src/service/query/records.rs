@@ -1,6 +1,6 @@
 //! What the shared records (organisations, defenders, restrictions,
-//! campaigns, sources, indicators) have in common: an id, a sort key,
-//! timestamps and visibility.
+//! campaigns, sources, civic-space ratings, indicators) have in common: an
+//! id, a sort key, timestamps and visibility.
 
 use std::collections::HashMap;
 
@@ -150,7 +150,8 @@ macro_rules! record_entity {
                 self.updated_at
             }
             $(fn main_date(&self) -> Option<&PartialDate> {
-                self.$date.as_ref()
+                // Optional for most kinds; a rating always has its date.
+                Option::from(&self.$date)
             })?
             $(fn merged_into(&self) -> Option<Uuid> {
                 self.$merged
@@ -169,3 +170,4 @@ record_entity!(defender, Defender, merged = merged_into_id);
 record_entity!(restriction, Restriction, date = introduced_on);
 record_entity!(campaign, Campaign, date = started_on);
 record_entity!(source, Source, date = published_on);
+record_entity!(country_rating, CountryRating, date = rated_on);

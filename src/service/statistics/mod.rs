@@ -210,7 +210,7 @@ async fn buckets<C: ConnectionTrait>(db: &C, rows: Vec<(String, i64)>, kind: Key
 }
 
 /// "DIED_IN_DETENTION" as "Died in detention".
-fn enum_label(value: &str) -> String {
+pub fn enum_label(value: &str) -> String {
     let lower = value.replace('_', " ").to_lowercase();
     let mut chars = lower.chars();
     match chars.next() {

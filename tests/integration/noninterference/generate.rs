@@ -180,13 +180,14 @@ pub fn nonexistent(ty: &str) -> String {
         "Indicator" => "7b7a1c1e-0000-4000-8000-00000000d008",
         "ApiKey" => return "7b7a1c1e-0000-4000-8000-00000000d009".into(),
         "Webhook" => return "7b7a1c1e-0000-4000-8000-00000000d010".into(),
+        "CountryRating" => "7b7a1c1e-0000-4000-8000-00000000d011",
         other => panic!("no nonexistent id for {other}"),
     };
     gid(ty, uuid.parse().unwrap())
 }
 
 /// The node types that are records an organisation contributes.
-pub const RECORD_TYPES: [&str; 5] = ["Defender", "Restriction", "Campaign", "Organisation", "Source"];
+pub const RECORD_TYPES: [&str; 6] = ["Defender", "Restriction", "Campaign", "Organisation", "Source", "CountryRating"];
 
 impl<'a> Gen<'a> {
     pub fn new(schema: &'a Schema, world: &'a World) -> Gen<'a> {
@@ -428,6 +429,11 @@ impl<'a> Gen<'a> {
                 ]),
             ]),
             ("Int", "years") => Some(vec![json!([2015]), json!([2016, 2017])]),
+            // A visible organisation, and one hidden from every viewer.
+            ("ID", "organisationIds") => Some(vec![
+                json!([self.world.id("O.org.pub")]),
+                json!([self.world.id("H.org.shadow"), self.world.id("O.org.pub")]),
+            ]),
             ("PartialDate", _) => Some(vec![json!("2015"), json!("2016-11"), json!("2016-11-15")]),
             ("Boolean", _) => Some(vec![json!(true), json!(false)]),
             _ => None,
@@ -1709,6 +1715,7 @@ pub fn leak_type(ty: &str) -> &'static str {
         "Campaign",
         "Organisation",
         "Source",
+        "CountryRating",
         "CaseEvent",
         "Affiliation",
         "Indicator",

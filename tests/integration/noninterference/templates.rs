@@ -89,6 +89,12 @@ pub fn all() -> BTreeMap<&'static str, Vec<Template>> {
     update_source["id"] = json!("@Source:editable");
     update_source["expectedVersion"] = json!("#Source:editable");
 
+    let rating = json!({ "countryCode": "PE", "rating": "REPRESSED", "ratedOn": "2016-11", "organisationId": "@Organisation:visible",
+                         "sourceId": "@Source:visible", "note": "Protesters in Cajamarca detained.", "visibility": "PRIVATE" });
+    let mut update_rating = rating.clone();
+    update_rating["id"] = json!("@CountryRating:editable");
+    update_rating["expectedVersion"] = json!("#CountryRating:editable");
+
     let citation = json!({ "recordId": "@Any:editable", "expectedVersion": "#Defender:editable", "sourceId": "@Source:visible", "locator": "p. 4" });
     let mut out: BTreeMap<&'static str, Vec<Template>> = BTreeMap::new();
     let mut add = |mutation: &'static str, template: Template| out.entry(mutation).or_default().push(template);
@@ -102,12 +108,15 @@ pub fn all() -> BTreeMap<&'static str, Vec<Template>> {
     add("updateOrganisation", input("id", update_organisation));
     add("createSource", input("bad address", create_source));
     add("updateSource", input("id", update_source));
-    for ty in ["Defender", "Restriction", "Campaign", "Organisation", "Source"] {
+    add("createCountryRating", input("links", rating));
+    add("updateCountryRating", input("links", update_rating));
+    for ty in ["Defender", "Restriction", "Campaign", "Organisation", "Source", "CountryRating"] {
         let (archive, restore) = match ty {
             "Defender" => ("archiveDefender", "restoreDefender"),
             "Restriction" => ("archiveRestriction", "restoreRestriction"),
             "Campaign" => ("archiveCampaign", "restoreCampaign"),
             "Organisation" => ("archiveOrganisation", "restoreOrganisation"),
+            "CountryRating" => ("archiveCountryRating", "restoreCountryRating"),
             _ => ("archiveSource", "restoreSource"),
         };
         add(archive, input("id", version_input(ty)));

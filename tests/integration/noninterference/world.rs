@@ -307,7 +307,8 @@ impl World {
             .ok(
                 key,
                 "query ($id: ID!) { node(id: $id) { ... on Defender { version } ... on Restriction { version }
-                 ... on Campaign { version } ... on Organisation { version } ... on Source { version } } }",
+                 ... on Campaign { version } ... on Organisation { version } ... on Source { version }
+                 ... on CountryRating { version } } }",
                 json!({ "id": gid }),
             )
             .await;
@@ -586,6 +587,22 @@ pub async fn setup(app: &TestApp) -> World {
     w.share("O.src.edit", Org::E, Access::Edit, false).await;
     w.share("O.src.priv", Org::R, Access::Read, false).await;
 
+    // Civic-space ratings: a history of Peru's at every visibility, so that
+    // a rating a viewer may not see would change its current rating.
+    let org_pub = w.id("O.org.pub");
+    let src_pub = w.id("O.src.pub");
+    let rating = |rating: &str, date: &str, note: &str| {
+        json!({ "countryCode": "PE", "rating": rating, "ratedOn": date, "organisationId": org_pub, "sourceId": src_pub, "note": note })
+    };
+    w.create(Org::O, "CountryRating", "O.rat.pub", Vis::Public, rating("OBSTRUCTED", "2015", "Public rating note")).await;
+    w.create(Org::O, "CountryRating", "O.rat.partners", Vis::Partners, rating("REPRESSED", "2017-06", "Partners rating note"))
+        .await;
+    w.create(Org::O, "CountryRating", "O.rat.priv", Vis::Private, rating("CLOSED", "2018", "Private rating note")).await;
+    w.create(Org::O, "CountryRating", "O.rat.read", Vis::Private, rating("NARROWED", "2019", "Read shared rating note")).await;
+    w.create(Org::O, "CountryRating", "O.rat.edit", Vis::Private, rating("OPEN", "2016", "Edit shared rating note")).await;
+    w.share("O.rat.read", Org::R, Access::Read, false).await;
+    w.share("O.rat.edit", Org::E, Access::Edit, false).await;
+
     // Restrictions.
     let res = |title: &str, country: &str, sub: Option<&str>, date: &str| {
         json!({ "title": title, "kind": "BILL", "status": "PENDING", "countryCode": country, "subdivisionCode": sub,
@@ -848,6 +865,15 @@ pub async fn setup(app: &TestApp) -> World {
         merge(camp("Solidarity with Maxima Acuna"), json!({ "leadOrganisationId": shadow, "areas": ["PE"] })),
     )
     .await;
+    // The same with a visible rating given by that organisation.
+    w.create(
+        Org::H,
+        "CountryRating",
+        "H.rat.pub",
+        Vis::Public,
+        json!({ "countryCode": "US", "rating": "NARROWED", "ratedOn": "2016-11", "organisationId": shadow }),
+    )
+    .await;
 
     // Valid ids and versions for the mutation templates.
     let e_key = w.key("E:EDITOR").to_owned();
@@ -864,6 +890,8 @@ pub async fn setup(app: &TestApp) -> World {
         ("Organisation:own", "E.org.own"),
         ("Source:editable", "O.src.edit"),
         ("Source:visible", "O.src.pub"),
+        ("CountryRating:editable", "O.rat.edit"),
+        ("CountryRating:visible", "O.rat.pub"),
         ("CaseEvent:editable", "O.def.edit2.event0"),
         ("Affiliation:editable", "O.def.edit2.affiliation0"),
     ] {
@@ -875,6 +903,7 @@ pub async fn setup(app: &TestApp) -> World {
         "Campaign:editable",
         "Organisation:editable",
         "Source:editable",
+        "CountryRating:editable",
         "Defender:own",
         "Organisation:own",
     ] {
@@ -947,6 +976,13 @@ pub async fn hidden_data(w: &mut World) {
         "defenderIds": [sample_acuna, def_pub, o(w, "H.def.priv1")], "restrictionIds": [sample_florida, res_pub, h_res], "areas": ["PE", "US-FL", "US", "SA"] })).await;
     w.create(Org::H, "Campaign", "H.camp.lead", Vis::Private, json!({ "title": "Defeat the North Dakota bills against protest", "kind": "LEGISLATIVE_ADVOCACY",
         "leadOrganisationId": sample_amnesty, "defenderIds": [def_pub], "restrictionIds": [res_pub], "areas": ["US-ND", "PE"], "startedOn": "2015" })).await;
+    // Later ratings of countries viewers see rated: each would become the
+    // current rating if it leaked.
+    w.create(Org::H, "CountryRating", "H.rat.priv", Vis::Private, json!({ "countryCode": "PE", "rating": "CLOSED", "ratedOn": "2024-12",
+        "organisationId": h_org, "sourceId": o(w, "H.src.priv"), "note": "Hidden rating note" })).await;
+    w.create(Org::H, "CountryRating", "H.rat.us", Vis::Private, json!({ "countryCode": "US", "rating": "REPRESSED", "ratedOn": "2016-11",
+        "organisationId": org_pub })).await;
+    w.share("H.rat.priv", Org::X, Access::Read, false).await;
     w.cite(Org::H, "H.def.priv1", "O.src.pub", "p. 4").await;
     w.cite(Org::H, "H.def.priv1", "H.src.priv", "p. 1").await;
     w.cite(Org::H, "H.res.priv", "O.src.pub", "p. 2").await;
@@ -991,10 +1027,12 @@ pub async fn hidden_data(w: &mut World) {
         json!({ "title": "Field report on evictions in Cajamarca", "publishedOn": "2016" }),
     )
     .await;
+    w.create(Org::H, "CountryRating", "H.rat.arch", Vis::Public, json!({ "countryCode": "PE", "rating": "CLOSED", "ratedOn": "2025",
+        "organisationId": org_pub })).await;
     w.create(Org::H, "Campaign", "H.camp.arch", Vis::Public, json!({ "title": "Protect the right to protest in the U.S.", "kind": "PETITION",
         "leadOrganisationId": org_pub, "defenderIds": [def_pub], "restrictionIds": [res_pub], "areas": ["US", "PE"], "startedOn": "2016-11" })).await;
     w.enter_children(Org::H, "H.def.arch").await;
-    for label in ["H.def.arch", "H.res.arch", "H.org.arch", "H.src.arch", "H.camp.arch"] {
+    for label in ["H.def.arch", "H.res.arch", "H.org.arch", "H.src.arch", "H.rat.arch", "H.camp.arch"] {
         w.archive(Org::H, label).await;
         w.once_visible.insert(o(w, label));
     }
@@ -1201,6 +1239,8 @@ pub async fn partner_data(w: &mut World) {
         "affiliations": [{ "organisationId": org_pub }], "restrictionLinks": [{ "restrictionId": res_pub, "relation": "OPPOSES" }] }))).await;
     w.create(Org::H, "Campaign", "H.camp.partners", Vis::Partners, json!({ "title": "Priority case: Máxima Acuña", "kind": "INDIVIDUAL_CASE",
         "leadOrganisationId": org_pub, "defenderIds": [def_pub, sample_acuna], "restrictionIds": [res_pub], "areas": ["PE", "US-FL"], "startedOn": "2015" })).await;
+    w.create(Org::H, "CountryRating", "H.rat.partners", Vis::Partners, json!({ "countryCode": "PE", "rating": "OPEN", "ratedOn": "2025-06",
+        "organisationId": org_pub })).await;
     w.cite(Org::H, "H.def.partners", "O.src.pub", "p. 7").await;
     w.enter_children(Org::H, "H.def.partners").await;
 }

@@ -65,6 +65,8 @@ pub const CACHEABLE_ROOT_FIELDS: &[&str] = &[
     "organisation",
     "organisations",
     "indicators",
+    "countryRating",
+    "countryRatings",
     "search",
     "statistics",
     "__typename",

@@ -57,6 +57,7 @@ const RESTRICTION: Kinds = Kinds::of(Audited::Restriction);
 const CAMPAIGN: Kinds = Kinds::of(Audited::Campaign);
 const ORGANISATION: Kinds = Kinds::of(Audited::Organisation);
 const SOURCE: Kinds = Kinds::of(Audited::Source);
+const RATING: Kinds = Kinds::of(Audited::CountryRating);
 
 /// Output types and the kinds their fields read, apart from the values of
 /// other object types.
@@ -93,6 +94,10 @@ const CLASSIFIED: &[(&[&str], Kinds)] = &[
     (&["Campaign", "CampaignConnection", "CampaignEdge", "CampaignStatistics"], CAMPAIGN),
     (&["Organisation", "OrganisationConnection", "OrganisationEdge"], ORGANISATION),
     (&["Source", "SourceConnection", "SourceEdge"], SOURCE),
+    (
+        &["CountryRating", "CountryRatingConnection", "CountryRatingEdge", "RatingStatistics", "RatingChanges"],
+        RATING,
+    ),
     // Reference data no request writes (countries, subdivisions, the
     // indicators loaded with them), and parts only ever reached through a
     // field of a type that reads its records: a page's `pageInfo`, a
