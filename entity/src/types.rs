@@ -249,6 +249,8 @@ text_enum! {
         Detention = "DETENTION",
         /// Charged with an offence.
         Charge = "CHARGE",
+        /// Charges dropped, withdrawn or dismissed.
+        ChargesDropped = "CHARGES_DROPPED",
         /// Put on trial.
         Trial = "TRIAL",
         /// Sentenced.

@@ -29,7 +29,10 @@ fn partial_date_null(name: &'static str) -> ColumnDef {
     string_len_null(name, 10)
 }
 
-pub(crate) fn foreign(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
+pub(crate) fn foreign(
+    from: (&'static str, &'static str),
+    to: (&'static str, &'static str),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{}_{}", from.0, from.1))
         .from(from.0, from.1)

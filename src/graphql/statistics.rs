@@ -1,17 +1,22 @@
 //! `statistics`: counts for dashboards, grouped by the database, over the
 //! records the viewer may see that match the same filters as the lists.
 
-use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use entity::{CampaignKind, PartialDate};
 
+use crate::error::AppResult;
 use crate::graphql::campaigns::CampaignFilter;
 use crate::graphql::common::context::RequestContext;
 use crate::graphql::defenders::{CaseEventFilter, DefenderFilter};
-use crate::graphql::ratings::CountryRatingFilter;
+use crate::graphql::ratings::{CountryRating, CountryRatingFilter};
 use crate::graphql::restrictions::RestrictionFilter;
 use crate::service::campaigns::{self as campaigns, Campaigns};
+use crate::service::codes;
 use crate::service::defenders::{self as defenders, CaseEventCriteria, Defenders};
+use crate::service::query::listing::DateRange;
 use crate::service::ratings;
 use crate::service::restrictions::{self as restrictions, Restrictions};
+use crate::service::statistics::outcomes;
 use crate::service::statistics::{self as service, CampaignDimension, DefenderDimension, RestrictionDimension};
 
 /// A group of records and how many there are in it.
@@ -258,6 +263,13 @@ impl RatingStatistics {
         Ok(buckets(ratings::countries_by_rating(&rc.db, &rc.viewer, &self.0).await?))
     }
 
+    /// Each country's latest matching rating (with `ratedUntil`, as it
+    /// stood then), by country code: what a map of ratings colours.
+    async fn current_by_country(&self, ctx: &Context<'_>) -> Result<Vec<CountryRating>> {
+        let rc = RequestContext::of(ctx);
+        Ok(ratings::current_by_country(&rc.db, &rc.viewer, &self.0).await?.into_iter().map(CountryRating).collect())
+    }
+
     /// Rating changes per year, in year order, with the years between the
     /// first and the last change as zero. A change is a matching rating that
     /// differs from the same country's previous matching rating; a
@@ -269,6 +281,167 @@ impl RatingStatistics {
             .into_iter()
             .map(|year| RatingChanges { year: year.year, improved: year.improved, worsened: year.worsened })
             .collect())
+    }
+}
+
+/// Selects what outcome figures are about. The conditions combine with AND.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct OutcomeFilter {
+    /// Defenders and restrictions of any of these countries (ISO 3166-1 alpha-2 codes).
+    pub country_codes: Option<Vec<String>>,
+    /// Only campaigns of these kinds make a record "campaigned".
+    pub campaign_kinds: Option<Vec<CampaignKind>>,
+    /// Reference dates on or after this date: campaigns started then, and
+    /// the comparison group's custody events and introductions.
+    pub since: Option<PartialDate>,
+    /// Reference dates on or before this date (`2020` means up to 31 December 2020).
+    pub until: Option<PartialDate>,
+}
+
+impl OutcomeFilter {
+    fn validate(self) -> AppResult<outcomes::OutcomeFilter> {
+        Ok(outcomes::OutcomeFilter {
+            country_codes: self.country_codes.map(|c| codes::country_codes("filter.countryCodes", &c)).transpose()?,
+            campaign_kinds: self.campaign_kinds,
+            period: DateRange::new("filter.since", self.since, self.until)?,
+        })
+    }
+}
+
+/// The plain-language caveat every outcome figure carries.
+pub const OUTCOME_CAVEAT: &str = "These figures count what followed campaigns, as the records show it: they say what \
+     came after a campaign began, not what the campaign caused. Records are incomplete, and the comparison group \
+     differs from the campaigned records in ways the records do not show.";
+
+/// The kind of record an outcome figure counts.
+#[derive(Clone, Copy)]
+enum Counted {
+    Defenders,
+    Restrictions,
+}
+
+/// One outcome figure: how many records saw the outcome, out of how many,
+/// after how long, and which.
+pub struct OutcomeFigure(outcomes::Figure, Counted);
+
+/// One outcome figure: how many records saw the outcome, out of how many,
+/// after how long, and which.
+#[Object]
+impl OutcomeFigure {
+    /// How many records saw the outcome afterwards.
+    async fn count(&self) -> u64 {
+        self.0.records.len() as u64
+    }
+
+    /// Out of how many: the records the outcome could follow (the denominator).
+    async fn out_of(&self) -> u64 {
+        self.0.out_of
+    }
+
+    /// `count / outOf`, from 0 to 1; null when `outOf` is 0.
+    async fn share(&self) -> Option<f64> {
+        (self.0.out_of > 0).then(|| self.0.records.len() as f64 / self.0.out_of as f64)
+    }
+
+    /// The median number of days from the reference date to the outcome
+    /// (the lower middle of an even count); null when none is counted.
+    async fn median_days(&self) -> Option<i64> {
+        self.0.median_days()
+    }
+
+    /// The days from the reference date to the outcome, in five ranges,
+    /// shortest first; `key` is the range as ISO 8601 durations (`P1M-P3M`).
+    async fn distribution(&self) -> Vec<Bucket> {
+        buckets(self.0.distribution())
+    }
+
+    /// The records counted, soonest outcome first: defenders or restrictions.
+    async fn records(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 20 unless given, at most 100.", default = 20)] first: i32,
+    ) -> Result<Vec<crate::graphql::common::node::Node>> {
+        use crate::graphql::common::node::Node;
+        if !(0..=100).contains(&first) {
+            return Err(crate::error::AppError::bad_input("first", "must be 0 to 100").into());
+        }
+        let ids: Vec<uuid::Uuid> = self.0.records.iter().take(first as usize).copied().collect();
+        let rc = RequestContext::of(ctx);
+        Ok(match self.1 {
+            Counted::Defenders => rc
+                .records::<entity::defender::Entity>(&ids)
+                .await?
+                .into_iter()
+                .flatten()
+                .map(|m| Node::Defender(crate::graphql::defenders::Defender(m)))
+                .collect(),
+            Counted::Restrictions => rc
+                .records::<entity::restriction::Entity>(&ids)
+                .await?
+                .into_iter()
+                .flatten()
+                .map(|m| Node::Restriction(crate::graphql::restrictions::Restriction(m)))
+                .collect(),
+        })
+    }
+}
+
+/// The outcome figures of one group of records.
+pub struct OutcomeGroup(outcomes::Group);
+
+/// The outcome figures of one group of records.
+#[Object]
+impl OutcomeGroup {
+    /// Of defenders held at the reference date, those released afterwards.
+    async fn released(&self) -> OutcomeFigure {
+        OutcomeFigure(self.0.released.clone(), Counted::Defenders)
+    }
+
+    /// Of defenders charged by the reference date, those whose charges were dropped afterwards.
+    async fn charges_dropped(&self) -> OutcomeFigure {
+        OutcomeFigure(self.0.charges_dropped.clone(), Counted::Defenders)
+    }
+
+    /// Of defenders sentenced by the reference date, those whose sentence
+    /// was later reduced (a shorter sentence or appeal).
+    async fn sentence_reduced(&self) -> OutcomeFigure {
+        OutcomeFigure(self.0.sentence_reduced.clone(), Counted::Defenders)
+    }
+
+    /// Of restrictions still pending at the reference date, those defeated,
+    /// vetoed, enjoined or enacted with improvements afterwards.
+    async fn restrictions_defeated(&self) -> OutcomeFigure {
+        OutcomeFigure(self.0.restrictions_defeated.clone(), Counted::Restrictions)
+    }
+}
+
+/// What followed campaigns, from the records the viewer may see, beside
+/// the same figures for comparable records no campaign was about.
+pub struct Outcomes(outcomes::Outcomes);
+
+/// What followed campaigns, from the records the viewer may see, beside
+/// the same figures for comparable records no campaign was about. A
+/// campaigned record's reference date is the start of the earliest matching
+/// campaign about it; a comparison record's is its first custody event
+/// (defenders) or its introduction (restrictions). Partial dates count from
+/// their first day. See `caveat`.
+#[Object]
+impl Outcomes {
+    /// What the figures do and do not say, in plain words: what followed, not what caused.
+    async fn caveat(&self) -> &'static str {
+        OUTCOME_CAVEAT
+    }
+
+    /// Defenders and restrictions that matching campaigns (with a start date) were about.
+    async fn campaigned(&self) -> OutcomeGroup {
+        OutcomeGroup(self.0.campaigned.clone())
+    }
+
+    /// Defenders and restrictions no campaign the viewer may see was about,
+    /// of the campaigned records' countries (and the defenders' statuses,
+    /// the restrictions' kinds), with a reference date in the period.
+    async fn comparison(&self) -> OutcomeGroup {
+        OutcomeGroup(self.0.comparison.clone())
     }
 }
 
@@ -305,6 +478,20 @@ impl Statistics {
         #[graphql(desc = "Only campaigns matching this filter.")] filter: Option<CampaignFilter>,
     ) -> Result<CampaignStatistics> {
         Ok(CampaignStatistics(filter.unwrap_or_default().validate()?))
+    }
+
+    /// What followed campaigns: releases, charges dropped, sentences
+    /// reduced and restrictions defeated, with their denominators, times and
+    /// records, beside a comparison group without campaigns. They say what
+    /// came after, not what a campaign caused (see `caveat`).
+    async fn outcomes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which records and campaigns count.")] filter: Option<OutcomeFilter>,
+    ) -> Result<Outcomes> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let rc = RequestContext::of(ctx);
+        Ok(Outcomes(outcomes::outcomes(&rc.db, &rc.viewer, &filter).await?))
     }
 
     /// Counts of civic-space ratings, such as countries by current rating:

@@ -909,7 +909,11 @@ impl Generator {
                     source_id: Set(Some(pick(&mut self.rng, &self.sources))),
                     note: Set(Some(format!("SYNTHETIC assessment of {}", codes_name(country)))),
                     contributed_by_id: Set(Some(self.owner)),
-                    visibility: Set(if self.rng.random_ratio(1, 10) { Visibility::Partners } else { Visibility::Public }),
+                    visibility: Set(if self.rng.random_ratio(1, 10) {
+                        Visibility::Partners
+                    } else {
+                        Visibility::Public
+                    }),
                     version: Set(1),
                     archived_at: Set(None),
                     created_at: Set(self.now),

@@ -4,7 +4,8 @@
 //! does not exist.
 
 use entity::{
-    Consent, Role, Visibility, campaign, country_rating, defender, indicator, organisation, record_share, restriction, source,
+    Consent, Role, Visibility, campaign, country_rating, defender, indicator, organisation, record_share, restriction,
+    source,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic};

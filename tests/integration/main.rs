@@ -11,11 +11,11 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-
 mod campaign_writes;
 mod changes;
 mod country_ratings;
 mod defender_writes;
+mod documented_queries;
 mod exchange;
 mod graphql_ws_client;
 mod hidden_records;
@@ -25,6 +25,7 @@ mod noninterference;
 mod observability;
 mod operations;
 mod organisation_writes;
+mod outcomes;
 mod pages;
 mod pagination;
 mod partner_access;

@@ -629,3 +629,65 @@ configured_tests!(
         assert_eq!(defender["auditLog"]["nodes"], json!([{ "action": "CREATE" }]), "{body}");
     }
 );
+
+/// `n` public defenders of Saudi Arabia and China, each arrested and
+/// released, a campaign about each, and a civic-space rating each (of
+/// countries in turn), as JSON Lines; identifiers start with `prefix`.
+fn campaigned_jsonl(prefix: &str, n: usize) -> String {
+    let countries = ["SA", "CN", "PE", "US", "FR", "BR"];
+    let mut lines = Vec::new();
+    for i in 0..n {
+        let country = countries[i % 2];
+        lines.push(
+            json!({ "type": "defender", "externalId": format!("{prefix}-D{i}"), "name": format!("{prefix} Person {i}"),
+            "countryCode": country, "status": "IMPRISONED", "visibility": "PUBLIC", "consent": "GIVEN",
+            "events": [{ "kind": "ARREST", "occurredOn": "2015" }, { "kind": "CHARGE", "occurredOn": "2015-02" },
+                       { "kind": "SENTENCE", "occurredOn": "2015-06", "sentence": { "months": 60 } },
+                       { "kind": "RELEASE", "occurredOn": format!("2017-{:02}", i % 12 + 1) }] }),
+        );
+        lines.push(json!({ "type": "campaign", "externalId": format!("{prefix}-C{i}"), "title": format!("{prefix} campaign {i}"),
+            "kind": "INDIVIDUAL_CASE", "startedOn": "2016", "visibility": "PUBLIC", "defenderIds": [format!("{prefix}-D{i}")] }));
+        let rating = ["OPEN", "NARROWED", "OBSTRUCTED", "REPRESSED", "CLOSED"][i % 5];
+        lines.push(json!({ "type": "country_rating", "externalId": format!("{prefix}-R{i}"), "countryCode": countries[i % countries.len()],
+            "rating": rating, "ratedOn": format!("{}", 2010 + i % 15),
+            "visibility": "PUBLIC" }));
+    }
+    lines.iter().map(|line| line.to_string()).collect::<Vec<_>>().join("\n")
+}
+
+const RATINGS_AND_OUTCOMES: &str = r#"{
+  statistics {
+    outcomes { campaigned { released { count medianDays records { ... on Defender { name country { name } } } }
+      sentenceReduced { count } restrictionsDefeated { count } } comparison { released { count } } }
+    ratings { total countriesByRating { count } changesByYear { year } currentByCountry { country { name } rating } }
+  }
+  countries(first: 20, orderBy: { field: CODE }) { nodes { currentRating { rating organisation { name } source { title } }
+    ratings(first: 10) { totalCount nodes { rating ratedOn } } } }
+  countryRatings(filter: { current: true }, first: 50) { totalCount nodes { country { code } rating } }
+}"#;
+
+configured_tests!(ratings_and_outcomes_statements_depend_on_the_query, uncached, |app: TestApp| async move {
+    let key = common::create_key(&app, &common::create_org(&app, "Counted"), "EDITOR");
+    let import = |data: String| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            let (_, body) = common::post_as(
+                app,
+                Some(&key),
+                "mutation ($input: ImportRecordsInput!) { importRecords(input: $input) { created problems { reason } } }",
+                json!({ "input": { "format": "JSON_LINES", "data": data } }),
+            )
+            .await;
+            assert!(body["data"]["importRecords"]["created"].as_u64().unwrap_or_default() > 0, "{body}");
+        }
+    };
+    import(campaigned_jsonl("small", 4)).await;
+    let small = app.statements_for(RATINGS_AND_OUTCOMES).await;
+    import(campaigned_jsonl("large", 300)).await;
+    let large = app.statements_for(RATINGS_AND_OUTCOMES).await;
+    let data = app.data(RATINGS_AND_OUTCOMES).await;
+    assert!(data["statistics"]["outcomes"]["campaigned"]["released"]["count"].as_u64().unwrap() >= 300, "{data}");
+    eprintln!("{:?}: ratings and outcomes {small} / {large} statements", app.engine);
+    assert_eq!(small, large, "statements grew with the records");
+});

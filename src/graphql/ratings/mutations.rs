@@ -142,13 +142,9 @@ impl RatingMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The rating and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<CountryRatingPayload> {
-        let country_rating = set_archived::<entity::country_rating::Entity, CountryRating>(
-            ctx,
-            &input,
-            NodeType::CountryRating,
-            true,
-        )
-        .await?;
+        let country_rating =
+            set_archived::<entity::country_rating::Entity, CountryRating>(ctx, &input, NodeType::CountryRating, true)
+                .await?;
         Ok(CountryRatingPayload { country_rating })
     }
 
@@ -158,13 +154,9 @@ impl RatingMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The rating and the version the change is based on.")] input: RecordVersionInput,
     ) -> Result<CountryRatingPayload> {
-        let country_rating = set_archived::<entity::country_rating::Entity, CountryRating>(
-            ctx,
-            &input,
-            NodeType::CountryRating,
-            false,
-        )
-        .await?;
+        let country_rating =
+            set_archived::<entity::country_rating::Entity, CountryRating>(ctx, &input, NodeType::CountryRating, false)
+                .await?;
         Ok(CountryRatingPayload { country_rating })
     }
 }

@@ -21,6 +21,15 @@ const PLACE_FIELDS: &str = "code name
       sources(first: 10) { nodes { id title url publisher publishedOn } } } }
     campaigns(first: 50) { totalCount nodes { id title status startedOn } }";
 
+/// What followed campaigns in a country: subdivisions have no such figures.
+const OUTCOME_FIELDS: &str = "
+    outcomes(filter: { countryCodes: [$code] }) { caveat campaigned { ...outcomes } comparison { ...outcomes } }";
+
+/// The figures of each outcome group.
+const OUTCOME_FRAGMENT: &str = "fragment outcomes on OutcomeGroup {
+  released { count outOf medianDays } chargesDropped { count outOf medianDays }
+  sentenceReduced { count outOf medianDays } restrictionsDefeated { count outOf medianDays } }";
+
 /// A country's civic-space ratings, newest first: subdivisions have none.
 const RATING_FIELDS: &str = "
     currentRating { rating ratedOn organisation { id name } }
@@ -37,13 +46,16 @@ enum Kind {
 impl Kind {
     /// The page's one query: the place, and its defenders by status.
     fn query(self) -> String {
-        let (name, root, filter, more) = match self {
-            Kind::Country => ("CountryPage", "country", "countryCodes", RATING_FIELDS),
-            Kind::Subdivision => ("SubdivisionPage", "subdivision", "subdivisionCodes", ""),
+        let (name, root, filter, more, outcomes, fragment) = match self {
+            Kind::Country => {
+                ("CountryPage", "country", "countryCodes", RATING_FIELDS, OUTCOME_FIELDS, OUTCOME_FRAGMENT)
+            }
+            Kind::Subdivision => ("SubdivisionPage", "subdivision", "subdivisionCodes", "", "", ""),
         };
         format!(
             "query {name}($code: String!) {{\n  place: {root}(code: $code) {{ {PLACE_FIELDS}{more} }}\n  \
-             statistics {{ defenders(filter: {{ {filter}: [$code] }}) {{ byStatus {{ key label count }} }} }}\n}}"
+             statistics {{ defenders(filter: {{ {filter}: [$code] }}) {{ byStatus {{ key label count }} }}{outcomes} }}\n}}\n\
+             {fragment}"
         )
     }
 }
@@ -57,6 +69,61 @@ struct Data {
 #[derive(Deserialize)]
 struct Statistics {
     defenders: DefenderStatistics,
+    /// A country's; none for a subdivision.
+    #[serde(default)]
+    outcomes: Option<Outcomes>,
+}
+
+/// What followed campaigns, beside records without one.
+#[derive(Deserialize)]
+struct Outcomes {
+    caveat: String,
+    campaigned: OutcomeGroup,
+    comparison: OutcomeGroup,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutcomeGroup {
+    released: OutcomeFigure,
+    charges_dropped: OutcomeFigure,
+    sentence_reduced: OutcomeFigure,
+    restrictions_defeated: OutcomeFigure,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutcomeFigure {
+    count: u64,
+    out_of: u64,
+    median_days: Option<i64>,
+}
+
+impl std::fmt::Display for OutcomeFigure {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.out_of, self.median_days) {
+            (0, _) => formatter.write_str("none to count"),
+            (_, Some(days)) => write!(formatter, "{} of {}, median {days} days", self.count, self.out_of),
+            (_, None) => write!(formatter, "{} of {}", self.count, self.out_of),
+        }
+    }
+}
+
+impl Outcomes {
+    /// The rows of the outcome table: what followed, after a campaign and without one.
+    fn rows(&self) -> Vec<(&'static str, &OutcomeFigure, &OutcomeFigure)> {
+        let (after, without) = (&self.campaigned, &self.comparison);
+        vec![
+            ("Defenders released", &after.released, &without.released),
+            ("Charges dropped", &after.charges_dropped, &without.charges_dropped),
+            ("Sentences reduced", &after.sentence_reduced, &without.sentence_reduced),
+            (
+                "Restrictions defeated, vetoed, enjoined or improved",
+                &after.restrictions_defeated,
+                &without.restrictions_defeated,
+            ),
+        ]
+    }
 }
 
 #[derive(Deserialize)]
@@ -166,6 +233,7 @@ struct Page {
     sources: Vec<Source>,
     /// A subdivision's country page.
     country_href: Option<String>,
+    outcomes: Option<Outcomes>,
     graphiql: String,
 }
 
@@ -223,10 +291,13 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
     let sources = sources.into_iter().map(Source::web_link).collect();
     let by_status =
         data.statistics.defenders.by_status.into_iter().map(|bucket| (bucket.label, bucket.count)).collect();
+    let outcomes = data.statistics.outcomes;
     let (kind, country_href) = match kind {
         Kind::Country => ("country", None),
         // An ISO 3166-2 code begins with its country's code.
-        Kind::Subdivision => ("subdivision", place.code.split_once('-').map(|(country, _)| format!("/countries/{country}"))),
+        Kind::Subdivision => {
+            ("subdivision", place.code.split_once('-').map(|(country, _)| format!("/countries/{country}")))
+        }
     };
-    rendered(&Page { place, kind, by_status, timeline, sources, country_href, graphiql })
+    rendered(&Page { place, kind, by_status, timeline, sources, country_href, outcomes, graphiql })
 }

@@ -9,9 +9,7 @@ use entity::{
 };
 use uuid::Uuid;
 
-use super::rows::{
-    CampaignRow, DefenderRow, MembershipRow, OrganisationRow, RatingRow, RestrictionRow, SourceRow,
-};
+use super::rows::{CampaignRow, DefenderRow, MembershipRow, OrganisationRow, RatingRow, RestrictionRow, SourceRow};
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::case::{AffiliationDraft, EventDraft, LinkDraft};
 use crate::service::defenders::edits::{self as defender_edits, DefenderDraft, OtherNameDraft};

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::external_ids;
 use super::rows::{
-    AffiliationRow, CampaignRow, DefenderRow, EventRow, LinkRow, OrganisationRow, OtherNameRow, RatingRow,
-    RecordKind, RestrictionRow, Row, SentenceRow, SourceRow,
+    AffiliationRow, CampaignRow, DefenderRow, EventRow, LinkRow, OrganisationRow, OtherNameRow, RatingRow, RecordKind,
+    RestrictionRow, Row, SentenceRow, SourceRow,
 };
 use crate::error::AppResult;
 use crate::ids::{GlobalId, NodeType};
@@ -20,8 +20,8 @@ use crate::service::Viewer;
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::edits::{DefenderDraft, confidential_access};
 use crate::service::organisations::edits::OrganisationDraft;
-use crate::service::ratings::edits::RatingDraft;
 use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
+use crate::service::ratings::edits::RatingDraft;
 use crate::service::restrictions::edits::RestrictionDraft;
 use crate::service::sources::edits::SourceDraft;
 use crate::service::write::editing::Draft;

@@ -8,9 +8,9 @@
 //! global id.
 
 use entity::{
-    CampaignKind, CampaignOutcome, CampaignStatus, CaseEventKind, CivicSpaceRating, Consent, DefenderRestrictionRelation, DefenderStatus,
-    OrganisationKind, OtherNameKind, PartialDate, PerpetratorType, RestrictionKind, RestrictionStatus, Right, Sector,
-    Visibility,
+    CampaignKind, CampaignOutcome, CampaignStatus, CaseEventKind, CivicSpaceRating, Consent,
+    DefenderRestrictionRelation, DefenderStatus, OrganisationKind, OtherNameKind, PartialDate, PerpetratorType,
+    RestrictionKind, RestrictionStatus, Right, Sector, Visibility,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -401,7 +401,8 @@ impl Row {
                 references.push((RecordKind::Organisation, row.affiliation.organisation_id.as_str()))
             }
             Row::CountryRating(row) => {
-                references.extend(row.organisation_id.iter().flatten().map(|id| (RecordKind::Organisation, id.as_str())));
+                references
+                    .extend(row.organisation_id.iter().flatten().map(|id| (RecordKind::Organisation, id.as_str())));
                 references.extend(row.source_id.iter().flatten().map(|id| (RecordKind::Source, id.as_str())));
             }
             Row::Organisation(_) | Row::Source(_) | Row::Restriction(_) => {}

@@ -34,7 +34,13 @@ pub fn sort_key(country_code: &str, rated_on: &PartialDate) -> String {
 
 /// Refuses a link to a record the caller cannot see, in the same words
 /// whether it is hidden or does not exist.
-async fn check_visible<E>(db: &DatabaseTransaction, viewer: &Viewer, argument: &str, what: &str, id: Uuid) -> AppResult<()>
+async fn check_visible<E>(
+    db: &DatabaseTransaction,
+    viewer: &Viewer,
+    argument: &str,
+    what: &str,
+    id: Uuid,
+) -> AppResult<()>
 where
     E: crate::service::query::records::RecordEntity + sea_orm::IdenStatic,
 {

@@ -93,10 +93,10 @@ fn superseded(viewer: &Viewer, filter: &RatingFilter) -> Expr {
     query
         .expr(Expr::val(1))
         .from_as(country_rating::Entity, Alias::new(LATER))
-        .and_where(later(country_rating::Column::CountryCode).equals((
-            country_rating::Entity,
-            country_rating::Column::CountryCode,
-        )))
+        .and_where(
+            later(country_rating::Column::CountryCode)
+                .equals((country_rating::Entity, country_rating::Column::CountryCode)),
+        )
         .and_where(
             later(country_rating::Column::RatedOn).gt(this(country_rating::Column::RatedOn)).or(later(
                 country_rating::Column::RatedOn,
@@ -126,7 +126,7 @@ async fn matching<C: ConnectionTrait>(
         .order_by_asc(country_rating::Column::CountryCode)
         .order_by_asc(country_rating::Column::RatedOn)
         .order_by_asc(country_rating::Column::Id);
-    Ok(read_all(db, &select).await?)
+    read_all(db, &select).await
 }
 
 /// The current rating of each of these countries that has one the viewer
@@ -136,8 +136,7 @@ pub async fn current<C: ConnectionTrait>(
     viewer: &Viewer,
     country_codes: &[String],
 ) -> AppResult<HashMap<String, country_rating::Model>> {
-    let filter =
-        RatingFilter { country_codes: Some(country_codes.to_vec()), current: true, ..RatingFilter::default() };
+    let filter = RatingFilter { country_codes: Some(country_codes.to_vec()), current: true, ..RatingFilter::default() };
     Ok(matching(db, viewer, &filter).await?.into_iter().map(|rating| (rating.country_code.clone(), rating)).collect())
 }
 
@@ -154,7 +153,7 @@ pub async fn countries_by_rating<C: ConnectionTrait>(
     viewer: &Viewer,
     filter: &RatingFilter,
 ) -> AppResult<Vec<Bucket>> {
-    let current = matching(db, viewer, &RatingFilter { current: true, ..filter.clone() }).await?;
+    let current = current_by_country(db, viewer, filter).await?;
     Ok(CivicSpaceRating::iter()
         .map(|scale| Bucket {
             key: scale.as_str().to_owned(),
@@ -162,6 +161,16 @@ pub async fn countries_by_rating<C: ConnectionTrait>(
             count: current.iter().filter(|rating| rating.rating == scale).count() as i64,
         })
         .collect())
+}
+
+/// Each country's latest matching rating (with `rated.until`, as it stood
+/// then), by country code: what a map of ratings colours.
+pub async fn current_by_country<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &RatingFilter,
+) -> AppResult<Vec<country_rating::Model>> {
+    matching(db, viewer, &RatingFilter { current: true, ..filter.clone() }).await
 }
 
 /// The rating changes of one year: how many countries' ratings moved

@@ -2,6 +2,7 @@
 //! the records a listing with the same filter would return to the viewer.
 //! Charts without a filter read the standing counts instead ([`tally`]).
 
+pub mod outcomes;
 mod tally;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -591,15 +591,29 @@ pub async fn setup(app: &TestApp) -> World {
     // a rating a viewer may not see would change its current rating.
     let org_pub = w.id("O.org.pub");
     let src_pub = w.id("O.src.pub");
-    let rating = |rating: &str, date: &str, note: &str| {
-        json!({ "countryCode": "PE", "rating": rating, "ratedOn": date, "organisationId": org_pub, "sourceId": src_pub, "note": note })
-    };
-    w.create(Org::O, "CountryRating", "O.rat.pub", Vis::Public, rating("OBSTRUCTED", "2015", "Public rating note")).await;
-    w.create(Org::O, "CountryRating", "O.rat.partners", Vis::Partners, rating("REPRESSED", "2017-06", "Partners rating note"))
+    let rating = |rating: &str, date: &str, note: &str| json!({ "countryCode": "PE", "rating": rating, "ratedOn": date, "organisationId": org_pub, "sourceId": src_pub, "note": note });
+    w.create(Org::O, "CountryRating", "O.rat.pub", Vis::Public, rating("OBSTRUCTED", "2015", "Public rating note"))
         .await;
-    w.create(Org::O, "CountryRating", "O.rat.priv", Vis::Private, rating("CLOSED", "2018", "Private rating note")).await;
-    w.create(Org::O, "CountryRating", "O.rat.read", Vis::Private, rating("NARROWED", "2019", "Read shared rating note")).await;
-    w.create(Org::O, "CountryRating", "O.rat.edit", Vis::Private, rating("OPEN", "2016", "Edit shared rating note")).await;
+    w.create(
+        Org::O,
+        "CountryRating",
+        "O.rat.partners",
+        Vis::Partners,
+        rating("REPRESSED", "2017-06", "Partners rating note"),
+    )
+    .await;
+    w.create(Org::O, "CountryRating", "O.rat.priv", Vis::Private, rating("CLOSED", "2018", "Private rating note"))
+        .await;
+    w.create(
+        Org::O,
+        "CountryRating",
+        "O.rat.read",
+        Vis::Private,
+        rating("NARROWED", "2019", "Read shared rating note"),
+    )
+    .await;
+    w.create(Org::O, "CountryRating", "O.rat.edit", Vis::Private, rating("OPEN", "2016", "Edit shared rating note"))
+        .await;
     w.share("O.rat.read", Org::R, Access::Read, false).await;
     w.share("O.rat.edit", Org::E, Access::Edit, false).await;
 
@@ -978,10 +992,24 @@ pub async fn hidden_data(w: &mut World) {
         "leadOrganisationId": sample_amnesty, "defenderIds": [def_pub], "restrictionIds": [res_pub], "areas": ["US-ND", "PE"], "startedOn": "2015" })).await;
     // Later ratings of countries viewers see rated: each would become the
     // current rating if it leaked.
-    w.create(Org::H, "CountryRating", "H.rat.priv", Vis::Private, json!({ "countryCode": "PE", "rating": "CLOSED", "ratedOn": "2024-12",
-        "organisationId": h_org, "sourceId": o(w, "H.src.priv"), "note": "Hidden rating note" })).await;
-    w.create(Org::H, "CountryRating", "H.rat.us", Vis::Private, json!({ "countryCode": "US", "rating": "REPRESSED", "ratedOn": "2016-11",
-        "organisationId": org_pub })).await;
+    w.create(
+        Org::H,
+        "CountryRating",
+        "H.rat.priv",
+        Vis::Private,
+        json!({ "countryCode": "PE", "rating": "CLOSED", "ratedOn": "2024-12",
+        "organisationId": h_org, "sourceId": o(w, "H.src.priv"), "note": "Hidden rating note" }),
+    )
+    .await;
+    w.create(
+        Org::H,
+        "CountryRating",
+        "H.rat.us",
+        Vis::Private,
+        json!({ "countryCode": "US", "rating": "REPRESSED", "ratedOn": "2016-11",
+        "organisationId": org_pub }),
+    )
+    .await;
     w.share("H.rat.priv", Org::X, Access::Read, false).await;
     w.cite(Org::H, "H.def.priv1", "O.src.pub", "p. 4").await;
     w.cite(Org::H, "H.def.priv1", "H.src.priv", "p. 1").await;
@@ -1027,8 +1055,15 @@ pub async fn hidden_data(w: &mut World) {
         json!({ "title": "Field report on evictions in Cajamarca", "publishedOn": "2016" }),
     )
     .await;
-    w.create(Org::H, "CountryRating", "H.rat.arch", Vis::Public, json!({ "countryCode": "PE", "rating": "CLOSED", "ratedOn": "2025",
-        "organisationId": org_pub })).await;
+    w.create(
+        Org::H,
+        "CountryRating",
+        "H.rat.arch",
+        Vis::Public,
+        json!({ "countryCode": "PE", "rating": "CLOSED", "ratedOn": "2025",
+        "organisationId": org_pub }),
+    )
+    .await;
     w.create(Org::H, "Campaign", "H.camp.arch", Vis::Public, json!({ "title": "Protect the right to protest in the U.S.", "kind": "PETITION",
         "leadOrganisationId": org_pub, "defenderIds": [def_pub], "restrictionIds": [res_pub], "areas": ["US", "PE"], "startedOn": "2016-11" })).await;
     w.enter_children(Org::H, "H.def.arch").await;
@@ -1239,8 +1274,15 @@ pub async fn partner_data(w: &mut World) {
         "affiliations": [{ "organisationId": org_pub }], "restrictionLinks": [{ "restrictionId": res_pub, "relation": "OPPOSES" }] }))).await;
     w.create(Org::H, "Campaign", "H.camp.partners", Vis::Partners, json!({ "title": "Priority case: Máxima Acuña", "kind": "INDIVIDUAL_CASE",
         "leadOrganisationId": org_pub, "defenderIds": [def_pub, sample_acuna], "restrictionIds": [res_pub], "areas": ["PE", "US-FL"], "startedOn": "2015" })).await;
-    w.create(Org::H, "CountryRating", "H.rat.partners", Vis::Partners, json!({ "countryCode": "PE", "rating": "OPEN", "ratedOn": "2025-06",
-        "organisationId": org_pub })).await;
+    w.create(
+        Org::H,
+        "CountryRating",
+        "H.rat.partners",
+        Vis::Partners,
+        json!({ "countryCode": "PE", "rating": "OPEN", "ratedOn": "2025-06",
+        "organisationId": org_pub }),
+    )
+    .await;
     w.cite(Org::H, "H.def.partners", "O.src.pub", "p. 7").await;
     w.enter_children(Org::H, "H.def.partners").await;
 }

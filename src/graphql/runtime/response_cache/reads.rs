@@ -92,12 +92,12 @@ const CLASSIFIED: &[(&[&str], Kinds)] = &[
         RESTRICTION,
     ),
     (&["Campaign", "CampaignConnection", "CampaignEdge", "CampaignStatistics"], CAMPAIGN),
+    // What followed campaigns: campaigns, the defenders and restrictions
+    // they were about, and those they were not.
+    (&["Outcomes", "OutcomeGroup", "OutcomeFigure"], Kinds(DEFENDER.0 | RESTRICTION.0 | CAMPAIGN.0)),
     (&["Organisation", "OrganisationConnection", "OrganisationEdge"], ORGANISATION),
     (&["Source", "SourceConnection", "SourceEdge"], SOURCE),
-    (
-        &["CountryRating", "CountryRatingConnection", "CountryRatingEdge", "RatingStatistics", "RatingChanges"],
-        RATING,
-    ),
+    (&["CountryRating", "CountryRatingConnection", "CountryRatingEdge", "RatingStatistics", "RatingChanges"], RATING),
     // Reference data no request writes (countries, subdivisions, the
     // indicators loaded with them), and parts only ever reached through a
     // field of a type that reads its records: a page's `pageInfo`, a

@@ -1,6 +1,6 @@
 //! The pages for people: the overview at `/` and GraphiQL at `/graphiql`,
-//! with every script and style they use compiled into the binary, so that
-//! they work with no connection beyond the server itself.
+//! with every script, style and map they use compiled into the binary, so
+//! that they work with no connection beyond the server itself.
 //! `assets/vendor/VERSIONS` records where the vendored files come from;
 //! `scripts/refresh-vendor-assets.sh` refreshes them from the npm registry.
 
@@ -11,6 +11,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+pub mod maps;
+
 /// An embedded file: its name under `/assets/`, its media type and its bytes.
 struct Asset {
     name: &'static str,
@@ -20,7 +22,11 @@ struct Asset {
 
 macro_rules! asset {
     ($dir:literal, $name:literal, $media_type:expr) => {
-        Asset { name: $name, media_type: $media_type, bytes: include_bytes!(concat!("../assets/", $dir, "/", $name)) }
+        Asset {
+            name: $name,
+            media_type: $media_type,
+            bytes: include_bytes!(concat!("../../assets/", $dir, "/", $name)),
+        }
     };
 }
 
@@ -38,14 +44,29 @@ static ASSETS: &[Asset] = &[
     asset!("web", "overview.js", JS),
     asset!("web", "overview.css", CSS),
     asset!("web", "pages.css", CSS),
+    asset!("web", "icon.svg", "image/svg+xml"),
 ];
 
-const OVERVIEW: &str = include_str!("../assets/web/index.html");
-const GRAPHIQL: &str = include_str!("../assets/web/graphiql.html");
+const OVERVIEW: &str = include_str!("../../assets/web/index.html");
+const GRAPHIQL: &str = include_str!("../../assets/web/graphiql.html");
 
 /// The page routes, merged into the server's router.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/", get(overview)).route("/graphiql", get(graphiql)).route("/assets/{name}", get(asset))
+    Router::new()
+        .route("/", get(overview))
+        .route("/graphiql", get(graphiql))
+        .route("/assets/{name}", get(asset))
+        .route("/maps/world.json", get(|| async { map(maps::world_json()) }))
+        .route("/maps/us-states.json", get(|| async { map(maps::us_states_json()) }))
+}
+
+/// A map's shapes: the same for every viewer, and changed only with the binary.
+fn map(json: &'static str) -> Response {
+    let mut response = json.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
 }
 
 async fn overview() -> Html<&'static str> {
