@@ -298,6 +298,10 @@
       return [views.defenders, "Defenders per country"];
     };
     var redraw = function () { var chosen = current(); return drawMap(chosen[0], chosen[1]); };
+    // A link may choose the view: /?map=restrictions&in=US (from the U.S. pages).
+    var asked = new URLSearchParams(location.search);
+    if (["defenders", "restrictions", "ratings"].indexOf(asked.get("map")) >= 0) show.value = asked.get("map");
+    if (asked.get("in") === "US") where.value = "US";
     show.addEventListener("change", redraw);
     where.addEventListener("change", redraw);
     // Hover and keyboard focus name the shape and its figure.

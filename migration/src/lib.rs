@@ -19,8 +19,10 @@ mod m20261205_000012_audit_kind_heads;
 mod m20261205_000013_search_name_keys;
 mod m20261206_000014_record_tally;
 mod m20261207_000015_country_ratings;
+mod m20261207_000016_outcome_events_index;
 
 pub use m20261206_000014_record_tally::WRITER_LOCK;
+pub use m20261207_000016_outcome_events_index::{OUTCOME_EVENT_KINDS, outcome_events_condition};
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -44,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_search_name_keys::Migration),
             Box::new(m20261206_000014_record_tally::Migration),
             Box::new(m20261207_000015_country_ratings::Migration),
+            Box::new(m20261207_000016_outcome_events_index::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! `/countries/{code}` and `/subdivisions/{code}`: a place's figures,
+//! a country's civic-space ratings and what followed campaigns there,
 //! restrictions with their status history, defenders, campaigns, a timeline
-//! and the sources cited.
+//! (case events, status changes, ratings) and the sources cited.
 
 use askama::Template;
 use axum::extract::Path;
@@ -15,7 +16,7 @@ use super::{PageRequest, rendered};
 /// figures count them all): statements fixed by this shape, whatever the
 /// place holds.
 const PLACE_FIELDS: &str = "code name
-    defenders(first: 50) { totalCount nodes { id name status occupation } }
+    defenders(first: 50) { totalCount nodes { id name status occupation events(first: 20) { nodes { kind occurredOn } } } }
     restrictions(first: 50) { totalCount nodes { id title reference status
       history(first: 20) { nodes { status changedOn note } }
       sources(first: 10) { nodes { id title url publisher publishedOn } } } }
@@ -180,6 +181,15 @@ struct Defender {
     #[serde(deserialize_with = "labelled")]
     status: String,
     occupation: Option<String>,
+    events: Connection<CaseEvent>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CaseEvent {
+    #[serde(deserialize_with = "labelled")]
+    kind: String,
+    occurred_on: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -233,6 +243,8 @@ struct Page {
     sources: Vec<Source>,
     /// A subdivision's country page.
     country_href: Option<String>,
+    /// The overview's map in the view that shows this place.
+    map_href: &'static str,
     outcomes: Option<Outcomes>,
     graphiql: String,
 }
@@ -269,6 +281,17 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
             })
         })
         .collect();
+    // The defenders' dated case events.
+    timeline.extend(place.defenders.nodes.iter().flat_map(|defender| {
+        defender.events.nodes.iter().filter_map(|event| {
+            Some(Entry {
+                date: event.occurred_on.clone()?,
+                subject: defender.name.clone(),
+                link: defender.href.clone(),
+                what: event.kind.clone(),
+            })
+        })
+    }));
     // Civic-space ratings, with the page's own link.
     let ratings = place.ratings.iter().flat_map(|ratings| &ratings.nodes);
     timeline.extend(ratings.clone().map(|rating| Entry {
@@ -292,6 +315,12 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
     let by_status =
         data.statistics.defenders.by_status.into_iter().map(|bucket| (bucket.label, bucket.count)).collect();
     let outcomes = data.statistics.outcomes;
+    // U.S. states are drawn in the restrictions view filtered to the United States.
+    let map_href = if place.code == "US" || place.code.starts_with("US-") {
+        "/?map=restrictions&in=US#world-map"
+    } else {
+        "/#world-map"
+    };
     let (kind, country_href) = match kind {
         Kind::Country => ("country", None),
         // An ISO 3166-2 code begins with its country's code.
@@ -299,5 +328,5 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
             ("subdivision", place.code.split_once('-').map(|(country, _)| format!("/countries/{country}")))
         }
     };
-    rendered(&Page { place, kind, by_status, timeline, sources, country_href, outcomes, graphiql })
+    rendered(&Page { place, kind, by_status, timeline, sources, country_href, map_href, outcomes, graphiql })
 }

@@ -38,7 +38,7 @@ use entity::{
     CampaignKind, CaseEventKind, DefenderStatus, PartialDate, RestrictionKind, RestrictionStatus, campaign,
     campaign_defender, campaign_restriction, case_event, defender, restriction, restriction_status_change,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
@@ -137,7 +137,9 @@ fn day(date: &PartialDate) -> Option<i64> {
         .map(|date| i64::from(date.num_days_from_ce()))
 }
 
-/// A custody or court event of a defender, dated.
+/// A custody or court event of a defender, dated. The kinds read, and the
+/// condition on the date, are those of the partial index of migration
+/// 000016, which the events are read by.
 #[derive(Clone, Debug)]
 struct Event {
     kind: CaseEventKind,
@@ -146,16 +148,6 @@ struct Event {
     months: Option<i64>,
 }
 
-const EVENT_KINDS: [CaseEventKind; 8] = [
-    CaseEventKind::Arrest,
-    CaseEventKind::Detention,
-    CaseEventKind::Sentence,
-    CaseEventKind::Release,
-    CaseEventKind::Charge,
-    CaseEventKind::ChargesDropped,
-    CaseEventKind::Appeal,
-    CaseEventKind::Trial,
-];
 
 fn custody(kind: CaseEventKind) -> bool {
     matches!(kind, CaseEventKind::Arrest | CaseEventKind::Detention | CaseEventKind::Sentence)
@@ -287,15 +279,7 @@ async fn defenders<C: ConnectionTrait>(
     result: &mut Outcomes,
 ) -> AppResult<()> {
     let visible = DefenderFilter { country_codes: filter.country_codes.clone(), ..DefenderFilter::default() };
-    let with_events = col::<defender::Entity>(defender::Column::Id).in_subquery(
-        Query::select()
-            .column(case_event::Column::DefenderId)
-            .from(case_event::Entity)
-            .and_where(case_event::Column::Kind.is_in(EVENT_KINDS))
-            .take(),
-    );
     let people: Vec<(Uuid, String, DefenderStatus)> = Defenders::select(viewer, &visible)
-        .filter(with_events)
         .select_only()
         .column(defender::Column::Id)
         .column(defender::Column::CountryCode)
@@ -305,8 +289,7 @@ async fn defenders<C: ConnectionTrait>(
         .await?;
     let rows: Vec<(Uuid, CaseEventKind, PartialDate, Option<i32>, bool)> =
         case_event::Entity::find()
-            .filter(case_event::Column::Kind.is_in(EVENT_KINDS))
-            .filter(case_event::Column::OccurredOn.is_not_null())
+            .filter(Expr::cust(migration::outcome_events_condition()))
             .filter(col::<case_event::Entity>(case_event::Column::DefenderId).in_subquery(
                 Defenders::select(viewer, &visible).select_only().column(defender::Column::Id).into_query(),
             ))
@@ -460,6 +443,21 @@ mod tests {
         let mut group = Group::default();
         defender_outcomes(&mut group, id, date("2018"), &events);
         assert_eq!(group.released.out_of, 0);
+    }
+
+    #[test]
+    fn the_index_holds_every_kind_read() {
+        for kind in [
+            CaseEventKind::Arrest,
+            CaseEventKind::Detention,
+            CaseEventKind::Sentence,
+            CaseEventKind::Release,
+            CaseEventKind::Charge,
+            CaseEventKind::ChargesDropped,
+            CaseEventKind::Appeal,
+        ] {
+            assert!(migration::OUTCOME_EVENT_KINDS.contains(&kind.as_str()), "{kind}");
+        }
     }
 
     #[test]
