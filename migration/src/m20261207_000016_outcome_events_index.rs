@@ -27,7 +27,9 @@ impl MigrationTrait for Migration {
         let (columns, include) = match manager.get_database_backend() {
             // PostgreSQL carries the other columns for index-only scans;
             // SQLite, without INCLUDE, as trailing key columns.
-            DatabaseBackend::Postgres => ("defender_id, occurred_on", " INCLUDE (kind, sentence_months, sentence_life)"),
+            DatabaseBackend::Postgres => {
+                ("defender_id, occurred_on", " INCLUDE (kind, sentence_months, sentence_life)")
+            }
             _ => ("defender_id, occurred_on, kind, sentence_months, sentence_life", ""),
         };
         manager

@@ -35,8 +35,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use entity::{
-    CampaignKind, CaseEventKind, DefenderStatus, PartialDate, RestrictionKind, RestrictionStatus, campaign,
-    campaign_defender, campaign_restriction, case_event, defender, restriction, restriction_status_change,
+    CampaignKind, CaseEventKind, DefenderStatus, PartialDate, RestrictionKind, RestrictionStatus, campaign, case_event,
+    defender, restriction, restriction_status_change,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
@@ -148,7 +148,6 @@ struct Event {
     months: Option<i64>,
 }
 
-
 fn custody(kind: CaseEventKind) -> bool {
     matches!(kind, CaseEventKind::Arrest | CaseEventKind::Detention | CaseEventKind::Sentence)
 }
@@ -194,65 +193,24 @@ fn restriction_outcome(group: &mut Group, id: Uuid, reference: i64, decisions: &
 
 /// The outcome figures for the viewer.
 pub async fn outcomes<C: ConnectionTrait>(db: &C, viewer: &Viewer, filter: &OutcomeFilter) -> AppResult<Outcomes> {
-    let matching = CampaignFilter {
-        kinds: filter.campaign_kinds.clone(),
-        started: filter.period.clone(),
-        ..CampaignFilter::default()
-    };
-    let all_campaigns = CampaignFilter::default();
-    let started = col::<campaign::Entity>(campaign::Column::StartedOn);
-
-    // The earliest start of a matching campaign about each record; and
-    // every record any visible campaign is about.
-    let defender_starts: Vec<(Uuid, PartialDate)> = joined(
-        Campaigns::select(viewer, &matching).filter(started.clone().is_not_null()),
-        "campaign_defender",
-        col::<campaign_defender::Entity>(campaign_defender::Column::CampaignId)
-            .equals((campaign::Entity, campaign::Column::Id)),
+    let defenders_in_scope = Defenders::select(
+        viewer,
+        &DefenderFilter { country_codes: filter.country_codes.clone(), ..DefenderFilter::default() },
     )
     .select_only()
-    .column(campaign_defender::Column::DefenderId)
-    .column(campaign::Column::StartedOn)
-    .into_tuple()
-    .all(db)
-    .await?;
-    let restriction_starts: Vec<(Uuid, PartialDate)> = joined(
-        Campaigns::select(viewer, &matching).filter(started.is_not_null()),
-        "campaign_restriction",
-        col::<campaign_restriction::Entity>(campaign_restriction::Column::CampaignId)
-            .equals((campaign::Entity, campaign::Column::Id)),
+    .column(defender::Column::Id)
+    .into_query();
+    let restrictions_in_scope = Restrictions::select(
+        viewer,
+        &RestrictionFilter { country_codes: filter.country_codes.clone(), ..RestrictionFilter::default() },
     )
     .select_only()
-    .column(campaign_restriction::Column::RestrictionId)
-    .column(campaign::Column::StartedOn)
-    .into_tuple()
-    .all(db)
-    .await?;
-    let ever_campaigned = |table: &'static str, column: &'static str| {
-        let on =
-            Expr::col((Alias::new(table), Alias::new("campaign_id"))).equals((campaign::Entity, campaign::Column::Id));
-        joined(Campaigns::select(viewer, &all_campaigns), table, on)
-            .select_only()
-            .expr(Expr::col((Alias::new(table), Alias::new(column))))
-            .distinct()
-            .into_tuple::<Uuid>()
-    };
-    let defenders_ever: HashSet<Uuid> =
-        ever_campaigned("campaign_defender", "defender_id").all(db).await?.into_iter().collect();
-    let restrictions_ever: HashSet<Uuid> =
-        ever_campaigned("campaign_restriction", "restriction_id").all(db).await?.into_iter().collect();
-
-    let earliest = |starts: Vec<(Uuid, PartialDate)>| {
-        let mut earliest: HashMap<Uuid, i64> = HashMap::new();
-        for (id, date) in starts {
-            if let Some(day) = day(&date) {
-                earliest.entry(id).and_modify(|known| *known = Ord::min(*known, day)).or_insert(day);
-            }
-        }
-        earliest
-    };
-    let defender_starts = earliest(defender_starts);
-    let restriction_starts = earliest(restriction_starts);
+    .column(restriction::Column::Id)
+    .into_query();
+    let (defenders_ever, defender_starts) =
+        campaigned(db, viewer, filter, "campaign_defender", "defender_id", defenders_in_scope).await?;
+    let (restrictions_ever, restriction_starts) =
+        campaigned(db, viewer, filter, "campaign_restriction", "restriction_id", restrictions_in_scope).await?;
 
     let mut result = Outcomes::default();
     defenders(db, viewer, filter, &defender_starts, &defenders_ever, &mut result).await?;
@@ -268,6 +226,43 @@ pub async fn outcomes<C: ConnectionTrait>(db: &C, viewer: &Viewer, filter: &Outc
         }
     }
     Ok(result)
+}
+
+/// The records of a link table (`campaign_defender`, `campaign_restriction`)
+/// in scope that any campaign the viewer may see is about; and of those,
+/// the day the earliest matching campaign (of the filter's kinds, started
+/// in its period) began. One statement.
+async fn campaigned<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &OutcomeFilter,
+    table: &'static str,
+    column: &'static str,
+    in_scope: sea_orm::sea_query::SelectStatement,
+) -> AppResult<(HashSet<Uuid>, HashMap<Uuid, i64>)> {
+    let subject = Expr::col((Alias::new(table), Alias::new(column)));
+    let on = Expr::col((Alias::new(table), Alias::new("campaign_id"))).equals((campaign::Entity, campaign::Column::Id));
+    let rows: Vec<(Uuid, CampaignKind, Option<PartialDate>)> =
+        joined(Campaigns::select(viewer, &CampaignFilter::default()), table, on)
+            .filter(subject.clone().in_subquery(in_scope))
+            .select_only()
+            .expr(subject)
+            .column(campaign::Column::Kind)
+            .column(campaign::Column::StartedOn)
+            .into_tuple()
+            .all(db)
+            .await?;
+    let mut ever = HashSet::with_capacity(rows.len());
+    let mut starts: HashMap<Uuid, i64> = HashMap::new();
+    for (id, kind, started) in rows {
+        ever.insert(id);
+        let matches = filter.campaign_kinds.as_ref().is_none_or(|kinds| kinds.contains(&kind));
+        let Some(day) = started.as_ref().and_then(day).filter(|day| matches && in_period(&filter.period, *day)) else {
+            continue;
+        };
+        starts.entry(id).and_modify(|known| *known = Ord::min(*known, day)).or_insert(day);
+    }
+    Ok((ever, starts))
 }
 
 async fn defenders<C: ConnectionTrait>(
