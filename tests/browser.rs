@@ -367,6 +367,7 @@ async fn overview_and_graphiql(engine: Engine) {
     // links back, and a page's query opens in GraphiQL with its variables.
     browser.goto(&app.url("/countries/SA")).await.expect("country page loads");
     wait_for_text(&browser, "h1", "Saudi Arabia").await;
+    let country_page = screenshot(&browser, &format!("{name}-country-page")).await;
     page_is_sound(&browser, &origin, "a country page").await;
     browser
         .find(Locator::Css("#content a[href^='/defenders/']"))
@@ -398,10 +399,11 @@ async fn overview_and_graphiql(engine: Engine) {
         "the page's query runs with its variables: {result}"
     );
     tell(&format!(
-        "browser test ({engine:?}): screenshots {}, {}, {} and {}",
+        "browser test ({engine:?}): screenshots {}, {}, {}, {} and {}",
         overview.display(),
         map_shot.display(),
         graphiql.display(),
+        country_page.display(),
         page.display()
     ));
     browser.close().await.expect("browser closed");

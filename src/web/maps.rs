@@ -43,18 +43,66 @@ pub struct Shape {
     pub name: String,
     /// The SVG path.
     pub d: String,
+    /// The box of its largest ring (min x, min y, max x, max y): the
+    /// country itself, not its overseas parts.
+    #[serde(skip)]
+    pub main: (f64, f64, f64, f64),
+}
+
+/// A region of a map: the shapes near a place, and the box that frames them.
+pub struct Region<'a> {
+    pub view_box: String,
+    pub shapes: Vec<&'a Shape>,
+}
+
+impl Map {
+    /// The shape with this code.
+    pub fn shape(&self, code: &str) -> Option<&Shape> {
+        self.shapes.iter().find(|shape| shape.code.as_deref() == Some(code))
+    }
+
+    /// The shape with this code and the shapes around it: a frame half as
+    /// large again as the shape on every side (at least a twentieth of the
+    /// map's width), and every shape whose main part reaches into it.
+    pub fn around(&self, code: &str) -> Option<Region<'_>> {
+        let (x0, y0, x1, y1) = self.shape(code)?.main;
+        let margin = ((x1 - x0).max(y1 - y0) * 0.5).max(WORLD_WIDTH / 20.0);
+        let frame = (x0 - margin, y0 - margin, x1 + margin, y1 + margin);
+        let shapes = self
+            .shapes
+            .iter()
+            .filter(|shape| {
+                let (a0, b0, a1, b1) = shape.main;
+                a0 <= frame.2 && a1 >= frame.0 && b0 <= frame.3 && b1 >= frame.1
+            })
+            .collect();
+        let view_box = format!("{:.0} {:.0} {:.0} {:.0}", frame.0, frame.1, frame.2 - frame.0, frame.3 - frame.1);
+        Some(Region { view_box, shapes })
+    }
+}
+
+/// The world map.
+pub fn world_map() -> &'static Map {
+    static MAP: OnceLock<Map> = OnceLock::new();
+    MAP.get_or_init(world)
+}
+
+/// The U.S. states map.
+pub fn us_states_map() -> &'static Map {
+    static MAP: OnceLock<Map> = OnceLock::new();
+    MAP.get_or_init(us_states)
 }
 
 /// The world map as JSON.
 pub fn world_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| serde_json::to_string(&world()).unwrap_or_default())
+    JSON.get_or_init(|| serde_json::to_string(world_map()).unwrap_or_default())
 }
 
 /// The U.S. states map as JSON.
 pub fn us_states_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| serde_json::to_string(&us_states()).unwrap_or_default())
+    JSON.get_or_init(|| serde_json::to_string(us_states_map()).unwrap_or_default())
 }
 
 /// The features of a named object of a TopoJSON topology.
@@ -82,6 +130,16 @@ fn rings(feature: &geojson::Feature) -> Vec<Vec<(f64, f64)>> {
         Some(geojson::Value::MultiPolygon(polygons)) => polygons.iter().flat_map(polygon).collect(),
         _ => Vec::new(),
     }
+}
+
+/// The box of a shape's largest ring (by the area of its box).
+fn main_box(rings: &[Vec<(f64, f64)>]) -> (f64, f64, f64, f64) {
+    let boxes = rings.iter().map(|ring| {
+        ring.iter().fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |(a, b, c, d), (x, y)| {
+            (a.min(*x), b.min(*y), c.max(*x), d.max(*y))
+        })
+    });
+    boxes.max_by(|p, q| ((p.2 - p.0) * (p.3 - p.1)).total_cmp(&((q.2 - q.0) * (q.3 - q.1)))).unwrap_or_default()
 }
 
 /// An SVG path of rings of points already in map coordinates, to a tenth of
@@ -212,7 +270,7 @@ fn world() -> Map {
                 .into_iter()
                 .map(|ring| ring.into_iter().map(|(x, y)| ((x - min_x) * scale, (max_y - y) * scale)).collect())
                 .collect();
-            Shape { code, name, d: path(&placed) }
+            Shape { code, name, d: path(&placed), main: main_box(&placed) }
         })
         .collect();
     Map { view_box: format!("0 0 {WORLD_WIDTH} {height}"), shapes }
@@ -227,7 +285,8 @@ fn us_states() -> Map {
             let name = name_of(feature);
             // us-atlas names states in full, as ISO 3166-2 does.
             let code = subdivisions.iter().find(|subdivision| subdivision.name == name).map(|s| s.code.to_owned());
-            Shape { code, name, d: path(&rings(feature)) }
+            let rings = rings(feature);
+            Shape { code, name, d: path(&rings), main: main_box(&rings) }
         })
         .collect();
     // us-atlas's Albers USA coordinates fill a 975 by 610 frame.
@@ -254,6 +313,22 @@ mod tests {
         assert!(map.view_box.starts_with("0 0 960 "), "{}", map.view_box);
         let height: f64 = map.view_box.rsplit(' ').next().unwrap().parse().unwrap();
         assert!((400.0..560.0).contains(&height), "{height}");
+    }
+
+    #[test]
+    fn a_region_frames_a_country_and_its_neighbours() {
+        let map = world_map();
+        let region = map.around("PE").expect("Peru is on the map");
+        let codes: Vec<&str> = region.shapes.iter().filter_map(|shape| shape.code.as_deref()).collect();
+        for neighbour in ["PE", "EC", "CO", "BR", "BO", "CL"] {
+            assert!(codes.contains(&neighbour), "{neighbour} near Peru: {codes:?}");
+        }
+        assert!(!codes.contains(&"CN") && !codes.contains(&"FR"), "{codes:?}");
+        // France is framed by its European part, not French Guiana.
+        let france = map.around("FR").unwrap();
+        assert!(france.shapes.iter().any(|shape| shape.code.as_deref() == Some("DE")));
+        assert!(!france.shapes.iter().any(|shape| shape.code.as_deref() == Some("BR")));
+        assert!(map.around("ZZ").is_none());
     }
 
     #[test]

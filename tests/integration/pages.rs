@@ -231,3 +231,25 @@ fn nonexistent(kind: &str) -> String {
 fn url_segment(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
 }
+
+engine_tests!(place_pages_carry_a_map_of_the_place, |app: TestApp| async move {
+    // Peru, marked, among its neighbours, each linked to its page.
+    let (status, _, html) = page(&app, "/countries/PE", None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<figure class="place-map">"#), "{html}");
+    assert!(html.contains(r#"aria-label="Map of Peru and its neighbours""#));
+    for neighbour in ["/countries/BR", "/countries/EC", "/countries/CL"] {
+        assert!(html.contains(&format!(r#"<a href="{neighbour}""#)), "{neighbour} linked");
+    }
+    assert!(!html.contains(r#"<a href="/countries/PE""#), "the place itself is marked, not linked");
+    assert_eq!(html.matches(r#"<path class="here""#).count(), 1);
+    // A U.S. state: the states, this one marked, the others linked.
+    let (_, _, html) = page(&app, "/subdivisions/US-FL", None).await;
+    assert!(html.contains(r#"<a href="/subdivisions/US-ND""#));
+    assert!(!html.contains(r#"<a href="/subdivisions/US-FL""#));
+    assert_eq!(html.matches(r#"<path class="here""#).count(), 1);
+    assert!(html.contains(r#"href="/?map=restrictions&#38;in=US#world-map""#), "the overview's U.S. map");
+    // The United States: every state linked.
+    let (_, _, html) = page(&app, "/countries/US", None).await;
+    assert_eq!(html.matches(r#"<a href="/subdivisions/US-"#).count(), 51);
+});

@@ -38,7 +38,7 @@ const RATING_FIELDS: &str = "
       organisation { id name } source { id title url publisher publishedOn } } }";
 
 /// The two kinds of place with a page.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Country,
     Subdivision,
@@ -224,6 +224,61 @@ struct Campaign {
     started_on: Option<String>,
 }
 
+/// A small map of the place: the country and its neighbours, or the U.S.
+/// states; the place itself drawn apart, the others linked to their pages.
+struct PlaceMap {
+    view_box: String,
+    label: String,
+    shapes: Vec<MapShape>,
+}
+
+struct MapShape {
+    /// The shape's page; none for the place itself.
+    href: Option<String>,
+    name: String,
+    d: &'static str,
+}
+
+impl PlaceMap {
+    /// The map of a country (`US`: its states) or subdivision (a U.S.
+    /// state: the states; another: its country and the neighbours); none
+    /// for a place the boundaries do not hold (small island states).
+    fn of(kind: Kind, code: &str, name: &str) -> Option<PlaceMap> {
+        let country = code.split('-').next().unwrap_or(code);
+        let (shapes, page, label) = if country == "US" {
+            let map = crate::web::maps::us_states_map();
+            let shapes: Vec<&crate::web::maps::Shape> = map.shapes.iter().collect();
+            (shapes, "subdivisions", format!("Map of the U.S. states; {name} is marked"))
+        } else {
+            let region = crate::web::maps::world_map().around(country)?;
+            let shapes = region.shapes;
+            let label = match kind {
+                Kind::Country => format!("Map of {name} and its neighbours"),
+                Kind::Subdivision => format!("Map of the country of {name} and its neighbours"),
+            };
+            return Some(PlaceMap {
+                view_box: region.view_box,
+                label,
+                shapes: Self::linked(shapes, country, "countries"),
+            });
+        };
+        let view_box = crate::web::maps::us_states_map().view_box.clone();
+        let here = if kind == Kind::Country { "" } else { code };
+        Some(PlaceMap { view_box, label, shapes: Self::linked(shapes, here, page) })
+    }
+
+    fn linked(shapes: Vec<&'static crate::web::maps::Shape>, here: &str, page: &str) -> Vec<MapShape> {
+        shapes
+            .into_iter()
+            .map(|shape| MapShape {
+                href: shape.code.as_deref().filter(|code| *code != here).map(|code| format!("/{page}/{code}")),
+                name: shape.name.clone(),
+                d: &shape.d,
+            })
+            .collect()
+    }
+}
+
 /// One dated line of the timeline.
 struct Entry {
     date: String,
@@ -245,6 +300,7 @@ struct Page {
     country_href: Option<String>,
     /// The overview's map in the view that shows this place.
     map_href: &'static str,
+    map: Option<PlaceMap>,
     outcomes: Option<Outcomes>,
     graphiql: String,
 }
@@ -321,6 +377,7 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
     } else {
         "/#world-map"
     };
+    let map = PlaceMap::of(kind, &place.code, &place.name);
     let (kind, country_href) = match kind {
         Kind::Country => ("country", None),
         // An ISO 3166-2 code begins with its country's code.
@@ -328,5 +385,5 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
             ("subdivision", place.code.split_once('-').map(|(country, _)| format!("/countries/{country}")))
         }
     };
-    rendered(&Page { place, kind, by_status, timeline, sources, country_href, map_href, outcomes, graphiql })
+    rendered(&Page { place, kind, by_status, timeline, sources, country_href, map_href, map, outcomes, graphiql })
 }
