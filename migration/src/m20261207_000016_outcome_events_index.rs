@@ -24,19 +24,27 @@ pub fn outcome_events_condition() -> String {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let (columns, include) = match manager.get_database_backend() {
+        let (columns, include, condition) = match manager.get_database_backend() {
             // PostgreSQL carries the other columns for index-only scans;
-            // SQLite, without INCLUDE, as trailing key columns.
+            // SQLite, without INCLUDE, as trailing key columns. PostgreSQL
+            // is given the condition in the form it writes back
+            // (`pg_indexes`), so that an index dropped for a bulk load and
+            // rebuilt from its definition comes back the same; its planner
+            // proves that the query's `kind IN (...)` implies either form.
             DatabaseBackend::Postgres => {
-                ("defender_id, occurred_on", " INCLUDE (kind, sentence_months, sentence_life)")
+                let kinds: Vec<String> = OUTCOME_EVENT_KINDS.iter().map(|kind| format!("'{kind}'::text")).collect();
+                (
+                    "defender_id, occurred_on",
+                    " INCLUDE (kind, sentence_months, sentence_life)",
+                    format!("kind::text = ANY (ARRAY[{}]) AND occurred_on IS NOT NULL", kinds.join(", ")),
+                )
             }
-            _ => ("defender_id, occurred_on, kind, sentence_months, sentence_life", ""),
+            _ => ("defender_id, occurred_on, kind, sentence_months, sentence_life", "", outcome_events_condition()),
         };
         manager
             .get_connection()
             .execute_unprepared(&format!(
-                "CREATE INDEX ix_case_event_outcomes ON case_event ({columns}){include} WHERE {}",
-                outcome_events_condition()
+                "CREATE INDEX ix_case_event_outcomes ON case_event ({columns}){include} WHERE {condition}"
             ))
             .await?;
         Ok(())
