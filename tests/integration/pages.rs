@@ -243,6 +243,10 @@ engine_tests!(place_pages_carry_a_map_of_the_place, |app: TestApp| async move {
     }
     assert!(!html.contains(r#"<a href="/countries/PE""#), "the place itself is marked, not linked");
     assert_eq!(html.matches(r#"<path class="here""#).count(), 1);
+    // Around Saudi Arabia lies Somaliland, which has no ISO code: drawn, not marked.
+    let (_, _, html) = page(&app, "/countries/SA", None).await;
+    assert!(html.contains("<title>Somaliland</title>"), "{html}");
+    assert_eq!(html.matches(r#"<path class="here""#).count(), 1, "only Saudi Arabia is marked");
     // A U.S. state: the states, this one marked, the others linked.
     let (_, _, html) = page(&app, "/subdivisions/US-FL", None).await;
     assert!(html.contains(r#"<a href="/subdivisions/US-ND""#));

@@ -233,8 +233,11 @@ struct PlaceMap {
 }
 
 struct MapShape {
-    /// The shape's page; none for the place itself.
+    /// The shape's page; none for the place itself, and for areas without
+    /// an ISO code (Northern Cyprus, Somaliland, Kosovo in the boundaries).
     href: Option<String>,
+    /// Whether it is the place itself.
+    here: bool,
     name: String,
     d: &'static str,
 }
@@ -272,6 +275,7 @@ impl PlaceMap {
             .into_iter()
             .map(|shape| MapShape {
                 href: shape.code.as_deref().filter(|code| *code != here).map(|code| format!("/{page}/{code}")),
+                here: shape.code.as_deref() == Some(here),
                 name: shape.name.clone(),
                 d: &shape.d,
             })
