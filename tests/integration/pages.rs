@@ -237,7 +237,7 @@ engine_tests!(place_pages_carry_a_map_of_the_place, |app: TestApp| async move {
     let (status, _, html) = page(&app, "/countries/PE", None).await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"<figure class="place-map">"#), "{html}");
-    assert!(html.contains(r#"aria-label="Map of Peru and its neighbours""#));
+    assert!(html.contains(r#"aria-label="Map of defenders per country around Peru, which is outlined""#));
     for neighbour in ["/countries/BR", "/countries/EC", "/countries/CL"] {
         assert!(html.contains(&format!(r#"<a href="{neighbour}""#)), "{neighbour} linked");
     }
@@ -245,7 +245,10 @@ engine_tests!(place_pages_carry_a_map_of_the_place, |app: TestApp| async move {
     assert_eq!(html.matches(r#"<path class="here""#).count(), 1);
     // Around Saudi Arabia lies Somaliland, which has no ISO code: drawn, not marked.
     let (_, _, html) = page(&app, "/countries/SA", None).await;
-    assert!(html.contains("<title>Somaliland</title>"), "{html}");
+    assert!(html.contains("<title>Somaliland: 0 defenders</title>"), "{html}");
+    // Coloured by defenders per country, as the API counts them.
+    assert!(html.contains("<title>Saudi Arabia: 1 defender</title>"), "{html}");
+    assert!(html.contains(r#"aria-label="Yemen: 0 defenders""#));
     assert_eq!(html.matches(r#"<path class="here""#).count(), 1, "only Saudi Arabia is marked");
     // A U.S. state: the states, this one marked, the others linked.
     let (_, _, html) = page(&app, "/subdivisions/US-FL", None).await;
@@ -253,7 +256,9 @@ engine_tests!(place_pages_carry_a_map_of_the_place, |app: TestApp| async move {
     assert!(!html.contains(r#"<a href="/subdivisions/US-FL""#));
     assert_eq!(html.matches(r#"<path class="here""#).count(), 1);
     assert!(html.contains(r#"href="/?map=restrictions&#38;in=US#world-map""#), "the overview's U.S. map");
-    // The United States: every state linked.
+    // The United States: every state linked, coloured by its restrictions.
     let (_, _, html) = page(&app, "/countries/US", None).await;
     assert_eq!(html.matches(r#"<a href="/subdivisions/US-"#).count(), 51);
+    assert!(html.contains(r#"aria-label="Florida: 1 restriction""#), "{html}");
+    assert!(html.contains(r#"aria-label="Texas: 0 restrictions""#));
 });

@@ -55,7 +55,9 @@ impl Kind {
         };
         format!(
             "query {name}($code: String!) {{\n  place: {root}(code: $code) {{ {PLACE_FIELDS}{more} }}\n  \
-             statistics {{ defenders(filter: {{ {filter}: [$code] }}) {{ byStatus {{ key label count }} }}{outcomes} }}\n}}\n\
+             statistics {{ defenders(filter: {{ {filter}: [$code] }}) {{ byStatus {{ key label count }} }}{outcomes}\n    \
+             worldDefenders: defenders {{ byCountry {{ key count }} }}\n    \
+             usRestrictions: restrictions(filter: {{ countryCodes: [\"US\"] }}) {{ bySubdivision {{ key count }} }} }}\n}}\n\
              {fragment}"
         )
     }
@@ -68,8 +70,12 @@ struct Data {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Statistics {
     defenders: DefenderStatistics,
+    /// What colours the map: defenders per country, restrictions per U.S. state.
+    world_defenders: CountedBy,
+    us_restrictions: CountedBy,
     /// A country's; none for a subdivision.
     #[serde(default)]
     outcomes: Option<Outcomes>,
@@ -131,6 +137,21 @@ impl Outcomes {
 #[serde(rename_all = "camelCase")]
 struct DefenderStatistics {
     by_status: Vec<Bucket>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CountedBy {
+    #[serde(default)]
+    by_country: Vec<Keyed>,
+    #[serde(default)]
+    by_subdivision: Vec<Keyed>,
+}
+
+#[derive(Deserialize)]
+struct Keyed {
+    key: String,
+    count: u64,
 }
 
 #[derive(Deserialize)]
@@ -224,12 +245,20 @@ struct Campaign {
     started_on: Option<String>,
 }
 
-/// A small map of the place: the country and its neighbours, or the U.S.
-/// states; the place itself drawn apart, the others linked to their pages.
+/// The colours of the map's five classes of counts, light to dark (as
+/// the overview's map), and of places with none.
+const COUNT_COLOURS: [&str; 5] = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
+const NO_DATA: &str = "#e5e7eb";
+
+/// A map of the place: the country among its neighbours, coloured by
+/// defenders per country; or the U.S. states, coloured by restrictions per
+/// state. The place is outlined; the others link to their pages.
 struct PlaceMap {
     view_box: String,
     label: String,
     shapes: Vec<MapShape>,
+    /// Each colour and what it stands for.
+    legend: Vec<(&'static str, String)>,
 }
 
 struct MapShape {
@@ -238,48 +267,90 @@ struct MapShape {
     href: Option<String>,
     /// Whether it is the place itself.
     here: bool,
-    name: String,
+    /// The name and the figure, as the shape's title.
+    title: String,
+    fill: &'static str,
     d: &'static str,
 }
 
+/// A count and its noun: "1 defender", "2 defenders".
+fn counted(count: u64, plural: &str) -> String {
+    match count {
+        1 => format!("1 {}", plural.strip_suffix('s').unwrap_or(plural)),
+        _ => format!("{count} {plural}"),
+    }
+}
+
+/// Up to five classes of counts, each an equal share of the places with
+/// data: the upper bound of each, ascending.
+fn classes(counts: &[u64]) -> Vec<u64> {
+    let mut sorted = counts.to_vec();
+    sorted.sort_unstable();
+    let mut bounds: Vec<u64> = Vec::new();
+    for i in 1..=5 {
+        if let Some(upper) = sorted.get((sorted.len() * i).div_ceil(5).saturating_sub(1))
+            && !bounds.contains(upper)
+        {
+            bounds.push(*upper);
+        }
+    }
+    bounds
+}
+
 impl PlaceMap {
-    /// The map of a country (`US`: its states) or subdivision (a U.S.
-    /// state: the states; another: its country and the neighbours); none
-    /// for a place the boundaries do not hold (small island states).
-    fn of(kind: Kind, code: &str, name: &str) -> Option<PlaceMap> {
+    /// The map of a country or subdivision (a U.S. one: the states; any
+    /// other: its country and the neighbours), with the figures that colour
+    /// it (defenders per country, or restrictions per U.S. state); none for
+    /// a place the boundaries do not hold (small island states).
+    fn of(kind: Kind, code: &str, name: &str, figures: &Statistics) -> Option<PlaceMap> {
         let country = code.split('-').next().unwrap_or(code);
-        let (shapes, page, label) = if country == "US" {
+        let (view_box, shapes, page, here, label, noun, counts) = if country == "US" {
             let map = crate::web::maps::us_states_map();
-            let shapes: Vec<&crate::web::maps::Shape> = map.shapes.iter().collect();
-            (shapes, "subdivisions", format!("Map of the U.S. states; {name} is marked"))
+            let here = if kind == Kind::Country { "" } else { code };
+            let label = format!("Map of restrictions per U.S. state; {name} is outlined");
+            let counts = &figures.us_restrictions.by_subdivision;
+            (map.view_box.clone(), map.shapes.iter().collect(), "subdivisions", here, label, "restrictions", counts)
         } else {
             let region = crate::web::maps::world_map().around(country)?;
-            let shapes = region.shapes;
             let label = match kind {
-                Kind::Country => format!("Map of {name} and its neighbours"),
-                Kind::Subdivision => format!("Map of the country of {name} and its neighbours"),
+                Kind::Country => format!("Map of defenders per country around {name}, which is outlined"),
+                Kind::Subdivision => format!("Map of defenders per country around the country of {name}, outlined"),
             };
-            return Some(PlaceMap {
-                view_box: region.view_box,
-                label,
-                shapes: Self::linked(shapes, country, "countries"),
-            });
+            let counts = &figures.world_defenders.by_country;
+            (region.view_box, region.shapes, "countries", country, label, "defenders", counts)
         };
-        let view_box = crate::web::maps::us_states_map().view_box.clone();
-        let here = if kind == Kind::Country { "" } else { code };
-        Some(PlaceMap { view_box, label, shapes: Self::linked(shapes, here, page) })
-    }
-
-    fn linked(shapes: Vec<&'static crate::web::maps::Shape>, here: &str, page: &str) -> Vec<MapShape> {
-        shapes
+        let count_of = |code: Option<&str>| counts.iter().find(|b| Some(b.key.as_str()) == code).map(|b| b.count);
+        let shown: Vec<u64> = shapes.iter().filter_map(|shape| count_of(shape.code.as_deref())).collect();
+        let bounds = classes(&shown);
+        let colour = |count: u64| {
+            let class = bounds.iter().position(|upper| count <= *upper).unwrap_or(bounds.len().saturating_sub(1));
+            COUNT_COLOURS[class + COUNT_COLOURS.len() - bounds.len()]
+        };
+        let shapes = shapes
             .into_iter()
-            .map(|shape| MapShape {
-                href: shape.code.as_deref().filter(|code| *code != here).map(|code| format!("/{page}/{code}")),
-                here: shape.code.as_deref() == Some(here),
-                name: shape.name.clone(),
-                d: &shape.d,
+            .map(|shape| {
+                let count = count_of(shape.code.as_deref());
+                MapShape {
+                    href: shape.code.as_deref().filter(|code| *code != here).map(|code| format!("/{page}/{code}")),
+                    here: shape.code.as_deref() == Some(here),
+                    title: format!("{}: {}", shape.name, counted(count.unwrap_or(0), noun)),
+                    fill: count.map_or(NO_DATA, colour),
+                    d: &shape.d,
+                }
             })
-            .collect()
+            .collect();
+        let mut legend: Vec<(&'static str, String)> = bounds
+            .iter()
+            .enumerate()
+            .map(|(i, upper)| {
+                let lower = if i == 0 { shown.iter().min().copied().unwrap_or(*upper) } else { bounds[i - 1] + 1 };
+                let range = if lower == *upper { upper.to_string() } else { format!("{lower}–{upper}") };
+                let unit = if lower == *upper && *upper == 1 { noun.trim_end_matches('s') } else { noun };
+                (COUNT_COLOURS[i + COUNT_COLOURS.len() - bounds.len()], format!("{range} {unit}"))
+            })
+            .collect();
+        legend.push((NO_DATA, format!("no {noun} recorded")));
+        Some(PlaceMap { view_box, label, shapes, legend })
     }
 }
 
@@ -372,6 +443,7 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
         }
     }
     let sources = sources.into_iter().map(Source::web_link).collect();
+    let map = PlaceMap::of(kind, &place.code, &place.name, &data.statistics);
     let by_status =
         data.statistics.defenders.by_status.into_iter().map(|bucket| (bucket.label, bucket.count)).collect();
     let outcomes = data.statistics.outcomes;
@@ -381,7 +453,6 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
     } else {
         "/#world-map"
     };
-    let map = PlaceMap::of(kind, &place.code, &place.name);
     let (kind, country_href) = match kind {
         Kind::Country => ("country", None),
         // An ISO 3166-2 code begins with its country's code.
@@ -390,4 +461,18 @@ fn render(kind: Kind, data: Data, graphiql: String) -> Option<String> {
         }
     };
     rendered(&Page { place, kind, by_status, timeline, sources, country_href, map_href, map, outcomes, graphiql })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_fall_in_up_to_five_classes() {
+        assert_eq!(classes(&[1, 1, 1]), vec![1]);
+        assert_eq!(classes(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), vec![2, 4, 6, 8, 10]);
+        assert_eq!(classes(&[]), Vec::<u64>::new());
+        assert_eq!(counted(1, "defenders"), "1 defender");
+        assert_eq!(counted(0, "restrictions"), "0 restrictions");
+    }
 }
