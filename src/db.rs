@@ -174,6 +174,20 @@ fn options(settings: &Settings, pool_size: u32) -> ConnectOptions {
     options
 }
 
+/// Starts a transaction that reads, then writes. On SQLite it takes the
+/// write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that
+/// read before another connection committed cannot then write (WAL refuses
+/// the upgrade with SQLITE_BUSY at once, whatever the busy timeout), while
+/// an immediate one waits its turn. PostgreSQL begins as usual.
+pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// Refreshes the planners' statistics after a large load, which both
 /// engines would otherwise plan with as if the tables were still small.
 /// `vacuum` also vacuums on PostgreSQL, marking the new rows all-visible so

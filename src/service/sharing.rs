@@ -4,7 +4,6 @@ use chrono::Utc;
 use entity::{AuditAction, Role, ShareAccess, organisation, record_share};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -109,7 +108,7 @@ pub async fn share(
     confidential: bool,
 ) -> AppResult<record_share::Model> {
     let member = admin(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let version = version_of(&txn, viewer, &member, record.0, record.1).await?;
     if with == member.organisation {
         return Err(AppError::bad_input("organisationId", "a record cannot be shared with its own organisation"));
@@ -166,7 +165,7 @@ pub async fn unshare(
     with: Uuid,
 ) -> AppResult<bool> {
     let member = admin(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let version = version_of(&txn, viewer, &member, record.0, record.1).await?;
     if !visible_by_id::<organisation::Entity, _>(&txn, viewer, &[with]).await?.contains_key(&with) {
         return Err(AppError::bad_input("organisationId", "no organisation you can see has this id"));
