@@ -75,5 +75,6 @@ file_settings! {
         client_address_header => rate_limits.client_address_header: String,
         metrics_token => operations.metrics_token: String,
         otel_endpoint => operations.otel_endpoint: String,
+        public_url => operations.public_url: String,
     }
 }

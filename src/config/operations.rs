@@ -21,6 +21,13 @@ pub struct Operations {
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true, help_heading = "Operations")]
     pub metrics_token: Option<String>,
 
+    /// The address clients reach this server at, such as
+    /// `https://rights.example.org`, for links that leave the server (the
+    /// reconciliation manifest's record, preview and suggest addresses).
+    /// Unset: taken from each request's `Host` header, over plain HTTP.
+    #[arg(long, env = "PUBLIC_URL", global = true, help_heading = "Operations")]
+    pub public_url: Option<String>,
+
     /// Send traces to this OpenTelemetry (OTLP over HTTP) collector, such as
     /// `http://localhost:4318`. Needs a build with the `otel` feature.
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true, help_heading = "Operations")]
@@ -35,6 +42,18 @@ impl Operations {
         }
         if self.metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
             problems.push("metrics_token must be at least 16 characters long".into());
+        }
+        if let Some(public) = &self.public_url {
+            match url::Url::parse(public) {
+                Ok(url)
+                    if matches!(url.scheme(), "http" | "https")
+                        && url.host_str().is_some()
+                        && url.query().is_none()
+                        && url.fragment().is_none() => {}
+                _ => problems.push(format!(
+                    "public_url must be an http or https address without query, such as https://rights.example.org; got \"{public}\""
+                )),
+            }
         }
         if let Some(endpoint) = &self.otel_endpoint {
             match url::Url::parse(endpoint) {

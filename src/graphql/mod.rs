@@ -11,6 +11,7 @@ pub mod indicators;
 pub mod organisations;
 pub mod places;
 pub mod ratings;
+pub mod reconcile;
 pub mod restrictions;
 pub mod runtime;
 pub mod search;
@@ -38,6 +39,7 @@ pub struct Query(
     exchange::ExchangeQuery,
     duplicates::DuplicatesQuery,
     search::SearchQueryRoot,
+    reconcile::MatchQueryRoot,
     statistics::StatisticsQuery,
     access::rate_limit::RateLimitQuery,
     changes::ChangesQuery,

@@ -322,14 +322,19 @@ fn bytes_response(status: StatusCode, media: Media, body: impl Into<Bytes>) -> R
 /// Who pays for the request: the API key, else the client's address (from
 /// the trusted proxy's header when one is configured).
 fn client_of(shared: &Shared, call: &Call, viewer: &Viewer) -> Client {
+    client_for(shared, &call.headers, call.peer, viewer)
+}
+
+/// Who pays for a request, from its headers and peer.
+pub(super) fn client_for(shared: &Shared, headers: &HeaderMap, peer: SocketAddr, viewer: &Viewer) -> Client {
     if let Viewer::Member(member) = viewer {
         return Client::Key(member.key);
     }
     let forwarded = shared.client_address_header.as_ref().and_then(|header| {
-        let value = call.headers.get(header)?.to_str().ok()?;
+        let value = headers.get(header)?.to_str().ok()?;
         value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
     });
-    Client::Address(forwarded.unwrap_or(call.peer.ip()))
+    Client::Address(forwarded.unwrap_or(peer.ip()))
 }
 
 /// No `Authorization` header: an anonymous reader. A header that is not a
@@ -351,6 +356,15 @@ pub(super) async fn viewer(shared: &Shared, headers: &HeaderMap) -> Result<Viewe
             "The Authorization header must be \"Bearer <API key>\".".into(),
         ));
     };
+    authenticate(shared, key).await
+}
+
+/// The viewer an API key stands for; a key that is not valid and current
+/// is refused.
+pub(super) async fn authenticate(
+    shared: &Shared,
+    key: &str,
+) -> Result<Viewer, (StatusCode, &'static str, String)> {
     match api_keys::authenticate(&shared.db, key).await {
         Ok(Ok(viewer)) => Ok(viewer),
         Ok(Err(refusal)) => Err((StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, refusal.message().to_owned())),
@@ -669,9 +683,8 @@ pub(super) enum PageAnswer {
     Failed,
 }
 
-/// Runs a page's query in-process as an anonymous reader, through the same
-/// admission, limits, rate limits and response cache as `POST /graphql`:
-/// a page shows what the public API shows, and costs what it costs.
+/// Runs a page's query in-process as an anonymous reader: a page shows
+/// what the public API shows, and costs what it costs.
 pub(super) async fn run_for_page(
     shared: &Shared,
     request_id: String,
@@ -680,12 +693,28 @@ pub(super) async fn run_for_page(
     query: &str,
     variables: Map<String, Value>,
 ) -> PageAnswer {
+    run_in_process(shared, request_id, headers, peer, &Viewer::Anonymous, query, variables).await
+}
+
+/// Runs a query in-process for `viewer`, through the same admission,
+/// limits, rate limits and response cache as `POST /graphql`. A record
+/// that is not there (hidden, or never was) and a malformed id give data
+/// with the record null, as they do to pages.
+pub(super) async fn run_in_process(
+    shared: &Shared,
+    request_id: String,
+    headers: HeaderMap,
+    peer: SocketAddr,
+    viewer: &Viewer,
+    query: &str,
+    variables: Map<String, Value>,
+) -> PageAnswer {
     if !shared.health.is_up() {
         return PageAnswer::Unavailable;
     }
     let call = Call { media: Media::Json, request_id, headers, peer, started: Instant::now() };
     let params = Params { variables: Some(variables), ..Params::default() };
-    let outcome = execute(shared, &call, &Viewer::Anonymous, params, query.to_owned()).await;
+    let outcome = execute(shared, &call, viewer, params, query.to_owned()).await;
     let result = if outcome.codes.is_empty() { "ok" } else { "failed" };
     shared.metrics.request(outcome.operation.as_deref(), result, call.started.elapsed(), &outcome.codes);
     if outcome.cost_refused {
@@ -705,7 +734,7 @@ pub(super) async fn run_for_page(
     match body.get("data") {
         Some(data) if missing => PageAnswer::Data(data.clone(), outcome.charge),
         _ => {
-            tracing::error!(codes = ?outcome.codes, "a page's query failed");
+            tracing::error!(codes = ?outcome.codes, "an in-process query failed");
             PageAnswer::Failed
         }
     }

@@ -1,11 +1,12 @@
 //! HTTP routes: GraphQL (and GraphiQL for browsers) at `/graphql`, liveness at
-//! `/healthz`, readiness at `/readyz`, Prometheus metrics at `/metrics`, and
-//! the pages of [`crate::web`].
+//! `/healthz`, readiness at `/readyz`, Prometheus metrics at `/metrics`,
+//! reconciliation at `/reconcile`, and the pages of [`crate::web`].
 
 pub mod changes;
 pub mod cors;
 pub mod graphql;
 pub mod pages;
+pub mod reconcile;
 pub mod request_id;
 pub mod subscriptions;
 pub mod trusted_documents;
@@ -68,6 +69,8 @@ pub struct Shared {
     response_cache: Option<Arc<ResponseCache>>,
     /// `max-age` of public responses, for HTTP caches in front.
     http_cache_max_age: u64,
+    /// The address clients reach the server at, when configured.
+    public_url: Option<String>,
 }
 
 impl AppState {
@@ -138,6 +141,7 @@ impl AppState {
             background,
             response_cache,
             http_cache_max_age: settings.cache.http_cache_max_age,
+            public_url: settings.operations.public_url.clone(),
         })))
     }
 
@@ -168,15 +172,20 @@ pub fn router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes())
-        .merge(pages::routes())
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(trace)
-        .layer(middleware::from_fn(request_id::assign));
+        .merge(pages::routes());
     if let Some(cors) =
         cors::layer(&settings.operations.cors_allowed_origins).map_err(|error| anyhow::anyhow!(error))?
     {
         router = router.layer(cors);
     }
+    // Reconciliation answers every origin (its specification requires it),
+    // with its own CORS layer: it is merged after the configured one, which
+    // would otherwise add its headers a second time.
+    let router = router
+        .merge(reconcile::routes())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(trace)
+        .layer(middleware::from_fn(request_id::assign));
     Ok(router.with_state(state))
 }
 

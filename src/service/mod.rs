@@ -15,6 +15,7 @@ pub mod organisations;
 pub mod places;
 pub mod query;
 pub mod ratings;
+pub mod reconcile;
 pub mod restrictions;
 pub mod search;
 pub mod sharing;

@@ -42,6 +42,32 @@ pub fn routes() -> Router<AppState> {
         .route("/restrictions/{id}", get(restriction::page))
         .route("/campaigns/{id}", get(campaign::page))
         .route("/organisations/{id}", get(organisation::page))
+        .route("/records/{id}", get(record))
+}
+
+/// `/records/{id}`: the page of any record by its global id, as the
+/// reconciliation manifest's `view` address gives it. Whether the record
+/// exists (and is public) is the page's to say: the redirect reads nothing.
+async fn record(axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    use crate::ids::{GlobalId, NodeType};
+    let folder = |node_type: NodeType| match node_type {
+        NodeType::Defender => Some("defenders"),
+        NodeType::Restriction => Some("restrictions"),
+        NodeType::Campaign => Some("campaigns"),
+        NodeType::Organisation => Some("organisations"),
+        NodeType::Country => Some("countries"),
+        NodeType::Subdivision => Some("subdivisions"),
+        _ => None,
+    };
+    let target = match GlobalId::decode("id", &id) {
+        Ok(GlobalId::Uuid(node_type, _)) => folder(node_type).map(|folder| format!("/{folder}/{id}")),
+        Ok(GlobalId::Code(node_type, code)) => folder(node_type).map(|folder| format!("/{folder}/{code}")),
+        Err(_) => None,
+    };
+    match target {
+        Some(target) => axum::response::Redirect::to(&target).into_response(),
+        None => not_found(),
+    }
 }
 
 /// What a page handler needs of the request.

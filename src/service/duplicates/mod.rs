@@ -165,7 +165,7 @@ pub(crate) async fn file_many<C: ConnectionTrait>(
     let mut rows = Vec::new();
     for (id, names) in names {
         let keys: HashSet<String> =
-            names.iter().flat_map(|name| names::keys(name)).filter(|key| key.len() <= 200).collect();
+            names.iter().flat_map(|name| names::keys(name).into_iter().chain(names::word_keys(name))).filter(|key| key.len() <= 200).collect();
         rows.extend(keys.into_iter().map(|key| match_key::ActiveModel {
             record_type: Set(kind.table().to_owned()),
             key: Set(key),
@@ -327,6 +327,8 @@ pub async fn candidates<C: ConnectionTrait>(
                 .and(Expr::col(("a", "record_id")).lt(Expr::col(("b", "record_id")))),
         )
         .and_where(Expr::col(("a", "record_type")).eq(kind.table()))
+        // Sharing one word is no reason to compare two records.
+        .and_where(Expr::col(("a", "key")).not_like(format!("{}%", names::WORD_KEY_PREFIX)))
         // Visibility before the limit: hidden records must not take places
         // among the pairs scored, or visible pairs would drop out of sight.
         .and_where(Expr::col(("a", "record_id")).in_subquery(visible_subquery(viewer, kind)))
