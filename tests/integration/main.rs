@@ -33,6 +33,7 @@ mod permission_matrix;
 mod properties;
 mod rate_limits;
 mod read_api;
+mod reconcile;
 mod response_cache;
 mod restriction_writes;
 mod row_reading;

@@ -20,7 +20,8 @@
 //! - D: H adds PARTNERS records; E: the anonymous viewer compares again.
 //!
 //! The pages (`/countries/…`, `/defenders/…`, …) are fetched by every viewer
-//! in phases A, C and E and compared the same way (`noninterference/pages.rs`).
+//! in phases A, C and E and compared the same way (`noninterference/pages.rs`),
+//! and so is every endpoint of `/reconcile` (`noninterference/reconcile.rs`).
 //!
 //! In every phase no response may hold the id of a record hidden from its
 //! viewer or a confidential value it may not read (the canary scan), and no
@@ -32,6 +33,8 @@ use crate::common;
 mod generate;
 
 mod pages;
+
+mod reconcile;
 
 mod schema;
 
@@ -216,6 +219,8 @@ async fn run(engine: Engine) {
     oracle(&world, &mut report).await;
     let pages_a = pages::fetch_all(&world, "A", &mut report).await;
     pages::hidden_versus_nonexistent(&world, "A", &mut report).await;
+    let reconcile_a = reconcile::fetch_all(&world, "A", &mut report).await;
+    reconcile::hidden_versus_nonexistent(&world, &Viewer::ALL, "A", &mut report).await;
 
     // Phase B, then C.
     world::hidden_data(&mut world).await;
@@ -230,6 +235,9 @@ async fn run(engine: Engine) {
     let pages_c = pages::fetch_all(&world, "C", &mut report).await;
     pages::compare(&pages_a, &pages_c, "C", &mut report);
     pages::hidden_versus_nonexistent(&world, "C", &mut report).await;
+    let reconcile_c = reconcile::fetch_all(&world, "C", &mut report).await;
+    reconcile::compare(&reconcile_a, &reconcile_c, "C", &mut report);
+    reconcile::hidden_versus_nonexistent(&world, &Viewer::ALL, "C", &mut report).await;
     // The response cache: phase C again, when every cacheable answer comes
     // from the cache (kept per visibility class), and once more from a
     // second instance on the same database without a cache. Each must be
@@ -282,6 +290,11 @@ async fn run(engine: Engine) {
     let pages_e = pages::fetch_all(&world, "E", &mut report).await;
     pages::compare(&pages_a, &pages_e, "E", &mut report);
     pages::hidden_versus_nonexistent(&world, "E", &mut report).await;
+    let reconcile_e = reconcile::fetch_all(&world, "E", &mut report).await;
+    let anonymous_a: reconcile::Answers =
+        reconcile_a.into_iter().filter(|((viewer, _), _)| *viewer == Viewer::Anonymous).collect();
+    reconcile::compare(&anonymous_a, &reconcile_e, "E", &mut report);
+    reconcile::hidden_versus_nonexistent(&world, &[Viewer::Anonymous], "E", &mut report).await;
     eprintln!("{engine:?}: hidden_versus_nonexistent done at {:.1?} (cpu {:.1}s)", started.elapsed(), cpu());
 
     let requests = report.requests.load(Ordering::Relaxed);

@@ -34,7 +34,8 @@ pub const CANDIDATES: u64 = 100;
 #[derive(Clone, Debug, Default)]
 pub struct Profile {
     pub id: Uuid,
-    /// The name or title first, then other names (and an acronym).
+    /// The name or title first, then other names (an acronym, the parts
+    /// of a reference).
     pub names: Vec<String>,
     pub country: Option<String>,
     pub subdivision: Option<String>,
@@ -208,7 +209,17 @@ pub async fn profiles<C: ConnectionTrait>(
                     .join(" · ");
                 (record.id, Profile {
                     id: record.id,
-                    names: vec![record.title],
+                    // A bill is named by its number as often as by its title.
+                    names: std::iter::once(record.title)
+                        .chain(
+                            record
+                                .reference
+                                .iter()
+                                .flat_map(|reference| reference.split(['/', ',', ';', '|']))
+                                .map(|part| part.trim().to_owned())
+                                .filter(|part| !part.is_empty()),
+                        )
+                        .collect(),
                     country: Some(record.country_code),
                     subdivision: record.subdivision_code,
                     reference: record.reference,

@@ -254,6 +254,10 @@ pub async fn reconcile<C: sea_orm::ConnectionTrait>(
 
 /// An enum value as people read it: `AT_RISK` as "At risk".
 pub fn label(value: &str) -> String {
+    // Acronyms stay as they are ("NGO").
+    if value.len() <= 3 {
+        return value.to_owned();
+    }
     let lower = value.replace('_', " ").to_lowercase();
     let mut chars = lower.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()

@@ -165,11 +165,13 @@ pub fn agreement(property: &QueryProperty, kind: MatchType, profile: &Profile) -
     }
     let values = &property.values;
     let value = match property.property {
-        Property::Country => place_agreement(values, profile.country.as_deref(), country_matches, is_country),
+        // A place the record does not state, or a value that names no
+        // place this service knows, is no evidence either way.
+        Property::Country => place_agreement(values, profile.country.as_deref(), country_matches, is_country)?,
         Property::Subdivision => {
-            place_agreement(values, profile.subdivision.as_deref(), subdivision_matches, is_subdivision)
+            place_agreement(values, profile.subdivision.as_deref(), subdivision_matches, is_subdivision)?
         }
-        Property::Jurisdiction => jurisdiction(values, profile),
+        Property::Jurisdiction => jurisdiction(values, profile)?,
         Property::Occupation => {
             let known = profile.occupation.as_deref().map(words).unwrap_or_default();
             let agrees = values.iter().filter_map(|v| v.text.as_deref()).any(|text| {
@@ -206,7 +208,7 @@ pub fn agreement(property: &QueryProperty, kind: MatchType, profile: &Profile) -
             let asked: Vec<String> =
                 values.iter().filter_map(|v| v.text.as_deref()).flat_map(reference_parts).collect();
             if known.is_empty() || asked.is_empty() {
-                0.0
+                return None;
             } else if asked.iter().any(|part| known.contains(part)) {
                 1.0
             } else {
@@ -230,27 +232,27 @@ fn place_agreement(
     known: Option<&str>,
     matches: fn(&str, &str) -> bool,
     is_place: fn(&str) -> bool,
-) -> f64 {
-    let Some(known) = known else { return 0.0 };
+) -> Option<f64> {
+    let known = known?;
     if values.iter().flat_map(texts).any(|text| matches(text, known)) {
-        1.0
+        Some(1.0)
     } else if values.iter().flat_map(texts).any(is_place) {
-        -1.0
+        Some(-1.0)
     } else {
-        0.0
+        None
     }
 }
 
 /// A restriction's jurisdiction: its subdivision, or its country when it
 /// applies nationally. The country of a subdivision's law half agrees.
-fn jurisdiction(values: &[PropertyValue], profile: &Profile) -> f64 {
+fn jurisdiction(values: &[PropertyValue], profile: &Profile) -> Option<f64> {
     let all = || values.iter().flat_map(texts);
     match (&profile.subdivision, &profile.country) {
-        (Some(subdivision), _) if all().any(|text| subdivision_matches(text, subdivision)) => 1.0,
-        (None, Some(country)) if all().any(|text| country_matches(text, country)) => 1.0,
-        (Some(_), Some(country)) if all().any(|text| country_matches(text, country)) => 0.5,
-        _ if all().any(|text| is_country(text) || is_subdivision(text)) => -1.0,
-        _ => 0.0,
+        (Some(subdivision), _) if all().any(|text| subdivision_matches(text, subdivision)) => Some(1.0),
+        (None, Some(country)) if all().any(|text| country_matches(text, country)) => Some(1.0),
+        (Some(_), Some(country)) if all().any(|text| country_matches(text, country)) => Some(0.5),
+        _ if all().any(|text| is_country(text) || is_subdivision(text)) => Some(-1.0),
+        _ => None,
     }
 }
 
@@ -260,17 +262,59 @@ fn country_code_of(text: &str) -> Option<String> {
         return Some(code);
     }
     let trimmed = text.trim();
-    if trimmed.len() == 2 {
-        return rust_iso3166::from_alpha2(&trimmed.to_ascii_uppercase()).map(|c| c.alpha2.to_owned());
-    }
-    if trimmed.len() == 3 {
-        if let Some(country) = rust_iso3166::from_alpha3(&trimmed.to_ascii_uppercase()) {
-            return Some(country.alpha2.to_owned());
-        }
+    let upper = trimmed.to_ascii_uppercase();
+    let coded = match trimmed.len() {
+        2 => rust_iso3166::from_alpha2(&upper),
+        3 => rust_iso3166::from_alpha3(&upper),
+        _ => None,
+    };
+    if let Some(country) = coded {
+        return Some(country.alpha2.to_owned());
     }
     let key = sort_key(trimmed);
-    rust_iso3166::ALL.iter().find(|country| sort_key(country.name) == key).map(|country| country.alpha2.to_owned())
+    if let Some((_, code)) = COMMON_NAMES.iter().find(|(name, _)| *name == key) {
+        return Some((*code).to_owned());
+    }
+    // ISO's names, also without what follows a comma or a parenthesis
+    // ("Bolivia (Plurinational State of)").
+    rust_iso3166::ALL
+        .iter()
+        .find(|country| {
+            let short = country.name.split([',', '(']).next().unwrap_or_default();
+            sort_key(country.name) == key || sort_key(short) == key
+        })
+        .map(|country| country.alpha2.to_owned())
 }
+
+/// English names in common use that ISO 3166 writes otherwise, folded.
+const COMMON_NAMES: &[(&str, &str)] = &[
+    ("turkey", "TR"),
+    ("russia", "RU"),
+    ("iran", "IR"),
+    ("syria", "SY"),
+    ("vietnam", "VN"),
+    ("south korea", "KR"),
+    ("north korea", "KP"),
+    ("united kingdom", "GB"),
+    ("uk", "GB"),
+    ("britain", "GB"),
+    ("great britain", "GB"),
+    ("united states", "US"),
+    ("us", "US"),
+    ("laos", "LA"),
+    ("czech republic", "CZ"),
+    ("ivory coast", "CI"),
+    ("democratic republic of the congo", "CD"),
+    ("dr congo", "CD"),
+    ("drc", "CD"),
+    ("republic of the congo", "CG"),
+    ("palestine", "PS"),
+    ("taiwan", "TW"),
+    ("swaziland", "SZ"),
+    ("burma", "MM"),
+    ("the netherlands", "NL"),
+    ("the gambia", "GM"),
+];
 
 fn country_matches(text: &str, code: &str) -> bool {
     country_code_of(text).is_some_and(|found| found == code)
@@ -318,13 +362,20 @@ mod tests {
 
     #[test]
     fn places_agree_by_code_or_name() {
-        assert_eq!(place_agreement(&text("sa"), Some("SA"), country_matches, is_country), 1.0);
-        assert_eq!(place_agreement(&text("Saudi Arabia"), Some("SA"), country_matches, is_country), 1.0);
-        assert_eq!(place_agreement(&text("Peru"), Some("SA"), country_matches, is_country), -1.0);
-        assert_eq!(place_agreement(&text("Atlantis"), Some("SA"), country_matches, is_country), 0.0);
-        assert_eq!(place_agreement(&text("Peru"), None, country_matches, is_country), 0.0);
-        assert_eq!(place_agreement(&text("Florida"), Some("US-FL"), subdivision_matches, is_subdivision), 1.0);
-        assert_eq!(place_agreement(&text("US-ND"), Some("US-FL"), subdivision_matches, is_subdivision), -1.0);
+        let country = |value: &str, known: Option<&str>| place_agreement(&text(value), known, country_matches, is_country);
+        assert_eq!(country("sa", Some("SA")), Some(1.0));
+        assert_eq!(country("Saudi Arabia", Some("SA")), Some(1.0));
+        assert_eq!(country("SAU", Some("SA")), Some(1.0));
+        assert_eq!(country("Turkey", Some("TR")), Some(1.0));
+        assert_eq!(country("Bolivia", Some("BO")), Some(1.0));
+        assert_eq!(country("UK", Some("GB")), Some(1.0));
+        assert_eq!(country("Peru", Some("SA")), Some(-1.0));
+        assert_eq!(country("Atlantis", Some("SA")), None);
+        assert_eq!(country("Peru", None), None);
+        let subdivision =
+            |value: &str, known: &str| place_agreement(&text(value), Some(known), subdivision_matches, is_subdivision);
+        assert_eq!(subdivision("Florida", "US-FL"), Some(1.0));
+        assert_eq!(subdivision("US-ND", "US-FL"), Some(-1.0));
     }
 
     #[test]

@@ -28,8 +28,11 @@ pub struct Suggestion {
 }
 
 /// Records whose names or titles start with `prefix` (every word of it as
-/// a word or the start of one), best first, from `cursor` on. A prefix
-/// that is the id of a visible record suggests that record first.
+/// a word or the start of one), from `cursor` on. Among the first
+/// [`RERANKED`] results of the search, names that begin with the prefix
+/// come first (a person before the campaign named after them), each group
+/// in the order of search rank; further pages follow search rank. A
+/// prefix that is the id of a visible record suggests that record first.
 pub async fn entities<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -38,16 +41,17 @@ pub async fn entities<C: ConnectionTrait>(
     cursor: u64,
 ) -> AppResult<Vec<Suggestion>> {
     let types = if types.is_empty() { MatchType::ALL.to_vec() } else { types.to_vec() };
-    let mut found: Vec<(MatchType, Uuid)> = Vec::new();
-    if cursor == 0
-        && let Ok(GlobalId::Uuid(node_type, id)) = GlobalId::decode("prefix", prefix.trim())
-        && let Some(kind) = types.iter().find(|kind| kind.node_type() == node_type)
-    {
-        found.push((*kind, id));
-    }
+    let by_id = match GlobalId::decode("prefix", prefix.trim()) {
+        Ok(GlobalId::Uuid(node_type, id)) if cursor == 0 => {
+            types.iter().find(|kind| kind.node_type() == node_type).map(|kind| (*kind, id))
+        }
+        _ => None,
+    };
     let query = SearchQuery::new(prefix, Some(types.iter().map(|kind| kind.search_kind()).collect()))?;
-    let hits = search::search(db, viewer, &query, cursor, PAGE).await?.hits;
-    for hit in hits {
+    let reranked = cursor + PAGE <= RERANKED;
+    let (offset, limit) = if reranked { (0, RERANKED) } else { (cursor, PAGE) };
+    let mut found: Vec<(MatchType, Uuid)> = by_id.into_iter().collect();
+    for hit in search::search(db, viewer, &query, offset, limit).await?.hits {
         if let Some(kind) = MatchType::ALL.into_iter().find(|kind| kind.search_kind() == hit.kind)
             && !found.contains(&(kind, hit.id))
         {
@@ -69,22 +73,38 @@ pub async fn entities<C: ConnectionTrait>(
             });
         }
     }
-    // In the order found (the id first, then by search rank).
-    suggestions.sort_by_key(|s| found.iter().position(|f| *f == (s.kind, s.id)));
-    Ok(suggestions)
+    let rank = |s: &Suggestion| found.iter().position(|f| *f == (s.kind, s.id)).unwrap_or(usize::MAX);
+    if reranked {
+        suggestions.sort_by_key(|s| (by_id != Some((s.kind, s.id)), !starts_with(&s.name, prefix), rank(s)));
+        let skip = if by_id.is_some() { 0 } else { cursor as usize };
+        let take = PAGE as usize + usize::from(by_id.is_some());
+        Ok(suggestions.into_iter().skip(skip).take(take).collect())
+    } else {
+        suggestions.sort_by_key(rank);
+        Ok(suggestions)
+    }
 }
 
-/// Whether `text` starts with `prefix`, word by word, ignoring case and accents.
+/// The results of a suggestion's search that are ordered by whether the
+/// name begins with the prefix; pages beyond follow search rank alone.
+pub const RERANKED: u64 = 50;
+
+/// Whether `text` starts with `prefix`, ignoring case and accents.
 fn starts_with(text: &str, prefix: &str) -> bool {
+    sort_key(text).starts_with(&sort_key(prefix))
+}
+
+/// Whether a word of `text` starts with `prefix`, ignoring case and accents.
+fn word_starts_with(text: &str, prefix: &str) -> bool {
     let (text, prefix) = (sort_key(text), sort_key(prefix));
-    prefix.is_empty() || text.starts_with(&prefix) || text.split(' ').any(|word| word.starts_with(&prefix))
+    prefix.is_empty() || text.split(' ').any(|word| word.starts_with(&prefix))
 }
 
 /// The types whose id or name starts with `prefix`.
 pub fn types(prefix: &str) -> Vec<MatchType> {
     MatchType::ALL
         .into_iter()
-        .filter(|kind| starts_with(kind.id(), prefix) || starts_with(kind.plural(), prefix))
+        .filter(|kind| word_starts_with(kind.id(), prefix) || word_starts_with(kind.plural(), prefix))
         .collect()
 }
 
@@ -92,7 +112,7 @@ pub fn types(prefix: &str) -> Vec<MatchType> {
 pub fn properties(prefix: &str) -> Vec<Property> {
     Property::ALL
         .into_iter()
-        .filter(|property| starts_with(property.id(), prefix) || starts_with(property.name(), prefix))
+        .filter(|property| word_starts_with(property.id(), prefix) || word_starts_with(property.name(), prefix))
         .collect()
 }
 
