@@ -685,6 +685,7 @@ impl<'a> Gen<'a> {
                 }
             }
             "search" => self.search_ops(field),
+            "match" => self.match_ops(field),
             "statistics" => self.statistics_ops(field),
             "exportRecords" => self.export_ops(field),
             "changes" => self.changes_ops(field),
@@ -1136,6 +1137,77 @@ impl<'a> Gen<'a> {
                 &ids,
                 2,
             );
+        }
+    }
+
+    fn match_ops(&mut self, field: &Field) {
+        self.check_args(field, &["query", "types", "properties", "limit"]);
+        let named = field.ty.named().to_owned();
+        let (deep, light) = (self.sel(&named, DEEP), self.sel(&named, LIGHT));
+        let arg = |name: &str| (name.to_owned(), self.typed(field, name));
+        let (query, types, properties, limit) = (arg("query"), arg("types"), arg("properties"), arg("limit"));
+        // Names of visible records, which hidden ones share, spellings of
+        // them, and words only confidential fields and hidden records hold.
+        let names = [
+            "Máxima Acuña",
+            "Maxima Acuna de Chaupe",
+            "Mohamed al Qahtani",
+            "Ilham Tohti",
+            "HB 1",
+            "Priority case: Máxima Acuña",
+            "Andean Land Defence Collective",
+            "Yusuf al Rahman",
+            "LaDonna Allard",
+            "CANARY-LOC",
+        ];
+        for (i, name) in names.into_iter().enumerate() {
+            let part = Part {
+                alias: "match".into(),
+                field: "match".into(),
+                args: vec![(query.0.clone(), query.1.clone(), json!(name))],
+                selection: if i < 3 { deep.clone() } else { light.clone() },
+            };
+            self.push(format!("Query.match({name:?})"), build("query", &[part]));
+        }
+        // Each property, and each type, on a name hidden records share.
+        let property_ty = self.schema.get("MatchProperty").clone();
+        for property in &property_ty.enum_values {
+            let value = match property.as_str() {
+                "COUNTRY" => "PE",
+                "SUBDIVISION" => "PE-CAJ",
+                "OCCUPATION" => "Peasant farmer",
+                "OTHER_NAME" => "Maxima Acuna Chaupe",
+                "ORGANISATION" => "Amnesty International",
+                "REFERENCE" => "HB 1",
+                "JURISDICTION" => "US-FL",
+                other => {
+                    self.fail(format!("no value for MatchProperty.{other}"));
+                    continue;
+                }
+            };
+            let part = Part {
+                alias: "match".into(),
+                field: "match".into(),
+                args: vec![
+                    (query.0.clone(), query.1.clone(), json!("Máxima Acuña")),
+                    (properties.0.clone(), properties.1.clone(), json!([{ "property": property, "values": [value] }])),
+                    (limit.0.clone(), limit.1.clone(), json!(3)),
+                ],
+                selection: light.clone(),
+            };
+            self.push(format!("Query.match(properties: {property})"), build("query", &[part]));
+        }
+        self.mark_used("MatchPropertyInput", "property");
+        self.mark_used("MatchPropertyInput", "values");
+        let type_ty = self.schema.get(types.1.named()).clone();
+        for ty in &type_ty.enum_values {
+            let part = Part {
+                alias: "match".into(),
+                field: "match".into(),
+                args: vec![(query.0.clone(), query.1.clone(), json!("Florida protest")), (types.0.clone(), types.1.clone(), json!([ty]))],
+                selection: light.clone(),
+            };
+            self.push(format!("Query.match(types: [{ty}])"), build("query", &[part]));
         }
     }
 

@@ -166,8 +166,14 @@ pub async fn fetch_all(world: &World, phase: &'static str, report: &mut Report) 
             if status != 200 && !(status == 404 && request.path.starts_with("/reconcile/preview")) {
                 report.failures.push(failure(viewer, phase, format!("{} answered {status}", request.label), body.clone()));
             }
+            // An extension's rows are keyed by the ids the caller sent;
+            // what must not leak is in the values.
+            let scanned = match &request.form {
+                Some(form) if form[0].0 == "extend" => extension_values(&body),
+                _ => body.clone(),
+            };
             for (canary, what) in &canaries {
-                if body.contains(canary.as_str()) && !request.path.contains(canary.as_str()) {
+                if scanned.contains(canary.as_str()) && !request.path.contains(canary.as_str()) {
                     report.failures.push(failure(viewer, phase, format!("{} shows {what}", request.label), canary.clone()));
                 }
             }
@@ -175,6 +181,14 @@ pub async fn fetch_all(world: &World, phase: &'static str, report: &mut Report) 
         }
     }
     answers
+}
+
+/// The values of an extension's rows, and its metadata, without the ids
+/// that key the rows.
+fn extension_values(body: &str) -> String {
+    let value: Value = serde_json::from_str(body).unwrap_or_default();
+    let rows: Vec<&Value> = value["rows"].as_object().map(|rows| rows.values().collect()).unwrap_or_default();
+    json!({ "meta": value["meta"], "rows": rows }).to_string()
 }
 
 /// Each answer must be what it was in phase A.
