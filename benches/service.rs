@@ -919,6 +919,11 @@ fn main() {
         text.push('\n');
         text.push_str(&peers.replacen("# ", "## ", 1));
     }
+    // The reconciliation figures of scripts/reconcile-benchmark.sh, kept.
+    if let Ok(reconciliation) = std::fs::read_to_string(directory.join("reconciliation.md")) {
+        text.push('\n');
+        text.push_str(&reconciliation.replacen("# ", "## ", 1));
+    }
     std::fs::write(&table, text).expect("table written");
     eprintln!("wrote {} and {}", directory.join("results.json").display(), table.display());
 }

@@ -361,10 +361,7 @@ pub(super) async fn viewer(shared: &Shared, headers: &HeaderMap) -> Result<Viewe
 
 /// The viewer an API key stands for; a key that is not valid and current
 /// is refused.
-pub(super) async fn authenticate(
-    shared: &Shared,
-    key: &str,
-) -> Result<Viewer, (StatusCode, &'static str, String)> {
+pub(super) async fn authenticate(shared: &Shared, key: &str) -> Result<Viewer, (StatusCode, &'static str, String)> {
     match api_keys::authenticate(&shared.db, key).await {
         Ok(Ok(viewer)) => Ok(viewer),
         Ok(Err(refusal)) => Err((StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, refusal.message().to_owned())),

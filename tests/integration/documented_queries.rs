@@ -17,10 +17,11 @@ fn read_examples(text: &'static str) -> Vec<&'static str> {
         .collect()
 }
 
-const DOCUMENTS: [(&str, &str); 3] = [
+const DOCUMENTS: [(&str, &str); 4] = [
     ("docs/api.md", include_str!("../../docs/api.md")),
     ("docs/search-and-statistics.md", include_str!("../../docs/search-and-statistics.md")),
     ("docs/operations.md", include_str!("../../docs/operations.md")),
+    ("docs/reconciliation.md", include_str!("../../docs/reconciliation.md")),
 ];
 
 engine_tests!(documented_read_examples_run, |app: TestApp| async move {
@@ -35,6 +36,7 @@ engine_tests!(documented_read_examples_run, |app: TestApp| async move {
             ran += 1;
         }
     }
-    // Eight in the API guide, four in search and statistics, one in operations.
-    assert_eq!(ran, 13, "every example found");
+    // Eight in the API guide, four in search and statistics, one in
+    // operations, one in reconciliation.
+    assert_eq!(ran, 14, "every example found");
 });

@@ -97,7 +97,10 @@ async fn best(app: &TestApp, query: Value) -> Option<(String, f64, bool)> {
 
 engine_tests!(the_sample_reconciles_as_a_journalist_expects, |app: TestApp| async move {
     let cases = [
-        (json!({ "query": "Mohamed al Qahtani", "properties": [{ "pid": "country", "v": "SA" }] }), "Mohammad al-Qahtani"),
+        (
+            json!({ "query": "Mohamed al Qahtani", "properties": [{ "pid": "country", "v": "SA" }] }),
+            "Mohammad al-Qahtani",
+        ),
         (json!({ "query": "Maxima Acuna de Chaupe" }), "Máxima Acuña"),
         (json!({ "query": "ilham tohti" }), "Ilham Tohti"),
         (
@@ -141,7 +144,8 @@ engine_tests!(every_response_has_the_specification_shape, |app: TestApp| async m
     assert_eq!(status, 200);
     assert_shape("manifest", &manifest);
     assert_eq!(manifest["versions"], json!(["0.2"]));
-    let types: Vec<&str> = manifest["defaultTypes"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let types: Vec<&str> =
+        manifest["defaultTypes"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(types, ["Defender", "Organisation", "Restriction", "Campaign"]);
     assert!(manifest["view"]["url"].as_str().unwrap().ends_with("/records/{{id}}"));
 
@@ -158,7 +162,10 @@ engine_tests!(every_response_has_the_specification_shape, |app: TestApp| async m
         let result = posted[key]["result"].as_array().unwrap();
         assert!(!result.is_empty(), "{key}: {posted}");
         let scores: Vec<f64> = result.iter().map(|c| c["score"].as_f64().unwrap()).collect();
-        assert!(scores.windows(2).all(|w| w[0] >= w[1]) && scores.iter().all(|s| (0.0..=100.0).contains(s)), "{scores:?}");
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]) && scores.iter().all(|s| (0.0..=100.0).contains(s)),
+            "{scores:?}"
+        );
         assert!(result.iter().skip(1).all(|c| c["match"] == false), "only the best can match");
         assert!(result.iter().all(|c| c["features"][0]["id"] == "name"));
     }
@@ -189,10 +196,21 @@ engine_tests!(every_response_has_the_specification_shape, |app: TestApp| async m
     // Property proposals and data extension.
     let (_, proposal) = get_json(&app, "/reconcile/extend/propose?type=Defender").await;
     assert_shape("data-extension-property-proposal", &proposal);
-    let proposed: Vec<&str> = proposal["properties"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let proposed: Vec<&str> =
+        proposal["properties"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(
         proposed,
-        ["country", "subdivision", "status", "occupation", "organisations", "restrictions", "campaigns", "latestCaseEvent", "sources"]
+        [
+            "country",
+            "subdivision",
+            "status",
+            "occupation",
+            "organisations",
+            "restrictions",
+            "campaigns",
+            "latestCaseEvent",
+            "sources"
+        ]
     );
     let qahtani = app.defender_id("Mohammad al-Qahtani").await;
     let florida = app.data("{ restrictions(first: 10) { nodes { id title } } }").await["restrictions"]["nodes"]
@@ -219,7 +237,10 @@ engine_tests!(every_response_has_the_specification_shape, |app: TestApp| async m
     assert_eq!(extended["rows"][&florida]["subdivision"][0]["name"], "Florida");
     assert_eq!(extended["rows"][&florida]["occupation"], json!([]), "restrictions have no occupation");
     assert!(extended["rows"]["not-an-id"].as_object().unwrap().values().all(|v| v == &json!([])));
-    assert_eq!(extended["meta"][4], json!({ "id": "organisations", "name": "Organisations", "type": { "id": "Organisation", "name": "Organisations" } }));
+    assert_eq!(
+        extended["meta"][4],
+        json!({ "id": "organisations", "name": "Organisations", "type": { "id": "Organisation", "name": "Organisations" } })
+    );
     // Values per record: the limit setting.
     let one = json!({ "ids": [florida], "properties": [{ "id": "campaigns", "settings": { "limit": 1 } }] });
     let response = app.client.get(app.url("/reconcile")).query(&[("extend", one.to_string())]).send().await.unwrap();
@@ -231,11 +252,19 @@ engine_tests!(every_response_has_the_specification_shape, |app: TestApp| async m
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = response.text().await.unwrap();
-    assert!(html.contains("Mohammad al-Qahtani") && html.contains("Imprisoned") && html.contains("Saudi Arabia"), "{html}");
+    assert!(
+        html.contains("Mohammad al-Qahtani") && html.contains("Imprisoned") && html.contains("Saudi Arabia"),
+        "{html}"
+    );
     for external in ["src=", "href=", "url(", "@import", "<script"] {
         assert!(!html.contains(external), "the card loads nothing: {external}");
     }
-    let missing = app.client.get(app.url("/reconcile/preview?id=RGVmZW5kZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw")).send().await.unwrap();
+    let missing = app
+        .client
+        .get(app.url("/reconcile/preview?id=RGVmZW5kZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
 
     // The view address leads to the record's page.
@@ -271,13 +300,17 @@ engine_tests!(bad_input_gets_a_clear_error, |app: TestApp| async move {
     assert!(status == 413 && message.contains("at most 25"), "{message}");
     let (status, message) = refused(&app, &[("nothing", "x".into())]).await;
     assert!(status == 400 && message.contains("queries"), "{message}");
-    let (status, message) = refused(&app, &[("extend", r#"{"ids": [], "properties": [{"id": "country"}]}"#.into())]).await;
+    let (status, message) =
+        refused(&app, &[("extend", r#"{"ids": [], "properties": [{"id": "country"}]}"#.into())]).await;
     assert!(status == 400 && message.starts_with("extend.ids"), "{message}");
-    let (status, message) = refused(&app, &[("extend", r#"{"ids": ["x"], "properties": [{"id": "height"}]}"#.into())]).await;
+    let (status, message) =
+        refused(&app, &[("extend", r#"{"ids": ["x"], "properties": [{"id": "height"}]}"#.into())]).await;
     assert!(status == 400 && message.contains("\"height\" is not a property"), "{message}");
     let json_body = app.client.post(app.url("/reconcile")).json(&json!({ "queries": {} })).send().await.unwrap();
     assert_eq!(json_body.status(), 415);
-    for path in ["/reconcile/suggest/entity?prefix=a&cursor=x", "/reconcile/preview", "/reconcile/extend/propose?type=Person"] {
+    for path in
+        ["/reconcile/suggest/entity?prefix=a&cursor=x", "/reconcile/preview", "/reconcile/extend/propose?type=Person"]
+    {
         let (status, body) = get_json(&app, path).await;
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{path}");
@@ -299,7 +332,8 @@ engine_tests!(keys_reconcile_against_what_their_organisation_may_see, |app: Test
     } });
     let (_, body) = post_as(&app, Some(&key), CREATE, input).await;
     let id = body["data"]["createDefender"]["defender"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
-    let query = json!({ "q0": { "query": "Zeynep Kandemir Ozturk", "properties": [{ "pid": "country", "v": "Turkey" }] } });
+    let query =
+        json!({ "q0": { "query": "Zeynep Kandemir Ozturk", "properties": [{ "pid": "country", "v": "Turkey" }] } });
 
     // Anonymous: the record does not exist.
     let (_, anonymous) = reconcile(&app, None, &query).await;
@@ -324,23 +358,32 @@ engine_tests!(keys_reconcile_against_what_their_organisation_may_see, |app: Test
     let preview = app.client.get(app.url(&format!("/reconcile/preview?id={id}&api_key={key}"))).send().await.unwrap();
     assert_eq!(preview.status(), 200);
     let html = preview.text().await.unwrap();
-    assert!(html.contains("Zeynep Kandemir-Öztürk") && !html.contains("Karaburun") && !html.contains("Signal"), "{html}");
+    assert!(
+        html.contains("Zeynep Kandemir-Öztürk") && !html.contains("Karaburun") && !html.contains("Signal"),
+        "{html}"
+    );
     // Anonymous: its preview is a nonexistent record's, its extension empty.
     let hidden = app.client.get(app.url(&format!("/reconcile/preview?id={id}"))).send().await.unwrap();
     let nobody = uuid::Uuid::new_v4();
-    let none = app.client.get(app.url(&format!("/reconcile/preview?id={}", global("Defender", nobody)))).send().await.unwrap();
+    let none =
+        app.client.get(app.url(&format!("/reconcile/preview?id={}", global("Defender", nobody)))).send().await.unwrap();
     assert_eq!((hidden.status(), none.status()), (reqwest::StatusCode::NOT_FOUND, reqwest::StatusCode::NOT_FOUND));
     assert_eq!(hidden.text().await.unwrap(), none.text().await.unwrap());
     let (_, suggested) = get_json(&app, "/reconcile/suggest/entity?prefix=zeynep").await;
     assert_eq!(suggested["result"], json!([]));
-    let keyed_suggest = app.client.get(app.url("/reconcile/suggest/entity?prefix=zeynep")).bearer_auth(&key).send().await.unwrap();
+    let keyed_suggest =
+        app.client.get(app.url("/reconcile/suggest/entity?prefix=zeynep")).bearer_auth(&key).send().await.unwrap();
     let keyed_suggest: Value = keyed_suggest.json().await.unwrap();
     assert_eq!(keyed_suggest["result"][0]["id"], id.as_str());
 
     // The key in the URL is carried into the manifest's addresses.
     let (_, manifest) = get_json(&app, &format!("/reconcile?api_key={key}")).await;
     assert_shape("manifest", &manifest);
-    for path in [&manifest["suggest"]["entity"]["service_path"], &manifest["extend"]["propose_properties"]["service_path"], &manifest["preview"]["url"]] {
+    for path in [
+        &manifest["suggest"]["entity"]["service_path"],
+        &manifest["extend"]["propose_properties"]["service_path"],
+        &manifest["preview"]["url"],
+    ] {
         assert!(path.as_str().unwrap().contains(&format!("api_key={key}")), "{path}");
     }
     let (_, plain) = get_json(&app, "/reconcile").await;
@@ -391,7 +434,8 @@ configured_tests!(
             "/reconcile/extend/propose?type=Defender",
             "/reconcile/preview?id=x",
         ] {
-            let response = app.client.get(app.url(path)).header("origin", "https://refine.example").send().await.unwrap();
+            let response =
+                app.client.get(app.url(path)).header("origin", "https://refine.example").send().await.unwrap();
             let origins: Vec<_> = response.headers().get_all("access-control-allow-origin").iter().collect();
             assert_eq!(origins, ["*"], "{path}");
             assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
@@ -419,3 +463,36 @@ configured_tests!(
         assert!(graphql.headers().get("access-control-allow-origin").is_none());
     }
 );
+
+engine_tests!(the_documented_examples_run, |app: TestApp| async move {
+    let text = include_str!("../../docs/reconciliation.md");
+    let blocks: Vec<&str> = text.split("```json\n").skip(1).filter_map(|rest| rest.split("\n```").next()).collect();
+    // The batch, as documented.
+    let batch: Value = serde_json::from_str(blocks[0]).unwrap();
+    let (status, body) = reconcile(&app, None, &batch).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["q0"]["result"][0]["name"], "Mohammad al-Qahtani", "{body}");
+    assert_eq!(body["q0"]["result"][0]["match"], true);
+    assert_eq!(body["q1"]["result"][0]["name"], "Máxima Acuña");
+    assert!(body["q1"]["result"].as_array().unwrap().len() <= 3);
+    assert_eq!(body["q2"]["result"][0]["name"], "Florida bill restricting the right to protest");
+    // The answer shown is the first query's.
+    let shown: Value = serde_json::from_str(&blocks[1].replace("RGVmZW5kZXI6…", "x")).unwrap();
+    let best = &body["q0"]["result"][0];
+    assert_eq!(shown["q0"]["result"][0]["score"], best["score"], "{best}");
+    assert_eq!(shown["q0"]["result"][0]["features"], best["features"], "{best}");
+    assert_eq!(shown["q0"]["result"][0]["description"], best["description"], "{best}");
+    // The curl example.
+    let curl = text.lines().find(|line| line.starts_with("curl ")).unwrap();
+    let queries = curl.split("'queries=").nth(1).unwrap().trim_end_matches('\'');
+    let (status, body) = reconcile(&app, None, &serde_json::from_str(queries).unwrap()).await;
+    assert_eq!((status, body["q0"]["result"][0]["name"].as_str()), (200, Some("Ilham Tohti")));
+    // The extension, with a real id.
+    let qahtani = app.defender_id("Mohammad al-Qahtani").await;
+    let extend = blocks[2].replace("RGVmZW5kZXI6…", &qahtani);
+    let response = app.client.post(app.url("/reconcile")).form(&[("extend", extend)]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let extended: Value = response.json().await.unwrap();
+    assert_eq!(extended["rows"][&qahtani]["country"][0]["name"], "Saudi Arabia", "{extended}");
+    assert_eq!(extended["rows"][&qahtani]["organisations"][0]["name"], "Saudi Civil and Political Rights Association");
+});

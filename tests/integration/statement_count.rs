@@ -691,3 +691,76 @@ configured_tests!(ratings_and_outcomes_statements_depend_on_the_query, uncached,
     eprintln!("{:?}: ratings and outcomes {small} / {large} statements", app.engine);
     assert_eq!(small, large, "statements grew with the records");
 });
+
+// Reconciliation: the statements of a query batch, a suggestion, an
+// extension and a preview depend on the request, not on how many records
+// are candidates, suggested or extended.
+configured_tests!(reconciliation_statements_depend_on_the_request, uncached, |app: TestApp| async move {
+    let key = common::create_key(&app, &common::create_org(&app, "Reconciling"), "EDITOR");
+    let counted = |path: String, form: Option<(&'static str, String)>| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            let before = app.statements.get();
+            let request = match form {
+                Some(form) => app.client.post(app.url(&path)).form(&[form]),
+                None => app.client.get(app.url(&path)),
+            };
+            let response = request.bearer_auth(&key).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            let body = response.text().await.unwrap();
+            (app.statements.get() - before, body)
+        }
+    };
+    let batch = json!({
+        "q0": { "query": "Person", "limit": 50 },
+        "q1": { "query": "Counted Person 3", "type": "Defender", "properties": [{ "pid": "country", "v": "PE" }, { "pid": "organisation", "v": "Counted Ally" }] },
+        "q2": { "query": "Person Counted", "type": ["Organisation", "Restriction", "Campaign"] },
+    });
+    let ids = |body: &str, n: usize| -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(body).unwrap();
+        value["q0"]["result"].as_array().unwrap().iter().take(n).map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let mut figures = Vec::new();
+    for (prefix, n) in [("Counted", 3), ("Counted", 120)] {
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            IMPORT,
+            json!({ "input": { "format": "JSON_LINES", "data": defenders_jsonl(&format!("{prefix}{n}"), n) } }),
+        )
+        .await;
+        assert_eq!(body["data"]["importRecords"]["committed"], true, "{body}");
+        let (queries, answer) = counted("/reconcile".into(), Some(("queries", batch.to_string()))).await;
+        let found = ids(&answer, 50);
+        let (suggest, _) = counted("/reconcile/suggest/entity?prefix=person".into(), None).await;
+        let extend = json!({ "ids": found, "properties": [{ "id": "country" }, { "id": "organisations" }, { "id": "latestCaseEvent" }, { "id": "sources" }] });
+        let (extended, _) = counted("/reconcile".into(), Some(("extend", extend.to_string()))).await;
+        let (preview, _) = counted(format!("/reconcile/preview?id={}", found[0]), None).await;
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "{ match(query: \"Person\", limit: 50) { score record { ... on Defender { name country { name } } } } }",
+            json!({}),
+        )
+        .await;
+        let matched = body["data"]["match"].as_array().unwrap().len();
+        let before = app.statements.get();
+        common::post_as(
+            &app,
+            Some(&key),
+            "{ match(query: \"Person\", limit: 50) { score record { ... on Defender { name country { name } } } } }",
+            json!({}),
+        )
+        .await;
+        let graphql = app.statements.get() - before;
+        eprintln!(
+            "{:?}: {} candidates: queries {queries}, suggest {suggest}, extend {extended} ({} ids), preview {preview}, match {graphql} ({matched})",
+            app.engine,
+            found.len(),
+            found.len()
+        );
+        figures.push(((queries, suggest, extended, preview, graphql), found.len()));
+    }
+    assert!(figures[1].1 > figures[0].1, "more candidates the second time: {figures:?}");
+    assert_eq!(figures[0].0, figures[1].0, "statements grew with the records: {figures:?}");
+});

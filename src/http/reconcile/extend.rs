@@ -48,14 +48,21 @@ const EXTENSIONS: &[Extension] = &[
         name: "State or province",
         description: "The state or province, where one is recorded.",
         value_type: None,
-        selections: &[(MatchType::Defender, "subdivision { id name }"), (MatchType::Restriction, "subdivision { id name }")],
+        selections: &[
+            (MatchType::Defender, "subdivision { id name }"),
+            (MatchType::Restriction, "subdivision { id name }"),
+        ],
     },
     Extension {
         id: "status",
         name: "Status",
         description: "A defender's situation (such as imprisoned), a restriction's stage, a campaign's state.",
         value_type: None,
-        selections: &[(MatchType::Defender, "status"), (MatchType::Restriction, "status"), (MatchType::Campaign, "status")],
+        selections: &[
+            (MatchType::Defender, "status"),
+            (MatchType::Restriction, "status"),
+            (MatchType::Campaign, "status"),
+        ],
     },
     Extension {
         id: "occupation",
@@ -79,7 +86,10 @@ const EXTENSIONS: &[Extension] = &[
         name: "Restrictions",
         description: "Laws, bills and practices used against the defender, or that the campaign opposes.",
         value_type: Some(MatchType::Restriction),
-        selections: &[(MatchType::Defender, "restrictions(first: $n) { nodes { id name: title } }"), (MatchType::Campaign, "restrictions(first: $n) { nodes { id name: title } }")],
+        selections: &[
+            (MatchType::Defender, "restrictions(first: $n) { nodes { id name: title } }"),
+            (MatchType::Campaign, "restrictions(first: $n) { nodes { id name: title } }"),
+        ],
     },
     Extension {
         id: "campaigns",
@@ -124,7 +134,11 @@ pub(super) async fn propose(request: ReconcileRequest) -> Response {
         Err(response) => return response,
     };
     let Some(type_id) = request.param("type").map(str::to_owned) else {
-        return request.refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "type: is required, such as ?type=Defender");
+        return request.refuse(
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            "type: is required, such as ?type=Defender",
+        );
     };
     let Some(kind) = MatchType::parse(&type_id) else {
         let message = format!("type: not a type of this service; use one of {}", type_ids());
@@ -133,7 +147,13 @@ pub(super) async fn propose(request: ReconcileRequest) -> Response {
     let limit = match request.param("limit").map(str::parse::<u64>) {
         None => None,
         Some(Ok(limit)) if limit > 0 => Some(limit),
-        Some(_) => return request.refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "limit: must be a positive whole number"),
+        Some(_) => {
+            return request.refuse(
+                StatusCode::BAD_REQUEST,
+                code::BAD_USER_INPUT,
+                "limit: must be a positive whole number",
+            );
+        }
     };
     let charge = match request.charge(&access, 1).await {
         Ok(charge) => charge,
@@ -160,7 +180,9 @@ fn type_ids() -> String {
 pub(super) async fn run(request: &ReconcileRequest, access: &Access, text: &str) -> Response {
     let bad = |message: String| request.refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message);
     let Ok(Value::Object(query)) = serde_json::from_str::<Value>(text) else {
-        return bad("extend: must be a JSON object such as {\"ids\": [\"…\"], \"properties\": [{\"id\": \"country\"}]}".into());
+        return bad(
+            "extend: must be a JSON object such as {\"ids\": [\"…\"], \"properties\": [{\"id\": \"country\"}]}".into(),
+        );
     };
     let Some(ids) = query.get("ids").and_then(Value::as_array) else {
         return bad("extend.ids: is required: a list of record ids".into());
@@ -198,12 +220,9 @@ pub(super) async fn run(request: &ReconcileRequest, access: &Access, text: &str)
     if asked.is_empty() {
         return bad("extend.properties: name at least one property".into());
     }
-    let charge = match request.charge(access, 1).await {
-        Ok(charge) => charge,
-        Err(response) => return response,
-    };
-    // Ids that are not ids of this API name nothing: they are not sent,
-    // and get no values, like a record that does not exist.
+    // Read through the GraphQL API, which charges the rate limiter what
+    // the query costs. Ids that are not ids of this API name nothing: they
+    // are not sent, and get no values, like a record that does not exist.
     let readable: Vec<String> =
         ids.iter().filter(|id| crate::ids::GlobalId::decode("ids", id).is_ok()).cloned().collect();
     let (document, variables) = document(&readable, &asked);
@@ -218,11 +237,11 @@ pub(super) async fn run(request: &ReconcileRequest, access: &Access, text: &str)
         variables,
     )
     .await;
-    let nodes = match answer {
-        PageAnswer::Data(data, _) => data.get("nodes").and_then(Value::as_array).cloned().unwrap_or_default(),
-        PageAnswer::RateLimited(_) => {
-            return request.refuse(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, "Too many requests.");
+    let (nodes, charge) = match answer {
+        PageAnswer::Data(data, charge) => {
+            (data.get("nodes").and_then(Value::as_array).cloned().unwrap_or_default(), charge)
         }
+        PageAnswer::RateLimited(charge) => return request.rate_limited(charge),
         PageAnswer::Unavailable => {
             return request.refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -240,7 +259,11 @@ pub(super) async fn run(request: &ReconcileRequest, access: &Access, text: &str)
     };
     let mut rows = Map::new();
     for id in &ids {
-        let node = readable.iter().position(|known| known == id).and_then(|index| nodes.get(index)).filter(|node| node.is_object());
+        let node = readable
+            .iter()
+            .position(|known| known == id)
+            .and_then(|index| nodes.get(index))
+            .filter(|node| node.is_object());
         let mut row = Map::new();
         for (position, (extension, limit)) in asked.iter().enumerate() {
             let cells = node.map(|node| cells(node, position, extension, *limit)).unwrap_or_default();
@@ -295,9 +318,8 @@ fn document(ids: &[String], asked: &[(&'static Extension, u64)]) -> (String, Map
             variables.insert(format!("n{position}"), json!(limit));
         }
     }
-    let document = format!(
-        "query ReconcileExtend($ids: [ID!]!{parameters}) {{ nodes(ids: $ids) {{ __typename{fragments} }} }}"
-    );
+    let document =
+        format!("query ReconcileExtend($ids: [ID!]!{parameters}) {{ nodes(ids: $ids) {{ __typename{fragments} }} }}");
     (document, variables)
 }
 
@@ -330,10 +352,9 @@ fn cells(node: &Value, position: usize, extension: &Extension, limit: u64) -> Ve
         ("organisations", value) if value.get("nodes").is_some() => {
             nodes(value).iter().filter_map(|affiliation| record(affiliation.get("organisation")?)).collect()
         }
-        ("sources", value) => nodes(value)
-            .iter()
-            .filter_map(|source| Some(json!({ "str": source.get("name")?.as_str()? })))
-            .collect(),
+        ("sources", value) => {
+            nodes(value).iter().filter_map(|source| Some(json!({ "str": source.get("name")?.as_str()? }))).collect()
+        }
         (_, value) if value.get("nodes").is_some() => nodes(value).iter().filter_map(record).collect(),
         (_, value) => record(value).into_iter().collect(),
     };

@@ -158,7 +158,11 @@ impl ReconcileRequest {
                 };
                 let limited = charge.is_some_and(|charge| !charge.allowed);
                 let mut response = if limited {
-                    error_response(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, "Too many requests with invalid API keys.")
+                    error_response(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        code::RATE_LIMITED,
+                        "Too many requests with invalid API keys.",
+                    )
                 } else {
                     error_response(status, code, &message)
                 };
@@ -182,15 +186,20 @@ impl ReconcileRequest {
             && !charge.allowed
         {
             shared.metrics.rate_limited(access.client.kind());
-            let mut response = error_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                code::RATE_LIMITED,
-                "Too many requests: this client has spent its points for now. Retry after the time in Retry-After.",
-            );
-            rate_limit_headers(&mut response, Some(charge), true);
-            return Err(self.finish("rate_limited", &[code::RATE_LIMITED.to_owned()], response));
+            return Err(self.rate_limited(Some(charge)));
         }
         Ok(charge)
+    }
+
+    /// 429: the client has spent its points.
+    fn rate_limited(&self, charge: Option<Charge>) -> Response {
+        let mut response = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            code::RATE_LIMITED,
+            "Too many requests: this client has spent its points for now. Retry after the time in Retry-After.",
+        );
+        rate_limit_headers(&mut response, charge, true);
+        self.finish("rate_limited", &[code::RATE_LIMITED.to_owned()], response)
     }
 
     /// A JSON answer, with the rate-limit headers, counted in the metrics.

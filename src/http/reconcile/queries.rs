@@ -126,7 +126,10 @@ const MAX_KEY_CHARS: usize = 100;
 /// Parses and checks a batch, each query in full, before anything runs.
 fn parse_batch(text: &str) -> Result<Vec<(String, MatchQuery)>, Refused> {
     let value: Value = serde_json::from_str(text).map_err(|error| {
-        invalid("queries", format!("is not JSON ({error}); send a JSON object such as {{\"q0\": {{\"query\": \"Ilham Tohti\"}}}}"))
+        invalid(
+            "queries",
+            format!("is not JSON ({error}); send a JSON object such as {{\"q0\": {{\"query\": \"Ilham Tohti\"}}}}"),
+        )
     })?;
     let Value::Object(batch) = value else {
         return Err(invalid("queries", "must be a JSON object of queries keyed by names, such as {\"q0\": {…}}"));
@@ -165,9 +168,9 @@ fn parse_query(key: &str, value: Value) -> Result<MatchQuery, Refused> {
     };
     let limit = match query.remove("limit") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(number)) => Some(
-            number.as_i64().ok_or_else(|| invalid(format!("{key}.limit"), "must be a whole number"))?,
-        ),
+        Some(Value::Number(number)) => {
+            Some(number.as_i64().ok_or_else(|| invalid(format!("{key}.limit"), "must be a whole number"))?)
+        }
         Some(_) => return Err(invalid(format!("{key}.limit"), "must be a number")),
     };
     match query.remove("type_strict") {
@@ -196,7 +199,10 @@ fn type_of(key: &str, value: &Value) -> Result<MatchType, Refused> {
     MatchType::parse(id).ok_or_else(|| {
         let known: Vec<&str> = MatchType::ALL.iter().map(|kind| kind.id()).collect();
         let shown: String = id.chars().take(40).collect();
-        invalid(format!("{key}.type"), format!("\"{shown}\" is not a type of this service; use one of {}", known.join(", ")))
+        invalid(
+            format!("{key}.type"),
+            format!("\"{shown}\" is not a type of this service; use one of {}", known.join(", ")),
+        )
     })
 }
 
@@ -205,7 +211,10 @@ fn parse_property(argument: &str, value: Value) -> Result<QueryProperty, Refused
         return Err(invalid(argument, "must be an object {\"pid\": …, \"v\": …}"));
     };
     let Some(Value::String(pid)) = property.remove("pid") else {
-        return Err(invalid(format!("{argument}.pid"), "is required: the id of a property (see /reconcile/suggest/property)"));
+        return Err(invalid(
+            format!("{argument}.pid"),
+            "is required: the id of a property (see /reconcile/suggest/property)",
+        ));
     };
     let values = match property.remove("v") {
         None | Some(Value::Null) => return Err(invalid(format!("{argument}.v"), "is required: the property's value")),
@@ -232,7 +241,12 @@ fn value_of(argument: &str, value: Value) -> Result<PropertyValue, Refused> {
             }
             PropertyValue { id, text: name }
         }
-        _ => return Err(invalid(format!("{argument}.v"), "must be a string, a number, {\"id\", \"name\"} or a list of these")),
+        _ => {
+            return Err(invalid(
+                format!("{argument}.v"),
+                "must be a string, a number, {\"id\", \"name\"} or a list of these",
+            ));
+        }
     })
 }
 
@@ -273,8 +287,10 @@ mod tests {
         assert!(refused(r#"{"q0": {"query": "x", "type": "Person"}}"#).starts_with("q0.type:"));
         assert!(refused(r#"{"q0": {"query": "x", "limit": 0}}"#).starts_with("q0.limit:"));
         assert!(refused(r#"{"q0": {"query": "x", "properties": [{"v": "x"}]}}"#).starts_with("q0.properties[0].pid:"));
-        assert!(refused(r#"{"q0": {"query": "x", "properties": [{"pid": "height", "v": 1}]}}"#)
-            .starts_with("q0.properties[0].pid:"));
+        assert!(
+            refused(r#"{"q0": {"query": "x", "properties": [{"pid": "height", "v": 1}]}}"#)
+                .starts_with("q0.properties[0].pid:")
+        );
         let long = format!(r#"{{"q0": {{"query": "{}"}}}}"#, "a".repeat(201));
         assert!(refused(&long).starts_with("q0.query: must be at most"));
         let many: Vec<String> = (0..=BATCH_SIZE).map(|i| format!(r#""q{i}": {{"query": "x"}}"#)).collect();

@@ -164,8 +164,11 @@ pub(crate) async fn file_many<C: ConnectionTrait>(
 ) -> AppResult<()> {
     let mut rows = Vec::new();
     for (id, names) in names {
-        let keys: HashSet<String> =
-            names.iter().flat_map(|name| names::keys(name).into_iter().chain(names::word_keys(name))).filter(|key| key.len() <= 200).collect();
+        let keys: HashSet<String> = names
+            .iter()
+            .flat_map(|name| names::keys(name).into_iter().chain(names::word_keys(name)))
+            .filter(|key| key.len() <= 200)
+            .collect();
         rows.extend(keys.into_iter().map(|key| match_key::ActiveModel {
             record_type: Set(kind.table().to_owned()),
             key: Set(key),

@@ -183,13 +183,16 @@ pub async fn profiles<C: ConnectionTrait>(
                 let kind = super::label(&record.kind.to_value());
                 let place = record.country_code.as_deref().map(country_name);
                 let description = [Some(kind), place].into_iter().flatten().collect::<Vec<_>>().join(", ");
-                (record.id, Profile {
-                    id: record.id,
-                    names: std::iter::once(record.name).chain(record.acronym).collect(),
-                    country: record.country_code,
-                    description,
-                    ..Profile::default()
-                })
+                (
+                    record.id,
+                    Profile {
+                        id: record.id,
+                        names: std::iter::once(record.name).chain(record.acronym).collect(),
+                        country: record.country_code,
+                        description,
+                        ..Profile::default()
+                    },
+                )
             })
             .collect(),
         MatchType::Restriction => visible_by_id::<restriction::Entity, _>(db, viewer, ids)
@@ -197,8 +200,10 @@ pub async fn profiles<C: ConnectionTrait>(
             .into_values()
             .map(|record| {
                 let place = match &record.subdivision_code {
-                    Some(code) => rust_iso3166::iso3166_2::from_code(code)
-                        .map_or_else(|| code.clone(), |s| format!("{}, {}", s.name, country_name(&record.country_code))),
+                    Some(code) => rust_iso3166::iso3166_2::from_code(code).map_or_else(
+                        || code.clone(),
+                        |s| format!("{}, {}", s.name, country_name(&record.country_code)),
+                    ),
                     None => country_name(&record.country_code),
                 };
                 let status = super::label(&record.status.to_value());
@@ -207,25 +212,28 @@ pub async fn profiles<C: ConnectionTrait>(
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" · ");
-                (record.id, Profile {
-                    id: record.id,
-                    // A bill is named by its number as often as by its title.
-                    names: std::iter::once(record.title)
-                        .chain(
-                            record
-                                .reference
-                                .iter()
-                                .flat_map(|reference| reference.split(['/', ',', ';', '|']))
-                                .map(|part| part.trim().to_owned())
-                                .filter(|part| !part.is_empty()),
-                        )
-                        .collect(),
-                    country: Some(record.country_code),
-                    subdivision: record.subdivision_code,
-                    reference: record.reference,
-                    description,
-                    ..Profile::default()
-                })
+                (
+                    record.id,
+                    Profile {
+                        id: record.id,
+                        // A bill is named by its number as often as by its title.
+                        names: std::iter::once(record.title)
+                            .chain(
+                                record
+                                    .reference
+                                    .iter()
+                                    .flat_map(|reference| reference.split(['/', ',', ';', '|']))
+                                    .map(|part| part.trim().to_owned())
+                                    .filter(|part| !part.is_empty()),
+                            )
+                            .collect(),
+                        country: Some(record.country_code),
+                        subdivision: record.subdivision_code,
+                        reference: record.reference,
+                        description,
+                        ..Profile::default()
+                    },
+                )
             })
             .collect(),
         MatchType::Campaign => campaigns(db, viewer, ids).await?,
@@ -261,16 +269,19 @@ async fn defenders<C: ConnectionTrait>(db: &C, viewer: &Viewer, ids: &[Uuid]) ->
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(", ");
-            (record.id, Profile {
-                id: record.id,
-                names,
-                country: Some(record.country_code),
-                subdivision: record.subdivision_code,
-                occupation: record.occupation,
-                organisations: affiliated.remove(&record.id).unwrap_or_default(),
-                description,
-                ..Profile::default()
-            })
+            (
+                record.id,
+                Profile {
+                    id: record.id,
+                    names,
+                    country: Some(record.country_code),
+                    subdivision: record.subdivision_code,
+                    occupation: record.occupation,
+                    organisations: affiliated.remove(&record.id).unwrap_or_default(),
+                    description,
+                    ..Profile::default()
+                },
+            )
         })
         .collect())
 }
@@ -288,15 +299,20 @@ async fn campaigns<C: ConnectionTrait>(db: &C, viewer: &Viewer, ids: &[Uuid]) ->
                 Some(org) => format!("{kind} campaign led by {}", org.name),
                 None => format!("{kind} campaign"),
             };
-            (record.id, Profile {
-                id: record.id,
-                names: vec![record.title],
-                organisations: lead
-                    .map(|org| vec![(org.id, std::iter::once(org.name.clone()).chain(org.acronym.clone()).collect())])
-                    .unwrap_or_default(),
-                description,
-                ..Profile::default()
-            })
+            (
+                record.id,
+                Profile {
+                    id: record.id,
+                    names: vec![record.title],
+                    organisations: lead
+                        .map(|org| {
+                            vec![(org.id, std::iter::once(org.name.clone()).chain(org.acronym.clone()).collect())]
+                        })
+                        .unwrap_or_default(),
+                    description,
+                    ..Profile::default()
+                },
+            )
         })
         .collect())
 }

@@ -231,15 +231,18 @@ pub async fn reconcile<C: sea_orm::ConnectionTrait>(
                 }
             }
             let score = scoring::score(name, &agreements);
-            scored.push((name, MatchCandidate {
-                kind,
-                id: profile.id,
-                name: profile.names.first().cloned().unwrap_or_default(),
-                description: profile.description,
-                score,
-                matched: false,
-                features,
-            }));
+            scored.push((
+                name,
+                MatchCandidate {
+                    kind,
+                    id: profile.id,
+                    name: profile.names.first().cloned().unwrap_or_default(),
+                    description: profile.description,
+                    score,
+                    matched: false,
+                    features,
+                },
+            ));
         }
     }
     // Best first; equal scores by type, then id, so that the order never

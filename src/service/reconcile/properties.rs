@@ -1,7 +1,6 @@
 //! The properties a reconciliation query may give besides the name, and
 //! how each agrees with a candidate.
 
-use rust_iso3166::iso3166_2;
 use super::MatchType;
 use super::candidates::Profile;
 use super::scoring::{Agreement, name_similarity};
@@ -9,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::duplicates::names;
 use crate::service::text::sort_key;
+use rust_iso3166::iso3166_2;
 
 /// A property a query can match on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -182,9 +182,10 @@ pub fn agreement(property: &QueryProperty, kind: MatchType, profile: &Profile) -
             if agrees { 1.0 } else { 0.0 }
         }
         Property::OtherName => {
-            let agrees = values.iter().filter_map(|v| v.text.as_deref()).any(|text| {
-                profile.names.iter().any(|name| name_similarity(text, name) >= super::scoring::MATCH_NAME)
-            });
+            let agrees = values
+                .iter()
+                .filter_map(|v| v.text.as_deref())
+                .any(|text| profile.names.iter().any(|name| name_similarity(text, name) >= super::scoring::MATCH_NAME));
             if agrees { 1.0 } else { 0.0 }
         }
         Property::Organisation => {
@@ -362,7 +363,8 @@ mod tests {
 
     #[test]
     fn places_agree_by_code_or_name() {
-        let country = |value: &str, known: Option<&str>| place_agreement(&text(value), known, country_matches, is_country);
+        let country =
+            |value: &str, known: Option<&str>| place_agreement(&text(value), known, country_matches, is_country);
         assert_eq!(country("sa", Some("SA")), Some(1.0));
         assert_eq!(country("Saudi Arabia", Some("SA")), Some(1.0));
         assert_eq!(country("SAU", Some("SA")), Some(1.0));

@@ -1204,7 +1204,10 @@ impl<'a> Gen<'a> {
             let part = Part {
                 alias: "match".into(),
                 field: "match".into(),
-                args: vec![(query.0.clone(), query.1.clone(), json!("Florida protest")), (types.0.clone(), types.1.clone(), json!([ty]))],
+                args: vec![
+                    (query.0.clone(), query.1.clone(), json!("Florida protest")),
+                    (types.0.clone(), types.1.clone(), json!([ty])),
+                ],
                 selection: light.clone(),
             };
             self.push(format!("Query.match(types: [{ty}])"), build("query", &[part]));

@@ -40,7 +40,8 @@ const NAMES: [&str; 16] = [
 ];
 
 /// Prefixes typed into a suggest box.
-const PREFIXES: [&str; 10] = ["Max", "maxima acuna", "Moh", "Ilham", "Flor", "HB 1", "Prior", "Andean", "Yus", "Amnesty"];
+const PREFIXES: [&str; 10] =
+    ["Max", "maxima acuna", "Moh", "Ilham", "Flor", "HB 1", "Prior", "Andean", "Yus", "Amnesty"];
 
 /// One request: how it is sent, and a label for reports.
 struct Request {
@@ -56,7 +57,12 @@ fn get(label: impl Into<String>, path: String, key_in_url: bool) -> Request {
 }
 
 fn post(label: impl Into<String>, name: &str, value: &Value) -> Request {
-    Request { label: label.into(), path: "/reconcile".into(), form: Some(vec![(name.into(), value.to_string())]), key_in_url: false }
+    Request {
+        label: label.into(),
+        path: "/reconcile".into(),
+        form: Some(vec![(name.into(), value.to_string())]),
+        key_in_url: false,
+    }
 }
 
 fn encoded(text: &str) -> String {
@@ -65,7 +71,12 @@ fn encoded(text: &str) -> String {
 
 /// The records of the service's types written before phase A.
 fn baseline(world: &World) -> Vec<(&'static str, String)> {
-    world.recs.iter().filter(|rec| rec.baseline && TYPES.contains(&rec.ty)).map(|rec| (rec.ty, rec.gid.clone())).collect()
+    world
+        .recs
+        .iter()
+        .filter(|rec| rec.baseline && TYPES.contains(&rec.ty))
+        .map(|rec| (rec.ty, rec.gid.clone()))
+        .collect()
 }
 
 fn requests(world: &World) -> Vec<Request> {
@@ -100,7 +111,11 @@ fn requests(world: &World) -> Vec<Request> {
         requests.push(post(format!("ids {chunk}"), "queries", &Value::Object(by_id)));
     }
     for prefix in PREFIXES {
-        requests.push(get(format!("suggest {prefix}"), format!("/reconcile/suggest/entity?prefix={}", encoded(prefix)), false));
+        requests.push(get(
+            format!("suggest {prefix}"),
+            format!("/reconcile/suggest/entity?prefix={}", encoded(prefix)),
+            false,
+        ));
         requests.push(get(
             format!("suggest {prefix} as defender, page 2"),
             format!("/reconcile/suggest/entity?prefix={}&type=Defender&cursor=1", encoded(prefix)),
@@ -112,10 +127,20 @@ fn requests(world: &World) -> Vec<Request> {
     for ty in TYPES {
         requests.push(get(format!("propose {ty}"), format!("/reconcile/extend/propose?type={ty}"), true));
     }
-    let properties: Vec<Value> = ["country", "subdivision", "status", "occupation", "organisations", "restrictions", "campaigns", "latestCaseEvent", "sources"]
-        .iter()
-        .map(|id| json!({ "id": id }))
-        .collect();
+    let properties: Vec<Value> = [
+        "country",
+        "subdivision",
+        "status",
+        "occupation",
+        "organisations",
+        "restrictions",
+        "campaigns",
+        "latestCaseEvent",
+        "sources",
+    ]
+    .iter()
+    .map(|id| json!({ "id": id }))
+    .collect();
     for (chunk, part) in records.chunks(50).enumerate() {
         let ids: Vec<&String> = part.iter().map(|(_, gid)| gid).collect();
         requests.push(post(format!("extend {chunk}"), "extend", &json!({ "ids": ids, "properties": properties })));
@@ -164,7 +189,12 @@ pub async fn fetch_all(world: &World, phase: &'static str, report: &mut Report) 
         for request in &requests {
             let (status, body) = send(world, viewer, request).await;
             if status != 200 && !(status == 404 && request.path.starts_with("/reconcile/preview")) {
-                report.failures.push(failure(viewer, phase, format!("{} answered {status}", request.label), body.clone()));
+                report.failures.push(failure(
+                    viewer,
+                    phase,
+                    format!("{} answered {status}", request.label),
+                    body.clone(),
+                ));
             }
             // An extension's rows are keyed by the ids the caller sent;
             // what must not leak is in the values.
@@ -174,7 +204,12 @@ pub async fn fetch_all(world: &World, phase: &'static str, report: &mut Report) 
             };
             for (canary, what) in &canaries {
                 if scanned.contains(canary.as_str()) && !request.path.contains(canary.as_str()) {
-                    report.failures.push(failure(viewer, phase, format!("{} shows {what}", request.label), canary.clone()));
+                    report.failures.push(failure(
+                        viewer,
+                        phase,
+                        format!("{} shows {what}", request.label),
+                        canary.clone(),
+                    ));
                 }
             }
             answers.insert((viewer, request.label.clone()), (status, body));
@@ -209,7 +244,11 @@ pub async fn hidden_versus_nonexistent(world: &World, viewers: &[Viewer], phase:
         vec![
             get("preview", format!("/reconcile/preview?id={gid}"), true),
             get("suggest", format!("/reconcile/suggest/entity?prefix={gid}"), false),
-            post("extend", "extend", &json!({ "ids": [gid], "properties": [{ "id": "country" }, { "id": "status" }, { "id": "organisations" }] })),
+            post(
+                "extend",
+                "extend",
+                &json!({ "ids": [gid], "properties": [{ "id": "country" }, { "id": "status" }, { "id": "organisations" }] }),
+            ),
             post("query", "queries", &json!({ "q0": { "query": gid } })),
         ]
     };
@@ -230,7 +269,10 @@ pub async fn hidden_versus_nonexistent(world: &World, viewers: &[Viewer], phase:
                     let (status, body) = send(world, viewer, request).await;
                     let answer = (status, body.replace(&rec.gid, "<id>"));
                     if &answer != expected {
-                        let label = format!("reconcile {} of hidden {} differs from a nonexistent {ty}'s", request.label, rec.label);
+                        let label = format!(
+                            "reconcile {} of hidden {} differs from a nonexistent {ty}'s",
+                            request.label, rec.label
+                        );
                         report.failures.push(failure(viewer, phase, label, format!("{answer:?}\nversus {expected:?}")));
                     }
                 }
