@@ -178,7 +178,8 @@ fn options(settings: &Settings, pool_size: u32) -> ConnectOptions {
 /// write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that
 /// read before another connection committed cannot then write (WAL refuses
 /// the upgrade with SQLITE_BUSY at once, whatever the busy timeout), while
-/// an immediate one waits its turn. PostgreSQL begins as usual.
+/// an immediate one waits its turn. Every write path (records, citations,
+/// imports, merges, sharing) begins this way. PostgreSQL begins as usual.
 pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     db.begin_with_options(TransactionOptions {

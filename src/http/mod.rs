@@ -189,6 +189,17 @@ pub fn router(state: AppState, settings: &Settings) -> anyhow::Result<Router> {
     Ok(router.with_state(state))
 }
 
+/// A request's id and its peer's address. Served without connection info
+/// (in tests of the router alone), the client counts as local.
+fn request_id_and_peer(parts: &axum::http::request::Parts) -> (String, std::net::SocketAddr) {
+    let request_id = parts.extensions.get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)), |info| info.0);
+    (request_id, peer)
+}
+
 /// A panic in a handler: logged by the panic hook, answered without details.
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let incident = uuid::Uuid::now_v7();

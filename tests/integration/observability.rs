@@ -240,9 +240,22 @@ engine_tests!(logs_are_json_with_request_ids_and_no_secrets, |app: TestApp| asyn
         .unwrap();
     assert_eq!(response.status(), 200);
     let read_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    // Reconciliation clients give the key in the URL: it is not logged either.
+    for path in [
+        format!("/reconcile?api_key={key}"),
+        format!("/reconcile?api_key={key}&queries=%7B%22q0%22%3A%7B%22query%22%3A%22Logged%20Person%22%7D%7D"),
+        format!("/reconcile/suggest/entity?prefix=logged&api_key={key}"),
+        format!("/reconcile/preview?id=x&api_key={key}"),
+        "/reconcile?api_key=rg_SECRET-INVALID-KEY".to_owned(),
+    ] {
+        let response = client.get(server.url(&path)).send().await.unwrap();
+        assert!([200, 401, 404].contains(&response.status().as_u16()), "{path}");
+    }
     let lines = server.stop();
     let text = lines.iter().map(Value::to_string).collect::<String>();
-    for secret in [key.as_str(), "SECRET-SAFETY-NOTE", "SECRET-CONTACT", "SECRET-LOCATION", "SECRET-VARIABLE"] {
+    for secret in
+        [key.as_str(), "SECRET-SAFETY-NOTE", "SECRET-CONTACT", "SECRET-LOCATION", "SECRET-VARIABLE", "SECRET-INVALID-KEY"]
+    {
         assert!(!text.contains(secret), "the log holds {secret}");
     }
     for (id, operation) in [(write_id, ""), (read_id, "Lookup")] {

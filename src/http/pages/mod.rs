@@ -19,7 +19,6 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::ConnectInfo;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, VARY};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -30,7 +29,6 @@ use serde_json::{Map, Value};
 
 use super::AppState;
 use super::graphql::{PageAnswer, client_holds, mark_public, rate_limit_headers, run_for_page};
-use super::request_id::RequestId;
 use crate::graphql::runtime::response_cache;
 
 /// The page routes.
@@ -82,13 +80,7 @@ impl axum::extract::FromRequestParts<AppState> for PageRequest {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let request_id = parts.extensions.get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
-        // Served without connection info (in tests of the router alone), the
-        // reader counts as local.
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)), |info| info.0);
+        let (request_id, peer) = super::request_id_and_peer(parts);
         Ok(PageRequest { state: state.clone(), request_id, headers: parts.headers.clone(), peer })
     }
 }

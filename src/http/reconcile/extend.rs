@@ -9,7 +9,6 @@ use serde_json::{Map, Value, json};
 
 use super::{Access, ReconcileRequest};
 use crate::error::code;
-use crate::http::graphql::{PageAnswer, run_in_process};
 use crate::service::reconcile::MatchType;
 
 /// Values of one property given per record, unless the `limit` setting
@@ -226,36 +225,9 @@ pub(super) async fn run(request: &ReconcileRequest, access: &Access, text: &str)
     let readable: Vec<String> =
         ids.iter().filter(|id| crate::ids::GlobalId::decode("ids", id).is_ok()).cloned().collect();
     let (document, variables) = document(&readable, &asked);
-    let shared = request.shared();
-    let answer = run_in_process(
-        shared,
-        request.request_id.clone(),
-        request.headers.clone(),
-        request.peer,
-        &access.viewer,
-        &document,
-        variables,
-    )
-    .await;
-    let (nodes, charge) = match answer {
-        PageAnswer::Data(data, charge) => {
-            (data.get("nodes").and_then(Value::as_array).cloned().unwrap_or_default(), charge)
-        }
-        PageAnswer::RateLimited(charge) => return request.rate_limited(charge),
-        PageAnswer::Unavailable => {
-            return request.refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::DATABASE_UNAVAILABLE,
-                "The database cannot be reached just now. Retry in a few seconds.",
-            );
-        }
-        PageAnswer::Failed => {
-            return request.refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                code::INTERNAL_SERVER_ERROR,
-                "The server could not complete this request.",
-            );
-        }
+    let (nodes, charge) = match request.read(access, &document, variables).await {
+        Ok((data, charge)) => (data.get("nodes").and_then(Value::as_array).cloned().unwrap_or_default(), charge),
+        Err(response) => return response,
     };
     let mut rows = Map::new();
     for id in &ids {

@@ -29,18 +29,16 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Value, json};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use serde_json::{Map, Value, json};
+use tower_http::cors::AllowOrigin;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use super::graphql::{authenticate, client_for, rate_limit_headers};
-use super::request_id::RequestId;
+use super::graphql::{PageAnswer, authenticate, client_for, rate_limit_headers, run_in_process};
 use super::{AppState, Shared, error_response};
 use crate::error::{AppError, code};
 use crate::service::Viewer;
@@ -53,19 +51,7 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// The routes, with their own CORS (any origin, uniformly) and body limit.
 pub fn routes() -> Router<AppState> {
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::any())
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([CONTENT_TYPE, AUTHORIZATION])
-        .expose_headers([
-            HeaderName::from_static("x-request-id"),
-            HeaderName::from_static("ratelimit-limit"),
-            HeaderName::from_static("ratelimit-remaining"),
-            HeaderName::from_static("ratelimit-reset"),
-            HeaderName::from_static("ratelimit-policy"),
-            RETRY_AFTER,
-        ])
-        .max_age(std::time::Duration::from_secs(3_600));
+    let cors = super::cors::allowing(AllowOrigin::any());
     Router::new()
         .route("/reconcile", get(queries::endpoint).post(queries::endpoint))
         .route("/reconcile/suggest/entity", get(suggest::entity))
@@ -92,11 +78,7 @@ impl axum::extract::FromRequestParts<AppState> for ReconcileRequest {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let request_id = parts.extensions.get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)), |info| info.0);
+        let (request_id, peer) = super::request_id_and_peer(parts);
         let params = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
             .map(|(name, value)| (name.into_owned(), value.into_owned()))
             .collect();
@@ -189,6 +171,40 @@ impl ReconcileRequest {
             return Err(self.rate_limited(Some(charge)));
         }
         Ok(charge)
+    }
+
+    /// Runs a query of the GraphQL API in-process as the caller (which
+    /// charges the rate limiter what it costs); its `data`, or the answer
+    /// for a client that has spent its points or a query that failed.
+    async fn read(&self, access: &Access, query: &str, variables: Map<String, Value>) -> Result<(Value, Option<Charge>), Response> {
+        let answer = run_in_process(
+            self.shared(),
+            self.request_id.clone(),
+            self.headers.clone(),
+            self.peer,
+            &access.viewer,
+            query,
+            variables,
+        )
+        .await;
+        match answer {
+            PageAnswer::Data(data, charge) => Ok((data, charge)),
+            PageAnswer::RateLimited(charge) => Err(self.rate_limited(charge)),
+            PageAnswer::Unavailable => {
+                let mut response = self.refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code::DATABASE_UNAVAILABLE,
+                    "The database cannot be reached just now. Retry in a few seconds.",
+                );
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("5"));
+                Err(response)
+            }
+            PageAnswer::Failed => Err(self.refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                code::INTERNAL_SERVER_ERROR,
+                "The server could not complete this request.",
+            )),
+        }
     }
 
     /// 429: the client has spent its points.

@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 
 use super::ReconcileRequest;
 use crate::error::code;
-use crate::http::graphql::{PageAnswer, run_in_process};
 use crate::service::reconcile::{MatchType, label};
 
 /// The size of the client's frame, in pixels.
@@ -59,40 +58,15 @@ pub(super) async fn preview(request: ReconcileRequest) -> Response {
     // the query costs.
     let mut variables = Map::new();
     variables.insert("id".into(), Value::String(id));
-    let shared = request.shared();
-    let answer = run_in_process(
-        shared,
-        request.request_id.clone(),
-        request.headers.clone(),
-        request.peer,
-        &access.viewer,
-        QUERY,
-        variables,
-    )
-    .await;
-    let (node, charge) = match answer {
+    let (node, charge) = match request.read(&access, QUERY, variables).await {
         // Only the service's types have cards; other ids name nothing here.
-        PageAnswer::Data(data, charge) => (
+        Ok((data, charge)) => (
             data.get("node")
                 .cloned()
                 .filter(|node| node.get("__typename").and_then(Value::as_str).and_then(MatchType::parse).is_some()),
             charge,
         ),
-        PageAnswer::RateLimited(charge) => return request.rate_limited(charge),
-        PageAnswer::Unavailable => {
-            return request.refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::DATABASE_UNAVAILABLE,
-                "The database cannot be reached just now. Retry in a few seconds.",
-            );
-        }
-        PageAnswer::Failed => {
-            return request.refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                code::INTERNAL_SERVER_ERROR,
-                "The server could not complete this request.",
-            );
-        }
+        Err(response) => return response,
     };
     let (status, card) = match node {
         Some(node) => (StatusCode::OK, card(&node)),

@@ -22,7 +22,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -139,7 +139,7 @@ pub async fn merge(
     if survivor_id == absorbed_id {
         return Err(AppError::bad_input("absorbedId", "a record cannot be merged into itself"));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (survivor, absorbed) = merge_sides(&txn, viewer, &actor, kind, survivor_id, absorbed_id).await?;
     let mut moved = Moved::default();
     match kind {
@@ -232,7 +232,7 @@ async fn merge_sides(
 /// and both records are marked and audited.
 pub async fn unmerge(db: &DatabaseConnection, viewer: &Viewer, kind: Mergeable, absorbed_id: Uuid) -> AppResult<Uuid> {
     let actor = editor(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (merge, survivor) = undoable_merge(&txn, viewer, &actor, kind, absorbed_id).await?;
     let moved: Moved = serde_json::from_str(&merge.moved).map_err(anyhow::Error::from)?;
     let (s, a) = (merge.survivor_id, absorbed_id);

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStatic, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStatic};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -264,7 +264,7 @@ pub async fn import(
         Format::Csv(kind) => kind as usize,
         _ => RecordKind::ALL.len(),
     });
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // The tables grow by the import itself, inside this transaction; a
         // generic plan chosen while they were small (a sequential scan)

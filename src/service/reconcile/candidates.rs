@@ -78,13 +78,7 @@ async fn by_name_keys<C: ConnectionTrait>(
     query: &MatchQuery,
 ) -> AppResult<Vec<Uuid>> {
     let mut texts = vec![query.text.clone()];
-    texts.extend(
-        query
-            .properties
-            .iter()
-            .filter(|p| p.property == Property::OtherName)
-            .flat_map(|p| p.values.iter().filter_map(|v| v.text.clone())),
-    );
+    texts.extend(query.texts_of(Property::OtherName));
     let mut keys: Vec<String> =
         texts.iter().flat_map(|text| names::keys(text).into_iter().chain(names::word_keys(text))).collect();
     keys.sort();
@@ -143,14 +137,7 @@ async fn by_search<C: ConnectionTrait>(
 ) -> AppResult<Vec<Uuid>> {
     let mut texts = vec![query.text.clone()];
     if kind == MatchType::Restriction {
-        texts.extend(
-            query
-                .properties
-                .iter()
-                .filter(|p| p.property == Property::Reference)
-                .flat_map(|p| p.values.iter().filter_map(|v| v.text.clone()))
-                .take(2),
-        );
+        texts.extend(query.texts_of(Property::Reference).take(2));
     }
     texts.dedup();
     let mut ids = Vec::new();

@@ -161,6 +161,14 @@ impl MatchQuery {
         Ok(MatchQuery { text, by_id, types: unique, limit, properties })
     }
 
+    /// The texts the query gives for a property.
+    fn texts_of(&self, property: Property) -> impl Iterator<Item = String> + '_ {
+        self.properties
+            .iter()
+            .filter(move |p| p.property == property)
+            .flat_map(|p| p.values.iter().filter_map(|v| v.text.clone()))
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -4,7 +4,7 @@ use chrono::Utc;
 use entity::{AuditAction, PartialDate, Visibility, citation, source};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, TransactionTrait,
+    IntoActiveModel, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -94,7 +94,7 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
     let actor = editor(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = editable::<E, _>(&txn, viewer, &actor, record.1).await?;
     check_version(current.version(), expected_version)?;
     let cited = citation::Entity::find()

@@ -135,9 +135,9 @@ where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    use sea_orm::{IntoActiveModel, TransactionTrait};
+    use sea_orm::IntoActiveModel;
     let actor = editor(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let record = editable::<E, _>(&txn, viewer, &actor, id).await?;
     check_version(record.version(), expected_version)?;
     if record.archived() == archive {
@@ -334,10 +334,9 @@ where
     ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + sea_orm::ActiveModelBehavior + Send,
     ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
 {
-    use sea_orm::TransactionTrait;
     let actor = editor(viewer)?;
     let draft = draft.validated()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = create_in(&txn, viewer, &actor, draft).await?;
     txn.commit().await?;
     Ok(created)
@@ -423,9 +422,8 @@ where
     ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
     ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
 {
-    use sea_orm::TransactionTrait;
     let actor = editor(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let record = editable::<D::Entity, _>(&txn, viewer, &actor, id).await?;
     check_version(record.version(), expected_version)?;
     let updated = update_in::<D>(&txn, viewer, &actor, record.clone(), edit).await?;
