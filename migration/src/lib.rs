@@ -21,6 +21,7 @@ mod m20261206_000014_record_tally;
 mod m20261207_000015_country_ratings;
 mod m20261207_000016_outcome_events_index;
 mod m20261207_000017_name_word_keys;
+mod m20261207_000018_name_prefix_index;
 
 pub use m20261206_000014_record_tally::WRITER_LOCK;
 pub use m20261207_000016_outcome_events_index::{OUTCOME_EVENT_KINDS, outcome_events_condition};
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_country_ratings::Migration),
             Box::new(m20261207_000016_outcome_events_index::Migration),
             Box::new(m20261207_000017_name_word_keys::Migration),
+            Box::new(m20261207_000018_name_prefix_index::Migration),
         ]
     }
 }

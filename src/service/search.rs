@@ -627,6 +627,20 @@ pub async fn search<C: ConnectionTrait>(
     offset: u64,
     limit: u64,
 ) -> AppResult<Found> {
+    search_among(db, viewer, query, offset, limit, RANKED).await
+}
+
+/// [`search`], ranking the first `ranked` visible matches (and the exact
+/// names) rather than [`RANKED`]: for suggestions, which must answer while
+/// someone types.
+pub async fn search_among<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    query: &SearchQuery,
+    offset: u64,
+    limit: u64,
+    ranked: u64,
+) -> AppResult<Found> {
     let backend = db.get_database_backend();
     let mut candidates = query.matching(backend, viewer);
     query.hit_columns(&mut candidates, backend);
@@ -637,16 +651,16 @@ pub async fn search<C: ConnectionTrait>(
         DatabaseBackend::Postgres => Expr::col((Alias::new(DOCUMENT), Alias::new("id"))),
         _ => Expr::col((Alias::new(FTS), Alias::new("rowid"))),
     };
-    candidates.order_by_expr(order, Order::Asc).limit(RANKED + 1);
+    candidates.order_by_expr(order, Order::Asc).limit(ranked + 1);
     let rows = db.query_all(&candidates).await?;
-    let total_is_exact = rows.len() as u64 <= RANKED;
+    let total_is_exact = rows.len() as u64 <= ranked;
     let mut hits =
-        rows.iter().take(RANKED as usize).map(|row| query.hit(row, backend)).collect::<AppResult<Vec<_>>>()?;
+        rows.iter().take(ranked as usize).map(|row| query.hit(row, backend)).collect::<AppResult<Vec<_>>>()?;
     let total = hits.len() as u64;
 
     let mut exact = query.exact_names(viewer);
     query.hit_columns(&mut exact, backend);
-    exact.limit(RANKED);
+    exact.limit(ranked);
     for row in db.query_all(&exact).await? {
         let hit = query.hit(&row, backend)?;
         if !hits.iter().any(|known| known.kind == hit.kind && known.id == hit.id) {
@@ -656,6 +670,53 @@ pub async fn search<C: ConnectionTrait>(
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.kind.rank().cmp(&b.kind.rank())).then(a.id.cmp(&b.id)));
     let hits = hits.into_iter().skip(offset as usize).take(limit as usize).collect();
     Ok(Found { hits, total, total_is_exact })
+}
+
+/// Records of `kinds` the viewer may see whose folded name or title begins
+/// with the folded `prefix`, in the order of their folded names, from
+/// `offset` on: one statement, read as a range of an index in byte order
+/// (see migration 000018), that stops at the page's end.
+pub async fn names_beginning<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    prefix: &str,
+    kinds: &[SearchKind],
+    offset: u64,
+    limit: u64,
+) -> AppResult<Vec<(SearchKind, Uuid)>> {
+    let prefix = sort_key(prefix);
+    let name_key = match db.get_database_backend() {
+        DatabaseBackend::Postgres => Expr::cust("(search_document.name_key COLLATE \"C\")"),
+        _ => Expr::col((Alias::new(DOCUMENT), Alias::new("name_key"))),
+    };
+    let mut visible = Condition::any();
+    for kind in kinds {
+        visible = visible.add(
+            Expr::col((Alias::new(DOCUMENT), Alias::new("record_type"))).eq(kind.table()).and(kind.visible(viewer)),
+        );
+    }
+    // Folded names hold letters, digits and spaces only, all below "~".
+    let mut select = Query::select();
+    select
+        .column((Alias::new(DOCUMENT), Alias::new("record_type")))
+        .column((Alias::new(DOCUMENT), Alias::new("record_id")))
+        .from(Alias::new(DOCUMENT))
+        .and_where(name_key.clone().gte(prefix.clone()))
+        .and_where(name_key.clone().lt(format!("{prefix}~")))
+        .cond_where(visible)
+        .order_by_expr(name_key, Order::Asc)
+        .order_by((Alias::new(DOCUMENT), Alias::new("record_type")), Order::Asc)
+        .order_by((Alias::new(DOCUMENT), Alias::new("record_id")), Order::Asc)
+        .offset(offset)
+        .limit(limit);
+    let mut found = Vec::new();
+    for row in db.query_all(&select).await? {
+        let record_type: String = row.try_get_by_index(0)?;
+        let kind = SearchKind::of_table(&record_type)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("search document of unknown type {record_type}")))?;
+        found.push((kind, row.try_get_by_index(1)?));
+    }
+    Ok(found)
 }
 
 impl SearchQuery {

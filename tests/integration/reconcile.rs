@@ -103,6 +103,8 @@ engine_tests!(the_sample_reconciles_as_a_journalist_expects, |app: TestApp| asyn
         ),
         (json!({ "query": "Maxima Acuna de Chaupe" }), "Máxima Acuña"),
         (json!({ "query": "ilham tohti" }), "Ilham Tohti"),
+        // A misspelt word: found through the other word alone.
+        (json!({ "query": "Ilham Tohri" }), "Ilham Tohti"),
         (
             json!({ "query": "HB 1", "type": "Restriction", "properties": [{ "pid": "jurisdiction", "v": "US-FL" }] }),
             "Florida bill restricting the right to protest",

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use entity::{affiliation, campaign, defender, match_key, organisation, restriction};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, UnionType};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -69,8 +69,17 @@ pub async fn find<C: ConnectionTrait>(
     Ok(ids)
 }
 
+/// Records sharing a word of the query counted, at most, per word: a word
+/// as common as a given name would bring thousands of records that share
+/// nothing else, and the ones that share more also share a pair.
+pub const PER_WORD: u64 = 50;
+
 /// Records sharing name keys with the query (and its other names), those
-/// sharing most first: a pair of words counts four, one word one.
+/// sharing most first: each pair of words counts four, each word one. Every
+/// record sharing a pair is counted; of those sharing one word, the first
+/// [`PER_WORD`] the viewer may see, by id. One statement: a union of one
+/// part for the pairs and one per word, each under the viewer's rule
+/// before its limit, so that a hidden record takes no place.
 async fn by_name_keys<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -79,13 +88,12 @@ async fn by_name_keys<C: ConnectionTrait>(
 ) -> AppResult<Vec<Uuid>> {
     let mut texts = vec![query.text.clone()];
     texts.extend(query.texts_of(Property::OtherName));
-    let mut keys: Vec<String> =
-        texts.iter().flat_map(|text| names::keys(text).into_iter().chain(names::word_keys(text))).collect();
-    keys.sort();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
+    let mut pairs: Vec<String> = texts.iter().flat_map(|text| names::keys(text)).collect();
+    pairs.sort();
+    pairs.dedup();
+    let mut words: Vec<String> = texts.iter().flat_map(|text| names::word_keys(text)).collect();
+    words.sort();
+    words.dedup();
     let (table, id, rule) = match kind {
         MatchType::Defender => (
             Alias::new("defender"),
@@ -99,25 +107,39 @@ async fn by_name_keys<C: ConnectionTrait>(
         ),
     };
     let record_id = Expr::col((match_key::Entity, match_key::Column::RecordId));
-    let weight: SimpleExpr = Func::sum(
-        Expr::case(
-            Expr::col((match_key::Entity, match_key::Column::Key)).like(format!("{}%", names::WORD_KEY_PREFIX)),
-            1,
-        )
-        .finally(4),
-    )
-    .into();
+    // One part: the visible records filed under `keys`, each weighing `weight`.
+    let part = |number: usize, keys: Vec<String>, weight: i32, limit: Option<u64>| {
+        let mut inner = Query::select();
+        inner
+            .expr_as(record_id.clone(), Alias::new("record_id"))
+            .expr_as(Expr::val(weight), Alias::new("weight"))
+            .from(match_key::Entity)
+            .inner_join(table.clone(), id.clone().eq(record_id.clone()))
+            .cond_where(rule.clone())
+            .and_where(Expr::col((match_key::Entity, match_key::Column::RecordType)).eq(kind_table(kind)))
+            .and_where(Expr::col((match_key::Entity, match_key::Column::Key)).is_in(keys));
+        if let Some(limit) = limit {
+            inner.order_by((match_key::Entity, match_key::Column::RecordId), Order::Asc).limit(limit);
+        }
+        // Wrapped, so that a part's limit is its own in SQLite's unions too.
+        Query::select()
+            .column(Alias::new("record_id"))
+            .column(Alias::new("weight"))
+            .from_subquery(inner, Alias::new(format!("part{number}")))
+            .take()
+    };
+    let mut union = part(0, pairs, 4, None);
+    for (number, word) in words.into_iter().enumerate() {
+        union.union(UnionType::All, part(number + 1, vec![word], 1, Some(PER_WORD)));
+    }
+    let parts = Alias::new("parts");
     let mut select = Query::select();
     select
-        .expr(record_id.clone())
-        .from(match_key::Entity)
-        .inner_join(table, id.eq(record_id.clone()))
-        .cond_where(rule)
-        .and_where(Expr::col((match_key::Entity, match_key::Column::RecordType)).eq(kind_table(kind)))
-        .and_where(Expr::col((match_key::Entity, match_key::Column::Key)).is_in(keys))
-        .group_by_col((match_key::Entity, match_key::Column::RecordId))
-        .order_by_expr(weight, Order::Desc)
-        .order_by((match_key::Entity, match_key::Column::RecordId), Order::Asc)
+        .column((parts.clone(), Alias::new("record_id")))
+        .from_subquery(union, parts.clone())
+        .group_by_col((parts.clone(), Alias::new("record_id")))
+        .order_by_expr(Func::sum(Expr::col((parts.clone(), Alias::new("weight")))).into(), Order::Desc)
+        .order_by((parts, Alias::new("record_id")), Order::Asc)
         .limit(CANDIDATES);
     let rows = db.query_all(&select).await?;
     Ok(rows.iter().map(|row| row.try_get_by_index::<Uuid>(0)).collect::<Result<_, _>>()?)

@@ -10,7 +10,7 @@ use super::{MatchType, Property};
 use crate::error::AppResult;
 use crate::ids::GlobalId;
 use crate::service::Viewer;
-use crate::service::search::{self, SearchQuery};
+use crate::service::search::{self, SearchKind, SearchQuery};
 use crate::service::text::sort_key;
 
 /// Suggestions per page.
@@ -27,12 +27,13 @@ pub struct Suggestion {
     pub description: String,
 }
 
-/// Records whose names or titles start with `prefix` (every word of it as
-/// a word or the start of one), from `cursor` on. Among the first
-/// [`RERANKED`] results of the search, names that begin with the prefix
-/// come first (a person before the campaign named after them), each group
-/// in the order of search rank; further pages follow search rank. A
-/// prefix that is the id of a visible record suggests that record first.
+/// Records whose names or titles begin with `prefix`, in the order of their
+/// names; then records with a word that begins with each word of it (in
+/// other names, titles and references too), by search rank among the first
+/// [`SEARCHED`] matches; ten from `cursor` on. A prefix that is the id of a
+/// visible record suggests that record first. The same statements whatever
+/// the prefix finds: one for the names, two for the search, two per type
+/// for the page's descriptions (four for defenders).
 pub async fn entities<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -41,28 +42,34 @@ pub async fn entities<C: ConnectionTrait>(
     cursor: u64,
 ) -> AppResult<Vec<Suggestion>> {
     let types = if types.is_empty() { MatchType::ALL.to_vec() } else { types.to_vec() };
-    let by_id = match GlobalId::decode("prefix", prefix.trim()) {
-        Ok(GlobalId::Uuid(node_type, id)) if cursor == 0 => {
-            types.iter().find(|kind| kind.node_type() == node_type).map(|kind| (*kind, id))
-        }
-        _ => None,
-    };
-    let query = SearchQuery::new(prefix, Some(types.iter().map(|kind| kind.search_kind()).collect()))?;
-    let reranked = cursor + PAGE <= RERANKED;
-    let (offset, limit) = if reranked { (0, RERANKED) } else { (cursor, PAGE) };
-    let mut found: Vec<(MatchType, Uuid)> = by_id.into_iter().collect();
-    for hit in search::search(db, viewer, &query, offset, limit).await?.hits {
-        if let Some(kind) = MatchType::ALL.into_iter().find(|kind| kind.search_kind() == hit.kind)
-            && !found.contains(&(kind, hit.id))
+    let kinds: Vec<SearchKind> = types.iter().map(|kind| kind.search_kind()).collect();
+    let kind_of = |kind: SearchKind| MatchType::ALL.into_iter().find(|t| t.search_kind() == kind);
+    let query = SearchQuery::new(prefix, Some(kinds.clone()))?;
+    let mut found: Vec<(MatchType, Uuid)> = Vec::new();
+    if cursor == 0
+        && let Ok(GlobalId::Uuid(node_type, id)) = GlobalId::decode("prefix", prefix.trim())
+        && let Some(kind) = types.iter().find(|kind| kind.node_type() == node_type)
+    {
+        found.push((*kind, id));
+    }
+    let wanted = cursor + PAGE;
+    let beginning = search::names_beginning(db, viewer, prefix, &kinds, 0, wanted).await?;
+    let searched = search::search_among(db, viewer, &query, 0, wanted, SEARCHED).await?.hits;
+    for (kind, id) in beginning.into_iter().chain(searched.into_iter().map(|hit| (hit.kind, hit.id))) {
+        if let Some(kind) = kind_of(kind)
+            && !found.contains(&(kind, id))
         {
-            found.push((kind, hit.id));
+            found.push((kind, id));
         }
     }
+    // One more than a page: the record an id names may be one the viewer
+    // cannot see, and is then left out like any other.
+    let page: Vec<(MatchType, Uuid)> = found.into_iter().skip(cursor as usize).take(PAGE as usize + 1).collect();
     let mut suggestions = Vec::new();
     for kind in types {
         // Every type asked for is read, found or not, so that the statements
         // depend on the request alone.
-        let ids: Vec<Uuid> = found.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
+        let ids: Vec<Uuid> = page.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
         for profile in profiles(db, viewer, kind, &ids).await? {
             suggestions.push(Suggestion {
                 kind,
@@ -72,26 +79,13 @@ pub async fn entities<C: ConnectionTrait>(
             });
         }
     }
-    let rank = |s: &Suggestion| found.iter().position(|f| *f == (s.kind, s.id)).unwrap_or(usize::MAX);
-    if reranked {
-        suggestions.sort_by_key(|s| (by_id != Some((s.kind, s.id)), !starts_with(&s.name, prefix), rank(s)));
-        let skip = if by_id.is_some() { 0 } else { cursor as usize };
-        let take = PAGE as usize + usize::from(by_id.is_some());
-        Ok(suggestions.into_iter().skip(skip).take(take).collect())
-    } else {
-        suggestions.sort_by_key(rank);
-        Ok(suggestions)
-    }
+    suggestions.sort_by_key(|s| page.iter().position(|f| *f == (s.kind, s.id)));
+    suggestions.truncate(PAGE as usize);
+    Ok(suggestions)
 }
 
-/// The results of a suggestion's search that are ordered by whether the
-/// name begins with the prefix; pages beyond follow search rank alone.
-pub const RERANKED: u64 = 50;
-
-/// Whether `text` starts with `prefix`, ignoring case and accents.
-fn starts_with(text: &str, prefix: &str) -> bool {
-    sort_key(text).starts_with(&sort_key(prefix))
-}
+/// The search matches ranked for a suggestion (fewer than a search's).
+pub const SEARCHED: u64 = 100;
 
 /// Whether a word of `text` starts with `prefix`, ignoring case and accents.
 fn word_starts_with(text: &str, prefix: &str) -> bool {

@@ -9,7 +9,7 @@
 //!   never crosses from one class to another.
 //! - **What.** Only queries whose every root field reads records that the
 //!   change sequence covers are kept ([`CACHEABLE_ROOT_FIELDS`]); `viewer`,
-//!   `rateLimit`, `changes`, `exportRecords` and `duplicateCandidates` answer
+//!   `rateLimit`, `changes`, `exportRecords`, `duplicateCandidates` and `match` answer
 //!   from state no audit entry records (keys, budgets, cursors, judgements)
 //!   and are never kept. Only answers without any error are kept.
 //! - **When.** Every write to a record appends an audit entry with the next
@@ -85,6 +85,9 @@ pub const UNCACHEABLE_ROOT_FIELDS: &[&str] = &[
     "exportRecords",
     // Scores over duplicate-detection keys and judgements.
     "duplicateCandidates",
+    // Candidates found by the same keys, which are filed again at start
+    // (after migration 000017) without an audit entry to move the heads.
+    "match",
 ];
 
 /// Whose answers a cached response may be served to.

@@ -133,6 +133,8 @@ const CLASSIFIED: &[(&[&str], Kinds)] = &[
             "SearchResult",
             "SearchConnection",
             "SearchEdge",
+            "MatchCandidate",
+            "MatchFeature",
             "LiveCount",
             "Viewer",
             "ApiKey",
