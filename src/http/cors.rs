@@ -38,16 +38,16 @@ pub fn layer(origins: &[String]) -> Result<Option<CorsLayer>, String> {
 /// read (the key, request ids, rate limits).
 pub fn allowing(origins: AllowOrigin) -> CorsLayer {
     CorsLayer::new()
-            .allow_origin(origins)
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers([CONTENT_TYPE, AUTHORIZATION])
-            .expose_headers([
-                HeaderName::from_static("x-request-id"),
-                HeaderName::from_static("ratelimit-limit"),
-                HeaderName::from_static("ratelimit-remaining"),
-                HeaderName::from_static("ratelimit-reset"),
-                HeaderName::from_static("ratelimit-policy"),
-                RETRY_AFTER,
-            ])
-            .max_age(std::time::Duration::from_secs(3_600))
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("ratelimit-limit"),
+            HeaderName::from_static("ratelimit-remaining"),
+            HeaderName::from_static("ratelimit-reset"),
+            HeaderName::from_static("ratelimit-policy"),
+            RETRY_AFTER,
+        ])
+        .max_age(std::time::Duration::from_secs(3_600))
 }

@@ -253,9 +253,14 @@ engine_tests!(logs_are_json_with_request_ids_and_no_secrets, |app: TestApp| asyn
     }
     let lines = server.stop();
     let text = lines.iter().map(Value::to_string).collect::<String>();
-    for secret in
-        [key.as_str(), "SECRET-SAFETY-NOTE", "SECRET-CONTACT", "SECRET-LOCATION", "SECRET-VARIABLE", "SECRET-INVALID-KEY"]
-    {
+    for secret in [
+        key.as_str(),
+        "SECRET-SAFETY-NOTE",
+        "SECRET-CONTACT",
+        "SECRET-LOCATION",
+        "SECRET-VARIABLE",
+        "SECRET-INVALID-KEY",
+    ] {
         assert!(!text.contains(secret), "the log holds {secret}");
     }
     for (id, operation) in [(write_id, ""), (read_id, "Lookup")] {

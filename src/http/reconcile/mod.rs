@@ -176,7 +176,12 @@ impl ReconcileRequest {
     /// Runs a query of the GraphQL API in-process as the caller (which
     /// charges the rate limiter what it costs); its `data`, or the answer
     /// for a client that has spent its points or a query that failed.
-    async fn read(&self, access: &Access, query: &str, variables: Map<String, Value>) -> Result<(Value, Option<Charge>), Response> {
+    async fn read(
+        &self,
+        access: &Access,
+        query: &str,
+        variables: Map<String, Value>,
+    ) -> Result<(Value, Option<Charge>), Response> {
         let answer = run_in_process(
             self.shared(),
             self.request_id.clone(),

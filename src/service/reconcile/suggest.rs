@@ -28,12 +28,13 @@ pub struct Suggestion {
 }
 
 /// Records whose names or titles begin with `prefix`, in the order of their
-/// names; then records with a word that begins with each word of it (in
-/// other names, titles and references too), by search rank among the first
-/// [`SEARCHED`] matches; ten from `cursor` on. A prefix that is the id of a
-/// visible record suggests that record first. The same statements whatever
-/// the prefix finds: one for the names, two for the search, two per type
-/// for the page's descriptions (four for defenders).
+/// names; then, for prefixes of [`SEARCH_FROM`] characters or more, records
+/// with a word that begins with each word of it (in other names, titles and
+/// references too), by search rank among the first [`SEARCHED`] matches;
+/// ten from `cursor` on. A prefix that is the id of a visible record
+/// suggests that record first. The same statements whatever the prefix
+/// finds: one for the names, two for the search, one or two per type for
+/// the page's descriptions (four for defenders).
 pub async fn entities<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -54,7 +55,14 @@ pub async fn entities<C: ConnectionTrait>(
     }
     let wanted = cursor + PAGE;
     let beginning = search::names_beginning(db, viewer, prefix, &kinds, 0, wanted).await?;
-    let searched = search::search_among(db, viewer, &query, 0, wanted, SEARCHED).await?.hits;
+    // Words inside names are looked for once the prefix is long enough to
+    // be worth it: a search for every word that begins with "mo" reads a
+    // fifth of all documents.
+    let searched = if sort_key(prefix).len() >= SEARCH_FROM {
+        search::search_among(db, viewer, &query, 0, wanted, SEARCHED).await?.hits
+    } else {
+        Vec::new()
+    };
     for (kind, id) in beginning.into_iter().chain(searched.into_iter().map(|hit| (hit.kind, hit.id))) {
         if let Some(kind) = kind_of(kind)
             && !found.contains(&(kind, id))
@@ -85,7 +93,10 @@ pub async fn entities<C: ConnectionTrait>(
 }
 
 /// The search matches ranked for a suggestion (fewer than a search's).
-pub const SEARCHED: u64 = 100;
+pub const SEARCHED: u64 = 50;
+/// The shortest prefix (folded, in characters) whose words are looked for
+/// inside names too.
+pub const SEARCH_FROM: usize = 4;
 
 /// Whether a word of `text` starts with `prefix`, ignoring case and accents.
 fn word_starts_with(text: &str, prefix: &str) -> bool {
