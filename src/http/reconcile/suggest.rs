@@ -12,20 +12,16 @@ use crate::service::reconcile::{MatchType, Property};
 use crate::service::search::MAX_QUERY_CHARS;
 use crate::service::text::sort_key;
 
-/// The checked `prefix` and `cursor`, or the refusal.
-fn prefix_and_cursor(request: &ReconcileRequest) -> Result<(String, u64), Response> {
+/// The checked `prefix` and `cursor`, or why they are refused.
+fn prefix_and_cursor(request: &ReconcileRequest) -> Result<(String, u64), String> {
     let prefix = request.param("prefix").unwrap_or_default().to_owned();
     if prefix.chars().count() > MAX_QUERY_CHARS {
-        let message = format!("prefix: must be at most {MAX_QUERY_CHARS} characters");
-        return Err(request.refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message));
+        return Err(format!("prefix: must be at most {MAX_QUERY_CHARS} characters"));
     }
     let cursor = match request.param("cursor").filter(|cursor| !cursor.is_empty()).map(str::parse::<u64>) {
         None => 0,
         Some(Ok(cursor)) if cursor <= service::MAX_CURSOR => cursor,
-        Some(_) => {
-            let message = format!("cursor: must be a whole number from 0 to {}", service::MAX_CURSOR);
-            return Err(request.refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message));
-        }
+        Some(_) => return Err(format!("cursor: must be a whole number from 0 to {}", service::MAX_CURSOR)),
     };
     Ok((prefix, cursor))
 }
@@ -38,7 +34,7 @@ pub(super) async fn entity(request: ReconcileRequest) -> Response {
     };
     let (prefix, cursor) = match prefix_and_cursor(&request) {
         Ok(checked) => checked,
-        Err(response) => return response,
+        Err(message) => return request.refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message),
     };
     let types = match request.param("type").filter(|t| !t.is_empty()) {
         None => Vec::new(),
@@ -110,7 +106,7 @@ async fn list(request: ReconcileRequest, items: impl FnOnce(&str) -> Vec<Value>)
     };
     let (prefix, cursor) = match prefix_and_cursor(&request) {
         Ok(checked) => checked,
-        Err(response) => return response,
+        Err(message) => return request.refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message),
     };
     let charge = match request.charge(&access, 1).await {
         Ok(charge) => charge,
