@@ -45,6 +45,12 @@ pub async fn prepare_database(db: &DatabaseConnection, settings: &Settings) -> a
     if filed > 0 {
         tracing::info!(records = filed, "filed names for duplicate detection");
     }
+    let stated = crate::service::statements::backfill::file_missing(db)
+        .await
+        .map_err(|_| anyhow::anyhow!("could not file the statements of existing records"))?;
+    if stated > 0 {
+        tracing::info!(records = stated, "filed statements of existing records");
+    }
     let indexed =
         search::index_missing(db).await.map_err(|_| anyhow::anyhow!("could not index existing records for search"))?;
     if indexed > 0 {

@@ -22,10 +22,11 @@ pub enum NodeType {
     Indicator,
     Affiliation,
     CountryRating,
+    Statement,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 11] = [
+    const ALL: [NodeType; 12] = [
         NodeType::Country,
         NodeType::Subdivision,
         NodeType::Organisation,
@@ -37,6 +38,7 @@ impl NodeType {
         NodeType::Indicator,
         NodeType::Affiliation,
         NodeType::CountryRating,
+        NodeType::Statement,
     ];
 
     /// The GraphQL type name.
@@ -53,6 +55,7 @@ impl NodeType {
             NodeType::Indicator => "Indicator",
             NodeType::Affiliation => "Affiliation",
             NodeType::CountryRating => "CountryRating",
+            NodeType::Statement => "Statement",
         }
     }
 

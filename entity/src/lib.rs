@@ -37,6 +37,7 @@ pub mod restriction_right;
 pub mod restriction_status_change;
 pub mod rows;
 pub mod source;
+pub mod statement;
 pub mod subdivision;
 pub mod types;
 pub mod webhook_delivery;

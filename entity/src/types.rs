@@ -137,6 +137,29 @@ text_enum! {
         Merge = "MERGE",
         /// Undid a merge.
         Unmerge = "UNMERGE",
+        /// Added an organisation's statement of a value without changing the
+        /// record's current value: another organisation's account, or a
+        /// value in another language.
+        Assert = "ASSERT",
+        /// Proposed a value, for the contributor to accept or reject.
+        Propose = "PROPOSE",
+        /// Accepted a proposed value.
+        Accept = "ACCEPT",
+        /// Rejected a proposed value.
+        Reject = "REJECT",
+    }
+}
+
+text_enum! {
+    /// Where a statement stands.
+    pub enum StatementStatus {
+        /// Asserted by its organisation.
+        Asserted = "ASSERTED",
+        /// Proposed by an organisation that may read the record but not
+        /// change it, waiting for the contributor to accept or reject it.
+        Proposed = "PROPOSED",
+        /// A proposal the contributor rejected.
+        Rejected = "REJECTED",
     }
 }
 

@@ -17,6 +17,7 @@ pub mod runtime;
 pub mod search;
 pub mod sharing;
 pub mod sources;
+pub mod statements;
 pub mod statistics;
 
 use async_graphql::{MergedObject, Schema};
@@ -61,6 +62,7 @@ pub struct Mutation(
     access::webhooks::WebhookMutations,
     exchange::ExchangeMutations,
     duplicates::MergeMutations,
+    statements::StatementMutations,
 );
 
 /// The executable schema.

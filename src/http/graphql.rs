@@ -474,12 +474,14 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
     let client = client_of(shared, call, viewer);
     let state = Arc::new(RequestState::new(call.request_id.clone(), client.clone(), shared.limiter.clone()));
     let metrics = shared.metrics.clone();
+    let languages = preferred_languages(&call.headers);
     let context = RequestContext::observed(
         shared.db.clone(),
         viewer.clone(),
         shared.countries.clone(),
         Arc::new(move |kind: &str, keys: usize| metrics.batch(kind, keys)),
-    );
+    )
+    .preferring(languages.clone());
     let loader = context.loader.clone();
     state.set_operation(params.operation_name.clone());
     let mut request =
@@ -497,7 +499,7 @@ async fn execute(shared: &Shared, call: &Call, viewer: &Viewer, params: Params, 
             Ok(document) => document,
             Err(refused) => return (refused, Cached::No),
         };
-        let cached = look_up(shared, viewer, &document, &query, &params).await;
+        let cached = look_up(shared, viewer, &document, &query, &params, &languages).await;
         if let Cached::Hit(entry) = cached {
             return (async_graphql::Response::default(), Cached::Hit(entry));
         }
@@ -576,11 +578,14 @@ async fn look_up(
     document: &ExecutableDocument,
     query: &str,
     params: &Params,
+    languages: &[String],
 ) -> Cached {
     let Some(cache) = shared.response_cache.clone() else { return Cached::No };
     let operation = params.operation_name.as_deref();
     let variables = params.variables.as_ref();
-    let Some(cacheable) = cache.key(viewer, shared.executor.shape(), document, query, operation, variables) else {
+    let Some(cacheable) =
+        cache.key(viewer, shared.executor.shape(), document, query, operation, variables, languages)
+    else {
         return Cached::No;
     };
     // Unreadable, the heads leave the request to run as if uncached.
@@ -589,6 +594,16 @@ async fn look_up(
         Some(entry) => Cached::Hit(entry),
         None => Cached::Miss(cache, cacheable, heads),
     }
+}
+
+/// The languages the request prefers, best first, from `Accept-Language`
+/// (see [`crate::service::statements::languages`]).
+fn preferred_languages(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map(crate::service::statements::languages::accepted)
+        .unwrap_or_default()
 }
 
 /// Runs one operation and answers it.
@@ -746,7 +761,7 @@ fn public_response(shared: &Shared, call: &Call, body: Bytes, etag: &str) -> Res
         bytes_response(StatusCode::OK, call.media, body)
     };
     mark_public(&mut response, etag, shared.http_cache_max_age);
-    response.headers_mut().insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    response.headers_mut().insert(VARY, HeaderValue::from_static("Accept, Accept-Language, Authorization"));
     response
 }
 

@@ -20,6 +20,7 @@ pub mod restrictions;
 pub mod search;
 pub mod sharing;
 pub mod sources;
+pub mod statements;
 pub mod statistics;
 pub mod text;
 pub mod visibility;

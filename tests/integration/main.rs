@@ -44,6 +44,7 @@ mod sharing;
 mod source_writes;
 mod startup;
 mod statement_count;
+mod statements;
 mod statistics;
 mod subscriptions;
 mod synthetic;

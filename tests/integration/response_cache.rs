@@ -197,7 +197,7 @@ engine_tests!(public_get_answers_carry_etag_and_cache_control, |app: TestApp| as
     let etag = first.headers()[ETAG].to_str().unwrap().to_owned();
     assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
     assert_eq!(first.headers()[CACHE_CONTROL], "public, no-cache");
-    assert_eq!(first.headers()[VARY], "Accept, Authorization");
+    assert_eq!(first.headers()[VARY], "Accept, Accept-Language, Authorization");
     let body = first.bytes().await.unwrap();
 
     // Unchanged: 304, no body; the same ETag whether executed or cached.

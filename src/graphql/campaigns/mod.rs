@@ -76,9 +76,14 @@ impl Campaign {
         GlobalId::encode_uuid(NodeType::Campaign, self.0.id)
     }
 
-    /// Title.
-    async fn title(&self) -> &str {
-        &self.0.title
+    /// Title. In the preferred language where a statement gives one.
+    async fn title(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<String> {
+        crate::graphql::statements::localized(ctx, (crate::service::audit::Audited::Campaign, self.0.id), "title", language, Some(&self.0.title)).await.map(Option::unwrap_or_default)
+    }
+
+    /// The language of the `title` given for the same preferences, as a BCP 47 tag; null when not known.
+    async fn title_language(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
+        crate::graphql::statements::language_of(ctx, (crate::service::audit::Audited::Campaign, self.0.id), "title", language, Some(&self.0.title)).await
     }
 
     /// What kind of campaign it is.
@@ -109,9 +114,27 @@ impl Campaign {
         self.0.ended_on.as_ref()
     }
 
-    /// What the campaign does, in words.
-    async fn summary(&self) -> Option<&str> {
-        self.0.summary.as_deref()
+    /// What the campaign does, in words. In the preferred language where a statement gives one.
+    async fn summary(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
+        crate::graphql::statements::localized(ctx, (crate::service::audit::Audited::Campaign, self.0.id), "summary", language, self.0.summary.as_deref()).await
+    }
+
+    /// The language of the `summary` given for the same preferences, as a BCP 47 tag; null when not known.
+    async fn summary_language(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
+        crate::graphql::statements::language_of(ctx, (crate::service::audit::Audited::Campaign, self.0.id), "summary", language, self.0.summary.as_deref()).await
+    }
+
+    /// Every statement of the record's facts the viewer may see: each value
+    /// with the organisation that asserted (or proposed) it, its source,
+    /// language, and when it was first and last seen. By property, current
+    /// ones first, newest first.
+    async fn statements(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only statements of this property, such as \"name\" or \"status\".")] property: Option<String>,
+        #[graphql(desc = "Only statements of this organisation (its global id).")] organisation: Option<ID>,
+    ) -> Result<Vec<crate::graphql::statements::Statement>> {
+        crate::graphql::statements::statements_of(ctx, (crate::service::audit::Audited::Campaign, self.0.id), property, organisation).await
     }
 
     /// What it achieved, where reported.

@@ -28,6 +28,8 @@ pub struct RequestContext {
     pub db: DatabaseConnection,
     pub viewer: Viewer,
     pub loader: Arc<Batcher<Repo>>,
+    /// The languages the request prefers (its `Accept-Language`), best first.
+    pub languages: Arc<[String]>,
 }
 
 /// Computes a connection's `totalCount` when, and only when, it is asked for.
@@ -42,7 +44,18 @@ impl RequestContext {
         observer: crate::graphql::runtime::batch::BatchObserver,
     ) -> Self {
         let repo = Repo { db: db.clone(), viewer: viewer.clone(), countries };
-        RequestContext { db, viewer, loader: Arc::new(Batcher::new(repo).observed_by(observer)) }
+        RequestContext {
+            db,
+            viewer,
+            loader: Arc::new(Batcher::new(repo).observed_by(observer)),
+            languages: Arc::from(Vec::new()),
+        }
+    }
+
+    /// This context, preferring `languages` (best first).
+    pub fn preferring(mut self, languages: Vec<String>) -> Self {
+        self.languages = Arc::from(languages);
+        self
     }
 
     /// The context of the request being resolved.
@@ -455,4 +468,9 @@ keyed_loader!(
     /// The live count of an indicator's measure, year and country.
     LiveCountOf(crate::service::statistics::LiveKey) => i64,
     |repo, keys| crate::service::statistics::live_counts(&repo.db, &repo.viewer, &keys)
+);
+keyed_loader!(
+    /// The statements of a record, as the viewer may see them.
+    StatementsOf((crate::service::audit::Audited, Uuid)) => Vec<entity::statement::Model>,
+    |repo, records| crate::service::statements::of_records(&repo.db, &repo.viewer, &records)
 );

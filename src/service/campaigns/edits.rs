@@ -57,6 +57,10 @@ where
 impl Draft for CampaignDraft {
     type Entity = campaign::Entity;
 
+    fn stated_facts(&self) -> Vec<crate::service::statements::Fact> {
+        crate::service::statements::Stated::facts(self)
+    }
+
     fn validated(mut self) -> AppResult<Self> {
         self.title = name("title", &self.title)?;
         self.summary = text("summary", self.summary.take(), 20_000)?;

@@ -309,7 +309,13 @@ fn told(viewer: &Viewer, row: Row) -> Option<FeedChange> {
             AuditAction::Unmerge => Operation::Unmerged,
             AuditAction::Restore => Operation::Restored,
             AuditAction::Archive => Operation::Archived,
-            AuditAction::Update | AuditAction::Share | AuditAction::Unshare => Operation::Updated,
+            AuditAction::Update
+            | AuditAction::Share
+            | AuditAction::Unshare
+            | AuditAction::Assert
+            | AuditAction::Propose
+            | AuditAction::Accept
+            | AuditAction::Reject => Operation::Updated,
         },
         (false, true) => match row.action {
             AuditAction::Restore => Operation::Restored,

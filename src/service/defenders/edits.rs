@@ -55,6 +55,10 @@ pub struct DefenderDraft {
 impl Draft for DefenderDraft {
     type Entity = defender::Entity;
 
+    fn stated_facts(&self) -> Vec<crate::service::statements::Fact> {
+        crate::service::statements::Stated::facts(self)
+    }
+
     fn validated(mut self) -> AppResult<Self> {
         self.name = name("name", &self.name)?;
         if self.other_names.len() > MAX_OTHER_NAMES {

@@ -54,6 +54,10 @@ fn not_before(later: &PartialDate, earlier: &PartialDate) -> bool {
 impl Draft for RestrictionDraft {
     type Entity = restriction::Entity;
 
+    fn stated_facts(&self) -> Vec<crate::service::statements::Fact> {
+        crate::service::statements::Stated::facts(self)
+    }
+
     fn validated(mut self) -> AppResult<Self> {
         self.title = name("title", &self.title)?;
         self.status_note.note = text("statusNote", self.status_note.note.take(), 2_000)?;

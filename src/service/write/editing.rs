@@ -267,6 +267,13 @@ pub trait Draft: Clone + Send + Sync + Sized + 'static {
     /// Sets the record's columns from the draft.
     fn apply_to(&self, record: &mut ActiveOf<Self>);
 
+    /// The values of the record's facts, which writes state as the writing
+    /// organisation's (see [`crate::service::statements`]); none for kinds
+    /// without statements.
+    fn stated_facts(&self) -> Vec<crate::service::statements::Fact> {
+        Vec::new()
+    }
+
     /// The stored state of several records, in their order, read in a
     /// number of statements fixed by the kind, however many records there
     /// are (an export page loads thousands at once).
@@ -400,6 +407,9 @@ where
     super::insert_rows(txn, records).await?;
     D::write_new_children(txn, &created).await?;
     let table = D::Entity::default().as_str();
+    let facts: Vec<(Uuid, Vec<crate::service::statements::Fact>)> =
+        created.iter().map(|(id, draft)| (*id, draft.stated_facts())).collect();
+    crate::service::statements::writes::created(txn, table, Some(actor.organisation), &facts).await?;
     let ids: Vec<Uuid> = created.iter().map(|(id, _)| *id).collect();
     crate::service::search::reindex_all(txn, table, &ids).await?;
     let entries: Vec<(Uuid, Vec<crate::service::audit::Change>)> =
@@ -444,6 +454,23 @@ where
     ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
     ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
 {
+    update_in_as(txn, viewer, actor, record, edit, entity::AuditAction::Update).await
+}
+
+/// [`update_in`], with the audit entry's action given: accepting a proposal
+/// changes the record as an update does, and is logged as ACCEPT.
+pub async fn update_in_as<D: Draft>(
+    txn: &sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    record: ModelOf<D>,
+    edit: impl FnOnce(&mut D),
+    action: entity::AuditAction,
+) -> AppResult<Option<ModelOf<D>>>
+where
+    ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
+    ModelOf<D>: sea_orm::IntoActiveModel<ActiveOf<D>>,
+{
     use sea_orm::IntoActiveModel;
     let (id, version) = (record.id(), record.version());
     let table = D::Entity::default().as_str();
@@ -473,9 +500,17 @@ where
     draft.apply_to(&mut active);
     let updated = bump::<D::Entity, _>(txn, id, version, active).await?;
     draft.write_children(txn, id, Some(&old)).await?;
+    crate::service::statements::writes::updated(
+        txn,
+        (table, id),
+        <D::Entity as RecordEntity>::KIND,
+        actor.organisation,
+        &old.stated_facts(),
+        &draft.stated_facts(),
+    )
+    .await?;
     crate::service::search::reindex(txn, table, id).await?;
-    crate::service::audit::append(txn, actor, entity::AuditAction::Update, (table, id), updated.version(), &changes)
-        .await?;
+    crate::service::audit::append(txn, actor, action, (table, id), updated.version(), &changes).await?;
     Ok(Some(updated))
 }
 

@@ -28,9 +28,24 @@ const LIGHT: usize = 0;
 const BATCH: usize = 8;
 /// The arguments a nested field may have: pages, filters and orders (left
 /// at their defaults under a parent; the root lists cover every value of
-/// them), and the statistics' own arguments (covered by the statistics
-/// operations). Any other argument fails the coverage check.
-const NESTED_ARGS: [&str; 8] = ["first", "after", "last", "before", "filter", "orderBy", "events", "interval"];
+/// them), the statistics' own arguments (covered by the statistics
+/// operations), a translatable field's language (asked for with and
+/// without it) and the statements' filters (left out: the list in full
+/// holds what a filter would pick). Any other argument fails the coverage
+/// check.
+const NESTED_ARGS: [&str; 11] = [
+    "first",
+    "after",
+    "last",
+    "before",
+    "filter",
+    "orderBy",
+    "events",
+    "interval",
+    "language",
+    "property",
+    "organisation",
+];
 /// The arguments of a root connection the connection generator fills.
 const CONNECTION_ARGS: [&str; 6] = ["first", "after", "last", "before", "filter", "orderBy"];
 
@@ -180,6 +195,7 @@ pub fn nonexistent(ty: &str) -> String {
         "Indicator" => "7b7a1c1e-0000-4000-8000-00000000d008",
         "ApiKey" => return "7b7a1c1e-0000-4000-8000-00000000d009".into(),
         "Webhook" => return "7b7a1c1e-0000-4000-8000-00000000d010".into(),
+        "Statement" => "7b7a1c1e-0000-4000-8000-00000000d012",
         "CountryRating" => "7b7a1c1e-0000-4000-8000-00000000d011",
         other => panic!("no nonexistent id for {other}"),
     };
@@ -258,6 +274,11 @@ impl<'a> Gen<'a> {
         let named = f.ty.named();
         let name = &f.name;
         if self.schema.is_leaf(named) {
+            if f.arg("language").is_some() {
+                // In the record's own value, and in Spanish where a
+                // statement gives one (else the same fallback).
+                return Some(format!("{name} {name}_es: {name}(language: \"es\")"));
+            }
             return Some(name.clone());
         }
         if self.schema.is_connection(named) {
@@ -1703,7 +1724,7 @@ impl<'a> Gen<'a> {
             }
             return match self.world.targets.ids.get(marker) {
                 Some(id) => Some(json!(id)),
-                None if kind == "ApiKey" || kind == "Webhook" => Some(json!(nonexistent(kind))),
+                None if kind == "ApiKey" || kind == "Webhook" || kind == "Statement" => Some(json!(nonexistent(kind))),
                 None => {
                     self.fail(format!("template names {marker} for {owner}, which the setup does not provide"));
                     None

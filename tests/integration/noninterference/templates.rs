@@ -139,6 +139,20 @@ pub fn all() -> BTreeMap<&'static str, Vec<Template>> {
         ),
     );
     add(
+        "addStatement",
+        input(
+            "a name in Spanish, citing a source",
+            json!({ "recordId": "@Defender:visible", "property": "name", "value": "Máxima Acuña de Chaupe",
+                    "language": "es", "sourceId": "@Source:visible", "locator": "p. 4" }),
+        ),
+    );
+    add(
+        "addStatement",
+        input("a status", json!({ "recordId": "@Restriction:editable", "property": "status", "value": "ENACTED" })),
+    );
+    add("acceptProposal", input("proposal id", json!({ "id": "@Statement:hidden" })));
+    add("rejectProposal", input("proposal id", json!({ "id": "@Statement:hidden" })));
+    add(
         "unshareRecord",
         input("record and partner", json!({ "recordId": "@Any:editable", "organisationId": "@Organisation:visible" })),
     );

@@ -116,11 +116,14 @@ pub struct Key {
     operation: Option<String>,
     /// The variables as JSON text, in the order serde_json keeps them (sorted).
     variables: String,
+    /// The languages the request prefers (`Accept-Language`), which choose
+    /// the values of translatable fields.
+    languages: String,
 }
 
 impl Key {
     fn weight(&self) -> usize {
-        self.query.len() + self.variables.len() + self.operation.as_ref().map_or(0, String::len) + 64
+        self.query.len() + self.variables.len() + self.languages.len() + self.operation.as_ref().map_or(0, String::len) + 64
     }
 }
 
@@ -196,6 +199,7 @@ impl ResponseCache {
         query: &str,
         operation: Option<&str>,
         variables: Option<&serde_json::Map<String, serde_json::Value>>,
+        languages: &[String],
     ) -> Option<Cacheable> {
         let operation_definition = cacheable(document, operation)?;
         let variables = match variables {
@@ -207,6 +211,7 @@ impl ResponseCache {
             query: Arc::from(query),
             operation: operation.map(str::to_owned),
             variables,
+            languages: languages.join(","),
         };
         Some(Cacheable { key, kinds: reads::reads(shape, document, operation_definition) })
     }
@@ -347,7 +352,7 @@ mod tests {
         let shape = SchemaShape::from_sdl(&crate::graphql::sdl());
         let query = "{ defenders { totalCount } }";
         let document = parsed(query);
-        let key = |viewer: &Viewer| cache.key(viewer, &shape, &document, query, None, None).expect("cacheable").key;
+        let key = |viewer: &Viewer| cache.key(viewer, &shape, &document, query, None, None, &[]).expect("cacheable").key;
         let member = |organisation, role| {
             Viewer::Member(crate::service::visibility::Member { organisation, role, key: Uuid::now_v7() })
         };

@@ -1,0 +1,251 @@
+//! Statements: who asserted which value of a record's facts, where from, in
+//! which language and when; values in the languages a client prefers; and
+//! `addStatement`, `acceptProposal` and `rejectProposal`.
+
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{StatementStatus, statement};
+use uuid::Uuid;
+
+use crate::graphql::common::context::{RequestContext, StatementsOf};
+use crate::graphql::common::history;
+use crate::graphql::organisations::Organisation;
+use crate::graphql::sources::Source;
+use crate::ids::{GlobalId, NodeType};
+use crate::service::audit::Audited;
+use crate::service::statements::{StatementFilter, languages, proposals, reads};
+
+/// One value of one fact of a record, with the organisation that asserted
+/// it, the source it cites, its language, and when it was first and last
+/// seen: FollowTheMoney's statement, with proposals.
+pub struct Statement(pub statement::Model);
+
+#[Object]
+impl Statement {
+    /// Global id: what `acceptProposal` and `rejectProposal` take.
+    async fn id(&self) -> ID {
+        GlobalId::encode_uuid(NodeType::Statement, self.0.id)
+    }
+
+    /// The fact, such as `name`, `otherName`, `status`, `summary` or
+    /// `caseEvent` (see the docs for each type's properties).
+    async fn property(&self) -> &str {
+        &self.0.property
+    }
+
+    /// The value as text: a name, a code, an enum value, a date, the global
+    /// id of a linked record's table row (for links, a UUID), or JSON (for a
+    /// case event).
+    async fn value(&self) -> &str {
+        &self.0.value
+    }
+
+    /// The value's language, as a BCP 47 tag, where known.
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
+
+    /// The organisation that asserted (or proposed) it; null for reference data.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        history::contributor(ctx, self.0.organisation_id).await
+    }
+
+    /// The source it cites, if any.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
+        let Some(id) = self.0.source_id else { return Ok(None) };
+        Ok(RequestContext::of(ctx).record::<entity::source::Entity>(id).await?.map(Source))
+    }
+
+    /// Where in the source the value stands, such as a page or a quotation.
+    async fn locator(&self) -> Option<&str> {
+        self.0.locator.as_deref()
+    }
+
+    /// When the organisation first stated the value.
+    async fn first_seen(&self) -> DateTime<Utc> {
+        self.0.first_seen
+    }
+
+    /// The last write at which the organisation stated the value.
+    async fn last_seen(&self) -> DateTime<Utc> {
+        self.0.last_seen
+    }
+
+    /// Asserted, proposed (waiting for a decision) or rejected.
+    async fn status(&self) -> StatementStatus {
+        self.0.status
+    }
+
+    /// Whether the organisation still asserts the value (for a proposal:
+    /// whether it is still open or was accepted). A value it replaced keeps
+    /// its statement, no longer current.
+    async fn current(&self) -> bool {
+        self.0.current
+    }
+}
+
+/// The statements of a record the viewer may see, filtered.
+pub async fn statements_of(
+    ctx: &Context<'_>,
+    record: (Audited, Uuid),
+    property: Option<String>,
+    organisation: Option<ID>,
+) -> Result<Vec<Statement>> {
+    let organisation =
+        organisation.map(|id| GlobalId::decode_uuid_of("organisation", &id, NodeType::Organisation)).transpose()?;
+    let filter = StatementFilter { property, organisation };
+    let all = RequestContext::of(ctx).loader.load_one(StatementsOf(record)).await?.unwrap_or_default();
+    Ok(reads::filtered(all, &filter).into_iter().map(Statement).collect())
+}
+
+/// The languages a read prefers: its `language` argument, else the request's
+/// `Accept-Language`.
+fn preferences(ctx: &Context<'_>, language: Option<String>) -> Result<Vec<String>> {
+    match language {
+        Some(language) => Ok(vec![languages::tag("language", &language)?]),
+        None => Ok(RequestContext::of(ctx).languages.to_vec()),
+    }
+}
+
+/// A translatable fact's value in the preferred languages (see
+/// [`languages`]): the current value when no language is preferred, without
+/// reading anything.
+pub fn localized<'a>(
+    ctx: &'a Context<'_>,
+    record: (Audited, Uuid),
+    property: &'static str,
+    language: Option<String>,
+    current: Option<&'a str>,
+) -> BoxFuture<'a, Result<Option<String>>> {
+    // Boxed: most reads prefer no language, and their futures stay small.
+    Box::pin(async move {
+        let preferences = preferences(ctx, language)?;
+        if preferences.is_empty() {
+            return Ok(current.map(str::to_owned));
+        }
+        let all = RequestContext::of(ctx).loader.load_one(StatementsOf(record)).await?.unwrap_or_default();
+        Ok(languages::choose(&all, property, &preferences, current).map(|chosen| chosen.value))
+    })
+}
+
+/// The language of the value [`localized`] gives, where known.
+pub fn language_of<'a>(
+    ctx: &'a Context<'_>,
+    record: (Audited, Uuid),
+    property: &'static str,
+    language: Option<String>,
+    current: Option<&'a str>,
+) -> BoxFuture<'a, Result<Option<String>>> {
+    Box::pin(async move {
+        let preferences = preferences(ctx, language)?;
+        let all = RequestContext::of(ctx).loader.load_one(StatementsOf(record)).await?.unwrap_or_default();
+        Ok(languages::choose(&all, property, &preferences, current).and_then(|chosen| chosen.language))
+    })
+}
+
+/// A value to state.
+#[derive(InputObject)]
+pub struct AddStatementInput {
+    /// The global id of a defender, restriction or campaign the caller may see.
+    pub record_id: ID,
+    /// A single-valued property: for defenders name, status, occupation,
+    /// summary, country, subdivision; for restrictions title, reference,
+    /// kind, status, country, subdivision, introducedOn, decidedOn, summary;
+    /// for campaigns title, kind, status, startedOn, endedOn, summary,
+    /// outcome, outcomeSummary.
+    pub property: String,
+    /// The value, as `Statement.value` gives it (enum values by name, dates
+    /// as `2024`, `2024-05` or `2024-05-17`, countries as ISO codes).
+    pub value: String,
+    /// A BCP 47 tag, for a value in another language (name, title, summary,
+    /// occupation): it is added beside the current value. Without one, the
+    /// value becomes the current value (or, from an organisation that may
+    /// not change the record, is proposed).
+    pub language: Option<String>,
+    /// The global id of a source the value comes from.
+    pub source_id: Option<ID>,
+    /// Where in the source, such as a page or a quotation.
+    pub locator: Option<String>,
+}
+
+/// A proposal to decide.
+#[derive(InputObject)]
+pub struct DecideProposalInput {
+    /// The proposal's global id (`Statement.id`).
+    pub id: ID,
+}
+
+/// The statement added or decided.
+#[derive(SimpleObject)]
+pub struct StatementPayload {
+    /// The statement as stored now.
+    pub statement: Statement,
+}
+
+/// Mutations of statements.
+#[derive(Default)]
+pub struct StatementMutations;
+
+fn stated_record(id: &ID) -> Result<(Audited, Uuid)> {
+    let decoded = GlobalId::decode("input.recordId", id)?;
+    let kind = match decoded {
+        GlobalId::Uuid(NodeType::Defender, id) => (Audited::Defender, id),
+        GlobalId::Uuid(NodeType::Restriction, id) => (Audited::Restriction, id),
+        GlobalId::Uuid(NodeType::Campaign, id) => (Audited::Campaign, id),
+        _ => {
+            return Err(crate::error::AppError::bad_input(
+                "input.recordId",
+                "statements are kept for defenders, restrictions and campaigns",
+            )
+            .into());
+        }
+    };
+    Ok(kind)
+}
+
+#[Object]
+impl StatementMutations {
+    /// States a value of a record's fact as the caller's organisation's,
+    /// citing a source if given. An organisation that may change the record
+    /// asserts it: without a language the value becomes the record's current
+    /// value, exactly as an update would make it; with one, it is the value
+    /// in that language. An organisation that may only read the record
+    /// proposes it, for those who may change the record to accept or
+    /// reject. Other organisations' statements are never changed. Needs an
+    /// EDITOR or ADMIN key; each is an entry in the record's audit log.
+    async fn add_statement(&self, ctx: &Context<'_>, input: AddStatementInput) -> Result<StatementPayload> {
+        let rc = RequestContext::of(ctx);
+        let record = stated_record(&input.record_id)?;
+        let source =
+            input.source_id.map(|id| GlobalId::decode_uuid_of("input.sourceId", &id, NodeType::Source)).transpose()?;
+        let new = proposals::NewStatement {
+            record,
+            property: input.property,
+            value: input.value,
+            language: input.language,
+            source,
+            locator: input.locator,
+        };
+        Ok(StatementPayload { statement: Statement(proposals::add(&rc.db, &rc.viewer, new).await?) })
+    }
+
+    /// Accepts a proposal: its value becomes the record's current value (or,
+    /// with a language, the value in that language), as the proposer's
+    /// assertion and the caller's. Only organisations that may change the
+    /// record decide.
+    async fn accept_proposal(&self, ctx: &Context<'_>, input: DecideProposalInput) -> Result<StatementPayload> {
+        decide(ctx, input, true).await
+    }
+
+    /// Rejects a proposal: it stays, marked REJECTED, and changes nothing.
+    async fn reject_proposal(&self, ctx: &Context<'_>, input: DecideProposalInput) -> Result<StatementPayload> {
+        decide(ctx, input, false).await
+    }
+}
+
+async fn decide(ctx: &Context<'_>, input: DecideProposalInput, accept: bool) -> Result<StatementPayload> {
+    let rc = RequestContext::of(ctx);
+    let id = GlobalId::decode_uuid_of("input.id", &input.id, NodeType::Statement)?;
+    Ok(StatementPayload { statement: Statement(proposals::decide(&rc.db, &rc.viewer, id, accept).await?) })
+}

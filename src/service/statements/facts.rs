@@ -1,0 +1,286 @@
+//! The facts of each kind of record: which properties a record states, each
+//! value as text, and how a single value is set back into a draft (when a
+//! proposal is accepted, or a statement changes the record's current value).
+//!
+//! Confidential fields are no facts: they never become statements, so a
+//! statement can never carry one to a viewer.
+
+use entity::{CampaignKind, CampaignOutcome, CampaignStatus, DefenderStatus, RestrictionKind, RestrictionStatus};
+use serde_json::json;
+use std::str::FromStr;
+
+use crate::error::{AppError, AppResult};
+use crate::service::audit::Audited;
+use crate::service::campaigns::edits::CampaignDraft;
+use crate::service::defenders::edits::DefenderDraft;
+use crate::service::restrictions::edits::RestrictionDraft;
+
+/// One value of one property, as a statement states it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Fact {
+    pub property: &'static str,
+    pub value: String,
+    pub language: Option<String>,
+}
+
+impl Fact {
+    fn of(property: &'static str, value: impl ToString) -> Fact {
+        Fact { property, value: value.to_string(), language: None }
+    }
+}
+
+/// What a property's values are, in FollowTheMoney's type names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropType {
+    Name,
+    String,
+    Text,
+    Country,
+    Date,
+    Identifier,
+    Json,
+    /// The id of a record of this kind: shown only to viewers who can see it.
+    Entity(Audited),
+}
+
+impl PropType {
+    /// FollowTheMoney's name of the type.
+    pub fn ftm_name(self) -> &'static str {
+        match self {
+            PropType::Name => "name",
+            PropType::String => "string",
+            PropType::Text => "text",
+            PropType::Country => "country",
+            PropType::Date => "date",
+            PropType::Identifier => "identifier",
+            PropType::Json => "json",
+            PropType::Entity(_) => "entity",
+        }
+    }
+}
+
+/// A property of a kind of record.
+#[derive(Clone, Copy, Debug)]
+pub struct Property {
+    pub name: &'static str,
+    pub prop_type: PropType,
+    /// Whether a record holds one value (else a list).
+    pub single: bool,
+    /// Whether values in other languages may be stated for it.
+    pub translatable: bool,
+}
+
+const fn property(name: &'static str, prop_type: PropType, single: bool, translatable: bool) -> Property {
+    Property { name, prop_type, single, translatable }
+}
+
+/// The properties of defenders.
+pub const DEFENDER: &[Property] = &[
+    property("name", PropType::Name, true, true),
+    property("otherName", PropType::Name, false, false),
+    property("status", PropType::String, true, false),
+    property("occupation", PropType::String, true, true),
+    property("summary", PropType::Text, true, true),
+    property("country", PropType::Country, true, false),
+    property("subdivision", PropType::Identifier, true, false),
+    property("sector", PropType::String, false, false),
+    property("caseEvent", PropType::Json, false, false),
+    property("affiliation", PropType::Entity(Audited::Organisation), false, false),
+    property("restriction", PropType::Entity(Audited::Restriction), false, false),
+];
+
+/// The properties of restrictions.
+pub const RESTRICTION: &[Property] = &[
+    property("title", PropType::Name, true, true),
+    property("reference", PropType::Identifier, true, false),
+    property("kind", PropType::String, true, false),
+    property("status", PropType::String, true, false),
+    property("country", PropType::Country, true, false),
+    property("subdivision", PropType::Identifier, true, false),
+    property("introducedOn", PropType::Date, true, false),
+    property("decidedOn", PropType::Date, true, false),
+    property("summary", PropType::Text, true, true),
+    property("right", PropType::String, false, false),
+];
+
+/// The properties of campaigns.
+pub const CAMPAIGN: &[Property] = &[
+    property("title", PropType::Name, true, true),
+    property("kind", PropType::String, true, false),
+    property("status", PropType::String, true, false),
+    property("leadOrganisation", PropType::Entity(Audited::Organisation), true, false),
+    property("startedOn", PropType::Date, true, false),
+    property("endedOn", PropType::Date, true, false),
+    property("summary", PropType::Text, true, true),
+    property("outcome", PropType::String, true, false),
+    property("outcomeSummary", PropType::Text, true, false),
+    property("defender", PropType::Entity(Audited::Defender), false, false),
+    property("restriction", PropType::Entity(Audited::Restriction), false, false),
+    property("area", PropType::Identifier, false, false),
+];
+
+/// The properties of a kind of record; none for kinds without statements.
+pub fn properties(kind: Audited) -> &'static [Property] {
+    match kind {
+        Audited::Defender => DEFENDER,
+        Audited::Restriction => RESTRICTION,
+        Audited::Campaign => CAMPAIGN,
+        _ => &[],
+    }
+}
+
+/// A property of a kind, by name.
+pub fn property_of(kind: Audited, name: &str) -> Option<Property> {
+    properties(kind).iter().copied().find(|p| p.name == name)
+}
+
+/// A draft whose facts become statements.
+pub trait Stated {
+    /// The kind of record.
+    const KIND: Audited;
+
+    /// Every value of every property, as text.
+    fn facts(&self) -> Vec<Fact>;
+
+    /// Sets a single-valued property from text, as a write would.
+    fn set_fact(&mut self, property: &str, value: &str) -> AppResult<()>;
+}
+
+fn parse<T: FromStr>(property: &str, value: &str) -> AppResult<T> {
+    value.parse().map_err(|_| AppError::bad_input("value", format!("is not a valid value of {property}: {value:?}")))
+}
+
+/// An enum value from its stored name.
+fn variant<T: sea_orm::Iterable + Copy + std::fmt::Display>(property: &str, value: &str) -> AppResult<T> {
+    T::iter().find(|v| v.to_string() == value).ok_or_else(|| {
+        let names: Vec<String> = T::iter().map(|v| v.to_string()).collect();
+        AppError::bad_input("value", format!("{property} must be one of {}", names.join(", ")))
+    })
+}
+
+fn optional(value: &str) -> Option<String> {
+    Some(value.to_owned()).filter(|v| !v.trim().is_empty())
+}
+
+fn single_only(property: &str) -> AppError {
+    AppError::bad_input(
+        "property",
+        format!("{property} is a list: change it with the record's update mutation, or state another language's value"),
+    )
+}
+
+impl Stated for DefenderDraft {
+    const KIND: Audited = Audited::Defender;
+
+    fn facts(&self) -> Vec<Fact> {
+        let mut facts = vec![Fact::of("name", &self.name), Fact::of("status", self.status)];
+        for other in &self.other_names {
+            facts.push(Fact { property: "otherName", value: other.name.clone(), language: other.language.clone() });
+        }
+        facts.extend(self.occupation.iter().map(|v| Fact::of("occupation", v)));
+        facts.extend(self.summary.iter().map(|v| Fact::of("summary", v)));
+        facts.push(Fact::of("country", &self.country_code));
+        facts.extend(self.subdivision_code.iter().map(|v| Fact::of("subdivision", v)));
+        facts.extend(self.sectors.iter().map(|v| Fact::of("sector", v)));
+        for event in &self.case.events {
+            let value = json!({
+                "kind": event.kind,
+                "occurredOn": event.occurred_on.as_ref().map(|d| d.to_string()),
+                "description": event.description,
+                "perpetratorType": event.perpetrator_type,
+                "sentenceMonths": event.sentence_months,
+                "sentenceLife": event.sentence_life,
+            });
+            facts.push(Fact::of("caseEvent", value));
+        }
+        facts.extend(self.case.affiliations.iter().map(|a| Fact::of("affiliation", a.organisation_id)));
+        facts.extend(self.case.links.iter().map(|l| Fact::of("restriction", l.restriction_id)));
+        facts
+    }
+
+    fn set_fact(&mut self, property: &str, value: &str) -> AppResult<()> {
+        match property {
+            "name" => self.name = value.to_owned(),
+            "status" => self.status = variant::<DefenderStatus>(property, value)?,
+            "occupation" => self.occupation = optional(value),
+            "summary" => self.summary = optional(value),
+            "country" => {
+                self.country_code = value.to_owned();
+                self.subdivision_code = None;
+            }
+            "subdivision" => self.subdivision_code = optional(value),
+            other => return Err(single_only(other)),
+        }
+        Ok(())
+    }
+}
+
+impl Stated for RestrictionDraft {
+    const KIND: Audited = Audited::Restriction;
+
+    fn facts(&self) -> Vec<Fact> {
+        let mut facts = vec![Fact::of("title", &self.title)];
+        facts.extend(self.reference.iter().map(|v| Fact::of("reference", v)));
+        facts.push(Fact::of("kind", self.kind));
+        facts.push(Fact::of("status", self.status));
+        facts.push(Fact::of("country", &self.country_code));
+        facts.extend(self.subdivision_code.iter().map(|v| Fact::of("subdivision", v)));
+        facts.extend(self.introduced_on.iter().map(|v| Fact::of("introducedOn", v)));
+        facts.extend(self.decided_on.iter().map(|v| Fact::of("decidedOn", v)));
+        facts.extend(self.summary.iter().map(|v| Fact::of("summary", v)));
+        facts.extend(self.rights.iter().map(|v| Fact::of("right", v)));
+        facts
+    }
+
+    fn set_fact(&mut self, property: &str, value: &str) -> AppResult<()> {
+        match property {
+            "title" => self.title = value.to_owned(),
+            "reference" => self.reference = optional(value),
+            "kind" => self.kind = variant::<RestrictionKind>(property, value)?,
+            "status" => self.status = variant::<RestrictionStatus>(property, value)?,
+            "country" => {
+                self.country_code = value.to_owned();
+                self.subdivision_code = None;
+            }
+            "subdivision" => self.subdivision_code = optional(value),
+            "introducedOn" => self.introduced_on = optional(value).map(|v| parse(property, &v)).transpose()?,
+            "decidedOn" => self.decided_on = optional(value).map(|v| parse(property, &v)).transpose()?,
+            "summary" => self.summary = optional(value),
+            other => return Err(single_only(other)),
+        }
+        Ok(())
+    }
+}
+
+impl Stated for CampaignDraft {
+    const KIND: Audited = Audited::Campaign;
+
+    fn facts(&self) -> Vec<Fact> {
+        let mut facts = vec![Fact::of("title", &self.title), Fact::of("kind", self.kind), Fact::of("status", self.status)];
+        facts.extend(self.lead_organisation_id.iter().map(|v| Fact::of("leadOrganisation", v)));
+        facts.extend(self.started_on.iter().map(|v| Fact::of("startedOn", v)));
+        facts.extend(self.ended_on.iter().map(|v| Fact::of("endedOn", v)));
+        facts.extend(self.summary.iter().map(|v| Fact::of("summary", v)));
+        facts.extend(self.outcome.iter().map(|v| Fact::of("outcome", v)));
+        facts.extend(self.outcome_summary.iter().map(|v| Fact::of("outcomeSummary", v)));
+        facts.extend(self.defender_ids.iter().map(|v| Fact::of("defender", v)));
+        facts.extend(self.restriction_ids.iter().map(|v| Fact::of("restriction", v)));
+        facts.extend(self.areas.iter().map(|v| Fact::of("area", v)));
+        facts
+    }
+
+    fn set_fact(&mut self, property: &str, value: &str) -> AppResult<()> {
+        match property {
+            "title" => self.title = value.to_owned(),
+            "kind" => self.kind = variant::<CampaignKind>(property, value)?,
+            "status" => self.status = variant::<CampaignStatus>(property, value)?,
+            "startedOn" => self.started_on = optional(value).map(|v| parse(property, &v)).transpose()?,
+            "endedOn" => self.ended_on = optional(value).map(|v| parse(property, &v)).transpose()?,
+            "summary" => self.summary = optional(value),
+            "outcome" => self.outcome = optional(value).map(|v| variant::<CampaignOutcome>(property, &v)).transpose()?,
+            "outcomeSummary" => self.outcome_summary = optional(value),
+            other => return Err(single_only(other)),
+        }
+        Ok(())
+    }
+}

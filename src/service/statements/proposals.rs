@@ -1,0 +1,368 @@
+//! Statements added through the API. An organisation that may change a
+//! record (its contributor, or one it shared the record with for editing)
+//! asserts a value: without a language it becomes the current value, as an
+//! update would make it; with one, it is the value in that language. An
+//! organisation that may only read the record proposes a value, which those
+//! who may change the record accept (then it is applied as if they had
+//! asserted it, and stays the proposer's assertion) or reject. Each step is
+//! an entry in the record's audit log: UPDATE or ASSERT, PROPOSE, ACCEPT or
+//! REJECT. Nothing here changes another organisation's statements.
+
+use chrono::Utc;
+use entity::{AuditAction, StatementStatus, source, statement};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IdenStatic, IntoActiveModel, QueryFilter,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::ids::{GlobalId, NodeType};
+use crate::service::audit::{self, Audited, Change, Class};
+use crate::service::campaigns::edits::CampaignDraft;
+use crate::service::defenders::edits::DefenderDraft;
+use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
+use crate::service::restrictions::edits::RestrictionDraft;
+use crate::service::statements::facts::{Fact, PropType, Property, Stated, property_of, properties};
+use crate::service::statements::{languages, reads, writes};
+use crate::service::write::editing::{self, Draft, ModelOf, editable, update_in_as};
+use crate::service::{Member, Viewer};
+
+const MAX_TEXT: usize = 20_000;
+const MAX_LOCATOR: usize = 2_000;
+
+/// A statement to add, as given.
+#[derive(Clone, Debug)]
+pub struct NewStatement {
+    pub record: (Audited, Uuid),
+    pub property: String,
+    pub value: String,
+    pub language: Option<String>,
+    pub source: Option<Uuid>,
+    pub locator: Option<String>,
+}
+
+/// A statement to add, checked.
+struct Checked {
+    fact: Fact,
+    source: Option<Uuid>,
+    locator: Option<String>,
+}
+
+fn check(kind: Audited, input: NewStatement) -> AppResult<Checked> {
+    let Some(property) = property_of(kind, &input.property) else {
+        let names: Vec<&str> = properties(kind).iter().map(|p| p.name).collect();
+        return Err(AppError::bad_input(
+            "property",
+            format!("{kind:?} has no property {:?}; it has {}", input.property, names.join(", ")),
+        ));
+    };
+    let Property { name, prop_type, single, translatable } = property;
+    if !single {
+        return Err(AppError::bad_input(
+            "property",
+            format!("{name} is a list: change it with the record's update mutation"),
+        ));
+    }
+    let language = input.language.map(|l| languages::tag("language", &l)).transpose()?;
+    if language.is_some() && !translatable {
+        let names: Vec<&str> = properties(kind).iter().filter(|p| p.translatable).map(|p| p.name).collect();
+        return Err(AppError::bad_input(
+            "language",
+            format!("{name} has no values in other languages; only {} have", names.join(", ")),
+        ));
+    }
+    let value = match prop_type {
+        PropType::Name => editing::name("value", &input.value)?,
+        _ => editing::text("value", Some(input.value), MAX_TEXT)?
+            .ok_or_else(|| AppError::bad_input("value", "must not be empty"))?,
+    };
+    let locator = editing::text("locator", input.locator, MAX_LOCATOR)?;
+    if locator.is_some() && input.source.is_none() {
+        return Err(AppError::bad_input("locator", "a locator says where in a source: give sourceId as well"));
+    }
+    Ok(Checked { fact: Fact { property: name, value, language }, source: input.source, locator })
+}
+
+/// Adds a statement: asserted if the caller may change the record, else
+/// proposed. Returns it.
+pub async fn add(db: &DatabaseConnection, viewer: &Viewer, input: NewStatement) -> AppResult<statement::Model> {
+    match input.record.0 {
+        Audited::Defender => add_to::<DefenderDraft>(db, viewer, input).await,
+        Audited::Restriction => add_to::<RestrictionDraft>(db, viewer, input).await,
+        Audited::Campaign => add_to::<CampaignDraft>(db, viewer, input).await,
+        _ => Err(AppError::bad_input("recordId", "statements are kept for defenders, restrictions and campaigns")),
+    }
+}
+
+async fn add_to<D>(db: &DatabaseConnection, viewer: &Viewer, input: NewStatement) -> AppResult<statement::Model>
+where
+    D: Draft + Stated,
+    editing::ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
+    ModelOf<D>: IntoActiveModel<editing::ActiveOf<D>>,
+{
+    let actor = editing::editor(viewer)?;
+    let id = input.record.1;
+    let checked = check(D::KIND, input)?;
+    let txn = crate::db::begin_write(db).await?;
+    let record = match editable::<D::Entity, _>(&txn, viewer, &actor, id).await {
+        Ok(record) => Some(record),
+        // Visible, but not the caller's to change: it may propose.
+        Err(AppError::Forbidden(_)) => None,
+        Err(other) => return Err(other),
+    };
+    if let Some(source) = checked.source
+        && !visible_by_id::<source::Entity, _>(&txn, viewer, &[source]).await?.contains_key(&source)
+    {
+        return Err(AppError::NotFound(format!(
+            "No Source has the id {}",
+            GlobalId::encode_uuid(NodeType::Source, source).as_str()
+        )));
+    }
+    let table = D::Entity::default().as_str();
+    let added = match record {
+        Some(record) => assert_value::<D>(&txn, viewer, &actor, record, &checked).await?,
+        None => {
+            let record = D::Entity::find_by_id_uuid(&txn, id)
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a visible record vanished")))?;
+            let now = Utc::now();
+            let mut row =
+                writes::row((table, id), &checked.fact, Some(actor.organisation), StatementStatus::Proposed, (now, now));
+            row.source_id = Set(checked.source);
+            row.locator = Set(checked.locator.clone());
+            let proposal = row.insert(&txn).await?;
+            log(&txn, &actor, AuditAction::Propose, (table, id), record.version(), "proposal", &proposal).await?;
+            proposal
+        }
+    };
+    txn.commit().await?;
+    Ok(added)
+}
+
+/// The caller's own statement of a value it may set: without a language,
+/// the record's current value changes as an update would change it.
+async fn assert_value<D>(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    record: ModelOf<D>,
+    checked: &Checked,
+) -> AppResult<statement::Model>
+where
+    D: Draft + Stated,
+    editing::ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
+    ModelOf<D>: IntoActiveModel<editing::ActiveOf<D>>,
+{
+    let table = D::Entity::default().as_str();
+    let (id, version) = (record.id(), record.version());
+    let fact = &checked.fact;
+    let changed = match &fact.language {
+        None => set_current::<D>(txn, viewer, actor, record, fact, AuditAction::Update).await?,
+        Some(_) => {
+            // A value in a language replaces the caller's own earlier value
+            // in that language, and no one else's.
+            statement::Entity::update_many()
+                .col_expr(statement::Column::Current, sea_orm::sea_query::Expr::value(false))
+                .filter(statement::Column::RecordId.eq(id))
+                .filter(statement::Column::OrganisationId.eq(actor.organisation))
+                .filter(statement::Column::Property.eq(fact.property))
+                .filter(statement::Column::Language.eq(fact.language.clone()))
+                .filter(statement::Column::Value.ne(fact.value.clone()))
+                .exec(txn)
+                .await?;
+            false
+        }
+    };
+    let stated = own_statement(txn, (table, id), actor.organisation, fact, checked).await?;
+    if !changed {
+        log(txn, actor, AuditAction::Assert, (table, id), version, "statement", &stated).await?;
+    }
+    Ok(stated)
+}
+
+/// Sets a single-valued fact as the record's current value, through the one
+/// update path; whether anything changed.
+async fn set_current<D>(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    record: ModelOf<D>,
+    fact: &Fact,
+    action: AuditAction,
+) -> AppResult<bool>
+where
+    D: Draft + Stated,
+    editing::ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
+    ModelOf<D>: IntoActiveModel<editing::ActiveOf<D>>,
+{
+    let mut failure = None;
+    let updated = update_in_as::<D>(
+        txn,
+        viewer,
+        actor,
+        record,
+        |draft| {
+            if let Err(error) = draft.set_fact(fact.property, &fact.value) {
+                failure = Some(error);
+            }
+        },
+        action,
+    )
+    .await?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    Ok(updated.is_some())
+}
+
+/// The organisation's statement of a fact, current and seen now, with the
+/// source given (a write may have just made it).
+async fn own_statement(
+    txn: &DatabaseTransaction,
+    record: (&str, Uuid),
+    organisation: Uuid,
+    fact: &Fact,
+    checked: &Checked,
+) -> AppResult<statement::Model> {
+    let now = Utc::now();
+    let existing = statement::Entity::find()
+        .filter(statement::Column::RecordId.eq(record.1))
+        .filter(statement::Column::OrganisationId.eq(organisation))
+        .filter(statement::Column::Status.eq(StatementStatus::Asserted))
+        .filter(statement::Column::Property.eq(fact.property))
+        .filter(statement::Column::Value.eq(fact.value.clone()))
+        .filter(statement::Column::Language.eq(fact.language.clone()))
+        .one(txn)
+        .await?;
+    let cite = |row: &mut statement::ActiveModel| {
+        if checked.source.is_some() {
+            row.source_id = Set(checked.source);
+            row.locator = Set(checked.locator.clone());
+        }
+    };
+    Ok(match existing {
+        Some(found) => {
+            let mut row = found.into_active_model();
+            row.current = Set(true);
+            row.last_seen = Set(now);
+            cite(&mut row);
+            row.update(txn).await?
+        }
+        None => {
+            let mut row = writes::row(record, fact, Some(organisation), StatementStatus::Asserted, (now, now));
+            cite(&mut row);
+            row.insert(txn).await?
+        }
+    })
+}
+
+/// Appends the audit entry of a statement that left the record's version as
+/// it was.
+async fn log(
+    txn: &DatabaseTransaction,
+    actor: &Member,
+    action: AuditAction,
+    record: (&str, Uuid),
+    version: i32,
+    field: &str,
+    statement: &statement::Model,
+) -> AppResult<()> {
+    let value = json!({
+        "id": GlobalId::encode_uuid(NodeType::Statement, statement.id).as_str(),
+        "property": statement.property,
+        "value": statement.value,
+        "language": statement.language,
+        "source": statement.source_id,
+    });
+    let class = Class::entries(&[("source", Audited::Source, false)]);
+    let (from, to) = match action {
+        AuditAction::Reject => (Some(value), None),
+        _ => (None, Some(value)),
+    };
+    audit::append(txn, actor, action, record, version, &[Change::values(field, from, to, class)]).await
+}
+
+/// Accepts or rejects a proposal. Only those who may change the record
+/// decide; to anyone who may not see the proposal it does not exist.
+pub async fn decide(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    proposal: Uuid,
+    accept: bool,
+) -> AppResult<statement::Model> {
+    let not_found = || {
+        AppError::NotFound(format!(
+            "No proposal has the id {}",
+            GlobalId::encode_uuid(NodeType::Statement, proposal).as_str()
+        ))
+    };
+    let found = statement::Entity::find_by_id(proposal).one(db).await?.ok_or_else(not_found)?;
+    match Audited::of_table(&found.record_type) {
+        Some(Audited::Defender) => decide_on::<DefenderDraft>(db, viewer, found, accept, not_found).await,
+        Some(Audited::Restriction) => decide_on::<RestrictionDraft>(db, viewer, found, accept, not_found).await,
+        Some(Audited::Campaign) => decide_on::<CampaignDraft>(db, viewer, found, accept, not_found).await,
+        _ => Err(not_found()),
+    }
+}
+
+async fn decide_on<D>(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    found: statement::Model,
+    accept: bool,
+    not_found: impl Fn() -> AppError,
+) -> AppResult<statement::Model>
+where
+    D: Draft + Stated,
+    editing::ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
+    ModelOf<D>: IntoActiveModel<editing::ActiveOf<D>>,
+{
+    let actor = editing::editor(viewer)?;
+    let txn = crate::db::begin_write(db).await?;
+    let id = found.record_id;
+    // The proposal must be one the viewer sees: on a record it sees, from
+    // an organisation and a source it sees.
+    if !visible_by_id::<D::Entity, _>(&txn, viewer, &[id]).await?.contains_key(&id) {
+        return Err(not_found());
+    }
+    let seen = reads::of_records(&txn, viewer, &[(D::KIND, id)]).await?;
+    if !seen.get(&(D::KIND, id)).is_some_and(|list| list.iter().any(|s| s.id == found.id)) {
+        return Err(not_found());
+    }
+    let record = editable::<D::Entity, _>(&txn, viewer, &actor, id).await?;
+    if found.status != StatementStatus::Proposed {
+        return Err(AppError::bad_input("id", "this statement is not an open proposal: it was decided already"));
+    }
+    let table = D::Entity::default().as_str();
+    let version = record.version();
+    let fact = Fact {
+        property: property_of(D::KIND, &found.property).map(|p| p.name).ok_or_else(not_found)?,
+        value: found.value.clone(),
+        language: found.language.clone(),
+    };
+    let mut decided = found.into_active_model();
+    let action = if accept {
+        let changed = match fact.language {
+            None => set_current::<D>(&txn, viewer, &actor, record, &fact, AuditAction::Accept).await?,
+            Some(_) => false,
+        };
+        decided.status = Set(StatementStatus::Asserted);
+        decided.last_seen = Set(Utc::now());
+        let decided = decided.update(&txn).await?;
+        if !changed {
+            log(&txn, &actor, AuditAction::Accept, (table, id), version, "proposal", &decided).await?;
+        }
+        txn.commit().await?;
+        return Ok(decided);
+    } else {
+        AuditAction::Reject
+    };
+    decided.status = Set(StatementStatus::Rejected);
+    decided.current = Set(false);
+    let decided = decided.update(&txn).await?;
+    log(&txn, &actor, action, (table, id), version, "proposal", &decided).await?;
+    txn.commit().await?;
+    Ok(decided)
+}

@@ -1,0 +1,312 @@
+//! Statements: each organisation's assertions kept side by side, proposals
+//! accepted and rejected, statement-level visibility, values in several
+//! languages with negotiation and fallback, and names in other scripts found
+//! by search and reconciliation.
+
+use crate::common;
+
+use common::{TestApp, create_key, create_org, post_as};
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }";
+const UPDATE: &str = "mutation ($input: UpdateDefenderInput!) { updateDefender(input: $input) { defender { version } } }";
+const SHARE: &str = "mutation ($input: ShareRecordInput!) { shareRecord(input: $input) { access } }";
+const ADD: &str = "mutation ($input: AddStatementInput!) { addStatement(input: $input) {
+    statement { id property value language status current organisation { name } source { title } locator } } }";
+const ACCEPT: &str = "mutation ($id: ID!) { acceptProposal(input: { id: $id }) { statement { status current } } }";
+const REJECT: &str = "mutation ($id: ID!) { rejectProposal(input: { id: $id }) { statement { status current } } }";
+const READ: &str = "query ($id: ID!, $property: String) { defender(id: $id) {
+    name status occupation summary version
+    statements(property: $property) { property value language status current organisation { name } source { title } }
+    auditLog(last: 20) { nodes { action changes { field } } } } }";
+
+fn gid(ty: &str, uuid: uuid::Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ty}:{uuid}"))
+}
+
+/// An organisation whose own record is public: anonymous readers see its statements.
+fn public_org(app: &TestApp, name: &str) -> String {
+    let (ok, id, err) = common::cli(app, &["org", "create", "--name", name, "--country", "pe", "--visibility", "PUBLIC"]);
+    assert!(ok, "{err}");
+    id
+}
+
+async fn data(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> Value {
+    let (_, body) = post_as(app, key, query, variables).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"].clone()
+}
+
+async fn error_code(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> (String, String) {
+    let (_, body) = post_as(app, key, query, variables).await;
+    let error = &body["errors"][0];
+    (
+        error["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error: {body}")).to_owned(),
+        error["message"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+async fn create(app: &TestApp, key: &str, input: Value) -> String {
+    let data = data(app, Some(key), CREATE, json!({ "input": input })).await;
+    data["createDefender"]["defender"]["id"].as_str().unwrap().to_owned()
+}
+
+/// (organisation, value, status, current) of a defender's statements of one property.
+async fn stated(app: &TestApp, key: Option<&str>, id: &str, property: &str) -> Vec<(String, String, String, bool)> {
+    let data = data(app, key, READ, json!({ "id": id, "property": property })).await;
+    data["defender"]["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["organisation"]["name"].as_str().unwrap_or("").to_owned(),
+                s["value"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+                s["current"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn actions(data: &Value) -> Vec<String> {
+    data["defender"]["auditLog"]["nodes"].as_array().unwrap().iter().map(|n| n["action"].as_str().unwrap().to_owned()).collect()
+}
+
+engine_tests!(organisations_keep_their_own_assertions, |app: TestApp| async move {
+    let (a, b) = (create_org(&app, "Gulf Watch"), create_org(&app, "Prison Monitor"));
+    let (key_a, key_b) = (create_key(&app, &a, "EDITOR"), create_key(&app, &b, "EDITOR"));
+    let admin_a = create_key(&app, &a, "ADMIN");
+    let id = create(&app, &key_a, json!({ "name": "Salma Test", "countryCode": "SA", "status": "AT_RISK", "visibility": "PRIVATE" })).await;
+    data(&app, Some(&admin_a), SHARE, json!({ "input": { "recordId": id, "organisationId": b, "access": "EDIT" } })).await;
+    // B reports the arrest: the current value is the latest, and A's account stays.
+    data(&app, Some(&key_b), UPDATE, json!({ "input": { "id": id, "expectedVersion": 1, "status": "DETAINED" } })).await;
+    let mut status = stated(&app, Some(&key_a), &id, "status").await;
+    status.sort();
+    assert_eq!(
+        status,
+        vec![
+            ("Gulf Watch".into(), "AT_RISK".into(), "ASSERTED".into(), true),
+            ("Prison Monitor".into(), "DETAINED".into(), "ASSERTED".into(), true),
+        ]
+    );
+    let read = data(&app, Some(&key_b), READ, json!({ "id": id })).await;
+    assert_eq!(read["defender"]["status"], "DETAINED");
+    // A replaces its own value: its earlier statement is no longer current; B's is untouched.
+    data(&app, Some(&key_a), UPDATE, json!({ "input": { "id": id, "expectedVersion": 2, "status": "RELEASED" } })).await;
+    let mut status = stated(&app, Some(&key_b), &id, "status").await;
+    status.sort();
+    assert_eq!(
+        status,
+        vec![
+            ("Gulf Watch".into(), "AT_RISK".into(), "ASSERTED".into(), false),
+            ("Gulf Watch".into(), "RELEASED".into(), "ASSERTED".into(), true),
+            ("Prison Monitor".into(), "DETAINED".into(), "ASSERTED".into(), true),
+        ]
+    );
+    // A statement through addStatement, with a source: the current value changes as an update would.
+    let added = data(
+        &app,
+        Some(&key_b),
+        ADD,
+        json!({ "input": { "recordId": id, "property": "occupation", "value": "Lawyer" } }),
+    )
+    .await;
+    assert_eq!(added["addStatement"]["statement"]["status"], "ASSERTED");
+    let read = data(&app, Some(&key_a), READ, json!({ "id": id })).await;
+    assert_eq!((read["defender"]["occupation"].as_str(), read["defender"]["version"].as_i64()), (Some("Lawyer"), Some(4)));
+    // The organisation filter.
+    let (_, body) = post_as(
+        &app,
+        Some(&key_a),
+        "query ($id: ID!, $org: ID) { defender(id: $id) { statements(organisation: $org) { property value } } }",
+        json!({ "id": id, "org": b }),
+    )
+    .await;
+    let properties: Vec<&str> =
+        body["data"]["defender"]["statements"].as_array().unwrap().iter().map(|s| s["property"].as_str().unwrap()).collect();
+    assert_eq!(properties, vec!["occupation", "status"], "{body}");
+});
+
+engine_tests!(proposals_are_accepted_or_rejected_by_those_who_may_change_the_record, |app: TestApp| async move {
+    let (a, c) = (create_org(&app, "Gulf Watch"), create_org(&app, "Diaspora Network"));
+    let (key_a, key_c) = (create_key(&app, &a, "EDITOR"), create_key(&app, &c, "EDITOR"));
+    let id = create(&app, &key_a, json!({ "name": "Proposal Case", "countryCode": "SA", "visibility": "PARTNERS" })).await;
+    let propose = |property: &str, value: &str| {
+        json!({ "input": { "recordId": id, "property": property, "value": value } })
+    };
+    let proposal = data(&app, Some(&key_c), ADD, propose("occupation", "Blogger")).await;
+    let proposal = &proposal["addStatement"]["statement"];
+    assert_eq!((proposal["status"].as_str(), proposal["organisation"]["name"].as_str()), (Some("PROPOSED"), Some("Diaspora Network")));
+    let proposal_id = proposal["id"].as_str().unwrap().to_owned();
+    let read = data(&app, Some(&key_a), READ, json!({ "id": id })).await;
+    assert!(read["defender"]["occupation"].is_null(), "a proposal changes nothing: {read}");
+    assert_eq!(actions(&read).last().map(String::as_str), Some("PROPOSE"));
+    // The proposer may not decide; anonymous readers do not see the record, nor the proposal.
+    assert_eq!(error_code(&app, Some(&key_c), ACCEPT, json!({ "id": proposal_id })).await.0, "FORBIDDEN");
+    let (code, message) = error_code(&app, None, ACCEPT, json!({ "id": proposal_id })).await;
+    assert_eq!(code, "UNAUTHENTICATED", "{message}");
+    let accepted = data(&app, Some(&key_a), ACCEPT, json!({ "id": proposal_id })).await;
+    assert_eq!(accepted["acceptProposal"]["statement"], json!({ "status": "ASSERTED", "current": true }));
+    let read = data(&app, Some(&key_a), READ, json!({ "id": id })).await;
+    assert_eq!(read["defender"]["occupation"], "Blogger");
+    assert_eq!(actions(&read).last().map(String::as_str), Some("ACCEPT"));
+    let mut occupation = stated(&app, Some(&key_a), &id, "occupation").await;
+    occupation.sort();
+    assert_eq!(
+        occupation,
+        vec![
+            ("Diaspora Network".into(), "Blogger".into(), "ASSERTED".into(), true),
+            ("Gulf Watch".into(), "Blogger".into(), "ASSERTED".into(), true),
+        ]
+    );
+    // Decided once only.
+    assert_eq!(error_code(&app, Some(&key_a), REJECT, json!({ "id": proposal_id })).await.0, "BAD_USER_INPUT");
+    // A rejected proposal stays, marked, and changes nothing.
+    let second = data(&app, Some(&key_c), ADD, propose("summary", "Wrong account")).await;
+    let second_id = second["addStatement"]["statement"]["id"].as_str().unwrap().to_owned();
+    let rejected = data(&app, Some(&key_a), REJECT, json!({ "id": second_id })).await;
+    assert_eq!(rejected["rejectProposal"]["statement"], json!({ "status": "REJECTED", "current": false }));
+    let read = data(&app, Some(&key_a), READ, json!({ "id": id, "property": "summary" })).await;
+    assert!(read["defender"]["summary"].is_null());
+    assert_eq!(actions(&read).last().map(String::as_str), Some("REJECT"));
+    assert_eq!(read["defender"]["statements"][0]["status"], "REJECTED");
+    // Bad input: an unknown property, a list, a language for a code, a bad tag.
+    for (input, argument) in [
+        (json!({ "recordId": id, "property": "colour", "value": "x" }), "property"),
+        (json!({ "recordId": id, "property": "otherName", "value": "x" }), "property"),
+        (json!({ "recordId": id, "property": "status", "value": "DETAINED", "language": "es" }), "language"),
+        (json!({ "recordId": id, "property": "name", "value": "x", "language": "not a tag" }), "language"),
+        (json!({ "recordId": id, "property": "name", "value": "x", "locator": "p. 4" }), "locator"),
+    ] {
+        let (_, body) = post_as(&app, Some(&key_a), ADD, json!({ "input": input })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["argument"], argument, "{body}");
+    }
+});
+
+engine_tests!(statements_follow_what_the_viewer_may_see, |app: TestApp| async move {
+    let a = public_org(&app, "Gulf Watch");
+    let key_a = create_key(&app, &a, "EDITOR");
+    let other = create_org(&app, "Another Partner");
+    let key_other = create_key(&app, &other, "EDITOR");
+    let id = create(&app, &key_a, json!({ "name": "Public Person", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" })).await;
+    let (_, body) = post_as(
+        &app,
+        Some(&key_a),
+        "mutation { createSource(input: { title: \"Private interview notes\", visibility: PRIVATE }) { source { id } } }",
+        json!({}),
+    )
+    .await;
+    let source = body["data"]["createSource"]["source"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    let spanish = json!({ "input": { "recordId": id, "property": "name", "value": "Persona Pública", "language": "es",
+                                      "sourceId": source, "locator": "p. 4" } });
+    let added = data(&app, Some(&key_a), ADD, spanish).await;
+    assert_eq!(added["addStatement"]["statement"]["source"]["title"], "Private interview notes");
+    let query = "query ($id: ID!) { defender(id: $id) { name(language: \"es\") nameLanguage(language: \"es\")
+                 statements(property: \"name\") { value language } } }";
+    let owner = data(&app, Some(&key_a), query, json!({ "id": id })).await;
+    assert_eq!(owner["defender"]["name"], "Persona Pública");
+    // To those who may not see the source, the statement does not exist:
+    // they get exactly what a record without it gives.
+    let twin = create(&app, &key_a, json!({ "name": "Public Person", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" })).await;
+    for key in [None, Some(key_other.as_str())] {
+        let seen = data(&app, key, query, json!({ "id": id })).await;
+        let without = data(&app, key, query, json!({ "id": twin })).await;
+        assert_eq!(seen, without, "{key:?}");
+        assert_eq!(seen["defender"]["name"], "Public Person");
+        assert_eq!(seen["defender"]["statements"], json!([{ "value": "Public Person", "language": null }]));
+    }
+    // A proposal on a record the proposer may not see is refused exactly as on one that does not exist.
+    let private = create(&app, &key_a, json!({ "name": "Private Person", "countryCode": "PE", "visibility": "PRIVATE" })).await;
+    let hidden = error_code(&app, Some(&key_other), ADD, json!({ "input": { "recordId": private, "property": "summary", "value": "x" } })).await;
+    let missing_id = gid("Defender", uuid::Uuid::now_v7());
+    let missing = error_code(&app, Some(&key_other), ADD, json!({ "input": { "recordId": missing_id, "property": "summary", "value": "x" } })).await;
+    assert_eq!(hidden.0, "NOT_FOUND");
+    assert_eq!(hidden.0, missing.0);
+    assert_eq!(hidden.1.replace(&common::uuid_of(&private).to_string(), "ID"), missing.1.replace(&common::uuid_of(&missing_id).to_string(), "ID"));
+    // A proposal on a private record, seen by its owner only.
+    let proposal = data(&app, Some(&key_a), ADD, json!({ "input": { "recordId": private, "property": "summary", "value": "x", "language": "es" } })).await;
+    let statement = proposal["addStatement"]["statement"]["id"].as_str().unwrap().to_owned();
+    let hidden = error_code(&app, Some(&key_other), ACCEPT, json!({ "id": statement })).await;
+    let missing = error_code(&app, Some(&key_other), ACCEPT, json!({ "id": gid("Statement", uuid::Uuid::now_v7()) })).await;
+    assert_eq!(hidden.0, "NOT_FOUND");
+    assert_eq!(hidden.0, missing.0);
+});
+
+const NAMES: &str = "query ($id: ID!, $language: String) { defender(id: $id) {
+    name(language: $language) nameLanguage(language: $language) } }";
+
+engine_tests!(languages_are_negotiated_with_a_documented_fallback, |app: TestApp| async move {
+    let a = public_org(&app, "Uyghur Rights");
+    let key = create_key(&app, &a, "EDITOR");
+    let id = create(&app, &key, json!({ "name": "Ilham Tohti", "countryCode": "CN", "visibility": "PUBLIC", "consent": "GIVEN" })).await;
+    for (value, language) in [("ئىلھام توختى", "ug"), ("伊力哈木·土赫提", "zh-hans"), ("Ilham Tohti", "en")] {
+        let added = data(&app, Some(&key), ADD, json!({ "input": { "recordId": id, "property": "name", "value": value, "language": language } })).await;
+        assert_eq!(added["addStatement"]["statement"]["status"], "ASSERTED");
+    }
+    let name = |data: Value| (data["defender"]["name"].as_str().unwrap().to_owned(), data["defender"]["nameLanguage"].as_str().map(str::to_owned));
+    for (language, expected, tag) in [
+        ("ug", "ئىلھام توختى", Some("ug")),
+        ("zh", "伊力哈木·土赫提", Some("zh-Hans")),
+        ("zh-Hans-CN", "伊力哈木·土赫提", Some("zh-Hans")),
+        ("fr", "Ilham Tohti", Some("en")),
+    ] {
+        let got = name(data(&app, None, NAMES, json!({ "id": id, "language": language })).await);
+        assert_eq!(got, (expected.to_owned(), tag.map(str::to_owned)), "{language}");
+    }
+    // Accept-Language, when no argument is given; the argument wins over it.
+    for (header, expected) in [("ug, en;q=0.5", "ئىلھام توختى"), ("fr-CH, fr;q=0.9, zh;q=0.8", "伊力哈木·土赫提"), ("de", "Ilham Tohti")] {
+        let body: Value = app
+            .client
+            .post(app.url("/graphql"))
+            .header("accept-language", header)
+            .json(&json!({ "query": NAMES, "variables": { "id": id } }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["data"]["defender"]["name"], expected, "{header}: {body}");
+    }
+    let body: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept-language", "ug")
+        .json(&json!({ "query": NAMES, "variables": { "id": id, "language": "zh" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["defender"]["name"], "伊力哈木·土赫提", "{body}");
+    let (code, message) = error_code(&app, None, NAMES, json!({ "id": id, "language": "zh_" })).await;
+    assert_eq!(code, "BAD_USER_INPUT", "{message}");
+});
+
+engine_tests!(names_in_other_scripts_are_found, |app: TestApp| async move {
+    let a = create_org(&app, "Uyghur Rights");
+    let key = create_key(&app, &a, "EDITOR");
+    create(
+        &app,
+        &key,
+        json!({ "name": "Ilham Tohti", "countryCode": "CN", "visibility": "PUBLIC", "consent": "GIVEN",
+                "otherNames": [{ "name": "ئىلھام توختى", "kind": "NATIVE_NAME", "language": "ug" },
+                               { "name": "伊力哈木·土赫提", "kind": "TRANSLITERATION", "language": "zh-Hans" }] }),
+    )
+    .await;
+    let search = "query ($q: String!) { search(query: $q, first: 5) { nodes { ... on Defender { name } } } }";
+    for query in ["ئىلھام توختى", "伊力哈木·土赫提", "ئىلھام"] {
+        let found = data(&app, None, search, json!({ "q": query })).await;
+        assert_eq!(found["search"]["nodes"][0]["name"], "Ilham Tohti", "{query}: {found}");
+    }
+    let matched = "query ($q: String!) { match(query: $q, types: [DEFENDER]) { match record { ... on Defender { name } } } }";
+    for query in ["ئىلھام توختى", "伊力哈木·土赫提"] {
+        let found = data(&app, None, matched, json!({ "q": query })).await;
+        assert_eq!(found["match"][0]["record"]["name"], "Ilham Tohti", "{query}: {found}");
+        assert_eq!(found["match"][0]["match"], true, "{query}: {found}");
+    }
+});
