@@ -168,6 +168,9 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<boo
             FileFormat::Csv => Format::Csv(csv_kind(args.record_type.as_deref(), path)?),
             FileFormat::Jsonl => Format::JsonLines,
             FileFormat::Ftm => Format::FollowTheMoney,
+            FileFormat::Statements => {
+                bail!("statements are exported only: import records as CSV, JSON Lines or FollowTheMoney")
+            }
         };
         let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let name = path.display().to_string();
@@ -237,11 +240,6 @@ fn print_report(report: &Report, elapsed: std::time::Duration) {
 /// `rights-graph export`
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
     use std::io::Write;
-    let format = match args.format {
-        FileFormat::Csv => ExportFormat::Csv,
-        FileFormat::Jsonl => ExportFormat::JsonLines,
-        FileFormat::Ftm => ExportFormat::FollowTheMoney,
-    };
     let viewer = match &args.org {
         Some(org) => Viewer::Member(Member::operator(organisation_id(org)?, Role::Reader)),
         None => Viewer::Anonymous,
@@ -250,6 +248,12 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
     if let Some(organisation) = viewer.organisation() {
         organisations::find(&db, organisation).await.map_err(explain)?;
     }
+    let format = match args.format {
+        FileFormat::Csv => ExportFormat::Csv,
+        FileFormat::Jsonl => ExportFormat::JsonLines,
+        FileFormat::Ftm => ExportFormat::FollowTheMoney,
+        FileFormat::Statements => return export_statements(&db, &viewer, args).await,
+    };
     if let Some(cursor) = &args.changes_since {
         if format != ExportFormat::JsonLines {
             bail!("--changes-since writes JSON Lines: use --format jsonl");
@@ -287,6 +291,23 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
     eprintln!("Exported {count} records.");
     let since = position.map_or_else(|| "start".to_owned(), |position| position.cursor());
     eprintln!("Keep the copy in sync with the changes since: --changes-since {since}");
+    Ok(())
+}
+
+/// `rights-graph export --format statements`: to the file given, else standard output.
+async fn export_statements(db: &sea_orm::DatabaseConnection, viewer: &Viewer, args: ExportArgs) -> anyhow::Result<()> {
+    if args.changes_since.is_some() {
+        bail!("--changes-since writes JSON Lines: use --format jsonl");
+    }
+    let written = match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+            crate::service::statements::export::write_csv(db, viewer, std::io::BufWriter::new(file)).await
+        }
+        None => crate::service::statements::export::write_csv(db, viewer, std::io::stdout().lock()).await,
+    }
+    .map_err(explain)?;
+    eprintln!("Exported {written} statements.");
     Ok(())
 }
 

@@ -54,6 +54,9 @@ pub enum FileFormat {
     Jsonl,
     /// FollowTheMoney entities (OpenSanctions, Aleph), one per line.
     Ftm,
+    /// Export only: every statement (who asserted which value, from where,
+    /// in which language, when), as CSV in FollowTheMoney's statement columns.
+    Statements,
 }
 
 /// `rights-graph import`

@@ -583,8 +583,7 @@ async fn look_up(
     let Some(cache) = shared.response_cache.clone() else { return Cached::No };
     let operation = params.operation_name.as_deref();
     let variables = params.variables.as_ref();
-    let Some(cacheable) =
-        cache.key(viewer, shared.executor.shape(), document, query, operation, variables, languages)
+    let Some(cacheable) = cache.key(viewer, shared.executor.shape(), document, query, operation, variables, languages)
     else {
         return Cached::No;
     };

@@ -9,7 +9,8 @@ use common::{TestApp, create_key, create_org, post_as};
 use serde_json::{Value, json};
 
 const CREATE: &str = "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }";
-const UPDATE: &str = "mutation ($input: UpdateDefenderInput!) { updateDefender(input: $input) { defender { version } } }";
+const UPDATE: &str =
+    "mutation ($input: UpdateDefenderInput!) { updateDefender(input: $input) { defender { version } } }";
 const SHARE: &str = "mutation ($input: ShareRecordInput!) { shareRecord(input: $input) { access } }";
 const ADD: &str = "mutation ($input: AddStatementInput!) { addStatement(input: $input) {
     statement { id property value language status current organisation { name } source { title } locator } } }";
@@ -27,7 +28,8 @@ fn gid(ty: &str, uuid: uuid::Uuid) -> String {
 
 /// An organisation whose own record is public: anonymous readers see its statements.
 fn public_org(app: &TestApp, name: &str) -> String {
-    let (ok, id, err) = common::cli(app, &["org", "create", "--name", name, "--country", "pe", "--visibility", "PUBLIC"]);
+    let (ok, id, err) =
+        common::cli(app, &["org", "create", "--name", name, "--country", "pe", "--visibility", "PUBLIC"]);
     assert!(ok, "{err}");
     id
 }
@@ -71,17 +73,29 @@ async fn stated(app: &TestApp, key: Option<&str>, id: &str, property: &str) -> V
 }
 
 fn actions(data: &Value) -> Vec<String> {
-    data["defender"]["auditLog"]["nodes"].as_array().unwrap().iter().map(|n| n["action"].as_str().unwrap().to_owned()).collect()
+    data["defender"]["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 engine_tests!(organisations_keep_their_own_assertions, |app: TestApp| async move {
     let (a, b) = (create_org(&app, "Gulf Watch"), create_org(&app, "Prison Monitor"));
     let (key_a, key_b) = (create_key(&app, &a, "EDITOR"), create_key(&app, &b, "EDITOR"));
     let admin_a = create_key(&app, &a, "ADMIN");
-    let id = create(&app, &key_a, json!({ "name": "Salma Test", "countryCode": "SA", "status": "AT_RISK", "visibility": "PRIVATE" })).await;
-    data(&app, Some(&admin_a), SHARE, json!({ "input": { "recordId": id, "organisationId": b, "access": "EDIT" } })).await;
+    let id = create(
+        &app,
+        &key_a,
+        json!({ "name": "Salma Test", "countryCode": "SA", "status": "AT_RISK", "visibility": "PRIVATE" }),
+    )
+    .await;
+    data(&app, Some(&admin_a), SHARE, json!({ "input": { "recordId": id, "organisationId": b, "access": "EDIT" } }))
+        .await;
     // B reports the arrest: the current value is the latest, and A's account stays.
-    data(&app, Some(&key_b), UPDATE, json!({ "input": { "id": id, "expectedVersion": 1, "status": "DETAINED" } })).await;
+    data(&app, Some(&key_b), UPDATE, json!({ "input": { "id": id, "expectedVersion": 1, "status": "DETAINED" } }))
+        .await;
     let mut status = stated(&app, Some(&key_a), &id, "status").await;
     status.sort();
     assert_eq!(
@@ -94,7 +108,8 @@ engine_tests!(organisations_keep_their_own_assertions, |app: TestApp| async move
     let read = data(&app, Some(&key_b), READ, json!({ "id": id })).await;
     assert_eq!(read["defender"]["status"], "DETAINED");
     // A replaces its own value: its earlier statement is no longer current; B's is untouched.
-    data(&app, Some(&key_a), UPDATE, json!({ "input": { "id": id, "expectedVersion": 2, "status": "RELEASED" } })).await;
+    data(&app, Some(&key_a), UPDATE, json!({ "input": { "id": id, "expectedVersion": 2, "status": "RELEASED" } }))
+        .await;
     let mut status = stated(&app, Some(&key_b), &id, "status").await;
     status.sort();
     assert_eq!(
@@ -115,7 +130,10 @@ engine_tests!(organisations_keep_their_own_assertions, |app: TestApp| async move
     .await;
     assert_eq!(added["addStatement"]["statement"]["status"], "ASSERTED");
     let read = data(&app, Some(&key_a), READ, json!({ "id": id })).await;
-    assert_eq!((read["defender"]["occupation"].as_str(), read["defender"]["version"].as_i64()), (Some("Lawyer"), Some(4)));
+    assert_eq!(
+        (read["defender"]["occupation"].as_str(), read["defender"]["version"].as_i64()),
+        (Some("Lawyer"), Some(4))
+    );
     // The organisation filter.
     let (_, body) = post_as(
         &app,
@@ -124,21 +142,28 @@ engine_tests!(organisations_keep_their_own_assertions, |app: TestApp| async move
         json!({ "id": id, "org": b }),
     )
     .await;
-    let properties: Vec<&str> =
-        body["data"]["defender"]["statements"].as_array().unwrap().iter().map(|s| s["property"].as_str().unwrap()).collect();
+    let properties: Vec<&str> = body["data"]["defender"]["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["property"].as_str().unwrap())
+        .collect();
     assert_eq!(properties, vec!["occupation", "status"], "{body}");
 });
 
 engine_tests!(proposals_are_accepted_or_rejected_by_those_who_may_change_the_record, |app: TestApp| async move {
     let (a, c) = (create_org(&app, "Gulf Watch"), create_org(&app, "Diaspora Network"));
     let (key_a, key_c) = (create_key(&app, &a, "EDITOR"), create_key(&app, &c, "EDITOR"));
-    let id = create(&app, &key_a, json!({ "name": "Proposal Case", "countryCode": "SA", "visibility": "PARTNERS" })).await;
-    let propose = |property: &str, value: &str| {
-        json!({ "input": { "recordId": id, "property": property, "value": value } })
-    };
+    let id =
+        create(&app, &key_a, json!({ "name": "Proposal Case", "countryCode": "SA", "visibility": "PARTNERS" })).await;
+    let propose =
+        |property: &str, value: &str| json!({ "input": { "recordId": id, "property": property, "value": value } });
     let proposal = data(&app, Some(&key_c), ADD, propose("occupation", "Blogger")).await;
     let proposal = &proposal["addStatement"]["statement"];
-    assert_eq!((proposal["status"].as_str(), proposal["organisation"]["name"].as_str()), (Some("PROPOSED"), Some("Diaspora Network")));
+    assert_eq!(
+        (proposal["status"].as_str(), proposal["organisation"]["name"].as_str()),
+        (Some("PROPOSED"), Some("Diaspora Network"))
+    );
     let proposal_id = proposal["id"].as_str().unwrap().to_owned();
     let read = data(&app, Some(&key_a), READ, json!({ "id": id })).await;
     assert!(read["defender"]["occupation"].is_null(), "a proposal changes nothing: {read}");
@@ -191,7 +216,12 @@ engine_tests!(statements_follow_what_the_viewer_may_see, |app: TestApp| async mo
     let key_a = create_key(&app, &a, "EDITOR");
     let other = create_org(&app, "Another Partner");
     let key_other = create_key(&app, &other, "EDITOR");
-    let id = create(&app, &key_a, json!({ "name": "Public Person", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" })).await;
+    let id = create(
+        &app,
+        &key_a,
+        json!({ "name": "Public Person", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" }),
+    )
+    .await;
     let (_, body) = post_as(
         &app,
         Some(&key_a),
@@ -210,7 +240,12 @@ engine_tests!(statements_follow_what_the_viewer_may_see, |app: TestApp| async mo
     assert_eq!(owner["defender"]["name"], "Persona Pública");
     // To those who may not see the source, the statement does not exist:
     // they get exactly what a record without it gives.
-    let twin = create(&app, &key_a, json!({ "name": "Public Person", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" })).await;
+    let twin = create(
+        &app,
+        &key_a,
+        json!({ "name": "Public Person", "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" }),
+    )
+    .await;
     for key in [None, Some(key_other.as_str())] {
         let seen = data(&app, key, query, json!({ "id": id })).await;
         let without = data(&app, key, query, json!({ "id": twin })).await;
@@ -218,19 +253,62 @@ engine_tests!(statements_follow_what_the_viewer_may_see, |app: TestApp| async mo
         assert_eq!(seen["defender"]["name"], "Public Person");
         assert_eq!(seen["defender"]["statements"], json!([{ "value": "Public Person", "language": null }]));
     }
+    // The statements export: FollowTheMoney's columns, and only what the viewer may see.
+    let export = |org: Option<&str>| {
+        let mut args = vec!["export", "--format", "statements"];
+        if let Some(org) = org {
+            args.extend(["--org", org]);
+        }
+        let (ok, out, err) = common::cli(&app, &args);
+        assert!(ok, "{err}");
+        out
+    };
+    let (owner_csv, public_csv) = (export(Some(&a)), export(None));
+    assert_eq!(
+        owner_csv.lines().next(),
+        Some("id,entity_id,canonical_id,prop,prop_type,schema,value,dataset,lang,original_value,first_seen,last_seen")
+    );
+    let spanish_row =
+        owner_csv.lines().find(|l| l.contains("Persona Pública")).expect("the owner exports its statement");
+    assert!(spanish_row.contains(&format!("{id},{id},name,name,Person,Persona Pública,{a},es,,")), "{spanish_row}");
+    assert!(!public_csv.contains("Persona Pública"), "{public_csv}");
+    assert!(public_csv.contains(&format!("{id},{id},name,name,Person,Public Person,{a},,,")), "{public_csv}");
     // A proposal on a record the proposer may not see is refused exactly as on one that does not exist.
-    let private = create(&app, &key_a, json!({ "name": "Private Person", "countryCode": "PE", "visibility": "PRIVATE" })).await;
-    let hidden = error_code(&app, Some(&key_other), ADD, json!({ "input": { "recordId": private, "property": "summary", "value": "x" } })).await;
+    let private =
+        create(&app, &key_a, json!({ "name": "Private Person", "countryCode": "PE", "visibility": "PRIVATE" })).await;
+    let hidden = error_code(
+        &app,
+        Some(&key_other),
+        ADD,
+        json!({ "input": { "recordId": private, "property": "summary", "value": "x" } }),
+    )
+    .await;
     let missing_id = gid("Defender", uuid::Uuid::now_v7());
-    let missing = error_code(&app, Some(&key_other), ADD, json!({ "input": { "recordId": missing_id, "property": "summary", "value": "x" } })).await;
+    let missing = error_code(
+        &app,
+        Some(&key_other),
+        ADD,
+        json!({ "input": { "recordId": missing_id, "property": "summary", "value": "x" } }),
+    )
+    .await;
     assert_eq!(hidden.0, "NOT_FOUND");
     assert_eq!(hidden.0, missing.0);
-    assert_eq!(hidden.1.replace(&common::uuid_of(&private).to_string(), "ID"), missing.1.replace(&common::uuid_of(&missing_id).to_string(), "ID"));
+    assert_eq!(
+        hidden.1.replace(&common::uuid_of(&private).to_string(), "ID"),
+        missing.1.replace(&common::uuid_of(&missing_id).to_string(), "ID")
+    );
     // A proposal on a private record, seen by its owner only.
-    let proposal = data(&app, Some(&key_a), ADD, json!({ "input": { "recordId": private, "property": "summary", "value": "x", "language": "es" } })).await;
+    let proposal = data(
+        &app,
+        Some(&key_a),
+        ADD,
+        json!({ "input": { "recordId": private, "property": "summary", "value": "x", "language": "es" } }),
+    )
+    .await;
     let statement = proposal["addStatement"]["statement"]["id"].as_str().unwrap().to_owned();
     let hidden = error_code(&app, Some(&key_other), ACCEPT, json!({ "id": statement })).await;
-    let missing = error_code(&app, Some(&key_other), ACCEPT, json!({ "id": gid("Statement", uuid::Uuid::now_v7()) })).await;
+    let missing =
+        error_code(&app, Some(&key_other), ACCEPT, json!({ "id": gid("Statement", uuid::Uuid::now_v7()) })).await;
     assert_eq!(hidden.0, "NOT_FOUND");
     assert_eq!(hidden.0, missing.0);
 });
@@ -241,12 +319,29 @@ const NAMES: &str = "query ($id: ID!, $language: String) { defender(id: $id) {
 engine_tests!(languages_are_negotiated_with_a_documented_fallback, |app: TestApp| async move {
     let a = public_org(&app, "Uyghur Rights");
     let key = create_key(&app, &a, "EDITOR");
-    let id = create(&app, &key, json!({ "name": "Ilham Tohti", "countryCode": "CN", "visibility": "PUBLIC", "consent": "GIVEN" })).await;
-    for (value, language) in [("ئىلھام توختى", "ug"), ("伊力哈木·土赫提", "zh-hans"), ("Ilham Tohti", "en")] {
-        let added = data(&app, Some(&key), ADD, json!({ "input": { "recordId": id, "property": "name", "value": value, "language": language } })).await;
+    let id = create(
+        &app,
+        &key,
+        json!({ "name": "Ilham Tohti", "countryCode": "CN", "visibility": "PUBLIC", "consent": "GIVEN" }),
+    )
+    .await;
+    for (value, language) in [("ئىلھام توختى", "ug"), ("伊力哈木·土赫提", "zh-hans"), ("Ilham Tohti", "en")]
+    {
+        let added = data(
+            &app,
+            Some(&key),
+            ADD,
+            json!({ "input": { "recordId": id, "property": "name", "value": value, "language": language } }),
+        )
+        .await;
         assert_eq!(added["addStatement"]["statement"]["status"], "ASSERTED");
     }
-    let name = |data: Value| (data["defender"]["name"].as_str().unwrap().to_owned(), data["defender"]["nameLanguage"].as_str().map(str::to_owned));
+    let name = |data: Value| {
+        (
+            data["defender"]["name"].as_str().unwrap().to_owned(),
+            data["defender"]["nameLanguage"].as_str().map(str::to_owned),
+        )
+    };
     for (language, expected, tag) in [
         ("ug", "ئىلھام توختى", Some("ug")),
         ("zh", "伊力哈木·土赫提", Some("zh-Hans")),
@@ -257,7 +352,9 @@ engine_tests!(languages_are_negotiated_with_a_documented_fallback, |app: TestApp
         assert_eq!(got, (expected.to_owned(), tag.map(str::to_owned)), "{language}");
     }
     // Accept-Language, when no argument is given; the argument wins over it.
-    for (header, expected) in [("ug, en;q=0.5", "ئىلھام توختى"), ("fr-CH, fr;q=0.9, zh;q=0.8", "伊力哈木·土赫提"), ("de", "Ilham Tohti")] {
+    for (header, expected) in
+        [("ug, en;q=0.5", "ئىلھام توختى"), ("fr-CH, fr;q=0.9, zh;q=0.8", "伊力哈木·土赫提"), ("de", "Ilham Tohti")]
+    {
         let body: Value = app
             .client
             .post(app.url("/graphql"))
@@ -303,7 +400,8 @@ engine_tests!(names_in_other_scripts_are_found, |app: TestApp| async move {
         let found = data(&app, None, search, json!({ "q": query })).await;
         assert_eq!(found["search"]["nodes"][0]["name"], "Ilham Tohti", "{query}: {found}");
     }
-    let matched = "query ($q: String!) { match(query: $q, types: [DEFENDER]) { match record { ... on Defender { name } } } }";
+    let matched =
+        "query ($q: String!) { match(query: $q, types: [DEFENDER]) { match record { ... on Defender { name } } } }";
     for query in ["ئىلھام توختى", "伊力哈木·土赫提"] {
         let found = data(&app, None, matched, json!({ "q": query })).await;
         assert_eq!(found["match"][0]["record"]["name"], "Ilham Tohti", "{query}: {found}");

@@ -109,13 +109,42 @@ impl Defender {
     }
 
     /// The name the defender is best known by. In the preferred language where a statement gives one.
-    async fn name(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<String> {
-        crate::graphql::statements::localized(ctx, (crate::service::audit::Audited::Defender, self.0.id), "name", language, Some(&self.0.name)).await.map(Option::unwrap_or_default)
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<String> {
+        crate::graphql::statements::localized(
+            ctx,
+            (crate::service::audit::Audited::Defender, self.0.id),
+            "name",
+            language,
+            Some(&self.0.name),
+        )
+        .await
+        .map(Option::unwrap_or_default)
     }
 
     /// The language of the `name` given for the same preferences, as a BCP 47 tag; null when not known.
-    async fn name_language(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(ctx, (crate::service::audit::Audited::Defender, self.0.id), "name", language, Some(&self.0.name)).await
+    async fn name_language(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::language_of(
+            ctx,
+            (crate::service::audit::Audited::Defender, self.0.id),
+            "name",
+            language,
+            Some(&self.0.name),
+        )
+        .await
     }
 
     /// Other names: aliases, other spellings, transliterations, names in other scripts.
@@ -135,23 +164,79 @@ impl Defender {
     }
 
     /// Occupation, such as "economics professor". In the preferred language where a statement gives one.
-    async fn occupation(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::localized(ctx, (crate::service::audit::Audited::Defender, self.0.id), "occupation", language, self.0.occupation.as_deref()).await
+    async fn occupation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::localized(
+            ctx,
+            (crate::service::audit::Audited::Defender, self.0.id),
+            "occupation",
+            language,
+            self.0.occupation.as_deref(),
+        )
+        .await
     }
 
     /// The language of the `occupation` given for the same preferences, as a BCP 47 tag; null when not known.
-    async fn occupation_language(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(ctx, (crate::service::audit::Audited::Defender, self.0.id), "occupation", language, self.0.occupation.as_deref()).await
+    async fn occupation_language(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::language_of(
+            ctx,
+            (crate::service::audit::Audited::Defender, self.0.id),
+            "occupation",
+            language,
+            self.0.occupation.as_deref(),
+        )
+        .await
     }
 
     /// A short account of the defender and their case. In the preferred language where a statement gives one.
-    async fn summary(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::localized(ctx, (crate::service::audit::Audited::Defender, self.0.id), "summary", language, self.0.summary.as_deref()).await
+    async fn summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::localized(
+            ctx,
+            (crate::service::audit::Audited::Defender, self.0.id),
+            "summary",
+            language,
+            self.0.summary.as_deref(),
+        )
+        .await
     }
 
     /// The language of the `summary` given for the same preferences, as a BCP 47 tag; null when not known.
-    async fn summary_language(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(ctx, (crate::service::audit::Audited::Defender, self.0.id), "summary", language, self.0.summary.as_deref()).await
+    async fn summary_language(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::language_of(
+            ctx,
+            (crate::service::audit::Audited::Defender, self.0.id),
+            "summary",
+            language,
+            self.0.summary.as_deref(),
+        )
+        .await
     }
 
     /// Every statement of the record's facts the viewer may see: each value
@@ -164,7 +249,13 @@ impl Defender {
         #[graphql(desc = "Only statements of this property, such as \"name\" or \"status\".")] property: Option<String>,
         #[graphql(desc = "Only statements of this organisation (its global id).")] organisation: Option<ID>,
     ) -> Result<Vec<crate::graphql::statements::Statement>> {
-        crate::graphql::statements::statements_of(ctx, (crate::service::audit::Audited::Defender, self.0.id), property, organisation).await
+        crate::graphql::statements::statements_of(
+            ctx,
+            (crate::service::audit::Audited::Defender, self.0.id),
+            property,
+            organisation,
+        )
+        .await
     }
 
     /// The defender's situation, as last reported.

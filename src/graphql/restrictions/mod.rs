@@ -84,13 +84,42 @@ impl Restriction {
     }
 
     /// Title. In the preferred language where a statement gives one.
-    async fn title(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<String> {
-        crate::graphql::statements::localized(ctx, (crate::service::audit::Audited::Restriction, self.0.id), "title", language, Some(&self.0.title)).await.map(Option::unwrap_or_default)
+    async fn title(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<String> {
+        crate::graphql::statements::localized(
+            ctx,
+            (crate::service::audit::Audited::Restriction, self.0.id),
+            "title",
+            language,
+            Some(&self.0.title),
+        )
+        .await
+        .map(Option::unwrap_or_default)
     }
 
     /// The language of the `title` given for the same preferences, as a BCP 47 tag; null when not known.
-    async fn title_language(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(ctx, (crate::service::audit::Audited::Restriction, self.0.id), "title", language, Some(&self.0.title)).await
+    async fn title_language(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::language_of(
+            ctx,
+            (crate::service::audit::Audited::Restriction, self.0.id),
+            "title",
+            language,
+            Some(&self.0.title),
+        )
+        .await
     }
 
     /// Bill or law numbers, such as "HB 1 / SB 484".
@@ -134,13 +163,41 @@ impl Restriction {
     }
 
     /// What it does, in words. In the preferred language where a statement gives one.
-    async fn summary(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::localized(ctx, (crate::service::audit::Audited::Restriction, self.0.id), "summary", language, self.0.summary.as_deref()).await
+    async fn summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::localized(
+            ctx,
+            (crate::service::audit::Audited::Restriction, self.0.id),
+            "summary",
+            language,
+            self.0.summary.as_deref(),
+        )
+        .await
     }
 
     /// The language of the `summary` given for the same preferences, as a BCP 47 tag; null when not known.
-    async fn summary_language(&self, ctx: &Context<'_>, #[graphql(desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given.")] language: Option<String>) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(ctx, (crate::service::audit::Audited::Restriction, self.0.id), "summary", language, self.0.summary.as_deref()).await
+    async fn summary_language(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        crate::graphql::statements::language_of(
+            ctx,
+            (crate::service::audit::Audited::Restriction, self.0.id),
+            "summary",
+            language,
+            self.0.summary.as_deref(),
+        )
+        .await
     }
 
     /// Every statement of the record's facts the viewer may see: each value
@@ -153,7 +210,13 @@ impl Restriction {
         #[graphql(desc = "Only statements of this property, such as \"name\" or \"status\".")] property: Option<String>,
         #[graphql(desc = "Only statements of this organisation (its global id).")] organisation: Option<ID>,
     ) -> Result<Vec<crate::graphql::statements::Statement>> {
-        crate::graphql::statements::statements_of(ctx, (crate::service::audit::Audited::Restriction, self.0.id), property, organisation).await
+        crate::graphql::statements::statements_of(
+            ctx,
+            (crate::service::audit::Audited::Restriction, self.0.id),
+            property,
+            organisation,
+        )
+        .await
     }
 
     /// Its status over time, oldest first (undated changes first).

@@ -256,7 +256,8 @@ impl Stated for CampaignDraft {
     const KIND: Audited = Audited::Campaign;
 
     fn facts(&self) -> Vec<Fact> {
-        let mut facts = vec![Fact::of("title", &self.title), Fact::of("kind", self.kind), Fact::of("status", self.status)];
+        let mut facts =
+            vec![Fact::of("title", &self.title), Fact::of("kind", self.kind), Fact::of("status", self.status)];
         facts.extend(self.lead_organisation_id.iter().map(|v| Fact::of("leadOrganisation", v)));
         facts.extend(self.started_on.iter().map(|v| Fact::of("startedOn", v)));
         facts.extend(self.ended_on.iter().map(|v| Fact::of("endedOn", v)));
@@ -277,7 +278,9 @@ impl Stated for CampaignDraft {
             "startedOn" => self.started_on = optional(value).map(|v| parse(property, &v)).transpose()?,
             "endedOn" => self.ended_on = optional(value).map(|v| parse(property, &v)).transpose()?,
             "summary" => self.summary = optional(value),
-            "outcome" => self.outcome = optional(value).map(|v| variant::<CampaignOutcome>(property, &v)).transpose()?,
+            "outcome" => {
+                self.outcome = optional(value).map(|v| variant::<CampaignOutcome>(property, &v)).transpose()?
+            }
             "outcomeSummary" => self.outcome_summary = optional(value),
             other => return Err(single_only(other)),
         }

@@ -24,7 +24,10 @@ const MAX_PREFERENCES: usize = 10;
 /// A language tag, checked and in canonical form (`zh-hans` becomes `zh-Hans`).
 pub fn tag(argument: &str, value: &str) -> AppResult<String> {
     let refuse = |why: String| {
-        AppError::bad_input(argument, format!("{value:?} is not a BCP 47 language tag ({why}); try es, ar, zh-Hans or ug"))
+        AppError::bad_input(
+            argument,
+            format!("{value:?} is not a BCP 47 language tag ({why}); try es, ar, zh-Hans or ug"),
+        )
     };
     let parsed = LanguageTag::parse(value.trim()).map_err(|e| refuse(e.to_string()))?;
     let canonical = parsed.canonicalize().map_err(|e| refuse(e.to_string()))?;

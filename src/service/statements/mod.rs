@@ -14,6 +14,7 @@
 //! record its value names (for links). Confidential fields are no facts.
 
 pub mod backfill;
+pub mod export;
 pub mod facts;
 pub mod languages;
 pub mod proposals;

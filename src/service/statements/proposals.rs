@@ -11,8 +11,8 @@
 use chrono::Utc;
 use entity::{AuditAction, StatementStatus, source, statement};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IdenStatic, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic,
+    IntoActiveModel, QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -24,7 +24,7 @@ use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::edits::DefenderDraft;
 use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
 use crate::service::restrictions::edits::RestrictionDraft;
-use crate::service::statements::facts::{Fact, PropType, Property, Stated, property_of, properties};
+use crate::service::statements::facts::{Fact, PropType, Property, Stated, properties, property_of};
 use crate::service::statements::{languages, reads, writes};
 use crate::service::write::editing::{self, Draft, ModelOf, editable, update_in_as};
 use crate::service::{Member, Viewer};
@@ -128,8 +128,13 @@ where
                 .await?
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a visible record vanished")))?;
             let now = Utc::now();
-            let mut row =
-                writes::row((table, id), &checked.fact, Some(actor.organisation), StatementStatus::Proposed, (now, now));
+            let mut row = writes::row(
+                (table, id),
+                &checked.fact,
+                Some(actor.organisation),
+                StatementStatus::Proposed,
+                (now, now),
+            );
             row.source_id = Set(checked.source);
             row.locator = Set(checked.locator.clone());
             let proposal = row.insert(&txn).await?;

@@ -123,7 +123,11 @@ pub struct Key {
 
 impl Key {
     fn weight(&self) -> usize {
-        self.query.len() + self.variables.len() + self.languages.len() + self.operation.as_ref().map_or(0, String::len) + 64
+        self.query.len()
+            + self.variables.len()
+            + self.languages.len()
+            + self.operation.as_ref().map_or(0, String::len)
+            + 64
     }
 }
 
@@ -352,7 +356,8 @@ mod tests {
         let shape = SchemaShape::from_sdl(&crate::graphql::sdl());
         let query = "{ defenders { totalCount } }";
         let document = parsed(query);
-        let key = |viewer: &Viewer| cache.key(viewer, &shape, &document, query, None, None, &[]).expect("cacheable").key;
+        let key =
+            |viewer: &Viewer| cache.key(viewer, &shape, &document, query, None, None, &[]).expect("cacheable").key;
         let member = |organisation, role| {
             Viewer::Member(crate::service::visibility::Member { organisation, role, key: Uuid::now_v7() })
         };
