@@ -103,4 +103,28 @@ subscription FollowChanges {
 }
 `,
   },
+  {
+    title: "Names in other languages, and who said what",
+    query: `# Names, titles, summaries and occupations take a language (a BCP 47 tag
+# such as es, ar, zh-Hans or ug); without one, your browser's Accept-Language
+# decides. nameLanguage says which language was given (null: not recorded).
+# statements lists every organisation's value, its source and when it was seen.
+query NamesInOtherLanguages {
+  defenders(first: 5) {
+    nodes {
+      name
+      nameInSpanish: name(language: "es")
+      nameLanguage(language: "es")
+      statements(property: "name") {
+        value
+        language
+        organisation { name }
+        firstSeen
+        lastSeen
+      }
+    }
+  }
+}
+`,
+  },
 ];

@@ -34,9 +34,8 @@ impl Statement {
         &self.0.property
     }
 
-    /// The value as text: a name, a code, an enum value, a date, the global
-    /// id of a linked record's table row (for links, a UUID), or JSON (for a
-    /// case event).
+    /// The value as text: a name, an ISO code, an enum value, a date, the
+    /// UUID of the linked record (for a link), or JSON (for a case event).
     async fn value(&self) -> &str {
         &self.0.value
     }

@@ -17,11 +17,12 @@ fn read_examples(text: &'static str) -> Vec<&'static str> {
         .collect()
 }
 
-const DOCUMENTS: [(&str, &str); 4] = [
+const DOCUMENTS: [(&str, &str); 5] = [
     ("docs/api.md", include_str!("../../docs/api.md")),
     ("docs/search-and-statistics.md", include_str!("../../docs/search-and-statistics.md")),
     ("docs/operations.md", include_str!("../../docs/operations.md")),
     ("docs/reconciliation.md", include_str!("../../docs/reconciliation.md")),
+    ("docs/statements.md", include_str!("../../docs/statements.md")),
 ];
 
 engine_tests!(documented_read_examples_run, |app: TestApp| async move {
@@ -37,6 +38,6 @@ engine_tests!(documented_read_examples_run, |app: TestApp| async move {
         }
     }
     // Eight in the API guide, four in search and statistics, one in
-    // operations, one in reconciliation.
-    assert_eq!(ran, 14, "every example found");
+    // operations, one in reconciliation, two on statements and languages.
+    assert_eq!(ran, 16, "every example found");
 });

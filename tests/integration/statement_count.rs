@@ -764,3 +764,29 @@ configured_tests!(reconciliation_statements_depend_on_the_request, uncached, |ap
     assert!(figures[1].1 > figures[0].1, "more candidates the second time: {figures:?}");
     assert_eq!(figures[0].0, figures[1].0, "statements grew with the records: {figures:?}");
 });
+
+/// Defenders with their statements and a name in a preferred language.
+fn stated(first: u32) -> String {
+    format!(
+        "{{ defenders(first: {first}) {{ nodes {{ name(language: \"es\") nameLanguage(language: \"es\")
+           statements {{ value organisation {{ name }} source {{ title }} }} }} }} }}"
+    )
+}
+
+// Statements and languages read in a fixed number of statements: the
+// statements of a page of records at once, with their organisations,
+// sources and linked records.
+configured_tests!(
+    statements_and_languages_depend_on_the_query_not_the_data,
+    |settings: &mut rights_graph::Settings| {
+        uncached(settings);
+        settings.rate_limits.rate_limit_anonymous = 0;
+    },
+    |app: TestApp| async move {
+        seed(&app, 200).await;
+        let (few, many) = (app.statements_for(&stated(2)).await, app.statements_for(&stated(100)).await);
+        eprintln!("{:?}: statements and languages: {few} statements for 2 defenders, {many} for 100", app.engine);
+        assert_eq!(few, many, "statements grew with the page size");
+        assert!(many <= 10, "{many} statements for one request");
+    }
+);
