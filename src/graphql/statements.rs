@@ -21,6 +21,9 @@ use crate::service::statements::{StatementFilter, languages, proposals, reads};
 /// seen: FollowTheMoney's statement, with proposals.
 pub struct Statement(pub statement::Model);
 
+/// One value of one fact of a record, with the organisation that asserted
+/// it, the source it cites, its language, and when it was first and last
+/// seen: FollowTheMoney's statement, with proposals.
 #[Object]
 impl Statement {
     /// Global id: what `acceptProposal` and `rejectProposal` take.
@@ -213,7 +216,11 @@ impl StatementMutations {
     /// proposes it, for those who may change the record to accept or
     /// reject. Other organisations' statements are never changed. Needs an
     /// EDITOR or ADMIN key; each is an entry in the record's audit log.
-    async fn add_statement(&self, ctx: &Context<'_>, input: AddStatementInput) -> Result<StatementPayload> {
+    async fn add_statement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record, the fact, the value and where it comes from.")] input: AddStatementInput,
+    ) -> Result<StatementPayload> {
         let rc = RequestContext::of(ctx);
         let record = stated_record(&input.record_id)?;
         let source =
@@ -233,12 +240,20 @@ impl StatementMutations {
     /// with a language, the value in that language), as the proposer's
     /// assertion and the caller's. Only organisations that may change the
     /// record decide.
-    async fn accept_proposal(&self, ctx: &Context<'_>, input: DecideProposalInput) -> Result<StatementPayload> {
+    async fn accept_proposal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The proposal to decide.")] input: DecideProposalInput,
+    ) -> Result<StatementPayload> {
         decide(ctx, input, true).await
     }
 
     /// Rejects a proposal: it stays, marked REJECTED, and changes nothing.
-    async fn reject_proposal(&self, ctx: &Context<'_>, input: DecideProposalInput) -> Result<StatementPayload> {
+    async fn reject_proposal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The proposal to decide.")] input: DecideProposalInput,
+    ) -> Result<StatementPayload> {
         decide(ctx, input, false).await
     }
 }

@@ -581,10 +581,13 @@ async fn look_up(
     languages: &[String],
 ) -> Cached {
     let Some(cache) = shared.response_cache.clone() else { return Cached::No };
-    let operation = params.operation_name.as_deref();
-    let variables = params.variables.as_ref();
-    let Some(cacheable) = cache.key(viewer, shared.executor.shape(), document, query, operation, variables, languages)
-    else {
+    let asked = response_cache::Asked {
+        query,
+        operation: params.operation_name.as_deref(),
+        variables: params.variables.as_ref(),
+        languages,
+    };
+    let Some(cacheable) = cache.key(viewer, shared.executor.shape(), document, &asked) else {
         return Cached::No;
     };
     // Unreadable, the heads leave the request to run as if uncached.

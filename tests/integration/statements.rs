@@ -19,7 +19,7 @@ const REJECT: &str = "mutation ($id: ID!) { rejectProposal(input: { id: $id }) {
 const READ: &str = "query ($id: ID!, $property: String) { defender(id: $id) {
     name status occupation summary version
     statements(property: $property) { property value language status current organisation { name } source { title } }
-    auditLog(last: 20) { nodes { action changes { field } } } } }";
+    auditLog(last: 20) { nodes { action changedFields changes { field } } } } }";
 
 fn gid(ty: &str, uuid: uuid::Uuid) -> String {
     use base64::Engine;
@@ -72,13 +72,15 @@ async fn stated(app: &TestApp, key: Option<&str>, id: &str, property: &str) -> V
         .collect()
 }
 
+/// The actions of a defender's audit log; and each entry's changedFields
+/// names exactly the fields of its changes.
 fn actions(data: &Value) -> Vec<String> {
-    data["defender"]["auditLog"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["action"].as_str().unwrap().to_owned())
-        .collect()
+    let entries = data["defender"]["auditLog"]["nodes"].as_array().unwrap();
+    for entry in entries {
+        let fields: Vec<Value> = entry["changes"].as_array().unwrap().iter().map(|c| c["field"].clone()).collect();
+        assert_eq!(entry["changedFields"], Value::Array(fields), "{entry}");
+    }
+    entries.iter().map(|n| n["action"].as_str().unwrap().to_owned()).collect()
 }
 
 engine_tests!(organisations_keep_their_own_assertions, |app: TestApp| async move {
@@ -107,6 +109,8 @@ engine_tests!(organisations_keep_their_own_assertions, |app: TestApp| async move
     );
     let read = data(&app, Some(&key_b), READ, json!({ "id": id })).await;
     assert_eq!(read["defender"]["status"], "DETAINED");
+    assert_eq!(actions(&read), vec!["CREATE", "SHARE", "UPDATE"]);
+    assert_eq!(read["defender"]["auditLog"]["nodes"][2]["changedFields"], json!(["status"]));
     // A replaces its own value: its earlier statement is no longer current; B's is untouched.
     data(&app, Some(&key_a), UPDATE, json!({ "input": { "id": id, "expectedVersion": 2, "status": "RELEASED" } }))
         .await;

@@ -78,6 +78,29 @@ impl AuditEntry {
     /// can see those records. A change that shows nothing the viewer may see
     /// is left out. Having made the change grants nothing more.
     async fn changes(&self, ctx: &Context<'_>) -> Result<Vec<FieldChange>> {
+        Ok(self
+            .shown(ctx)
+            .await?
+            .into_iter()
+            .map(|change| FieldChange {
+                field: change.field,
+                from: change.from.map(Json),
+                to: change.to.map(Json),
+                redacted: change.redacted,
+            })
+            .collect())
+    }
+
+    /// The names of the fields in `changes`, without their values: enough
+    /// to draw a timeline of a record.
+    async fn changed_fields(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(self.shown(ctx).await?.into_iter().map(|change| change.field).collect())
+    }
+}
+
+impl AuditEntry {
+    /// The entry's changes as the viewer may see them now.
+    async fn shown(&self, ctx: &Context<'_>) -> Result<Vec<audit::ShownChange>> {
         let changes: Vec<Change> = serde_json::from_str(&self.0.changes)
             .map_err(|error| crate::error::AppError::Internal(anyhow::Error::from(error)))?;
         let rc = RequestContext::of(ctx);
@@ -88,15 +111,7 @@ impl AuditEntry {
         let visible = visible_references(rc, changes.iter().flat_map(Change::references)).await?;
         let sees = |kind: Audited, id: uuid::Uuid| visible.contains(&(kind, id));
         let sight = audit::Sight { confidential, sees: &sees };
-        Ok(audit::shown(changes, &sight)
-            .into_iter()
-            .map(|change| FieldChange {
-                field: change.field,
-                from: change.from.map(Json),
-                to: change.to.map(Json),
-                redacted: change.redacted,
-            })
-            .collect())
+        Ok(audit::shown(changes, &sight))
     }
 }
 

@@ -171,6 +171,16 @@ pub struct Counts {
     pub misses: AtomicU64,
 }
 
+/// What a request asks, as it names an answer: the query text, the
+/// operation, the variables and the languages it prefers.
+#[derive(Clone, Copy)]
+pub struct Asked<'a> {
+    pub query: &'a str,
+    pub operation: Option<&'a str>,
+    pub variables: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    pub languages: &'a [String],
+}
+
 /// Answers kept for visibility classes, bounded in bytes.
 pub struct ResponseCache {
     entries: moka::sync::Cache<Key, Arc<Entry>>,
@@ -200,11 +210,9 @@ impl ResponseCache {
         viewer: &Viewer,
         shape: &SchemaShape,
         document: &ExecutableDocument,
-        query: &str,
-        operation: Option<&str>,
-        variables: Option<&serde_json::Map<String, serde_json::Value>>,
-        languages: &[String],
+        asked: &Asked<'_>,
     ) -> Option<Cacheable> {
+        let Asked { query, operation, variables, languages } = *asked;
         let operation_definition = cacheable(document, operation)?;
         let variables = match variables {
             Some(variables) if !variables.is_empty() => serde_json::to_string(variables).ok()?,
@@ -356,8 +364,10 @@ mod tests {
         let shape = SchemaShape::from_sdl(&crate::graphql::sdl());
         let query = "{ defenders { totalCount } }";
         let document = parsed(query);
-        let key =
-            |viewer: &Viewer| cache.key(viewer, &shape, &document, query, None, None, &[]).expect("cacheable").key;
+        let key = |viewer: &Viewer| {
+            let asked = Asked { query, operation: None, variables: None, languages: &[] };
+            cache.key(viewer, &shape, &document, &asked).expect("cacheable").key
+        };
         let member = |organisation, role| {
             Viewer::Member(crate::service::visibility::Member { organisation, role, key: Uuid::now_v7() })
         };
