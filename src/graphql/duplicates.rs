@@ -165,7 +165,7 @@ impl DuplicatesQuery {
                 .records::<entity::defender::Entity>(&ids)
                 .await?
                 .into_iter()
-                .map(|m| m.map(|m| Node::Defender(Defender(m))))
+                .map(|m| m.map(|m| Node::Defender(Defender::from(m))))
                 .collect(),
             MergeableType::Organisation => rc
                 .records::<entity::organisation::Entity>(&ids)
@@ -231,7 +231,9 @@ impl MergeMutations {
         let survivor = kind.decode("input.survivorId", &input.survivor_id)?;
         let absorbed = kind.decode("input.absorbedId", &input.absorbed_id)?;
         merges::merge(&rc.db, &rc.viewer, kind.kind(), survivor, absorbed).await?;
-        Ok(MergeDefendersPayload { defender: rc.record::<entity::defender::Entity>(survivor).await?.map(Defender) })
+        Ok(MergeDefendersPayload {
+            defender: rc.record::<entity::defender::Entity>(survivor).await?.map(Defender::from),
+        })
     }
 
     /// Merges an organisation into one your organisation contributed:
@@ -266,7 +268,7 @@ impl MergeMutations {
         let absorbed = MergeableType::Defender.decode("input.absorbedId", &input.absorbed_id)?;
         let survivor = merges::unmerge(&rc.db, &rc.viewer, Mergeable::Defender, absorbed).await?;
         let found = rc.records::<entity::defender::Entity>(&[absorbed, survivor]).await?;
-        let mut found = found.into_iter().map(|m| m.map(Defender));
+        let mut found = found.into_iter().map(|m| m.map(Defender::from));
         Ok(UnmergeDefenderPayload { defender: found.next().flatten(), survivor: found.next().flatten() })
     }
 

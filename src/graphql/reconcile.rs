@@ -134,11 +134,11 @@ impl MatchQueryRoot {
         let mut out = Vec::with_capacity(candidates.len());
         for candidate in candidates {
             let record = match candidate.kind {
-                MatchType::Defender => defenders.next().flatten().map(|m| SearchResult::Defender(Defender(m))),
+                MatchType::Defender => defenders.next().flatten().map(|m| SearchResult::Defender(Defender::from(m))),
                 MatchType::Restriction => {
-                    restrictions.next().flatten().map(|m| SearchResult::Restriction(Restriction(m)))
+                    restrictions.next().flatten().map(|m| SearchResult::Restriction(Restriction::from(m)))
                 }
-                MatchType::Campaign => campaigns.next().flatten().map(|m| SearchResult::Campaign(Campaign(m))),
+                MatchType::Campaign => campaigns.next().flatten().map(|m| SearchResult::Campaign(Campaign::from(m))),
                 MatchType::Organisation => {
                     organisations.next().flatten().map(|m| SearchResult::Organisation(Organisation(m)))
                 }

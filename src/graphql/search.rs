@@ -215,11 +215,11 @@ impl SearchQueryRoot {
         for (position, hit) in (offset..).zip(hits) {
             // A record changed since the search ran may be gone from view: skip it.
             let node = match hit.kind {
-                SearchKind::Defender => defenders.next().flatten().map(|m| SearchResult::Defender(Defender(m))),
+                SearchKind::Defender => defenders.next().flatten().map(|m| SearchResult::Defender(Defender::from(m))),
                 SearchKind::Restriction => {
-                    restrictions.next().flatten().map(|m| SearchResult::Restriction(Restriction(m)))
+                    restrictions.next().flatten().map(|m| SearchResult::Restriction(Restriction::from(m)))
                 }
-                SearchKind::Campaign => campaigns.next().flatten().map(|m| SearchResult::Campaign(Campaign(m))),
+                SearchKind::Campaign => campaigns.next().flatten().map(|m| SearchResult::Campaign(Campaign::from(m))),
                 SearchKind::Organisation => {
                     organisations.next().flatten().map(|m| SearchResult::Organisation(Organisation(m)))
                 }

@@ -13,6 +13,7 @@ use crate::graphql::common::history;
 use crate::graphql::organisations::Organisation;
 use crate::graphql::sources::Source;
 use crate::ids::{GlobalId, NodeType};
+use crate::service::as_of::Past;
 use crate::service::audit::Audited;
 use crate::service::statements::{StatementFilter, languages, proposals, reads};
 
@@ -91,14 +92,26 @@ impl Statement {
 pub async fn statements_of(
     ctx: &Context<'_>,
     record: (Audited, Uuid),
+    past: Option<&Past>,
     property: Option<String>,
     organisation: Option<ID>,
 ) -> Result<Vec<Statement>> {
     let organisation =
         organisation.map(|id| GlobalId::decode_uuid_of("organisation", &id, NodeType::Organisation)).transpose()?;
     let filter = StatementFilter { property, organisation };
-    let all = RequestContext::of(ctx).loader.load_one(StatementsOf(record)).await?.unwrap_or_default();
+    let all = stated(ctx, record, past).await?;
     Ok(reads::filtered(all, &filter).into_iter().map(Statement).collect())
+}
+
+/// The statements of a record the viewer may see: as they stood at the
+/// moment of `past` when read as of a past date (see
+/// [`crate::service::statements::reads::then`]).
+async fn stated(ctx: &Context<'_>, record: (Audited, Uuid), past: Option<&Past>) -> Result<Vec<statement::Model>> {
+    let all = RequestContext::of(ctx).loader.load_one(StatementsOf(record)).await?.unwrap_or_default();
+    Ok(match past {
+        Some(past) => reads::then(all, past.at),
+        None => all,
+    })
 }
 
 /// The languages a read prefers: its `language` argument, else the request's
@@ -116,6 +129,7 @@ fn preferences(ctx: &Context<'_>, language: Option<String>) -> Result<Vec<String
 pub fn localized<'a>(
     ctx: &'a Context<'_>,
     record: (Audited, Uuid),
+    past: Option<&'a Past>,
     property: &'static str,
     language: Option<String>,
     current: Option<&'a str>,
@@ -126,7 +140,7 @@ pub fn localized<'a>(
         if preferences.is_empty() {
             return Ok(current.map(str::to_owned));
         }
-        let all = RequestContext::of(ctx).loader.load_one(StatementsOf(record)).await?.unwrap_or_default();
+        let all = stated(ctx, record, past).await?;
         Ok(languages::choose(&all, property, &preferences, current).map(|chosen| chosen.value))
     })
 }
@@ -135,13 +149,14 @@ pub fn localized<'a>(
 pub fn language_of<'a>(
     ctx: &'a Context<'_>,
     record: (Audited, Uuid),
+    past: Option<&'a Past>,
     property: &'static str,
     language: Option<String>,
     current: Option<&'a str>,
 ) -> BoxFuture<'a, Result<Option<String>>> {
     Box::pin(async move {
         let preferences = preferences(ctx, language)?;
-        let all = RequestContext::of(ctx).loader.load_one(StatementsOf(record)).await?.unwrap_or_default();
+        let all = stated(ctx, record, past).await?;
         Ok(languages::choose(&all, property, &preferences, current).and_then(|chosen| chosen.language))
     })
 }

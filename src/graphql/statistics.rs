@@ -373,14 +373,14 @@ impl OutcomeFigure {
                 .await?
                 .into_iter()
                 .flatten()
-                .map(|m| Node::Defender(crate::graphql::defenders::Defender(m)))
+                .map(|m| Node::Defender(crate::graphql::defenders::Defender::from(m)))
                 .collect(),
             Counted::Restrictions => rc
                 .records::<entity::restriction::Entity>(&ids)
                 .await?
                 .into_iter()
                 .flatten()
-                .map(|m| Node::Restriction(crate::graphql::restrictions::Restriction(m)))
+                .map(|m| Node::Restriction(crate::graphql::restrictions::Restriction::from(m)))
                 .collect(),
         })
     }

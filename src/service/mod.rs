@@ -3,6 +3,7 @@
 //! builds SQL itself.
 
 pub mod access;
+pub mod as_of;
 pub mod audit;
 pub mod campaigns;
 pub mod changes;

@@ -11,6 +11,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod as_of;
 mod campaign_writes;
 mod changes;
 mod country_ratings;

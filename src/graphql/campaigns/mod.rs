@@ -8,7 +8,7 @@ use entity::{CampaignKind, CampaignOutcome, CampaignStatus, PartialDate, campaig
 use crate::error::AppResult;
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::context::RequestContext;
-use crate::graphql::common::node::{Lookup, record_lookup};
+use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
 use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
@@ -59,11 +59,13 @@ impl CampaignFilter {
 
 /// A campaign: advocacy for a defender, against a law, an observation mission,
 /// a petition or a letter.
-pub struct Campaign(pub campaign::Model);
+///
+/// The second part is the past it was read at, when read with `asOf`.
+pub struct Campaign(pub campaign::Model, pub Option<std::sync::Arc<crate::service::as_of::Past>>);
 
 impl From<campaign::Model> for Campaign {
     fn from(model: campaign::Model) -> Self {
-        Campaign(model)
+        Campaign(model, None)
     }
 }
 
@@ -88,6 +90,7 @@ impl Campaign {
         crate::graphql::statements::localized(
             ctx,
             (crate::service::audit::Audited::Campaign, self.0.id),
+            self.1.as_deref(),
             "title",
             language,
             Some(&self.0.title),
@@ -108,6 +111,7 @@ impl Campaign {
         crate::graphql::statements::language_of(
             ctx,
             (crate::service::audit::Audited::Campaign, self.0.id),
+            self.1.as_deref(),
             "title",
             language,
             Some(&self.0.title),
@@ -155,6 +159,7 @@ impl Campaign {
         crate::graphql::statements::localized(
             ctx,
             (crate::service::audit::Audited::Campaign, self.0.id),
+            self.1.as_deref(),
             "summary",
             language,
             self.0.summary.as_deref(),
@@ -174,6 +179,7 @@ impl Campaign {
         crate::graphql::statements::language_of(
             ctx,
             (crate::service::audit::Audited::Campaign, self.0.id),
+            self.1.as_deref(),
             "summary",
             language,
             self.0.summary.as_deref(),
@@ -194,6 +200,7 @@ impl Campaign {
         crate::graphql::statements::statements_of(
             ctx,
             (crate::service::audit::Audited::Campaign, self.0.id),
+            self.1.as_deref(),
             property,
             organisation,
         )
@@ -222,6 +229,7 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "defenders")?;
         let args = page_args(first, after, last, before);
         defenders_under(ctx, DefenderVia::Campaign, self.0.id.into(), filter, order_by, args).await
     }
@@ -238,6 +246,7 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "restrictions")?;
         let args = page_args(first, after, last, before);
         restrictions_under(ctx, RestrictionVia::Campaign, self.0.id.into(), filter, order_by, args).await
     }
@@ -251,6 +260,7 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CountryConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "countries")?;
         let (page, total) = RequestContext::of(ctx)
             .list_under::<Countries>(
                 CountryVia::Campaign,
@@ -272,6 +282,7 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SubdivisionConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "subdivisions")?;
         let (page, total) = RequestContext::of(ctx)
             .list_under::<Subdivisions>(
                 SubdivisionVia::Campaign,
@@ -293,6 +304,7 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "sources")?;
         sources_of(ctx, CitingRecord::Campaign, self.0.id, page_args(first, after, last, before)).await
     }
 
@@ -344,8 +356,12 @@ impl CampaignsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's global id.")] id: ID,
+        #[graphql(
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now."
+        )]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Campaign> {
-        record_lookup::<campaign::Entity, Campaign>(ctx, &id, NodeType::Campaign).await
+        crate::graphql::common::as_of::lookup::<Campaign>(ctx, &id, as_of).await
     }
 
     /// Campaigns, by title unless ordered otherwise.

@@ -134,7 +134,7 @@ impl CampaignMutations {
             areas: input.areas,
         };
         let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
-        Ok(CampaignPayload { campaign: Campaign(created) })
+        Ok(CampaignPayload { campaign: Campaign::from(created) })
     }
 
     /// Changes a campaign. Needs an EDITOR or ADMIN key of the contributing
@@ -187,7 +187,7 @@ impl CampaignMutations {
                 }
             })
             .await?;
-        Ok(CampaignPayload { campaign: Campaign(updated) })
+        Ok(CampaignPayload { campaign: Campaign::from(updated) })
     }
 
     /// Archives a campaign: hidden from every read, kept for restoring.

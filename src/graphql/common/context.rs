@@ -474,3 +474,9 @@ keyed_loader!(
     StatementsOf((crate::service::audit::Audited, Uuid)) => Vec<entity::statement::Model>,
     |repo, records| crate::service::statements::of_records(&repo.db, &repo.viewer, &records)
 );
+keyed_loader!(
+    /// A record as it stood at a moment: (kind, id, moment). Asked only for
+    /// records the viewer may see now.
+    PastOf((crate::service::audit::Audited, Uuid, chrono::DateTime<chrono::Utc>)) => crate::service::as_of::Past,
+    |repo, records| crate::service::as_of::pasts(&repo.db, &records)
+);

@@ -3,6 +3,7 @@
 //! connections and their ordering, `Node`, history (`auditLog`), the shared
 //! record fields, and the inputs that every kind's mutations take.
 
+pub mod as_of;
 pub mod connection;
 pub mod context;
 pub mod edits;

@@ -2,9 +2,11 @@
 
 use async_graphql::futures_util::future::try_join_all;
 use async_graphql::{Context, ID, Interface, Object, Result};
+use chrono::{DateTime, Utc};
 
 use crate::error::AppError;
 use crate::graphql::campaigns::Campaign;
+use crate::graphql::common::as_of;
 use crate::graphql::common::context::{
     AffiliationById, CaseEventById, CountryByCode, IndicatorById, RequestContext, SubdivisionByCode,
 };
@@ -41,6 +43,35 @@ pub async fn record_node(ctx: &Context<'_>, node_type: NodeType, id: uuid::Uuid)
     load(ctx, GlobalId::Uuid(node_type, id)).await
 }
 
+/// The record a global id names as it stood at `at`, if the viewer may see
+/// it now: Err(NOT_FOUND) when not, Ok(None) when it did not exist yet.
+async fn load_then(ctx: &Context<'_>, id: &ID, at: DateTime<Utc>) -> Result<Option<Node>> {
+    let decoded = GlobalId::decode("id", id)?;
+    let rc = RequestContext::of(ctx);
+    let missing = || AppError::NotFound(format!("Nothing has the id {}", id.0));
+    Ok(match decoded {
+        GlobalId::Uuid(NodeType::Defender, uuid) => {
+            let model = rc.record::<entity::defender::Entity>(uuid).await?.ok_or_else(missing)?;
+            as_of::then::<Defender>(ctx, uuid, model, at).await?.map(Node::Defender)
+        }
+        GlobalId::Uuid(NodeType::Restriction, uuid) => {
+            let model = rc.record::<entity::restriction::Entity>(uuid).await?.ok_or_else(missing)?;
+            as_of::then::<Restriction>(ctx, uuid, model, at).await?.map(Node::Restriction)
+        }
+        GlobalId::Uuid(NodeType::Campaign, uuid) => {
+            let model = rc.record::<entity::campaign::Entity>(uuid).await?.ok_or_else(missing)?;
+            as_of::then::<Campaign>(ctx, uuid, model, at).await?.map(Node::Campaign)
+        }
+        GlobalId::Uuid(node_type, _) | GlobalId::Code(node_type, _) => {
+            return Err(AppError::bad_input(
+                "asOf",
+                format!("asOf applies to defenders, restrictions and campaigns; this id names a {}", node_type.name()),
+            )
+            .into());
+        }
+    })
+}
+
 /// Loads the record a global id names, if the viewer may see it.
 async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
     let rc = RequestContext::of(ctx);
@@ -55,16 +86,16 @@ async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
             rc.record::<entity::organisation::Entity>(id).await?.map(|m| Node::Organisation(Organisation(m)))
         }
         GlobalId::Uuid(NodeType::Defender, id) => {
-            rc.record::<entity::defender::Entity>(id).await?.map(|m| Node::Defender(Defender(m)))
+            rc.record::<entity::defender::Entity>(id).await?.map(|m| Node::Defender(Defender::from(m)))
         }
         GlobalId::Uuid(NodeType::CaseEvent, id) => {
             rc.loader.load_one(CaseEventById(id)).await?.map(|m| Node::CaseEvent(CaseEvent(m)))
         }
         GlobalId::Uuid(NodeType::Restriction, id) => {
-            rc.record::<entity::restriction::Entity>(id).await?.map(|m| Node::Restriction(Restriction(m)))
+            rc.record::<entity::restriction::Entity>(id).await?.map(|m| Node::Restriction(Restriction::from(m)))
         }
         GlobalId::Uuid(NodeType::Campaign, id) => {
-            rc.record::<entity::campaign::Entity>(id).await?.map(|m| Node::Campaign(Campaign(m)))
+            rc.record::<entity::campaign::Entity>(id).await?.map(|m| Node::Campaign(Campaign::from(m)))
         }
         GlobalId::Uuid(NodeType::Source, id) => {
             rc.record::<entity::source::Entity>(id).await?.map(|m| Node::Source(Source(m)))
@@ -115,7 +146,14 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A global id, as given by a record's id field.")] id: ID,
+        #[graphql(
+            desc = "For a defender, restriction or campaign: the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Lookup<Node> {
+        if let Some(at) = as_of {
+            return async { load_then(ctx, &id, as_of::moment(Some(at))?.unwrap_or(at)).await }.await.transpose();
+        }
         Some(
             async {
                 let decoded = GlobalId::decode("id", &id)?;

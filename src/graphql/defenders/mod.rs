@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, RequestContext, SectorsOf};
-use crate::graphql::common::node::{Lookup, record_lookup};
+use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
 use crate::graphql::organisations::Organisation;
@@ -81,15 +81,23 @@ impl DefenderFilter {
 
 /// A human rights defender: a person who acts, peacefully, to promote or
 /// protect human rights, and who may be at risk for it.
-pub struct Defender(pub defender::Model);
+///
+/// The second part is the past it was read at, when read with `asOf`.
+pub struct Defender(pub defender::Model, pub Option<std::sync::Arc<crate::service::as_of::Past>>);
 
 impl From<defender::Model> for Defender {
     fn from(model: defender::Model) -> Self {
-        Defender(model)
+        Defender(model, None)
     }
 }
 
 impl Defender {
+    /// The list `field` held at the moment the defender is read as of,
+    /// where it changed since.
+    fn past_list<T: serde::de::DeserializeOwned>(&self, field: &str) -> Result<Option<Vec<T>>> {
+        Ok(self.1.as_deref().map(|past| past.list(field)).transpose()?.flatten())
+    }
+
     /// Whether the viewer may see this defender's confidential fields.
     async fn confidential(&self, ctx: &Context<'_>) -> Result<bool> {
         if RequestContext::of(ctx).viewer.organisation().is_none() {
@@ -120,6 +128,7 @@ impl Defender {
         crate::graphql::statements::localized(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
+            self.1.as_deref(),
             "name",
             language,
             Some(&self.0.name),
@@ -140,6 +149,7 @@ impl Defender {
         crate::graphql::statements::language_of(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
+            self.1.as_deref(),
             "name",
             language,
             Some(&self.0.name),
@@ -149,6 +159,11 @@ impl Defender {
 
     /// Other names: aliases, other spellings, transliterations, names in other scripts.
     async fn other_names(&self, ctx: &Context<'_>) -> Result<Vec<OtherName>> {
+        if let Some(names) = self.past_list::<PastName>("otherNames")? {
+            let mut names: Vec<defender_name::Model> = names.into_iter().map(|past| past.stored(self.0.id)).collect();
+            names.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+            return Ok(names.into_iter().map(OtherName).collect());
+        }
         let names = RequestContext::of(ctx).loader.load_one(OtherNamesOf(self.0.id)).await?;
         Ok(names.unwrap_or_default().into_iter().map(OtherName).collect())
     }
@@ -175,6 +190,7 @@ impl Defender {
         crate::graphql::statements::localized(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
+            self.1.as_deref(),
             "occupation",
             language,
             self.0.occupation.as_deref(),
@@ -194,6 +210,7 @@ impl Defender {
         crate::graphql::statements::language_of(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
+            self.1.as_deref(),
             "occupation",
             language,
             self.0.occupation.as_deref(),
@@ -213,6 +230,7 @@ impl Defender {
         crate::graphql::statements::localized(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
+            self.1.as_deref(),
             "summary",
             language,
             self.0.summary.as_deref(),
@@ -232,6 +250,7 @@ impl Defender {
         crate::graphql::statements::language_of(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
+            self.1.as_deref(),
             "summary",
             language,
             self.0.summary.as_deref(),
@@ -252,6 +271,7 @@ impl Defender {
         crate::graphql::statements::statements_of(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
+            self.1.as_deref(),
             property,
             organisation,
         )
@@ -265,6 +285,9 @@ impl Defender {
 
     /// The fields of human rights work the defender is active in.
     async fn sectors(&self, ctx: &Context<'_>) -> Result<Vec<Sector>> {
+        if let Some(sectors) = self.past_list("sectors")? {
+            return Ok(sectors);
+        }
         Ok(RequestContext::of(ctx).loader.load_one(SectorsOf(self.0.id)).await?.unwrap_or_default())
     }
 
@@ -277,6 +300,7 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<AffiliationConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "affiliations")?;
         let (page, total) = RequestContext::of(ctx)
             .list_under::<Affiliations>(
                 AffiliationVia::Defender,
@@ -298,6 +322,7 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CaseEventConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "events")?;
         let (page, total) = RequestContext::of(ctx)
             .list_under::<CaseEvents>(CaseEventVia::Defender, self.0.id, (), (), page_args(first, after, last, before))
             .await?;
@@ -316,6 +341,7 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "restrictions")?;
         let args = page_args(first, after, last, before);
         restrictions_under(ctx, RestrictionVia::Defender, self.0.id.into(), filter, order_by, args).await
     }
@@ -332,6 +358,7 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "campaigns")?;
         let args = page_args(first, after, last, before);
         campaigns_under(ctx, CampaignVia::Defender, self.0.id.into(), filter, order_by, args).await
     }
@@ -345,6 +372,7 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "sources")?;
         sources_of(ctx, CitingRecord::Defender, self.0.id, page_args(first, after, last, before)).await
     }
 
@@ -375,6 +403,7 @@ impl Defender {
     /// The global ids of records merged into this one; each of them resolves
     /// to this record. Empty unless a merge absorbed another record.
     async fn merged_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "mergedIds")?;
         crate::graphql::duplicates::merged_ids(ctx, crate::graphql::duplicates::MergeableType::Defender, self.0.id)
             .await
     }
@@ -406,6 +435,31 @@ connection!(
 
 /// Another name of a defender.
 pub struct OtherName(defender_name::Model);
+
+/// Another name as the audit log keeps it.
+#[derive(serde::Deserialize)]
+struct PastName {
+    name: String,
+    kind: entity::OtherNameKind,
+    language: Option<String>,
+}
+
+impl PastName {
+    /// The name as a stored one of `defender`.
+    fn stored(self, defender: uuid::Uuid) -> defender_name::Model {
+        let now = chrono::Utc::now();
+        defender_name::Model {
+            id: uuid::Uuid::nil(),
+            defender_id: defender,
+            sort_key: crate::service::text::sort_key(&self.name),
+            name: self.name,
+            kind: self.kind,
+            language: self.language,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
 
 /// Another name of a defender.
 #[Object]
@@ -445,7 +499,7 @@ impl Affiliation {
 
     /// The defender.
     async fn defender(&self, ctx: &Context<'_>) -> Result<Option<Defender>> {
-        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender))
+        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender::from))
     }
 
     /// The organisation.
@@ -535,7 +589,7 @@ impl CaseEvent {
 
     /// The defender.
     async fn defender(&self, ctx: &Context<'_>) -> Result<Option<Defender>> {
-        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender))
+        Ok(RequestContext::of(ctx).record::<defender::Entity>(self.0.defender_id).await?.map(Defender::from))
     }
 
     /// The law or practice the event relied on, if any.
@@ -543,7 +597,7 @@ impl CaseEvent {
         let Some(id) = self.0.restriction_id else {
             return Ok(None);
         };
-        Ok(RequestContext::of(ctx).record::<entity::restriction::Entity>(id).await?.map(Restriction))
+        Ok(RequestContext::of(ctx).record::<entity::restriction::Entity>(id).await?.map(Restriction::from))
     }
 }
 
@@ -567,8 +621,12 @@ impl DefendersQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The defender's global id.")] id: ID,
+        #[graphql(
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now."
+        )]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Defender> {
-        record_lookup::<defender::Entity, Defender>(ctx, &id, NodeType::Defender).await
+        crate::graphql::common::as_of::lookup::<Defender>(ctx, &id, as_of).await
     }
 
     /// Defenders, by name unless ordered otherwise.

@@ -288,7 +288,7 @@ impl DefenderMutations {
             },
         };
         let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
-        Ok(DefenderPayload { defender: Defender(created) })
+        Ok(DefenderPayload { defender: Defender::from(created) })
     }
 
     /// Changes a defender. Needs an EDITOR or ADMIN key of the contributing
@@ -343,7 +343,7 @@ impl DefenderMutations {
                 }
             })
             .await?;
-        Ok(DefenderPayload { defender: Defender(updated) })
+        Ok(DefenderPayload { defender: Defender::from(updated) })
     }
 
     /// Archives a defender: hidden from every read, kept for restoring.

@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::context::{LinkOf, RequestContext, RightsOf};
-use crate::graphql::common::node::{Lookup, record_lookup};
+use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
 use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
@@ -66,11 +66,13 @@ impl RestrictionFilter {
 
 /// A law, bill, order, ruling or practice that curbs protest, expression,
 /// association or other civic freedoms.
-pub struct Restriction(pub restriction::Model);
+///
+/// The second part is the past it was read at, when read with `asOf`.
+pub struct Restriction(pub restriction::Model, pub Option<std::sync::Arc<crate::service::as_of::Past>>);
 
 impl From<restriction::Model> for Restriction {
     fn from(model: restriction::Model) -> Self {
-        Restriction(model)
+        Restriction(model, None)
     }
 }
 
@@ -95,6 +97,7 @@ impl Restriction {
         crate::graphql::statements::localized(
             ctx,
             (crate::service::audit::Audited::Restriction, self.0.id),
+            self.1.as_deref(),
             "title",
             language,
             Some(&self.0.title),
@@ -115,6 +118,7 @@ impl Restriction {
         crate::graphql::statements::language_of(
             ctx,
             (crate::service::audit::Audited::Restriction, self.0.id),
+            self.1.as_deref(),
             "title",
             language,
             Some(&self.0.title),
@@ -139,6 +143,9 @@ impl Restriction {
 
     /// The rights it curbs.
     async fn rights(&self, ctx: &Context<'_>) -> Result<Vec<Right>> {
+        if let Some(rights) = self.1.as_deref().map(|past| past.list("rights")).transpose()?.flatten() {
+            return Ok(rights);
+        }
         Ok(RequestContext::of(ctx).loader.load_one(RightsOf(self.0.id)).await?.unwrap_or_default())
     }
 
@@ -174,6 +181,7 @@ impl Restriction {
         crate::graphql::statements::localized(
             ctx,
             (crate::service::audit::Audited::Restriction, self.0.id),
+            self.1.as_deref(),
             "summary",
             language,
             self.0.summary.as_deref(),
@@ -193,6 +201,7 @@ impl Restriction {
         crate::graphql::statements::language_of(
             ctx,
             (crate::service::audit::Audited::Restriction, self.0.id),
+            self.1.as_deref(),
             "summary",
             language,
             self.0.summary.as_deref(),
@@ -213,6 +222,7 @@ impl Restriction {
         crate::graphql::statements::statements_of(
             ctx,
             (crate::service::audit::Audited::Restriction, self.0.id),
+            self.1.as_deref(),
             property,
             organisation,
         )
@@ -228,6 +238,7 @@ impl Restriction {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<StatusChangeConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "history")?;
         let (page, total) = RequestContext::of(ctx)
             .list_under::<StatusChanges>(
                 StatusChangeVia::Restriction,
@@ -252,6 +263,7 @@ impl Restriction {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "defenders")?;
         let args = page_args(first, after, last, before);
         defenders_under(ctx, DefenderVia::Restriction, self.0.id.into(), filter, order_by, args).await
     }
@@ -268,6 +280,7 @@ impl Restriction {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "campaigns")?;
         let args = page_args(first, after, last, before);
         campaigns_under(ctx, CampaignVia::Restriction, self.0.id.into(), filter, order_by, args).await
     }
@@ -281,6 +294,7 @@ impl Restriction {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
+        crate::graphql::common::as_of::now_only(self.1.as_deref(), "sources")?;
         sources_of(ctx, CitingRecord::Restriction, self.0.id, page_args(first, after, last, before)).await
     }
 
@@ -380,8 +394,12 @@ impl RestrictionsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
+        #[graphql(
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now."
+        )]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Restriction> {
-        record_lookup::<restriction::Entity, Restriction>(ctx, &id, NodeType::Restriction).await
+        crate::graphql::common::as_of::lookup::<Restriction>(ctx, &id, as_of).await
     }
 
     /// Restrictions, by title unless ordered otherwise.

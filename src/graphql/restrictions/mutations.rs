@@ -116,7 +116,7 @@ impl RestrictionMutations {
             status_note: StatusNote { changed_on: input.status_changed_on, note: input.status_note },
         };
         let created = editing::create_record(&rc.db, &rc.viewer, draft).await?;
-        Ok(RestrictionPayload { restriction: Restriction(created) })
+        Ok(RestrictionPayload { restriction: Restriction::from(created) })
     }
 
     /// Changes a restriction. Needs an EDITOR or ADMIN key of the contributing
@@ -162,7 +162,7 @@ impl RestrictionMutations {
             },
         )
         .await?;
-        Ok(RestrictionPayload { restriction: Restriction(updated) })
+        Ok(RestrictionPayload { restriction: Restriction::from(updated) })
     }
 
     /// Archives a restriction: hidden from every read, kept for restoring.

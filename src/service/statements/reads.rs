@@ -67,6 +67,21 @@ pub async fn of_records<C: ConnectionTrait>(
     Ok(found)
 }
 
+/// The statements as they stood at `at`: those first seen by then that
+/// were still stated then (current now, or last seen at or after `at`),
+/// each current as it was then. A statement a write ended counts until
+/// its `lastSeen`.
+pub fn then(statements: Vec<statement::Model>, at: chrono::DateTime<chrono::Utc>) -> Vec<statement::Model> {
+    statements
+        .into_iter()
+        .filter(|s| s.first_seen <= at && (s.current || s.last_seen >= at))
+        .map(|mut s| {
+            s.current = s.status != entity::StatementStatus::Rejected;
+            s
+        })
+        .collect()
+}
+
 /// Keeps the statements a filter asks for.
 pub fn filtered(statements: Vec<statement::Model>, filter: &StatementFilter) -> Vec<statement::Model> {
     statements.into_iter().filter(|s| filter.keeps(s)).collect()

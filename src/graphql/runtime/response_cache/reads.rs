@@ -95,6 +95,9 @@ const CLASSIFIED: &[(&[&str], Kinds)] = &[
     // What followed campaigns: campaigns, the defenders and restrictions
     // they were about, and those they were not.
     (&["Outcomes", "OutcomeGroup", "OutcomeFigure"], Kinds(DEFENDER.0 | RESTRICTION.0 | CAMPAIGN.0)),
+    // A statement belongs to a defender, restriction or campaign, and names
+    // the organisation that made it and the source it cites.
+    (&["Statement"], Kinds(DEFENDER.0 | RESTRICTION.0 | CAMPAIGN.0 | ORGANISATION.0 | SOURCE.0)),
     (&["Organisation", "OrganisationConnection", "OrganisationEdge"], ORGANISATION),
     (&["Source", "SourceConnection", "SourceEdge"], SOURCE),
     (&["CountryRating", "CountryRatingConnection", "CountryRatingEdge", "RatingStatistics", "RatingChanges"], RATING),

@@ -1,0 +1,115 @@
+//! Reading defenders, restrictions and campaigns as they stood at a past
+//! moment (`asOf`); see [`crate::service::as_of`].
+//!
+//! The record is found as it is found now, through the visibility rule:
+//! only then is its past read. Fields are then shown by today's rules.
+//! What the audit log cannot yet give back (the lists of linked records)
+//! is refused for every record read as of a past date alike, whatever its
+//! history, so that the refusal tells nothing about records the viewer
+//! cannot see.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Result};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::graphql::campaigns::Campaign;
+use crate::graphql::common::context::{PastOf, RequestContext};
+use crate::graphql::common::node::Lookup;
+use crate::graphql::defenders::Defender;
+use crate::graphql::restrictions::Restriction;
+use crate::ids::{GlobalId, NodeType, found};
+use crate::service::as_of::{self, Past, Rewind};
+use crate::service::audit::Audited;
+use crate::service::query::records::RecordEntity;
+
+/// A record type that can be read as of a past moment.
+pub trait Rewindable: From<Self::Model> + Sized {
+    type Entity: RecordEntity<Model = Self::Model> + sea_orm::IdenStatic + Send + Sync + 'static;
+    type Model: Rewind + crate::service::query::records::RecordModel + Clone + Send + Sync;
+    const KIND: Audited;
+    const NODE: NodeType;
+
+    /// The record as it stood in `past`.
+    fn then(model: Self::Model, past: Arc<Past>) -> Self;
+}
+
+impl Rewindable for Defender {
+    type Entity = entity::defender::Entity;
+    type Model = entity::defender::Model;
+    const KIND: Audited = Audited::Defender;
+    const NODE: NodeType = NodeType::Defender;
+
+    fn then(model: Self::Model, past: Arc<Past>) -> Self {
+        Defender(model, Some(past))
+    }
+}
+
+impl Rewindable for Restriction {
+    type Entity = entity::restriction::Entity;
+    type Model = entity::restriction::Model;
+    const KIND: Audited = Audited::Restriction;
+    const NODE: NodeType = NodeType::Restriction;
+
+    fn then(model: Self::Model, past: Arc<Past>) -> Self {
+        Restriction(model, Some(past))
+    }
+}
+
+impl Rewindable for Campaign {
+    type Entity = entity::campaign::Entity;
+    type Model = entity::campaign::Model;
+    const KIND: Audited = Audited::Campaign;
+    const NODE: NodeType = NodeType::Campaign;
+
+    fn then(model: Self::Model, past: Arc<Past>) -> Self {
+        Campaign(model, Some(past))
+    }
+}
+
+/// The `asOf` argument's description.
+pub const AS_OF: &str = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null when it did not exist yet. Who may see it, and which of its fields, is judged now.";
+
+/// Checks an `asOf` argument: not in the future.
+pub fn moment(at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+    Ok(at.map(|at| as_of::moment("asOf", at)).transpose()?)
+}
+
+/// The record the viewer may see now, as it stood at `at`: None when it
+/// did not exist yet.
+pub async fn then<N: Rewindable>(ctx: &Context<'_>, id: Uuid, model: N::Model, at: DateTime<Utc>) -> Result<Option<N>> {
+    let past = RequestContext::of(ctx).loader.load_one(PastOf((N::KIND, id, at))).await?.unwrap_or_default();
+    let past = Arc::new(Past { at, ..past });
+    Ok(model.rewound(&past)?.map(|model| N::then(model, past)))
+}
+
+/// Looks a record up by id, now or as of a past moment. Null with a
+/// NOT_FOUND error when the viewer may not see it now; null without an
+/// error when it exists but did not yet at `at`.
+pub async fn lookup<N: Rewindable>(ctx: &Context<'_>, id: &ID, at: Option<DateTime<Utc>>) -> Lookup<N> {
+    let looked_up = async {
+        let at = moment(at)?;
+        let uuid = GlobalId::decode_uuid_of("id", id, N::NODE)?;
+        let model = found(RequestContext::of(ctx).record::<N::Entity>(uuid).await?, N::NODE, uuid)?;
+        match at {
+            None => Ok(Some(N::from(model))),
+            Some(at) => then::<N>(ctx, uuid, model, at).await,
+        }
+    };
+    looked_up.await.transpose()
+}
+
+/// Refuses a field that cannot yet be read as of a past moment, on every
+/// record read with `asOf`.
+pub fn now_only(past: Option<&Past>, field: &str) -> Result<()> {
+    match past {
+        None => Ok(()),
+        Some(_) => Err(AppError::bad_input(
+            "asOf",
+            format!("{field} cannot be read as of a past date yet; read it in a query without asOf"),
+        )
+        .into()),
+    }
+}

@@ -1,0 +1,183 @@
+//! Records as they stood at a past moment (`asOf`), against a scripted
+//! history of edits, a merge and an unmerge: past values and versions,
+//! null before creation, future moments refused, visibility and
+//! confidential fields judged now, and linked lists refused alike for
+//! every record read in the past.
+
+use crate::common;
+
+use common::{TestApp, create_key, create_org, post_as};
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }";
+const UPDATE: &str =
+    "mutation ($input: UpdateDefenderInput!) { updateDefender(input: $input) { defender { version } } }";
+const MERGE: &str = "mutation ($input: MergeInput!) { mergeDefenders(input: $input) { defender { id } } }";
+const UNMERGE: &str = "mutation ($input: UnmergeInput!) { unmergeDefender(input: $input) { defender { id } } }";
+const THEN: &str = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) {
+    name status visibility occupation exactLocation sectors otherNames { name language }
+    version } }";
+const NODE_THEN: &str =
+    "query ($id: ID!, $at: DateTime) { node(id: $id, asOf: $at) { id ... on Defender { name version } } }";
+
+fn gid(ty: &str, uuid: uuid::Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ty}:{uuid}"))
+}
+
+async fn create(app: &TestApp, key: &str, input: Value) -> String {
+    let (_, body) = post_as(app, Some(key), CREATE, json!({ "input": input })).await;
+    body["data"]["createDefender"]["defender"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned()
+}
+
+async fn ok(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> Value {
+    let (_, body) = post_as(app, key, query, variables).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"].clone()
+}
+
+/// A moment strictly between the writes before and after it.
+async fn moment() -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    at
+}
+
+async fn then(app: &TestApp, key: Option<&str>, id: &str, at: &str) -> Value {
+    ok(app, key, THEN, json!({ "id": id, "at": at })).await["defender"].clone()
+}
+
+engine_tests!(records_are_read_as_they_stood, |app: TestApp| async move {
+    let (a, b) = (create_org(&app, "Gulf Watch"), create_org(&app, "Prison Monitor"));
+    let (key_a, key_b) = (create_key(&app, &a, "EDITOR"), create_key(&app, &b, "EDITOR"));
+    let before_creation = moment().await;
+    let id = create(
+        &app,
+        &key_a,
+        json!({ "name": "Salma Early", "countryCode": "SA", "status": "AT_RISK", "visibility": "PARTNERS",
+                "exactLocation": "Old address", "sectors": ["WOMENS_RIGHTS"] }),
+    )
+    .await;
+    let created = moment().await;
+    let update = |version: i64, fields: Value| {
+        let mut input = json!({ "id": id, "expectedVersion": version });
+        input.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        json!({ "input": input })
+    };
+    ok(
+        &app,
+        Some(&key_a),
+        UPDATE,
+        update(
+            1,
+            json!({ "name": "Salma Later", "occupation": "Student",
+        "otherNames": [{ "name": "سلمى", "kind": "NATIVE_NAME", "language": "ar" }] }),
+        ),
+    )
+    .await;
+    let renamed = moment().await;
+    ok(
+        &app,
+        Some(&key_a),
+        UPDATE,
+        update(
+            2,
+            json!({ "status": "DETAINED", "exactLocation": "Prison",
+        "sectors": ["WOMENS_RIGHTS", "JOURNALISM"] }),
+        ),
+    )
+    .await;
+    let detained = moment().await;
+
+    // Before the record existed: null, and no error.
+    let (_, body) = post_as(&app, Some(&key_a), THEN, json!({ "id": id, "at": before_creation })).await;
+    assert_eq!(body, json!({ "data": { "defender": null } }));
+    // Each moment gives the values and the version of then.
+    let first = then(&app, Some(&key_a), &id, &created).await;
+    assert_eq!(
+        first,
+        json!({ "name": "Salma Early", "status": "AT_RISK", "visibility": "PARTNERS", "occupation": null,
+                "exactLocation": "Old address", "sectors": ["WOMENS_RIGHTS"], "otherNames": [], "version": 1 })
+    );
+    let second = then(&app, Some(&key_a), &id, &renamed).await;
+    assert_eq!((second["name"].as_str(), second["status"].as_str()), (Some("Salma Later"), Some("AT_RISK")));
+    assert_eq!(second["otherNames"], json!([{ "name": "سلمى", "language": "ar" }]));
+    assert_eq!(
+        (second["exactLocation"].as_str(), second["version"].as_i64()),
+        (Some("Old address"), Some(2))
+    );
+    let third = then(&app, Some(&key_a), &id, &detained).await;
+    let now = ok(&app, Some(&key_a), THEN, json!({ "id": id })).await["defender"].clone();
+    assert_eq!(third, now, "the latest moment gives the record as it is");
+    // node(id:, asOf:) gives the same.
+    let node = ok(&app, Some(&key_a), NODE_THEN, json!({ "id": id, "at": created })).await;
+    assert_eq!(node["node"]["name"], "Salma Early");
+    assert_eq!(node["node"]["version"], 1);
+
+    // Confidential fields are judged now: a partner without confidential
+    // access never sees the past location.
+    let partner = then(&app, Some(&key_b), &id, &created).await;
+    assert_eq!((partner["name"].as_str(), &partner["exactLocation"]), (Some("Salma Early"), &Value::Null));
+    // Visibility is judged now: once PRIVATE, the partner sees no past of
+    // it, exactly as for an id that never existed.
+    ok(&app, Some(&key_a), UPDATE, update(3, json!({ "visibility": "PRIVATE" }))).await;
+    let (_, hidden) = post_as(&app, Some(&key_b), THEN, json!({ "id": id, "at": created })).await;
+    let never = gid("Defender", uuid::Uuid::now_v7());
+    let (_, missing) = post_as(&app, Some(&key_b), THEN, json!({ "id": never, "at": created })).await;
+    assert_eq!(hidden["errors"][0]["extensions"]["code"], "NOT_FOUND", "{hidden}");
+    assert_eq!(
+        hidden["errors"][0]["message"].as_str().unwrap().replace(&id, "ID"),
+        missing["errors"][0]["message"].as_str().unwrap().replace(&never, "ID")
+    );
+    assert_eq!(hidden["data"], missing["data"]);
+
+    // Future moments are refused, with the argument named.
+    let future = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let (_, body) = post_as(&app, Some(&key_a), THEN, json!({ "id": id, "at": future })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["argument"], "asOf", "{body}");
+    // Linked lists are refused for every record read in the past, and read
+    // normally without asOf.
+    let events = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) { events { totalCount } } }";
+    let (_, body) = post_as(&app, Some(&key_a), events, json!({ "id": id, "at": created })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    ok(&app, Some(&key_a), events, json!({ "id": id })).await;
+    // asOf applies to defenders, restrictions and campaigns only.
+    let (_, body) = post_as(&app, Some(&key_a), NODE_THEN, json!({ "id": a, "at": created })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+});
+
+engine_tests!(merges_and_unmerges_are_read_as_they_stood, |app: TestApp| async move {
+    let a = create_org(&app, "Gulf Watch");
+    let key = create_key(&app, &a, "EDITOR");
+    let survivor = create(
+        &app,
+        &key,
+        json!({ "name": "Ahmed Survivor", "countryCode": "SA", "visibility": "PUBLIC", "consent": "GIVEN" }),
+    )
+    .await;
+    let absorbed =
+        create(&app, &key, json!({ "name": "Ahmed Absorbed", "countryCode": "SA", "visibility": "PARTNERS" })).await;
+    let apart = moment().await;
+    ok(&app, Some(&key), MERGE, json!({ "input": { "survivorId": survivor, "absorbedId": absorbed } })).await;
+    let merged = moment().await;
+    ok(&app, Some(&key), UNMERGE, json!({ "input": { "absorbedId": absorbed } })).await;
+    let unmerged = moment().await;
+
+    // The survivor took the narrower visibility while merged, and got its own back.
+    let visibility = |d: Value| d["visibility"].as_str().unwrap().to_owned();
+    assert_eq!(visibility(then(&app, Some(&key), &survivor, &apart).await), "PUBLIC");
+    assert_eq!(visibility(then(&app, Some(&key), &survivor, &merged).await), "PARTNERS");
+    assert_eq!(visibility(then(&app, Some(&key), &survivor, &unmerged).await), "PUBLIC");
+    // The absorbed record, visible again, reads as it stood at each moment.
+    for at in [&apart, &merged, &unmerged] {
+        let past = then(&app, Some(&key), &absorbed, at).await;
+        assert_eq!(past["name"], "Ahmed Absorbed", "{past}");
+    }
+    // Anonymous readers see the public survivor's past, and never the
+    // absorbed record (PARTNERS), at any moment.
+    assert_eq!(visibility(then(&app, None, &survivor, &merged).await), "PARTNERS");
+    let (_, body) = post_as(&app, None, THEN, json!({ "id": absorbed, "at": apart })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND", "{body}");
+});
