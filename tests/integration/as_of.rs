@@ -103,10 +103,7 @@ engine_tests!(records_are_read_as_they_stood, |app: TestApp| async move {
     let second = then(&app, Some(&key_a), &id, &renamed).await;
     assert_eq!((second["name"].as_str(), second["status"].as_str()), (Some("Salma Later"), Some("AT_RISK")));
     assert_eq!(second["otherNames"], json!([{ "name": "سلمى", "language": "ar" }]));
-    assert_eq!(
-        (second["exactLocation"].as_str(), second["version"].as_i64()),
-        (Some("Old address"), Some(2))
-    );
+    assert_eq!((second["exactLocation"].as_str(), second["version"].as_i64()), (Some("Old address"), Some(2)));
     let third = then(&app, Some(&key_a), &id, &detained).await;
     let now = ok(&app, Some(&key_a), THEN, json!({ "id": id })).await["defender"].clone();
     assert_eq!(third, now, "the latest moment gives the record as it is");

@@ -179,7 +179,26 @@ pub struct Gen<'a> {
     reached_inputs: RefCell<BTreeSet<String>>,
     jobs: Vec<Job>,
     families: Vec<Family>,
+    /// The past moments records are read at (`asOf`): one after every
+    /// write of the baseline (phase C's hidden data comes later), and one
+    /// before any record existed.
+    moments: [String; 2],
 }
+
+/// The fields a record read as of a past moment refuses alike for every
+/// record (see `asOf`): left out of its selections.
+const NOW_ONLY: [&str; 10] = [
+    "events",
+    "affiliations",
+    "restrictions",
+    "campaigns",
+    "sources",
+    "mergedIds",
+    "history",
+    "defenders",
+    "countries",
+    "subdivisions",
+];
 
 /// A nonexistent id of a type: a fresh random UUID, fixed for the run.
 pub fn nonexistent(ty: &str) -> String {
@@ -215,7 +234,57 @@ impl<'a> Gen<'a> {
             reached_inputs: RefCell::default(),
             jobs: Vec::new(),
             families: Vec::new(),
+            moments: [
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "2000-01-01T00:00:00Z".to_owned(),
+            ],
         }
+    }
+
+    /// The selection of a record read as of a past moment: its light
+    /// selection without the lists refused there.
+    fn past_sel(&self, ty: &str) -> String {
+        self.schema
+            .get(ty)
+            .fields
+            .iter()
+            .filter(|f| !NOW_ONLY.contains(&f.name.as_str()) && !self.schema.is_connection(f.ty.named()))
+            .filter_map(|f| self.field_sel(ty, f, LIGHT, 0))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Lookups of records as of each past moment, where `field` takes
+    /// `asOf`, and a family of hidden and nonexistent ids read in the past.
+    fn past_lookups(&mut self, label: &str, field: &Field, id_ty: &TypeRef, ty: &str) {
+        if field.arg("asOf").is_none() || !["Defender", "Restriction", "Campaign"].contains(&ty) {
+            return;
+        }
+        let selection = self.past_sel(ty);
+        let as_of_ty = self.typed(field, "asOf");
+        for moment in self.moments.clone() {
+            let extra = format!(", asOf: \"{moment}\"");
+            let pool = self.lookup_pool(ty);
+            self.lookups(&format!("{label}(asOf: {moment})"), &field.name, id_ty, (ty, &extra), &selection, pool, 12);
+        }
+        let part = Part {
+            alias: field.name.clone(),
+            field: field.name.clone(),
+            args: vec![
+                ("id".into(), id_ty.clone(), json!("@@ID@@")),
+                ("asOf".into(), as_of_ty, json!(self.moments[0])),
+            ],
+            selection: format!("__typename ... on {ty} {{ {selection} }}"),
+        };
+        let (query, vars) = build("query", std::slice::from_ref(&part));
+        self.families.push(Family {
+            label: format!("{label}({ty}, asOf)"),
+            types: vec![leak_type(ty)],
+            query,
+            vars,
+            mutation: false,
+            part: Some(part),
+        });
     }
 
     pub fn fail(&self, message: String) {
@@ -680,7 +749,7 @@ impl<'a> Gen<'a> {
         let name = field.name.clone();
         match name.as_str() {
             "node" => {
-                self.check_args(field, &["id"]);
+                self.check_args(field, &["id", "asOf"]);
                 self.node_ops(field);
             }
             "nodes" => {
@@ -715,8 +784,8 @@ impl<'a> Gen<'a> {
                 self.check_args(field, &CONNECTION_ARGS);
                 self.connection_ops(field);
             }
-            _ if field.args.len() == 1
-                && field.args[0].name == "id"
+            _ if field.args.first().is_some_and(|a| a.name == "id")
+                && field.args.iter().skip(1).all(|a| a.name == "asOf")
                 && field.args[0].ty.named() == "ID"
                 && self.schema.is_record(&named) =>
             {
@@ -778,8 +847,9 @@ impl<'a> Gen<'a> {
         for ty in self.node_types() {
             let (deep, light): (Vec<_>, Vec<_>) =
                 self.lookup_pool(&ty).into_iter().partition(|(label, _)| deep_record(label));
-            self.lookups("Query.node", "node", &id_ty, &ty, &self.sel(&ty, DEEP), deep, 6);
-            self.lookups("Query.node", "node", &id_ty, &ty, &self.sel(&ty, LIGHT), light, 12);
+            self.lookups("Query.node", "node", &id_ty, (&ty, ""), &self.sel(&ty, DEEP), deep, 6);
+            self.lookups("Query.node", "node", &id_ty, (&ty, ""), &self.sel(&ty, LIGHT), light, 12);
+            self.past_lookups("Query.node", field, &id_ty, &ty);
             if self.family_type(&ty) {
                 // Light: the answer must be an error; a record wrongly
                 // returned shows in its scalars and ids as well.
@@ -804,7 +874,7 @@ impl<'a> Gen<'a> {
                 let audit = self.schema.get(&ty).field("auditLog").unwrap().ty.named().to_owned();
                 let pool: Vec<_> = self.lookup_pool(&ty).into_iter().filter(|(label, _)| deep_record(label)).collect();
                 let selection = format!("auditLog(first: 100) {{ {} }}", self.connection_body(&audit, LIGHT, false));
-                self.lookups("Query.node(…).auditLog(first: 100)", "node", &id_ty, &ty, &selection, pool, 10);
+                self.lookups("Query.node(…).auditLog(first: 100)", "node", &id_ty, (&ty, ""), &selection, pool, 10);
             }
         }
     }
@@ -817,7 +887,7 @@ impl<'a> Gen<'a> {
         label: &str,
         field: &str,
         id_ty: &TypeRef,
-        on: &str,
+        (on, extra): (&str, &str),
         selection: &str,
         items: Vec<(String, String)>,
         per: usize,
@@ -830,7 +900,7 @@ impl<'a> Gen<'a> {
                 declarations.push(format!("$v{i}: {id_ty}"));
                 vars.insert(format!("v{i}"), json!(id));
                 let head = if field == "node" { "__typename id " } else { "" };
-                fields.push(format!("a{i}: {field}(id: $v{i}) {{ {head}...F }}"));
+                fields.push(format!("a{i}: {field}(id: $v{i}{extra}) {{ {head}...F }}"));
             }
             let query = format!(
                 "query ({}) {{ {} }} fragment F on {on} {{ {selection} }}",
@@ -1027,7 +1097,8 @@ impl<'a> Gen<'a> {
         let name = field.name.clone();
         let selection = self.sel(&ty, LIGHT);
         let pool = self.lookup_pool(&ty);
-        self.lookups(&format!("Query.{name}"), &name, &id_ty, &ty, &selection, pool, 10);
+        self.lookups(&format!("Query.{name}"), &name, &id_ty, (&ty, ""), &selection, pool, 10);
+        self.past_lookups(&format!("Query.{name}"), field, &id_ty, &ty);
         let part = Part {
             alias: name.clone(),
             field: name.clone(),
@@ -1819,6 +1890,7 @@ pub fn leak_type(ty: &str) -> &'static str {
         "Subdivision",
         "ApiKey",
         "Webhook",
+        "Statement",
     ] {
         if t == ty {
             return t;
