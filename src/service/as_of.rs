@@ -138,9 +138,6 @@ macro_rules! rewind_fields {
                 $( rewind_fields!(@set self, past, $field, $member, $kind); )*
                 self.version = past.version.unwrap_or(self.version);
                 self.updated_at = past.updated_at.unwrap_or(self.updated_at);
-                if past.changed("archived") {
-                    self.archived_at = None;
-                }
                 Ok(Some(self))
             }
         }

@@ -38,6 +38,7 @@ engine_tests!(documented_read_examples_run, |app: TestApp| async move {
         }
     }
     // Eight in the API guide, four in search and statistics, one in
-    // operations, one in reconciliation, two on statements and languages.
-    assert_eq!(ran, 16, "every example found");
+    // operations, one in reconciliation, four on statements, languages and
+    // past dates.
+    assert_eq!(ran, 18, "every example found");
 });

@@ -773,15 +773,19 @@ fn stated(first: u32) -> String {
     )
 }
 
+/// No response cache, and no rate limit for anonymous readers (0 is none):
+/// every request reaches the database.
+fn uncached_and_unlimited(settings: &mut rights_graph::Settings) {
+    uncached(settings);
+    settings.rate_limits.rate_limit_anonymous = 0;
+}
+
 // Statements and languages read in a fixed number of statements: the
 // statements of a page of records at once, with their organisations,
 // sources and linked records.
 configured_tests!(
     statements_and_languages_depend_on_the_query_not_the_data,
-    |settings: &mut rights_graph::Settings| {
-        uncached(settings);
-        settings.rate_limits.rate_limit_anonymous = 0;
-    },
+    uncached_and_unlimited,
     |app: TestApp| async move {
         seed(&app, 200).await;
         let (few, many) = (app.statements_for(&stated(2)).await, app.statements_for(&stated(100)).await);
@@ -790,3 +794,42 @@ configured_tests!(
         assert!(many <= 10, "{many} statements for one request");
     }
 );
+
+// A record read as of a past moment costs one statement more, for its
+// audit log, however long its history: a defender changed forty times
+// reads in as many statements as one never changed.
+configured_tests!(as_of_depends_on_the_query_not_the_history, uncached_and_unlimited, |app: TestApp| async move {
+    let organisation = common::create_org(&app, "Counting Organisation");
+    let key = common::create_key(&app, &organisation, "EDITOR");
+    let create = "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }";
+    let public = |name: &str| json!({ "input": { "name": name, "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN" } });
+    let mut ids = Vec::new();
+    for name in ["Quiet Record", "Busy Record"] {
+        let (_, body) = common::post_as(&app, Some(&key), create, public(name)).await;
+        ids.push(body["data"]["createDefender"]["defender"]["id"].as_str().expect("id").to_owned());
+    }
+    // A moment after both were created, before the busy one's edits.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let update = "mutation ($input: UpdateDefenderInput!) { updateDefender(input: $input) { defender { version } } }";
+    for version in 1..=40 {
+        let input =
+            json!({ "input": { "id": ids[1], "expectedVersion": version, "occupation": format!("Role {version}") } });
+        let (_, body) = common::post_as(&app, Some(&key), update, input).await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let read = |id: &str, as_of: Option<&str>| {
+        let as_of = as_of.map(|at| format!(", asOf: \"{at}\"")).unwrap_or_default();
+        format!(
+            "{{ defender(id: \"{id}\"{as_of}) {{ name occupation status version otherNames {{ name }} sectors
+                   statements {{ value organisation {{ name }} }} }} }}"
+        )
+    };
+    let now = app.statements_for(&read(&ids[1], None)).await;
+    let quiet = app.statements_for(&read(&ids[0], Some(&at))).await;
+    let busy = app.statements_for(&read(&ids[1], Some(&at))).await;
+    eprintln!("{:?}: asOf: {now} statements now, {quiet} as of a moment (no history), {busy} (40 edits)", app.engine);
+    assert_eq!(quiet, busy, "statements grew with the history");
+    assert_eq!(busy, now + 1, "asOf costs one statement: the audit log");
+});

@@ -412,3 +412,56 @@ engine_tests!(names_in_other_scripts_are_found, |app: TestApp| async move {
         assert_eq!(found["match"][0]["match"], true, "{query}: {found}");
     }
 });
+
+/// A database of today's schema before statements, filled by the synthetic
+/// generator, migrated: every record gets its contributor's statements of
+/// its current values, and reads give what they gave before.
+async fn migrates_a_synthetic_database(engine: common::Engine) {
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement};
+    let app = TestApp::spawn_configured(engine, |settings| {
+        settings.skip_sample_data = true;
+        settings.cache.response_cache_mib = 0;
+    })
+    .await;
+    let (ok, _, err) = common::cli(&app, &["seed", "synthetic", "--defenders", "300", "--seed", "11"]);
+    assert!(ok, "{err}");
+    const READ: &str = "{ defenders(first: 20) { totalCount nodes { id name status occupation otherNames { name } } }
+        restrictions(first: 5) { totalCount nodes { title status } } campaigns(first: 5) { totalCount nodes { title } } }";
+    let before = app.data(READ).await;
+    // Back to the schema before statements: migration 19 and any after it.
+    let from_statements = migration::Migrator::migrations().len() as u32 - 18;
+    migration::Migrator::down(&app.db, Some(from_statements)).await.expect("migrations undone");
+    let backend = app.db.get_database_backend();
+    let tables = match backend {
+        sea_orm::DatabaseBackend::Postgres => "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'statement'",
+        _ => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'statement'",
+    };
+    let count = |row: Option<sea_orm::QueryResult>| row.unwrap().try_get_by_index::<i64>(0).unwrap();
+    assert_eq!(count(app.db.query_one_raw(Statement::from_string(backend, tables)).await.unwrap()), 0);
+
+    // A server starting on it migrates it and files the statements.
+    let again = app.start_again_with(|settings| settings.cache.response_cache_mib = 0).await;
+    drop(again);
+    let records = entity::defender::Entity::find().count(&app.db).await.unwrap()
+        + entity::restriction::Entity::find().count(&app.db).await.unwrap()
+        + entity::campaign::Entity::find().count(&app.db).await.unwrap();
+    let stated = "SELECT COUNT(DISTINCT record_id) FROM statement";
+    let stated = count(app.db.query_one_raw(Statement::from_string(backend, stated)).await.unwrap());
+    assert_eq!(stated as u64, records, "every record has statements");
+    let names = "SELECT COUNT(*) FROM statement s JOIN defender d ON d.id = s.record_id
+        WHERE s.property = 'name' AND s.value = d.name AND s.current";
+    let names = count(app.db.query_one_raw(Statement::from_string(backend, names)).await.unwrap());
+    assert_eq!(names, 300, "each defender's name is stated as it stands");
+    assert_eq!(app.data(READ).await, before, "reads give what they gave before");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrates_a_synthetic_database_sqlite() {
+    migrates_a_synthetic_database(common::Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrates_a_synthetic_database_postgres() {
+    migrates_a_synthetic_database(common::Engine::Postgres).await;
+}

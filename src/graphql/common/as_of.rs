@@ -69,12 +69,9 @@ impl Rewindable for Campaign {
     }
 }
 
-/// The `asOf` argument's description.
-pub const AS_OF: &str = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null when it did not exist yet. Who may see it, and which of its fields, is judged now.";
-
 /// Checks an `asOf` argument: not in the future.
-pub fn moment(at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
-    Ok(at.map(|at| as_of::moment("asOf", at)).transpose()?)
+pub fn moment(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    Ok(as_of::moment("asOf", at)?)
 }
 
 /// The record the viewer may see now, as it stood at `at`: None when it
@@ -90,7 +87,7 @@ pub async fn then<N: Rewindable>(ctx: &Context<'_>, id: Uuid, model: N::Model, a
 /// error when it exists but did not yet at `at`.
 pub async fn lookup<N: Rewindable>(ctx: &Context<'_>, id: &ID, at: Option<DateTime<Utc>>) -> Lookup<N> {
     let looked_up = async {
-        let at = moment(at)?;
+        let at = at.map(moment).transpose()?;
         let uuid = GlobalId::decode_uuid_of("id", id, N::NODE)?;
         let model = found(RequestContext::of(ctx).record::<N::Entity>(uuid).await?, N::NODE, uuid)?;
         match at {

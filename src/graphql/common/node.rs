@@ -152,7 +152,7 @@ impl NodeQuery {
         as_of: Option<DateTime<Utc>>,
     ) -> Lookup<Node> {
         if let Some(at) = as_of {
-            return async { load_then(ctx, &id, as_of::moment(Some(at))?.unwrap_or(at)).await }.await.transpose();
+            return async { load_then(ctx, &id, as_of::moment(at)?).await }.await.transpose();
         }
         Some(
             async {
