@@ -147,7 +147,7 @@ impl NodeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "A global id, as given by a record's id field.")] id: ID,
         #[graphql(
-            desc = "For a defender, restriction or campaign: the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now."
+            desc = "For a defender, restriction or campaign: the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its lists of linked records (events, affiliations, linked defenders, restrictions and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<DateTime<Utc>>,
     ) -> Lookup<Node> {

@@ -395,7 +395,7 @@ impl RestrictionsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its lists of linked records (events, affiliations, linked defenders, restrictions and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Restriction> {
