@@ -22,51 +22,40 @@ use crate::graphql::defenders::Defender;
 use crate::graphql::restrictions::Restriction;
 use crate::ids::{GlobalId, NodeType, found};
 use crate::service::as_of::{self, Past, Rewind};
-use crate::service::audit::Audited;
 use crate::service::query::records::RecordEntity;
 
 /// A record type that can be read as of a past moment.
 pub trait Rewindable: From<Self::Model> + Sized {
     type Entity: RecordEntity<Model = Self::Model> + sea_orm::IdenStatic + Send + Sync + 'static;
     type Model: Rewind + crate::service::query::records::RecordModel + Clone + Send + Sync;
-    const KIND: Audited;
     const NODE: NodeType;
 
     /// The record as it stood in `past`.
     fn then(model: Self::Model, past: Arc<Past>) -> Self;
 }
 
-impl Rewindable for Defender {
-    type Entity = entity::defender::Entity;
-    type Model = entity::defender::Model;
-    const KIND: Audited = Audited::Defender;
-    const NODE: NodeType = NodeType::Defender;
+/// The record types read as of a past moment, each with its table and
+/// node type.
+macro_rules! rewindable {
+    ($($record:ident: $table:ident, $node:ident;)*) => {
+        $(
+            impl Rewindable for $record {
+                type Entity = entity::$table::Entity;
+                type Model = entity::$table::Model;
+                const NODE: NodeType = NodeType::$node;
 
-    fn then(model: Self::Model, past: Arc<Past>) -> Self {
-        Defender(model, Some(past))
-    }
+                fn then(model: Self::Model, past: Arc<Past>) -> Self {
+                    $record(model, Some(past))
+                }
+            }
+        )*
+    };
 }
 
-impl Rewindable for Restriction {
-    type Entity = entity::restriction::Entity;
-    type Model = entity::restriction::Model;
-    const KIND: Audited = Audited::Restriction;
-    const NODE: NodeType = NodeType::Restriction;
-
-    fn then(model: Self::Model, past: Arc<Past>) -> Self {
-        Restriction(model, Some(past))
-    }
-}
-
-impl Rewindable for Campaign {
-    type Entity = entity::campaign::Entity;
-    type Model = entity::campaign::Model;
-    const KIND: Audited = Audited::Campaign;
-    const NODE: NodeType = NodeType::Campaign;
-
-    fn then(model: Self::Model, past: Arc<Past>) -> Self {
-        Campaign(model, Some(past))
-    }
+rewindable! {
+    Defender: defender, Defender;
+    Restriction: restriction, Restriction;
+    Campaign: campaign, Campaign;
 }
 
 /// Checks an `asOf` argument: not in the future.
@@ -77,7 +66,11 @@ pub fn moment(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
 /// The record the viewer may see now, as it stood at `at`: None when it
 /// did not exist yet.
 pub async fn then<N: Rewindable>(ctx: &Context<'_>, id: Uuid, model: N::Model, at: DateTime<Utc>) -> Result<Option<N>> {
-    let past = RequestContext::of(ctx).loader.load_one(PastOf((N::KIND, id, at))).await?.unwrap_or_default();
+    let past = RequestContext::of(ctx)
+        .loader
+        .load_one(PastOf((<N::Entity as RecordEntity>::KIND, id, at)))
+        .await?
+        .unwrap_or_default();
     let past = Arc::new(Past { at, ..past });
     Ok(model.rewound(&past)?.map(|model| N::then(model, past)))
 }
