@@ -168,9 +168,7 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<boo
             FileFormat::Csv => Format::Csv(csv_kind(args.record_type.as_deref(), path)?),
             FileFormat::Jsonl => Format::JsonLines,
             FileFormat::Ftm => Format::FollowTheMoney,
-            FileFormat::Statements => {
-                bail!("statements are exported only: import records as CSV, JSON Lines or FollowTheMoney")
-            }
+            FileFormat::Statements => Format::Statements,
         };
         let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let name = path.display().to_string();

@@ -54,8 +54,11 @@ pub enum FileFormat {
     Jsonl,
     /// FollowTheMoney entities (OpenSanctions, Aleph), one per line.
     Ftm,
-    /// Export only: every statement (who asserted which value, from where,
-    /// in which language, when), as CSV in FollowTheMoney's statement columns.
+    /// Statements (who asserted which value, from where, in which language,
+    /// when), as CSV in FollowTheMoney's statement columns. Exported: every
+    /// statement the organisation may see. Imported: the rows of the
+    /// importing organisation's own `dataset` (others are skipped), each
+    /// added as `addStatement` adds it.
     Statements,
 }
 

@@ -229,8 +229,12 @@ impl StatementMutations {
     /// value, exactly as an update would make it; with one, it is the value
     /// in that language. An organisation that may only read the record
     /// proposes it, for those who may change the record to accept or
-    /// reject. Other organisations' statements are never changed. Needs an
-    /// EDITOR or ADMIN key; each is an entry in the record's audit log.
+    /// reject. A value of a list (`otherName`, `sector`, `affiliation`, ...)
+    /// can be stated only by those who may change the record, and only if
+    /// the record holds it: the statement says the caller asserts it too
+    /// (adding a value to a list is an update). Other organisations'
+    /// statements are never changed. Needs an EDITOR or ADMIN key; each is
+    /// an entry in the record's audit log.
     async fn add_statement(
         &self,
         ctx: &Context<'_>,

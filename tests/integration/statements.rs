@@ -204,7 +204,7 @@ engine_tests!(proposals_are_accepted_or_rejected_by_those_who_may_change_the_rec
     // Bad input: an unknown property, a list, a language for a code, a bad tag.
     for (input, argument) in [
         (json!({ "recordId": id, "property": "colour", "value": "x" }), "property"),
-        (json!({ "recordId": id, "property": "otherName", "value": "x" }), "property"),
+        (json!({ "recordId": id, "property": "otherName", "value": "x" }), "value"),
         (json!({ "recordId": id, "property": "status", "value": "DETAINED", "language": "es" }), "language"),
         (json!({ "recordId": id, "property": "name", "value": "x", "language": "not a tag" }), "language"),
         (json!({ "recordId": id, "property": "name", "value": "x", "locator": "p. 4" }), "locator"),
@@ -465,3 +465,118 @@ async fn migrates_a_synthetic_database_sqlite() {
 async fn migrates_a_synthetic_database_postgres() {
     migrates_a_synthetic_database(common::Engine::Postgres).await;
 }
+
+engine_tests!(organisations_import_their_own_statements, |app: TestApp| async move {
+    let a = public_org(&app, "Gulf Watch");
+    let b = create_org(&app, "Diaspora Network");
+    let key_a = create_key(&app, &a, "EDITOR");
+    let dir = std::env::temp_dir().join(format!("rights-graph-statements-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let import = |org: &str, format: &str, path: &str| {
+        let (ok, _, err) = common::cli(&app, &["import", "--org", org, "--format", format, path]);
+        (ok, err)
+    };
+    // The documented JSON Lines example: a record, and its name in another script.
+    let docs = include_str!("../../docs/statements.md");
+    let example = docs.split("```json\n").nth(1).and_then(|rest| rest.split("```").next()).unwrap();
+    let example = write("example.jsonl", example);
+    let (ok, out) = import(&a, "jsonl", &example);
+    assert!(ok && out.contains("2 created, 0 updated"), "{out}");
+    // The sample data has an Ilham Tohti too: this one is Gulf Watch's.
+    let listed = data(
+        &app,
+        Some(&key_a),
+        "{ defenders(first: 100) { nodes { id statements(property: \"name\") { organisation { name } } } } }",
+        json!({}),
+    )
+    .await;
+    let ours = |node: &&Value| node["statements"][0]["organisation"]["name"] == "Gulf Watch";
+    let nodes = listed["defenders"]["nodes"].as_array().unwrap();
+    let id = nodes.iter().find(ours).unwrap_or_else(|| panic!("{listed}"))["id"].as_str().unwrap().to_owned();
+    let query = "query ($id: ID!) { defender(id: $id) { name name_zh: name(language: \"zh-Hans\")
+                 statements(property: \"name\") { value language status organisation { name } } } }";
+    let read = data(&app, Some(&key_a), query, json!({ "id": id })).await;
+    assert_eq!(read["defender"]["name"], "Ilham Tohti");
+    assert_eq!(read["defender"]["name_zh"], "伊力哈木·土赫提", "{read}");
+    assert!(
+        read["defender"]["statements"].as_array().unwrap().contains(&json!({ "value": "伊力哈木·土赫提",
+            "language": "zh-Hans", "status": "ASSERTED", "organisation": { "name": "Gulf Watch" } })),
+        "{read}"
+    );
+    // Imported again: the value is seen again, and nothing else changes.
+    let (ok, out) = import(&a, "jsonl", &example);
+    assert!(ok && out.contains("0 created, 1 updated, 1 unchanged"), "{out}");
+    // An organisation that may only read the record proposes.
+    let shared =
+        create(&app, &key_a, json!({ "name": "Proposal Case", "countryCode": "SA", "visibility": "PARTNERS" })).await;
+    let proposal = json!({ "type": "statement", "recordId": shared, "property": "occupation", "value": "Blogger" });
+    let (ok, out) = import(&b, "jsonl", &write("proposal.jsonl", &proposal.to_string()));
+    assert!(ok && out.contains("1 created"), "{out}");
+    assert_eq!(
+        stated(&app, Some(&key_a), &shared, "occupation").await,
+        vec![("Diaspora Network".into(), "Blogger".into(), "PROPOSED".into(), true)]
+    );
+    let read = data(&app, Some(&key_a), READ, json!({ "id": shared })).await;
+    assert!(read["defender"]["occupation"].is_null(), "a proposal changes nothing: {read}");
+    // The organisation's own statements export imports again as its own: every
+    // row, list values included, is seen again.
+    let (ok, exported, err) = common::cli(&app, &["export", "--format", "statements", "--org", &a]);
+    assert!(ok, "{err}");
+    let rows = exported.lines().count() - 1;
+    let own = exported.lines().filter(|line| line.contains(&format!(",{a},"))).count();
+    assert!(exported.contains(",otherName,") && exported.contains(",sector,") && rows > own, "{exported}");
+    let exported = write("statements.csv", &exported);
+    let (ok, out) = import(&a, "statements", &exported);
+    let others = rows - own;
+    assert!(
+        ok && out.contains(&format!("0 created, {own} updated, 0 unchanged, 0 rejected, {others} skipped")),
+        "{out}"
+    );
+    // Another organisation may not state them in the first one's name.
+    let (ok, out) = import(&b, "statements", &exported);
+    assert!(ok && out.contains(&format!("0 created, 0 updated, 0 unchanged, 0 rejected, {rows} skipped")), "{out}");
+    // A record the importer may not see is refused exactly as one that does
+    // not exist; a list value only by those who may change the record, and
+    // only one it holds.
+    let private =
+        create(&app, &key_a, json!({ "name": "Private Person", "countryCode": "PE", "visibility": "PRIVATE" })).await;
+    let missing = gid("Defender", uuid::Uuid::now_v7());
+    // After a first problem the rest of a file is only checked, so each
+    // refusal that needs the database has a file of its own.
+    let refused = |name: &str, row: Value| {
+        let path = write(name, &row.to_string());
+        let (ok, out) = import(&b, "jsonl", &path);
+        assert!(!ok, "{name}: {out}");
+        let problem = out.lines().find(|l| l.starts_with(&path)).unwrap_or_else(|| panic!("no problem: {out}"));
+        problem[path.len()..].to_owned()
+    };
+    let summary = |id: &str| json!({ "type": "statement", "recordId": id, "property": "summary", "value": "x" });
+    let hidden = refused("hidden.jsonl", summary(&private));
+    let nonexistent = refused("missing.jsonl", summary(&missing));
+    assert!(hidden.contains("No defender has the id"), "{hidden}");
+    let uuid_of = |id: &str| {
+        use base64::Engine;
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id).unwrap();
+        String::from_utf8(text).unwrap().split_once(':').unwrap().1.to_owned()
+    };
+    assert_eq!(
+        hidden.replace(&private, "ID").replace(&uuid_of(&private), "UUID"),
+        nonexistent.replace(&missing, "ID").replace(&uuid_of(&missing), "UUID")
+    );
+    let sector = json!({ "type": "statement", "recordId": shared, "property": "sector", "value": "LAND" });
+    let list = refused("sector.jsonl", sector);
+    assert!(list.contains("property: sector is a list: proposals are for single values"), "{list}");
+    let status = json!({ "type": "statement", "recordId": shared, "property": "status", "value": "GONE" });
+    let invalid = refused("status.jsonl", status);
+    assert!(invalid.contains("value: status must be one of"), "{invalid}");
+    let own = json!({ "type": "statement", "recordId": shared, "property": "otherName", "value": "Nobody Known" });
+    let (ok, out) = import(&a, "jsonl", &write("unheld.jsonl", &own.to_string()));
+    assert!(!ok && out.contains("value: otherName is a list, and the record holds no such value"), "{out}");
+    assert_eq!(stated(&app, Some(&key_a), &shared, "occupation").await.len(), 1, "refused imports write nothing");
+    std::fs::remove_dir_all(&dir).ok();
+});

@@ -190,8 +190,11 @@ pub fn entities(row: &Row) -> Vec<Value> {
             put(&mut properties, "summary", flat(&organisation.summary));
             vec![entity(&organisation.external_id, schema, properties)]
         }
-        Row::Restriction(_) | Row::Source(_) | Row::Campaign(_) | Row::CountryRating(_) | Row::Membership(_) => {
-            Vec::new()
-        }
+        Row::Restriction(_)
+        | Row::Source(_)
+        | Row::Campaign(_)
+        | Row::CountryRating(_)
+        | Row::Membership(_)
+        | Row::Statement(..) => Vec::new(),
     }
 }

@@ -19,9 +19,10 @@ use super::apply::{self, CampaignLinks, DefenderLinks, RatingLinks};
 use super::csv_rows::Layout;
 use super::external_ids::{self, MAX_EXTERNAL_ID};
 use super::ftm;
-use super::rows::{CampaignRow, DefenderRow, MembershipRow, RatingRow, RecordKind, RestrictionRow, Row};
+use super::rows::{CampaignRow, DefenderRow, MembershipRow, RatingRow, RecordKind, RestrictionRow, Row, StatementRow};
 use crate::error::{AppError, AppResult};
 use crate::ids::GlobalId;
+use crate::service::audit::Audited;
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::edits::DefenderDraft;
 use crate::service::organisations::edits::OrganisationDraft;
@@ -29,6 +30,7 @@ use crate::service::query::records::RecordModel;
 use crate::service::ratings::edits::RatingDraft;
 use crate::service::restrictions::edits::RestrictionDraft;
 use crate::service::sources::edits::SourceDraft;
+use crate::service::statements::proposals::{self, NewStatement};
 use crate::service::write::editing::{self, Draft, ModelOf, create_all_in, editable, prepare_new, update_in};
 use crate::service::{Member, Viewer};
 
@@ -44,6 +46,10 @@ pub enum Format {
     JsonLines,
     /// FollowTheMoney entities, one per line.
     FollowTheMoney,
+    /// FollowTheMoney statements as CSV (the columns `rights-graph export
+    /// --format statements` writes): each row the importing organisation's
+    /// statement.
+    Statements,
 }
 
 /// One file to import.
@@ -126,6 +132,8 @@ enum Outcome {
     Created,
     Updated,
     Unchanged,
+    /// A row that is not the importer's to write (another organisation's statement).
+    Skipped,
 }
 
 /// Reads rows of one file.
@@ -134,6 +142,12 @@ enum Rows {
         reader: csv::Reader<Box<dyn BufRead + Send>>,
         layout: Option<Layout>,
         kind: RecordKind,
+        record: csv::StringRecord,
+    },
+    Statements {
+        reader: csv::Reader<Box<dyn BufRead + Send>>,
+        /// The columns read, by name, once the header is read.
+        columns: Option<HashMap<String, usize>>,
         record: csv::StringRecord,
     },
     Lines {
@@ -157,6 +171,11 @@ impl Rows {
                 kind,
                 record: csv::StringRecord::new(),
             },
+            Format::Statements => Rows::Statements {
+                reader: csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(source.reader),
+                columns: None,
+                record: csv::StringRecord::new(),
+            },
             Format::JsonLines | Format::FollowTheMoney => Rows::Lines {
                 reader: source.reader,
                 ftm: source.format == Format::FollowTheMoney,
@@ -170,7 +189,7 @@ impl Rows {
     /// Bytes read so far.
     fn position(&self) -> u64 {
         match self {
-            Rows::Csv { reader, .. } => reader.position().byte(),
+            Rows::Csv { reader, .. } | Rows::Statements { reader, .. } => reader.position().byte(),
             Rows::Lines { bytes, .. } => *bytes,
         }
     }
@@ -199,6 +218,32 @@ impl Rows {
                     }
                 };
                 return Some((line, layout.external_id(record), layout.row(record).map(Some)));
+            },
+            Rows::Statements { reader, columns, record } => loop {
+                let line = reader.position().line();
+                match reader.read_record(record) {
+                    Ok(false) => return None,
+                    Err(error) => return Some((line, None, Err((String::new(), format!("unreadable CSV: {error}"))))),
+                    Ok(true) => {}
+                }
+                if record.iter().all(|cell| cell.trim().is_empty()) {
+                    continue;
+                }
+                let Some(columns) = columns else {
+                    match statement_columns(record) {
+                        Ok(found) => {
+                            *columns = Some(found);
+                            continue;
+                        }
+                        Err(problem) => return Some((line, None, Err(problem))),
+                    }
+                };
+                let row = statement_csv_row(columns, record);
+                return Some((
+                    line,
+                    Some(row.record_id.clone()),
+                    row.record_kind().map(|kind| Some(Row::Statement(kind, Box::new(row)))),
+                ));
             },
             Rows::Lines { reader, ftm, line, bytes, text } => loop {
                 text.clear();
@@ -229,11 +274,11 @@ impl Rows {
 
     /// Whether a problem on this line leaves nothing more to read.
     fn fatal(&self) -> bool {
-        matches!(self, Rows::Csv { layout: None, .. })
+        matches!(self, Rows::Csv { layout: None, .. } | Rows::Statements { columns: None, .. })
     }
 }
 
-const KINDS: &str = "organisation, source, restriction, defender, campaign or country_rating";
+const KINDS: &str = "organisation, source, restriction, defender, campaign, country_rating or statement";
 
 /// A JSON Lines row: its `type`, then the fields of that type.
 fn json_row(value: serde_json::Value) -> Result<Row, (String, String)> {
@@ -241,12 +286,66 @@ fn json_row(value: serde_json::Value) -> Result<Row, (String, String)> {
         return Err((String::new(), "each line must be a JSON object".into()));
     };
     let kind = match object.remove("type") {
+        Some(serde_json::Value::String(name)) if name.trim().eq_ignore_ascii_case("statement") => {
+            return statement_row(serde_json::Value::Object(object));
+        }
         Some(serde_json::Value::String(name)) => {
             RecordKind::from_name(&name).ok_or_else(|| ("type".to_owned(), format!("\"{name}\" is not {KINDS}")))?
         }
         _ => return Err(("type".into(), format!("each line needs a \"type\": {KINDS}"))),
     };
     Row::from_json(kind, serde_json::Value::Object(object))
+}
+
+/// The columns of a statements file a row needs.
+const STATEMENT_COLUMNS: [&str; 3] = ["entity_id", "prop", "value"];
+
+/// The columns of a statements file, from its header.
+fn statement_columns(header: &csv::StringRecord) -> Result<HashMap<String, usize>, (String, String)> {
+    let columns: HashMap<String, usize> =
+        header.iter().enumerate().map(|(i, name)| (name.trim().to_ascii_lowercase(), i)).collect();
+    let missing: Vec<&str> = STATEMENT_COLUMNS.into_iter().filter(|name| !columns.contains_key(*name)).collect();
+    if !missing.is_empty() {
+        return Err((
+            String::new(),
+            format!(
+                "the first row must name the columns, among them {}; {} missing",
+                STATEMENT_COLUMNS.join(", "),
+                missing.join(", ")
+            ),
+        ));
+    }
+    Ok(columns)
+}
+
+/// A statements CSV row as a statement row: the record is the one the
+/// statement is shown on (`canonical_id`, else `entity_id`). A row whose
+/// `dataset` is not the importing organisation is skipped (on writing); a
+/// file without the column is all the importer's. The statement's own id and
+/// dates are not taken: the organisation states the value now.
+fn statement_csv_row(columns: &HashMap<String, usize>, record: &csv::StringRecord) -> StatementRow {
+    let cell = |name: &str| {
+        columns.get(name).and_then(|i| record.get(*i)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    };
+    StatementRow {
+        record_id: cell("canonical_id").or_else(|| cell("entity_id")).unwrap_or_default(),
+        record_type: None,
+        property: cell("prop").unwrap_or_default(),
+        value: columns.get("value").and_then(|i| record.get(*i)).unwrap_or_default().to_owned(),
+        language: cell("lang"),
+        source_id: None,
+        locator: None,
+        dataset: columns.get("dataset").map(|i| record.get(*i).unwrap_or_default().trim().to_owned()),
+    }
+}
+
+/// A statement row, with the kind of record it names.
+fn statement_row(value: serde_json::Value) -> Result<Row, (String, String)> {
+    let row: StatementRow = serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        (if path == "." { String::new() } else { path }, error.into_inner().to_string())
+    })?;
+    Ok(Row::Statement(row.record_kind()?, Box::new(row)))
 }
 
 /// Runs an import. `progress` hears of the bytes read of the current file
@@ -418,6 +517,7 @@ impl Importer<'_> {
             Ok(Some(Outcome::Created)) => self.report.created += 1,
             Ok(Some(Outcome::Updated)) => self.report.updated += 1,
             Ok(Some(Outcome::Unchanged)) => self.report.unchanged += 1,
+            Ok(Some(Outcome::Skipped)) => self.report.skipped += 1,
             Ok(None) => {}
             Err(error @ (AppError::Internal(_) | AppError::Unavailable(_))) => return Err(error),
             Err(AppError::BadInput { argument, message }) => {
@@ -447,7 +547,9 @@ impl Importer<'_> {
 
     /// Checks what needs no database, once writing has stopped.
     fn check(&self, row: Row) -> AppResult<()> {
-        external_id(row.external_id())?;
+        if !matches!(row, Row::Statement(..)) {
+            external_id(row.external_id())?;
+        }
         match row {
             Row::Organisation(row) => {
                 let mut draft = apply::new_organisation();
@@ -496,10 +598,17 @@ impl Importer<'_> {
                 draft.validated().map(drop)
             }
             Row::Membership(_) => Ok(()),
+            Row::Statement(kind, row) => {
+                let source = row.source_id.as_ref().map(|_| Uuid::nil());
+                proposals::validate(audited(kind), new_statement(audited(kind), Uuid::nil(), *row, source))
+            }
         }
     }
 
     async fn write(&mut self, row: Row) -> AppResult<Outcome> {
+        if let Row::Statement(kind, row) = row {
+            return self.statement(kind, *row).await;
+        }
         let external = external_id(row.external_id())?.to_owned();
         match row {
             Row::Organisation(row) => {
@@ -547,6 +656,7 @@ impl Importer<'_> {
                     .await
             }
             Row::Membership(row) => self.membership(row).await,
+            Row::Statement(..) => Err(AppError::Internal(anyhow::anyhow!("a statement row reached the record writer"))),
         }
     }
 
@@ -826,6 +936,28 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// Adds the organisation's statement, as `addStatement` would: asserted
+    /// on a record it may change, proposed on one it may only read.
+    async fn statement(&mut self, kind: RecordKind, row: StatementRow) -> AppResult<Outcome> {
+        if let Some(dataset) = &row.dataset {
+            let own = GlobalId::encode_uuid(crate::ids::NodeType::Organisation, self.actor.organisation);
+            if *dataset != own.as_str() {
+                // Another organisation's account, or reference data: no one
+                // states a value in another's name.
+                return Ok(Outcome::Skipped);
+            }
+        }
+        let record = self.resolve(kind, "recordId", &row.record_id).await?;
+        let source = match &row.source_id {
+            Some(source) => Some(self.resolve(RecordKind::Source, "sourceId", source).await?),
+            None => None,
+        };
+        let input = new_statement(audited(kind), record, row, source);
+        let added = proposals::add_in(self.txn, self.viewer, &self.actor, input).await?;
+        // A value the organisation stated before is seen again.
+        Ok(if added.first_seen == added.last_seen { Outcome::Created } else { Outcome::Updated })
+    }
+
     async fn membership(&mut self, row: MembershipRow) -> AppResult<Outcome> {
         let defender = self.resolve(RecordKind::Defender, "properties.member", &row.defender).await?;
         let organisation =
@@ -836,6 +968,26 @@ impl Importer<'_> {
         })
         .await?;
         Ok(if updated.is_some() { Outcome::Updated } else { Outcome::Unchanged })
+    }
+}
+
+/// The audited kind of a kind of record that holds statements.
+fn audited(kind: RecordKind) -> Audited {
+    match kind {
+        RecordKind::Defender => Audited::Defender,
+        RecordKind::Restriction => Audited::Restriction,
+        _ => Audited::Campaign,
+    }
+}
+
+fn new_statement(kind: Audited, record: Uuid, row: StatementRow, source: Option<Uuid>) -> NewStatement {
+    NewStatement {
+        record: (kind, record),
+        property: row.property,
+        value: row.value,
+        language: row.language,
+        source,
+        locator: row.locator,
     }
 }
 

@@ -337,6 +337,67 @@ pub struct MembershipRow {
     pub affiliation: AffiliationRow,
 }
 
+/// One value of one fact of a record, stated by the importing organisation
+/// (`"type": "statement"` in JSON Lines; a row of a statements CSV file).
+/// It is added as `addStatement` adds it: asserted on a record the
+/// organisation may change, proposed on one it may only read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatementRow {
+    /// The record: its global id, or the importing organisation's external
+    /// identifier of it (then `recordType` says which kind it is).
+    pub record_id: String,
+    /// `defender`, `restriction` or `campaign`; needed only with an
+    /// external identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<String>,
+    pub property: String,
+    pub value: String,
+    /// BCP 47 tag, for a value in another language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The source it cites: global id or external identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
+    /// The asserting organisation's global id (empty for reference data),
+    /// where a statements file names it in its `dataset` column; JSON Lines
+    /// rows are the importer's own.
+    #[serde(skip)]
+    pub dataset: Option<String>,
+}
+
+/// The kinds of record that hold statements.
+const STATED: &str = "defender, restriction or campaign";
+
+impl StatementRow {
+    /// The kind of the record named: from `recordType`, else from the
+    /// global id. The error names the field at fault.
+    pub fn record_kind(&self) -> Result<RecordKind, (String, String)> {
+        let stated = |kind: RecordKind| {
+            matches!(kind, RecordKind::Defender | RecordKind::Restriction | RecordKind::Campaign).then_some(kind)
+        };
+        if let Some(name) = &self.record_type {
+            return RecordKind::from_name(name)
+                .and_then(stated)
+                .ok_or_else(|| ("recordType".to_owned(), format!("\"{name}\" is not {STATED}")));
+        }
+        let named = crate::ids::GlobalId::decode("recordId", &self.record_id)
+            .ok()
+            .and_then(|id| RecordKind::ALL.into_iter().find(|kind| kind.node_type() == id.node_type()));
+        match named {
+            Some(kind) => stated(kind).ok_or_else(|| {
+                ("recordId".to_owned(), format!("statements are kept for a {STATED}, not for a {}", kind.table()))
+            }),
+            None => Err((
+                "recordType".to_owned(),
+                format!("recordId is no global id: give recordType ({STATED}) with an external identifier"),
+            )),
+        }
+    }
+}
+
 /// One record of an exchange file.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Row {
@@ -347,6 +408,8 @@ pub enum Row {
     Campaign(Box<CampaignRow>),
     CountryRating(RatingRow),
     Membership(MembershipRow),
+    /// A statement about a record of this kind.
+    Statement(RecordKind, Box<StatementRow>),
 }
 
 impl Row {
@@ -359,6 +422,7 @@ impl Row {
             Row::Restriction(_) => RecordKind::Restriction,
             Row::CountryRating(_) => RecordKind::CountryRating,
             Row::Defender(_) | Row::Membership(_) => RecordKind::Defender,
+            Row::Statement(kind, _) => *kind,
         }
     }
 
@@ -372,6 +436,7 @@ impl Row {
             Row::Defender(row) => &row.external_id,
             Row::CountryRating(row) => &row.external_id,
             Row::Membership(row) => &row.defender,
+            Row::Statement(_, row) => &row.record_id,
         }
     }
 
@@ -405,6 +470,9 @@ impl Row {
                     .extend(row.organisation_id.iter().flatten().map(|id| (RecordKind::Organisation, id.as_str())));
                 references.extend(row.source_id.iter().flatten().map(|id| (RecordKind::Source, id.as_str())));
             }
+            Row::Statement(_, row) => {
+                references.extend(row.source_id.iter().map(|id| (RecordKind::Source, id.as_str())))
+            }
             Row::Organisation(_) | Row::Source(_) | Row::Restriction(_) => {}
         }
         references.into_iter().map(|(kind, id)| (kind, id.trim())).collect()
@@ -419,6 +487,7 @@ impl Row {
             Row::Restriction(row) => ("restriction", serde_json::to_value(row)),
             Row::Defender(row) => ("defender", serde_json::to_value(row)),
             Row::CountryRating(row) => ("country_rating", serde_json::to_value(row)),
+            Row::Statement(_, row) => ("statement", serde_json::to_value(row)),
             Row::Membership(_) => return serde_json::Value::Null,
         };
         let mut object = serde_json::Map::new();

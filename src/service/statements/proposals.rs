@@ -46,6 +46,8 @@ pub struct NewStatement {
 /// A statement to add, checked.
 struct Checked {
     fact: Fact,
+    /// Whether the property holds one value (else a list).
+    single: bool,
     source: Option<Uuid>,
     locator: Option<String>,
 }
@@ -59,14 +61,10 @@ fn check(kind: Audited, input: NewStatement) -> AppResult<Checked> {
         ));
     };
     let Property { name, prop_type, single, translatable } = property;
-    if !single {
-        return Err(AppError::bad_input(
-            "property",
-            format!("{name} is a list: change it with the record's update mutation"),
-        ));
-    }
     let language = input.language.map(|l| languages::tag("language", &l)).transpose()?;
-    if language.is_some() && !translatable {
+    // A list's values carry their own language where they have one (other
+    // names); whether the record holds the value decides.
+    if language.is_some() && single && !translatable {
         let names: Vec<&str> = properties(kind).iter().filter(|p| p.translatable).map(|p| p.name).collect();
         return Err(AppError::bad_input(
             "language",
@@ -82,38 +80,62 @@ fn check(kind: Audited, input: NewStatement) -> AppResult<Checked> {
     if locator.is_some() && input.source.is_none() {
         return Err(AppError::bad_input("locator", "a locator says where in a source: give sourceId as well"));
     }
-    Ok(Checked { fact: Fact { property: name, value, language }, source: input.source, locator })
+    Ok(Checked { fact: Fact { property: name, value, language }, single, source: input.source, locator })
+}
+
+/// Checks a statement to add, without the database: the property, value,
+/// language and locator.
+pub fn validate(kind: Audited, input: NewStatement) -> AppResult<()> {
+    check(kind, input).map(drop)
 }
 
 /// Adds a statement: asserted if the caller may change the record, else
 /// proposed. Returns it.
 pub async fn add(db: &DatabaseConnection, viewer: &Viewer, input: NewStatement) -> AppResult<statement::Model> {
+    let actor = editing::editor(viewer)?;
+    validate(input.record.0, input.clone())?;
+    let txn = crate::db::begin_write(db).await?;
+    let added = add_in(&txn, viewer, &actor, input).await?;
+    txn.commit().await?;
+    Ok(added)
+}
+
+/// [`add`], inside a transaction the caller commits (an import's).
+pub async fn add_in(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    input: NewStatement,
+) -> AppResult<statement::Model> {
     match input.record.0 {
-        Audited::Defender => add_to::<DefenderDraft>(db, viewer, input).await,
-        Audited::Restriction => add_to::<RestrictionDraft>(db, viewer, input).await,
-        Audited::Campaign => add_to::<CampaignDraft>(db, viewer, input).await,
+        Audited::Defender => add_to::<DefenderDraft>(txn, viewer, actor, input).await,
+        Audited::Restriction => add_to::<RestrictionDraft>(txn, viewer, actor, input).await,
+        Audited::Campaign => add_to::<CampaignDraft>(txn, viewer, actor, input).await,
         _ => Err(AppError::bad_input("recordId", "statements are kept for defenders, restrictions and campaigns")),
     }
 }
 
-async fn add_to<D>(db: &DatabaseConnection, viewer: &Viewer, input: NewStatement) -> AppResult<statement::Model>
+async fn add_to<D>(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    input: NewStatement,
+) -> AppResult<statement::Model>
 where
     D: Draft + Stated,
     editing::ActiveOf<D>: ActiveModelTrait<Entity = D::Entity> + Send,
     ModelOf<D>: IntoActiveModel<editing::ActiveOf<D>>,
 {
-    let actor = editing::editor(viewer)?;
     let id = input.record.1;
     let checked = check(D::KIND, input)?;
-    let txn = crate::db::begin_write(db).await?;
-    let record = match editable::<D::Entity, _>(&txn, viewer, &actor, id).await {
+    let record = match editable::<D::Entity, _>(txn, viewer, actor, id).await {
         Ok(record) => Some(record),
         // Visible, but not the caller's to change: it may propose.
         Err(AppError::Forbidden(_)) => None,
         Err(other) => return Err(other),
     };
     if let Some(source) = checked.source
-        && !visible_by_id::<source::Entity, _>(&txn, viewer, &[source]).await?.contains_key(&source)
+        && !visible_by_id::<source::Entity, _>(txn, viewer, &[source]).await?.contains_key(&source)
     {
         return Err(AppError::NotFound(format!(
             "No Source has the id {}",
@@ -121,12 +143,22 @@ where
         )));
     }
     let table = D::Entity::default().as_str();
+    if !checked.single {
+        return state_held::<D>(txn, viewer, actor, record, &checked).await;
+    }
     let added = match record {
-        Some(record) => assert_value::<D>(&txn, viewer, &actor, record, &checked).await?,
+        Some(record) => assert_value::<D>(txn, viewer, actor, record, &checked).await?,
         None => {
-            let record = D::Entity::find_by_id_uuid(&txn, id)
+            let record = D::Entity::find_by_id_uuid(txn, id)
                 .await?
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a visible record vanished")))?;
+            if checked.fact.language.is_none() {
+                // Refused now, not when someone accepts it: a value the
+                // record could not take.
+                let mut draft = D::load(txn, &record).await?;
+                draft.set_fact(checked.fact.property, &checked.fact.value)?;
+                draft.validated()?;
+            }
             let now = Utc::now();
             let mut row = writes::row(
                 (table, id),
@@ -137,13 +169,52 @@ where
             );
             row.source_id = Set(checked.source);
             row.locator = Set(checked.locator.clone());
-            let proposal = row.insert(&txn).await?;
-            log(&txn, &actor, AuditAction::Propose, (table, id), record.version(), "proposal", &proposal).await?;
+            let proposal = row.insert(txn).await?;
+            log(txn, actor, AuditAction::Propose, (table, id), record.version(), "proposal", &proposal).await?;
             proposal
         }
     };
-    txn.commit().await?;
     Ok(added)
+}
+
+/// A value of a list, stated as the caller's own: only a value the record
+/// holds (as the caller sees it), and only by those who may change the
+/// record. Adding a value to a list, or taking one out, is an update.
+async fn state_held<D>(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: &Member,
+    record: Option<ModelOf<D>>,
+    checked: &Checked,
+) -> AppResult<statement::Model>
+where
+    D: Draft + Stated,
+{
+    let name = checked.fact.property;
+    let Some(record) = record else {
+        return Err(AppError::bad_input(
+            "property",
+            format!("{name} is a list: proposals are for single values; ask those who may change the record to add it"),
+        ));
+    };
+    let table = D::Entity::default().as_str();
+    let (id, version) = (record.id(), record.version());
+    let confidential = editing::confidential_access(txn, viewer, table, id).await?;
+    // Held as the caller sees the record: what it may not see (a hidden
+    // organisation's affiliation) is not held, exactly as if it did not exist.
+    let seen = D::load(txn, &record).await?.seen_by(txn, viewer, confidential).await?;
+    if !seen.stated_facts().contains(&checked.fact) {
+        return Err(AppError::bad_input(
+            "value",
+            format!(
+                "{name} is a list, and the record holds no such value: add values with the record's update mutation; \
+                 stating a value the list holds makes it your statement too"
+            ),
+        ));
+    }
+    let stated = own_statement(txn, (table, id), actor.organisation, &checked.fact, checked).await?;
+    log(txn, actor, AuditAction::Assert, (table, id), version, "statement", &stated).await?;
+    Ok(stated)
 }
 
 /// The caller's own statement of a value it may set: without a language,

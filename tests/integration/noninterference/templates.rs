@@ -244,6 +244,15 @@ pub fn imports() -> Vec<ImportFile> {
         ("JSON Lines event restriction", "{\"type\":\"defender\",\"externalId\":\"NI-8\",\"name\":\"Máxima Acuña\",\"countryCode\":\"PE\",\"events\":[{\"kind\":\"ARREST\",\"restrictionId\":\"@@ID@@\"}]}\n".into(), "JSON_LINES", None, Some("Restriction")),
         ("JSON Lines defender by id", "{\"type\":\"defender\",\"externalId\":\"NI-9\",\"id\":\"@@ID@@\",\"name\":\"Máxima Acuña\",\"countryCode\":\"PE\",\"safetyNotes\":\"guess\"}\n".into(), "JSON_LINES", None, Some("Defender")),
         ("JSON Lines campaign lead", "{\"type\":\"campaign\",\"externalId\":\"NI-CAMP-6\",\"title\":\"Priority case\",\"kind\":\"PETITION\",\"leadOrganisationId\":\"@@ID@@\"}\n".into(), "JSON_LINES", None, Some("Organisation")),
+        ("JSON Lines statements", concat!(
+            "{\"type\":\"defender\",\"externalId\":\"NI-11\",\"name\":\"Máxima Acuña\",\"countryCode\":\"PE\"}\n",
+            "{\"type\":\"statement\",\"recordId\":\"NI-11\",\"recordType\":\"defender\",\"property\":\"name\",\"value\":\"Máxima Acuña de Chaupe\",\"language\":\"es\"}\n",
+            "{\"type\":\"statement\",\"recordId\":\"@Defender:visible@\",\"property\":\"occupation\",\"value\":\"Farmer\"}\n",
+            "{\"type\":\"statement\",\"recordId\":\"@Restriction:visible@\",\"property\":\"right\",\"value\":\"PEACEFUL_ASSEMBLY\"}\n").into(), "JSON_LINES", None, None),
+        ("JSON Lines statement about a defender", "{\"type\":\"statement\",\"recordId\":\"@@ID@@\",\"property\":\"summary\",\"value\":\"Detained.\"}\n".into(), "JSON_LINES", None, Some("Defender")),
+        ("JSON Lines statement about a restriction", "{\"type\":\"statement\",\"recordId\":\"@@ID@@\",\"property\":\"status\",\"value\":\"ENACTED\"}\n".into(), "JSON_LINES", None, Some("Restriction")),
+        ("JSON Lines statement about a campaign", "{\"type\":\"statement\",\"recordId\":\"@@ID@@\",\"property\":\"title\",\"value\":\"Campaña\",\"language\":\"es\"}\n".into(), "JSON_LINES", None, Some("Campaign")),
+        ("JSON Lines statement citing a source", "{\"type\":\"statement\",\"recordId\":\"@Defender:visible@\",\"property\":\"name\",\"value\":\"Máxima\",\"language\":\"es\",\"sourceId\":\"@@ID@@\",\"locator\":\"p. 4\"}\n".into(), "JSON_LINES", None, Some("Source")),
         ("FollowTheMoney membership", "{\"id\":\"NI-10\",\"schema\":\"Person\",\"properties\":{\"name\":[\"Máxima Acuña\"],\"country\":[\"pe\"]}}\n{\"id\":\"ftm-m-2\",\"schema\":\"Membership\",\"properties\":{\"member\":[\"NI-10\"],\"organization\":[\"@@ID@@\"]}}\n".into(), "FOLLOW_THE_MONEY", None, Some("Organisation")),
     ]
 }
