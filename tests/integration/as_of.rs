@@ -1,8 +1,9 @@
 //! Records as they stood at a past moment (`asOf`), against a scripted
 //! history of edits, a merge and an unmerge: past values and versions,
 //! null before creation, future moments refused, visibility and
-//! confidential fields judged now, and linked lists refused alike for
-//! every record read in the past.
+//! confidential fields judged now, a campaign's linked defenders and
+//! restrictions as they were then, and the other linked lists refused
+//! alike for every record read in the past.
 
 use crate::common;
 
@@ -177,4 +178,89 @@ engine_tests!(merges_and_unmerges_are_read_as_they_stood, |app: TestApp| async m
     assert_eq!(visibility(then(&app, None, &survivor, &merged).await), "PARTNERS");
     let (_, body) = post_as(&app, None, THEN, json!({ "id": absorbed, "at": apart })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND", "{body}");
+});
+
+engine_tests!(campaign_links_are_read_as_they_stood, |app: TestApp| async move {
+    let (a, c) = (create_org(&app, "Gulf Watch"), create_org(&app, "Partner Network"));
+    let (key, partner) = (create_key(&app, &a, "EDITOR"), create_key(&app, &c, "EDITOR"));
+    let person = |name: &str| json!({ "name": name, "countryCode": "SA", "visibility": "PARTNERS" });
+    let first = create(&app, &key, person("First Defender")).await;
+    let second = create(&app, &key, person("Second Defender")).await;
+    let absorbed = create(&app, &key, person("Absorbed Defender")).await;
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation { createRestriction(input: { title: \"Protest law\", kind: LAW, status: ENACTED,
+            countryCode: \"SA\", visibility: PARTNERS }) { restriction { id } } }",
+        json!({}),
+    )
+    .await;
+    let law =
+        body["data"]["createRestriction"]["restriction"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "title": "Free them", "kind": "INDIVIDUAL_CASE", "visibility": "PARTNERS",
+                            "defenderIds": [first, absorbed], "restrictionIds": [law] } }),
+    )
+    .await;
+    let campaign =
+        body["data"]["createCampaign"]["campaign"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    let created = moment().await;
+    let update = "mutation ($input: UpdateCampaignInput!) { updateCampaign(input: $input) { campaign { version } } }";
+    let change = |version: i64, fields: Value| {
+        let mut input = json!({ "id": campaign, "expectedVersion": version });
+        input.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        json!({ "input": input })
+    };
+    ok(&app, Some(&key), update, change(1, json!({ "defenderIds": [first, absorbed, second], "restrictionIds": [] })))
+        .await;
+    let widened = moment().await;
+    ok(&app, Some(&key), update, change(2, json!({ "defenderIds": [second] }))).await;
+    let narrowed = moment().await;
+    // Merged after the campaign's changes: its past lists name the absorbed
+    // record, which lives on as the survivor.
+    ok(&app, Some(&key), MERGE, json!({ "input": { "survivorId": first, "absorbedId": absorbed } })).await;
+
+    let links = "query ($id: ID!, $at: DateTime) { campaign(id: $id, asOf: $at) {
+        defenders { totalCount nodes { name } } restrictions { totalCount nodes { title } } } }";
+    let names = |data: &Value, list: &str, field: &str| -> Vec<String> {
+        let nodes = data["campaign"][list]["nodes"].as_array().unwrap_or_else(|| panic!("{data}"));
+        let names: Vec<String> = nodes.iter().map(|n| n[field].as_str().unwrap().to_owned()).collect();
+        assert_eq!(data["campaign"][list]["totalCount"], json!(names.len()), "{data}");
+        names
+    };
+    let at = |moment: &str| json!({ "id": campaign, "at": moment });
+    let then = ok(&app, Some(&key), links, at(&created)).await;
+    assert_eq!(
+        names(&then, "defenders", "name"),
+        vec!["First Defender"],
+        "the absorbed record lives on as the survivor"
+    );
+    assert_eq!(names(&then, "restrictions", "title"), vec!["Protest law"]);
+    let then = ok(&app, Some(&key), links, at(&widened)).await;
+    assert_eq!(names(&then, "defenders", "name"), vec!["First Defender", "Second Defender"]);
+    assert!(names(&then, "restrictions", "title").is_empty());
+    let then = ok(&app, Some(&key), links, at(&narrowed)).await;
+    let now = ok(&app, Some(&key), links, json!({ "id": campaign })).await;
+    assert_eq!(then, now, "the latest moment gives the lists as they are");
+    assert_eq!(names(&now, "defenders", "name"), vec!["Second Defender"]);
+
+    // Visibility is judged now: a defender made PRIVATE since is left out
+    // of the partner's past list, count included, exactly as if never listed.
+    let partner_then = ok(&app, Some(&partner), links, at(&widened)).await;
+    assert_eq!(names(&partner_then, "defenders", "name"), vec!["First Defender", "Second Defender"]);
+    ok(&app, Some(&key), UPDATE, json!({ "input": { "id": second, "expectedVersion": 1, "visibility": "PRIVATE" } }))
+        .await;
+    let partner_then = ok(&app, Some(&partner), links, at(&widened)).await;
+    assert_eq!(names(&partner_then, "defenders", "name"), vec!["First Defender"]);
+    // Filters, order and pages apply to the past list as to the list now.
+    let page = "query ($id: ID!, $at: DateTime) { campaign(id: $id, asOf: $at) {
+        defenders(first: 1, orderBy: { field: NAME, direction: DESC }) { totalCount nodes { name } pageInfo { hasNextPage } } } }";
+    let page = ok(&app, Some(&key), page, at(&widened)).await;
+    assert_eq!(
+        page["campaign"]["defenders"],
+        json!({ "totalCount": 2, "nodes": [{ "name": "Second Defender" }], "pageInfo": { "hasNextPage": true } })
+    );
 });

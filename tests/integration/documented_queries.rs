@@ -27,10 +27,13 @@ const DOCUMENTS: [(&str, &str); 5] = [
 
 engine_tests!(documented_read_examples_run, |app: TestApp| async move {
     let id = app.defender_id("Máxima Acuña").await;
+    let (_, body) = post_as(&app, None, "{ campaigns(first: 1) { nodes { id } } }", json!({})).await;
+    let campaign_id =
+        body["data"]["campaigns"]["nodes"][0]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
     let mut ran = 0;
     for (document, text) in DOCUMENTS {
         for example in read_examples(text) {
-            let (status, body) = post_as(&app, None, example, json!({ "id": id })).await;
+            let (status, body) = post_as(&app, None, example, json!({ "id": id, "campaignId": campaign_id })).await;
             assert_eq!(status, 200, "{document}: {example}\n{body}");
             assert!(body["errors"].is_null(), "{document}: {example}\n{body}");
             assert!(body["data"].as_object().is_some_and(|data| !data.is_empty()), "{document}: {example}\n{body}");
@@ -38,7 +41,7 @@ engine_tests!(documented_read_examples_run, |app: TestApp| async move {
         }
     }
     // Eight in the API guide, four in search and statistics, one in
-    // operations, one in reconciliation, four on statements, languages and
+    // operations, one in reconciliation, five on statements, languages and
     // past dates.
-    assert_eq!(ran, 18, "every example found");
+    assert_eq!(ran, 19, "every example found");
 });

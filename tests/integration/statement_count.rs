@@ -832,4 +832,42 @@ configured_tests!(as_of_depends_on_the_query_not_the_history, uncached_and_unlim
     eprintln!("{:?}: asOf: {now} statements now, {quiet} as of a moment (no history), {busy} (40 edits)", app.engine);
     assert_eq!(quiet, busy, "statements grew with the history");
     assert_eq!(busy, now + 1, "asOf costs one statement: the audit log");
+
+    // A campaign's past lists of defenders and restrictions: the same
+    // statements whether the lists changed since or not, and however often.
+    let create_campaign =
+        "mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } } }";
+    let mut campaigns = Vec::new();
+    for title in ["Quiet Campaign", "Busy Campaign"] {
+        let input =
+            json!({ "input": { "title": title, "kind": "PETITION", "visibility": "PUBLIC", "defenderIds": [ids[0]] } });
+        let (_, body) = common::post_as(&app, Some(&key), create_campaign, input).await;
+        campaigns.push(body["data"]["createCampaign"]["campaign"]["id"].as_str().expect("id").to_owned());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let update = "mutation ($input: UpdateCampaignInput!) { updateCampaign(input: $input) { campaign { version } } }";
+    for version in 1..=10 {
+        let defenders = if version % 2 == 1 { json!([ids[0], ids[1]]) } else { json!([ids[1]]) };
+        let input = json!({ "input": { "id": campaigns[1], "expectedVersion": version, "defenderIds": defenders } });
+        let (_, body) = common::post_as(&app, Some(&key), update, input).await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let read = |id: &str, as_of: Option<&str>| {
+        let as_of = as_of.map(|at| format!(", asOf: \"{at}\"")).unwrap_or_default();
+        format!(
+            "{{ campaign(id: \"{id}\"{as_of}) {{ title defenders {{ totalCount nodes {{ name }} }}
+                   restrictions {{ totalCount nodes {{ title }} }} }} }}"
+        )
+    };
+    let now = app.statements_for(&read(&campaigns[1], None)).await;
+    let quiet = app.statements_for(&read(&campaigns[0], Some(&at))).await;
+    let busy = app.statements_for(&read(&campaigns[1], Some(&at))).await;
+    eprintln!(
+        "{:?}: campaign asOf: {now} statements now, {quiet} (lists unchanged since), {busy} (10 edits)",
+        app.engine
+    );
+    assert_eq!(quiet, busy, "statements grew with the history");
+    assert_eq!(busy, now + 1, "asOf costs one statement: the audit log");
 });

@@ -11,10 +11,10 @@ use crate::graphql::common::context::RequestContext;
 use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
-use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
+use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_among, defenders_under};
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{CountryConnection, SubdivisionConnection};
-use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_under};
+use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_among, restrictions_under};
 use crate::graphql::sources::{SourceConnection, sources_of};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::{self as service, CampaignVia};
@@ -229,8 +229,10 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "defenders")?;
         let args = page_args(first, after, last, before);
+        if let Some(then) = crate::graphql::common::as_of::past_ids(self.1.as_deref(), "defenderIds")? {
+            return defenders_among(ctx, then, filter, order_by, args).await;
+        }
         defenders_under(ctx, DefenderVia::Campaign, self.0.id.into(), filter, order_by, args).await
     }
 
@@ -246,8 +248,10 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "restrictions")?;
         let args = page_args(first, after, last, before);
+        if let Some(then) = crate::graphql::common::as_of::past_ids(self.1.as_deref(), "restrictionIds")? {
+            return restrictions_among(ctx, then, filter, order_by, args).await;
+        }
         restrictions_under(ctx, RestrictionVia::Campaign, self.0.id.into(), filter, order_by, args).await
     }
 
@@ -357,7 +361,7 @@ impl CampaignsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its lists of linked records (events, affiliations, linked defenders, restrictions and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's restrictions and campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Campaign> {

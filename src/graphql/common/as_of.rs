@@ -3,10 +3,11 @@
 //!
 //! The record is found as it is found now, through the visibility rule:
 //! only then is its past read. Fields are then shown by today's rules.
-//! What the audit log cannot yet give back (the lists of linked records)
-//! is refused for every record read as of a past date alike, whatever its
-//! history, so that the refusal tells nothing about records the viewer
-//! cannot see.
+//! A campaign's defenders and restrictions are listed from the ids its log
+//! gives for then, through the same visibility rule as every listing. The
+//! other lists of linked records are refused for every record read as of a
+//! past date alike, whatever its history, so that the refusal tells nothing
+//! about records the viewer cannot see.
 
 use std::sync::Arc;
 
@@ -89,6 +90,16 @@ pub async fn lookup<N: Rewindable>(ctx: &Context<'_>, id: &ID, at: Option<DateTi
         }
     };
     looked_up.await.transpose()
+}
+
+/// The ids a list of links held at the past moment, when it has changed
+/// since; None when it has not (the list now is the list then) or when the
+/// record is read now.
+pub fn past_ids(past: Option<&Past>, field: &str) -> Result<Option<Vec<Uuid>>> {
+    match past {
+        None => Ok(None),
+        Some(past) => Ok(past.list::<Uuid>(field)?),
+    }
 }
 
 /// Refuses a field that cannot yet be read as of a past moment, on every

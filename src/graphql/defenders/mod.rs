@@ -75,6 +75,7 @@ impl DefenderFilter {
             statuses: self.statuses,
             sectors: self.sectors,
             case_events: self.case_events.map(|events| events.validate("filter.caseEvents")).transpose()?,
+            ids: None,
         })
     }
 }
@@ -622,7 +623,7 @@ impl DefendersQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The defender's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its lists of linked records (events, affiliations, linked defenders, restrictions and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's restrictions and campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Defender> {
@@ -647,6 +648,21 @@ impl DefendersQuery {
             .await?;
         Ok(DefenderConnection::new(page, total, None))
     }
+}
+
+/// Lists the defenders among `ids` (a record's links as they stood at a past
+/// moment) that the viewer may see now, as the top-level listing gives them.
+pub async fn defenders_among(
+    ctx: &Context<'_>,
+    ids: Vec<uuid::Uuid>,
+    filter: Option<DefenderFilter>,
+    order_by: Option<DefenderOrder>,
+    args: crate::service::query::pagination::PageArgs,
+) -> Result<DefenderConnection> {
+    let mut filter = filter.unwrap_or_default().validate()?;
+    filter.ids = Some(ids);
+    let (page, total) = RequestContext::of(ctx).list::<service::Defenders>(filter, order_by.into(), args).await?;
+    Ok(DefenderConnection::new(page, total, None))
 }
 
 /// Lists defenders under a parent. On a restriction's defenders, each edge

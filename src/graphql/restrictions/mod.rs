@@ -60,6 +60,7 @@ impl RestrictionFilter {
             kinds: self.kinds,
             rights: self.rights,
             introduced: DateRange::new("filter.introducedSince", self.introduced_since, self.introduced_until)?,
+            ids: None,
         })
     }
 }
@@ -383,6 +384,22 @@ pub fn restrictions_under<'a>(
     }
 }
 
+/// Lists the restrictions among `ids` (a record's links as they stood at a
+/// past moment) that the viewer may see now, as the top-level listing gives
+/// them.
+pub async fn restrictions_among(
+    ctx: &Context<'_>,
+    ids: Vec<uuid::Uuid>,
+    filter: Option<RestrictionFilter>,
+    order_by: Option<RestrictionOrder>,
+    args: PageArgs,
+) -> Result<RestrictionConnection> {
+    let mut filter = filter.unwrap_or_default().validate()?;
+    filter.ids = Some(ids);
+    let (page, total) = RequestContext::of(ctx).list::<service::Restrictions>(filter, order_by.into(), args).await?;
+    Ok(RestrictionConnection::new(page, total, None))
+}
+
 /// Entry points for restrictions.
 #[derive(Default)]
 pub struct RestrictionsQuery;
@@ -395,7 +412,7 @@ impl RestrictionsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its lists of linked records (events, affiliations, linked defenders, restrictions and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's restrictions and campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Restriction> {

@@ -30,6 +30,10 @@ pub struct DefenderFilter {
     pub sectors: Option<Vec<Sector>>,
     /// Defenders with at least one case event matching.
     pub case_events: Option<CaseEventCriteria>,
+    /// Only these defenders, or those they were merged into (one merge
+    /// deep): the links a record held at a past moment, as they live on now
+    /// (never from a client's filter).
+    pub ids: Option<Vec<Uuid>>,
 }
 
 /// Case events of some kinds, in a date range.
@@ -94,6 +98,15 @@ impl Listing for Defenders {
             }
             col::<defender::Entity>(defender::Column::Id).in_subquery(events.take())
         });
+        let among = filter.ids.as_ref().map(|ids| {
+            let survivors = Query::select()
+                .column(defender::Column::MergedIntoId)
+                .from(defender::Entity)
+                .and_where(defender::Column::Id.is_in(ids.iter().copied()))
+                .take();
+            let id = col::<defender::Entity>(defender::Column::Id);
+            id.clone().is_in(ids.iter().copied()).or(id.in_subquery(survivors))
+        });
         filtered(
             defender::Entity::find().filter(viewer.can_see(defender::Entity)),
             [
@@ -102,6 +115,7 @@ impl Listing for Defenders {
                 any_of(defender::Column::Status, &filter.statuses),
                 in_sectors,
                 with_events,
+                among,
             ],
         )
     }

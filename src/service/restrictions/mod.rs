@@ -29,6 +29,9 @@ pub struct RestrictionFilter {
     pub rights: Option<Vec<Right>>,
     /// Restrictions introduced in this range.
     pub introduced: DateRange,
+    /// Only these restrictions: the links a record held at a past moment
+    /// (never from a client's filter).
+    pub ids: Option<Vec<Uuid>>,
 }
 
 /// Parents restrictions are listed under.
@@ -75,6 +78,7 @@ impl Listing for Restrictions {
                 any_of(restriction::Column::Kind, &filter.kinds),
                 curbing,
                 filter.introduced.condition(col::<restriction::Entity>(restriction::Column::IntroducedOn)),
+                any_of(restriction::Column::Id, &filter.ids),
             ],
         )
     }

@@ -186,7 +186,7 @@ pub struct Gen<'a> {
 }
 
 /// The fields a record read as of a past moment refuses alike for every
-/// record (see `asOf`): left out of its selections.
+/// record (see `asOf`), but for [`PAST_LISTS`]: left out of its selections.
 const NOW_ONLY: [&str; 10] = [
     "events",
     "affiliations",
@@ -199,6 +199,10 @@ const NOW_ONLY: [&str; 10] = [
     "countries",
     "subdivisions",
 ];
+
+/// The lists of linked records a record read as of a past moment gives
+/// (rebuilt from its log): kept in its selections, with cursors and nodes.
+const PAST_LISTS: [(&str, &str); 2] = [("Campaign", "defenders"), ("Campaign", "restrictions")];
 
 /// A nonexistent id of a type: a fresh random UUID, fixed for the run.
 pub fn nonexistent(ty: &str) -> String {
@@ -248,8 +252,14 @@ impl<'a> Gen<'a> {
             .get(ty)
             .fields
             .iter()
-            .filter(|f| !NOW_ONLY.contains(&f.name.as_str()) && !self.schema.is_connection(f.ty.named()))
-            .filter_map(|f| self.field_sel(ty, f, LIGHT, 0))
+            .filter_map(|f| {
+                if PAST_LISTS.contains(&(ty, f.name.as_str())) {
+                    // One level of nodes, with their cursors and counts.
+                    return self.field_sel(ty, f, 1, 0);
+                }
+                let refused = NOW_ONLY.contains(&f.name.as_str()) || self.schema.is_connection(f.ty.named());
+                if refused { None } else { self.field_sel(ty, f, LIGHT, 0) }
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }
