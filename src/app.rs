@@ -39,6 +39,14 @@ pub async fn prepare_database(db: &DatabaseConnection, settings: &Settings) -> a
     if !settings.skip_sample_data {
         sample_data::load(db).await.context("could not load the sample dataset")?;
     }
+    file_derived(db).await
+}
+
+/// Files what records written before a migration lack: their names for
+/// duplicate detection, their statements, their search entries. Records
+/// that have them are left alone, so it runs at every start (and in
+/// `rights-graph migrate`, ahead of a rollout) at little cost.
+pub async fn file_derived(db: &DatabaseConnection) -> anyhow::Result<()> {
     let filed = duplicates::file_missing(db)
         .await
         .map_err(|_| anyhow::anyhow!("could not file the names of existing records for duplicate detection"))?;

@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(args.settings.log_format);
             let (db, _) = db::connect(&args.settings).await?;
             rights_graph::app::migrate(&db).await?;
+            rights_graph::app::file_derived(&db).await?;
             tracing::info!("database migrated");
         }
         Command::Org(command) => {

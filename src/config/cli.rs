@@ -22,7 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Migrate the database, load reference and sample data if it is new, and serve the API.
     Serve,
-    /// Apply pending database migrations and exit.
+    /// Apply pending database migrations, file what existing records lack
+    /// (statements, search and duplicate-detection entries), and exit.
     Migrate,
     /// Print the GraphQL schema (SDL) and exit. `schema.graphql` is its output.
     Schema,
