@@ -264,3 +264,74 @@ engine_tests!(campaign_links_are_read_as_they_stood, |app: TestApp| async move {
         json!({ "totalCount": 2, "nodes": [{ "name": "Second Defender" }], "pageInfo": { "hasNextPage": true } })
     );
 });
+
+engine_tests!(defender_links_are_read_as_they_stood, |app: TestApp| async move {
+    let (a, c) = (create_org(&app, "Gulf Watch"), create_org(&app, "Partner Network"));
+    let (key, partner) = (create_key(&app, &a, "EDITOR"), create_key(&app, &c, "EDITOR"));
+    let mut laws = Vec::new();
+    for title in ["Assembly law", "Cybercrime law"] {
+        let (_, body) = post_as(
+            &app,
+            Some(&key),
+            "mutation ($title: String!) { createRestriction(input: { title: $title, kind: LAW, status: ENACTED,
+                countryCode: \"SA\", visibility: PARTNERS }) { restriction { id } } }",
+            json!({ "title": title }),
+        )
+        .await;
+        laws.push(
+            body["data"]["createRestriction"]["restriction"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_owned(),
+        );
+    }
+    let link = |law: usize, relation: &str| json!({ "restrictionId": laws[law], "relation": relation });
+    let id = create(
+        &app,
+        &key,
+        json!({ "name": "Linked Defender", "countryCode": "SA", "visibility": "PARTNERS",
+                "restrictionLinks": [link(0, "CHARGED_UNDER")] }),
+    )
+    .await;
+    let charged = moment().await;
+    let relink = |version: i64, links: Value| json!({ "input": { "id": id, "expectedVersion": version, "restrictionLinks": links } });
+    ok(&app, Some(&key), UPDATE, relink(1, json!([link(0, "DETAINED_UNDER"), link(1, "CHARGED_UNDER")]))).await;
+    let detained = moment().await;
+    ok(&app, Some(&key), UPDATE, relink(2, json!([link(1, "SENTENCED_UNDER")]))).await;
+
+    let query = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) {
+        restrictions { totalCount edges { relation node { title } } } } }";
+    let links = |data: Value| -> Vec<(String, String)> {
+        let edges = data["defender"]["restrictions"]["edges"].as_array().unwrap_or_else(|| panic!("{data}")).clone();
+        assert_eq!(data["defender"]["restrictions"]["totalCount"], json!(edges.len()), "{data}");
+        edges
+            .iter()
+            .map(|e| (e["node"]["title"].as_str().unwrap().to_owned(), e["relation"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let pair = |title: &str, relation: &str| (title.to_owned(), relation.to_owned());
+    let at = |moment: &str| json!({ "id": id, "at": moment });
+    assert_eq!(links(ok(&app, Some(&key), query, at(&charged)).await), vec![pair("Assembly law", "CHARGED_UNDER")]);
+    assert_eq!(
+        links(ok(&app, Some(&key), query, at(&detained)).await),
+        vec![pair("Assembly law", "DETAINED_UNDER"), pair("Cybercrime law", "CHARGED_UNDER")]
+    );
+    assert_eq!(
+        links(ok(&app, Some(&key), query, json!({ "id": id })).await),
+        vec![pair("Cybercrime law", "SENTENCED_UNDER")]
+    );
+    // A restriction hidden since is left out of the partner's past list, as if never linked.
+    assert_eq!(links(ok(&app, Some(&partner), query, at(&detained)).await).len(), 2);
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation ($id: ID!) { updateRestriction(input: { id: $id, expectedVersion: 1, visibility: PRIVATE }) { restriction { id } } }",
+        json!({ "id": laws[1] }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(
+        links(ok(&app, Some(&partner), query, at(&detained)).await),
+        vec![pair("Assembly law", "DETAINED_UNDER")]
+    );
+});

@@ -250,7 +250,7 @@ impl Campaign {
     ) -> Result<RestrictionConnection> {
         let args = page_args(first, after, last, before);
         if let Some(then) = crate::graphql::common::as_of::past_ids(self.1.as_deref(), "restrictionIds")? {
-            return restrictions_among(ctx, then, filter, order_by, args).await;
+            return restrictions_among(ctx, then, None, filter, order_by, args).await;
         }
         restrictions_under(ctx, RestrictionVia::Campaign, self.0.id.into(), filter, order_by, args).await
     }
@@ -361,7 +361,7 @@ impl CampaignsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's restrictions and campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions, and a defender's restrictions (with how each concerned it then), are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Campaign> {

@@ -3,8 +3,9 @@
 //!
 //! The record is found as it is found now, through the visibility rule:
 //! only then is its past read. Fields are then shown by today's rules.
-//! A campaign's defenders and restrictions are listed from the ids its log
-//! gives for then, through the same visibility rule as every listing. The
+//! A campaign's defenders and restrictions, and a defender's restrictions,
+//! are listed from the ids their log gives for then, through the same
+//! visibility rule as every listing. The
 //! other lists of linked records are refused for every record read as of a
 //! past date alike, whatever its history, so that the refusal tells nothing
 //! about records the viewer cannot see.

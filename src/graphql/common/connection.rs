@@ -25,7 +25,8 @@ pub fn page_args(first: Option<i32>, after: Option<String>, last: Option<i32>, b
 
 /// Declares a connection type and its edge type over a node type that can be
 /// built from a model with `From`. Extra tokens after `edge_fields` become
-/// resolvers of the edge, which sees its parent key as `self.parent`.
+/// resolvers of the edge, which sees its parent key as `self.parent`, and the
+/// past its parent was read at (`asOf`) as `self.past`.
 macro_rules! connection {
     (
         $(#[$conn_doc:meta])* $conn:ident,
@@ -54,12 +55,27 @@ macro_rules! connection {
                     edges: page
                         .items
                         .into_iter()
-                        .map(|model| $edge { node: $node::from(model), cursors: cursors.clone(), parent: parent.clone() })
+                        .map(|model| $edge {
+                            node: $node::from(model),
+                            cursors: cursors.clone(),
+                            parent: parent.clone(),
+                            past: None,
+                        })
                         .collect(),
                     has_next_page: page.has_next_page,
                     has_previous_page: page.has_previous_page,
                     total,
                 }
+            }
+
+            /// The edges of a list of links as they stood in `past` (their
+            /// parent read with `asOf`).
+            #[allow(dead_code)]
+            pub fn in_past(mut self, past: std::sync::Arc<$crate::service::as_of::Past>) -> Self {
+                for edge in &mut self.edges {
+                    edge.past = Some(past.clone());
+                }
+                self
             }
         }
 
@@ -98,6 +114,8 @@ macro_rules! connection {
             cursors: $crate::service::query::pagination::Cursors<$model>,
             #[allow(dead_code)]
             parent: Option<$crate::service::query::pagination::ParentKey>,
+            #[allow(dead_code)]
+            past: Option<std::sync::Arc<$crate::service::as_of::Past>>,
         }
 
         $(#[$edge_doc])*

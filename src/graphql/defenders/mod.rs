@@ -17,7 +17,9 @@ use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, Restriction
 use crate::graphql::common::record::RecordFields;
 use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{Country, Subdivision, country_by_code, subdivision_by_code};
-use crate::graphql::restrictions::{Restriction, RestrictionConnection, RestrictionFilter, restrictions_under};
+use crate::graphql::restrictions::{
+    PastLink, Restriction, RestrictionConnection, RestrictionFilter, restrictions_among, restrictions_under,
+};
 use crate::graphql::sources::{SourceConnection, sources_of};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::campaigns::CampaignVia;
@@ -342,8 +344,14 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<RestrictionConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "restrictions")?;
         let args = page_args(first, after, last, before);
+        if let Some(past) = &self.1 {
+            let links = past.list::<PastLink>("restrictionLinks")?;
+            if let Some(then) = links.map(|links| links.into_iter().map(|link| link.restriction_id).collect()) {
+                let defender = Some((self.0.id, past.clone()));
+                return restrictions_among(ctx, then, defender, filter, order_by, args).await;
+            }
+        }
         restrictions_under(ctx, RestrictionVia::Defender, self.0.id.into(), filter, order_by, args).await
     }
 
@@ -623,7 +631,7 @@ impl DefendersQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The defender's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's restrictions and campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions, and a defender's restrictions (with how each concerned it then), are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Defender> {

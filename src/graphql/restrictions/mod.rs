@@ -318,6 +318,10 @@ connection!(
         /// `restrictions`; null elsewhere.
         async fn relation(&self, ctx: &Context<'_>) -> Result<Option<DefenderRestrictionRelation>> {
             let Some(ParentKey::Id(defender)) = &self.parent else { return Ok(None) };
+            if let Some(links) = self.past.as_deref().map(|past| past.list::<PastLink>("restrictionLinks")).transpose()?.flatten() {
+                // The defender read as of a moment since which its links changed.
+                return Ok(links.into_iter().find(|link| link.restriction_id == self.node.0.id).map(|link| link.relation));
+            }
             let link = RequestContext::of(ctx).loader.load_one(LinkOf((*defender, self.node.0.id))).await?;
             Ok(link.map(|link| link.relation))
         }
@@ -384,12 +388,22 @@ pub fn restrictions_under<'a>(
     }
 }
 
+/// A defender's link to a restriction, as its audit log keeps it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PastLink {
+    pub restriction_id: uuid::Uuid,
+    pub relation: DefenderRestrictionRelation,
+}
+
 /// Lists the restrictions among `ids` (a record's links as they stood at a
 /// past moment) that the viewer may see now, as the top-level listing gives
-/// them.
+/// them. `defender`: the defender whose links they were, read in `past`,
+/// for each edge's relation then.
 pub async fn restrictions_among(
     ctx: &Context<'_>,
     ids: Vec<uuid::Uuid>,
+    defender: Option<(uuid::Uuid, std::sync::Arc<crate::service::as_of::Past>)>,
     filter: Option<RestrictionFilter>,
     order_by: Option<RestrictionOrder>,
     args: PageArgs,
@@ -397,7 +411,10 @@ pub async fn restrictions_among(
     let mut filter = filter.unwrap_or_default().validate()?;
     filter.ids = Some(ids);
     let (page, total) = RequestContext::of(ctx).list::<service::Restrictions>(filter, order_by.into(), args).await?;
-    Ok(RestrictionConnection::new(page, total, None))
+    Ok(match defender {
+        Some((id, past)) => RestrictionConnection::new(page, total, Some(ParentKey::Id(id))).in_past(past),
+        None => RestrictionConnection::new(page, total, None),
+    })
 }
 
 /// Entry points for restrictions.
@@ -412,7 +429,7 @@ impl RestrictionsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's restrictions and campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions, and a defender's restrictions (with how each concerned it then), are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Restriction> {
