@@ -121,6 +121,62 @@ fn past_of<'a>(entries: impl Iterator<Item = &'a audit_entry::Model>, at: DateTi
     Ok(past)
 }
 
+/// The records of kind `owner` whose list `field` named `target` at `at`,
+/// given those whose list names it now (`now`). The list a record held then
+/// is in the `from` of its oldest change since; of its changes since, those
+/// that name `target` (in `from` or `to`) are enough to tell: if it was in
+/// the list then, the oldest change of the list names it; if not, the first
+/// change that does added it. One statement, for the changes since that name
+/// the target. The caller lists the result through the visibility rule.
+pub async fn holders_then<C: ConnectionTrait>(
+    db: &C,
+    (owner, field): (Audited, &str),
+    target: Uuid,
+    at: DateTime<Utc>,
+    now: Vec<Uuid>,
+) -> AppResult<Vec<Uuid>> {
+    let id = target.to_string();
+    let naming = audit_entry::Entity::find()
+        .filter(audit_entry::Column::RecordType.eq(owner.table()))
+        .filter(audit_entry::Column::CreatedAt.gt(at))
+        .filter(audit_entry::Column::Changes.contains(&id))
+        .order_by_asc(audit_entry::Column::Sequence)
+        .all(db)
+        .await?;
+    let mut held_then: HashMap<Uuid, bool> = HashMap::new();
+    for entry in naming {
+        if held_then.contains_key(&entry.record_id) {
+            continue;
+        }
+        let changes: Vec<Change> = serde_json::from_str(&entry.changes)
+            .map_err(|error| AppError::Internal(anyhow::anyhow!("an audit entry cannot be read: {error}")))?;
+        let names = |value: &Option<Value>| value.as_ref().is_some_and(|value| names_id(value, &id));
+        if let Some(change) = changes.iter().find(|c| c.field == field && (names(&c.from) || names(&c.to))) {
+            held_then.insert(entry.record_id, names(&change.from));
+        }
+    }
+    let mut holders: Vec<Uuid> =
+        now.into_iter().filter(|owner| held_then.get(owner).copied().unwrap_or(true)).collect();
+    let mut earlier: Vec<Uuid> = held_then
+        .into_iter()
+        .filter(|(owner, held)| *held && !holders.contains(owner))
+        .map(|(owner, _)| owner)
+        .collect();
+    earlier.sort();
+    holders.extend(earlier);
+    Ok(holders)
+}
+
+/// Whether a logged value (an id, a list of ids, or entries with ids) names `id`.
+fn names_id(value: &Value, id: &str) -> bool {
+    match value {
+        Value::String(text) => text == id,
+        Value::Array(items) => items.iter().any(|item| names_id(item, id)),
+        Value::Object(fields) => fields.values().any(|field| names_id(field, id)),
+        _ => false,
+    }
+}
+
 /// A stored record that can be set back to a past.
 pub trait Rewind: Sized {
     /// The record as it stood in `past`; None when it did not exist yet.

@@ -255,6 +255,52 @@ engine_tests!(campaign_links_are_read_as_they_stood, |app: TestApp| async move {
         .await;
     let partner_then = ok(&app, Some(&partner), links, at(&widened)).await;
     assert_eq!(names(&partner_then, "defenders", "name"), vec!["First Defender"]);
+    // The other side: the campaigns that listed a defender or a restriction then.
+    let campaigns_of = |field: &str| {
+        format!(
+            "query ($id: ID!, $at: DateTime) {{ {field}(id: $id, asOf: $at) {{ campaigns {{ totalCount nodes {{ title }} }} }} }}"
+        )
+    };
+    let (of_defender, of_restriction) = (campaigns_of("defender"), campaigns_of("restriction"));
+    let titles = |data: Value, field: &str| -> Vec<String> {
+        let nodes = data[field]["campaigns"]["nodes"].as_array().unwrap_or_else(|| panic!("{data}")).clone();
+        assert_eq!(data[field]["campaigns"]["totalCount"], json!(nodes.len()), "{data}");
+        nodes.iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect()
+    };
+    let listed = |key: &str, query: &str, field: &'static str, id: &str, at: Option<&str>| {
+        let (app, key, query, id, at) = (&app, key.to_owned(), query.to_owned(), id.to_owned(), at.map(str::to_owned));
+        async move {
+            let variables = match at {
+                Some(at) => json!({ "id": id, "at": at }),
+                None => json!({ "id": id }),
+            };
+            titles(ok(app, Some(&key), &query, variables).await, field)
+        }
+    };
+    let free = vec!["Free them".to_owned()];
+    assert_eq!(listed(&key, &of_restriction, "restriction", &law, Some(&created)).await, free);
+    assert!(listed(&key, &of_restriction, "restriction", &law, Some(&widened)).await.is_empty());
+    assert!(listed(&key, &of_defender, "defender", &second, Some(&created)).await.is_empty());
+    assert_eq!(listed(&key, &of_defender, "defender", &second, Some(&widened)).await, free);
+    assert_eq!(listed(&key, &of_defender, "defender", &first, Some(&widened)).await, free);
+    assert!(listed(&key, &of_defender, "defender", &first, Some(&narrowed)).await.is_empty());
+    // A campaign created later did not list it then; one the viewer may not
+    // see is left out, as if it never existed.
+    let (_, body) = post_as(
+        &app,
+        Some(&partner),
+        "mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "title": "Partner's own", "kind": "PETITION", "visibility": "PRIVATE", "defenderIds": [first] } }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let later = moment().await;
+    assert!(listed(&partner, &of_defender, "defender", &first, Some(&narrowed)).await.is_empty());
+    let own = vec!["Partner's own".to_owned()];
+    assert_eq!(listed(&partner, &of_defender, "defender", &first, Some(&later)).await, own);
+    assert!(listed(&key, &of_defender, "defender", &first, Some(&later)).await.is_empty());
+    assert!(listed(&key, &of_defender, "defender", &first, None).await.is_empty());
+
     // Filters, order and pages apply to the past list as to the list now.
     let page = "query ($id: ID!, $at: DateTime) { campaign(id: $id, asOf: $at) {
         defenders(first: 1, orderBy: { field: NAME, direction: DESC }) { totalCount nodes { name } pageInfo { hasNextPage } } } }";

@@ -870,6 +870,18 @@ configured_tests!(as_of_depends_on_the_query_not_the_history, uncached_and_unlim
     );
     assert_eq!(quiet, busy, "statements grew with the history");
     assert_eq!(busy, now + 1, "asOf costs one statement: the audit log");
+    // The other side: the campaigns that listed a defender then, read from
+    // the campaigns' logs, however many of their changes since name it.
+    let read = |id: &str, as_of: Option<&str>| {
+        let as_of = as_of.map(|at| format!(", asOf: \"{at}\"")).unwrap_or_default();
+        format!("{{ defender(id: \"{id}\"{as_of}) {{ name campaigns {{ totalCount nodes {{ title }} }} }} }}")
+    };
+    let now = app.statements_for(&read(&ids[0], None)).await;
+    let named = app.statements_for(&read(&ids[0], Some(&at))).await;
+    let other = app.statements_for(&read(&ids[1], Some(&at))).await;
+    eprintln!("{:?}: defender campaigns asOf: {now} statements now, {named} and {other} as of a moment", app.engine);
+    assert_eq!(named, other, "statements grew with the history");
+    assert_eq!(named, now + 3, "the audit log, the links now, and the campaigns' changes since");
 
     // A defender's past restrictions, with how each concerned it then.
     let create_restriction = "mutation ($title: String!) { createRestriction(input: { title: $title, kind: LAW,

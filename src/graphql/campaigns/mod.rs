@@ -53,6 +53,7 @@ impl CampaignFilter {
             kinds: self.kinds,
             outcomes: self.outcomes,
             started: DateRange::new("filter.startedSince", self.started_since, self.started_until)?,
+            ids: None,
         })
     }
 }
@@ -349,6 +350,25 @@ pub fn campaigns_under<'a>(
     }
 }
 
+/// Lists the campaigns under a defender or a restriction read as of a past
+/// moment: those that listed it then (see [`service::listing_then`]), as the
+/// top-level listing gives them to the viewer now.
+pub async fn campaigns_then(
+    ctx: &Context<'_>,
+    (via, record): (CampaignVia, uuid::Uuid),
+    at: chrono::DateTime<chrono::Utc>,
+    filter: Option<CampaignFilter>,
+    order_by: Option<CampaignOrder>,
+    args: PageArgs,
+) -> Result<CampaignConnection> {
+    let mut filter = filter.unwrap_or_default().validate()?;
+    let rc = RequestContext::of(ctx);
+    let then = service::listing_then(&rc.db, via, record, at).await?;
+    filter.ids = Some(then.unwrap_or_default());
+    let (page, total) = rc.list::<service::Campaigns>(filter, order_by.into(), args).await?;
+    Ok(CampaignConnection::new(page, total, None))
+}
+
 /// Entry points for campaigns.
 #[derive(Default)]
 pub struct CampaignsQuery;
@@ -361,7 +381,7 @@ impl CampaignsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions, and a defender's restrictions (with how each concerned it then), are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions (with how each concerned it then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, a restriction's defenders, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Campaign> {

@@ -4,8 +4,10 @@
 //! The record is found as it is found now, through the visibility rule:
 //! only then is its past read. Fields are then shown by today's rules.
 //! A campaign's defenders and restrictions, and a defender's restrictions,
-//! are listed from the ids their log gives for then, through the same
-//! visibility rule as every listing. The
+//! are listed from the ids their log gives for then; a defender's and a
+//! restriction's campaigns from the logs of the campaigns that name it
+//! (see [`as_of::holders_then`]). Each goes through the same visibility
+//! rule as every listing. The
 //! other lists of linked records are refused for every record read as of a
 //! past date alike, whatever its history, so that the refusal tells nothing
 //! about records the viewer cannot see.

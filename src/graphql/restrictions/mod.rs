@@ -281,8 +281,11 @@ impl Restriction {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CampaignConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "campaigns")?;
         let args = page_args(first, after, last, before);
+        if let Some(past) = &self.1 {
+            let parent = (CampaignVia::Restriction, self.0.id);
+            return crate::graphql::campaigns::campaigns_then(ctx, parent, past.at, filter, order_by, args).await;
+        }
         campaigns_under(ctx, CampaignVia::Restriction, self.0.id.into(), filter, order_by, args).await
     }
 
@@ -429,7 +432,7 @@ impl RestrictionsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. A campaign's defenders and restrictions, and a defender's restrictions (with how each concerned it then), are those it listed then, as they are now (a defender merged since as the one it was merged into) and as far as the viewer may see them now. The other lists of linked records (events, affiliations, a defender's campaigns, a restriction's defenders and campaigns, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions (with how each concerned it then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, a restriction's defenders, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Restriction> {

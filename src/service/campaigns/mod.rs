@@ -2,13 +2,17 @@
 
 pub mod edits;
 
+use chrono::{DateTime, Utc};
 use entity::{
     CampaignKind, CampaignOutcome, CampaignStatus, campaign, campaign_area, campaign_defender, campaign_restriction,
 };
 use sea_orm::sea_query::{ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
+use uuid::Uuid;
 
+use crate::error::AppResult;
 use crate::service::Viewer;
+use crate::service::audit::Audited;
 use crate::service::query::listing::{DateRange, Listing, any_of, col, filtered, joined, parent};
 use crate::service::query::pagination::ParentColumn;
 use crate::service::query::pagination::SortSpec;
@@ -25,6 +29,9 @@ pub struct CampaignFilter {
     pub outcomes: Option<Vec<CampaignOutcome>>,
     /// Campaigns started in this range.
     pub started: DateRange,
+    /// Only these campaigns: those that listed a record at a past moment
+    /// (never from a client's filter).
+    pub ids: Option<Vec<Uuid>>,
 }
 
 /// Parents campaigns are listed under.
@@ -73,6 +80,7 @@ impl Listing for Campaigns {
                 any_of(campaign::Column::Outcome, &filter.outcomes),
                 in_countries,
                 filter.started.condition(col::<campaign::Entity>(campaign::Column::StartedOn)),
+                any_of(campaign::Column::Id, &filter.ids),
             ],
         )
     }
@@ -119,4 +127,40 @@ impl Listing for Campaigns {
             CampaignVia::LeadOrganisation => (select, parent::<campaign::Entity>(campaign::Column::LeadOrganisationId)),
         }
     }
+}
+
+/// The campaigns that listed a defender (`CampaignVia::Defender`) or a
+/// restriction (`CampaignVia::Restriction`) at `at`, from their logs: two
+/// statements, whatever the history. None for other parents.
+pub async fn listing_then<C: ConnectionTrait>(
+    db: &C,
+    via: CampaignVia,
+    record: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<Option<Vec<Uuid>>> {
+    let (field, now): (&str, Vec<Uuid>) = match via {
+        CampaignVia::Defender => (
+            "defenderIds",
+            campaign_defender::Entity::find()
+                .select_only()
+                .column(campaign_defender::Column::CampaignId)
+                .filter(campaign_defender::Column::DefenderId.eq(record))
+                .into_tuple()
+                .all(db)
+                .await?,
+        ),
+        CampaignVia::Restriction => (
+            "restrictionIds",
+            campaign_restriction::Entity::find()
+                .select_only()
+                .column(campaign_restriction::Column::CampaignId)
+                .filter(campaign_restriction::Column::RestrictionId.eq(record))
+                .into_tuple()
+                .all(db)
+                .await?,
+        ),
+        _ => return Ok(None),
+    };
+    let then = crate::service::as_of::holders_then(db, (Audited::Campaign, field), record, at, now).await?;
+    Ok(Some(then))
 }

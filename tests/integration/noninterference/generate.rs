@@ -202,8 +202,13 @@ const NOW_ONLY: [&str; 10] = [
 
 /// The lists of linked records a record read as of a past moment gives
 /// (rebuilt from its log): kept in its selections, with cursors and nodes.
-const PAST_LISTS: [(&str, &str); 3] =
-    [("Campaign", "defenders"), ("Campaign", "restrictions"), ("Defender", "restrictions")];
+const PAST_LISTS: [(&str, &str); 5] = [
+    ("Campaign", "defenders"),
+    ("Campaign", "restrictions"),
+    ("Defender", "restrictions"),
+    ("Defender", "campaigns"),
+    ("Restriction", "campaigns"),
+];
 
 /// A nonexistent id of a type: a fresh random UUID, fixed for the run.
 pub fn nonexistent(ty: &str) -> String {
