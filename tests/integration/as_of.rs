@@ -366,6 +366,32 @@ engine_tests!(defender_links_are_read_as_they_stood, |app: TestApp| async move {
         links(ok(&app, Some(&key), query, json!({ "id": id })).await),
         vec![pair("Cybercrime law", "SENTENCED_UNDER")]
     );
+    // The restriction's side: the defenders it concerned then, with how.
+    let concerned = "query ($id: ID!, $at: DateTime) { restriction(id: $id, asOf: $at) {
+        defenders { totalCount edges { relation node { name } } } } }";
+    let defenders = |data: Value| -> Vec<(String, String)> {
+        let edges = data["restriction"]["defenders"]["edges"].as_array().unwrap_or_else(|| panic!("{data}")).clone();
+        assert_eq!(data["restriction"]["defenders"]["totalCount"], json!(edges.len()), "{data}");
+        edges
+            .iter()
+            .map(|e| (e["node"]["name"].as_str().unwrap().to_owned(), e["relation"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let of_law = |law: usize, moment: Option<&str>| {
+        let variables = match moment {
+            Some(at) => json!({ "id": laws[law], "at": at }),
+            None => json!({ "id": laws[law] }),
+        };
+        let key = key.clone();
+        let app = &app;
+        async move { defenders(ok(app, Some(&key), concerned, variables).await) }
+    };
+    assert_eq!(of_law(0, Some(&charged)).await, vec![pair("Linked Defender", "CHARGED_UNDER")]);
+    assert_eq!(of_law(0, Some(&detained)).await, vec![pair("Linked Defender", "DETAINED_UNDER")]);
+    assert!(of_law(0, None).await.is_empty());
+    assert!(of_law(1, Some(&charged)).await.is_empty());
+    assert_eq!(of_law(1, Some(&detained)).await, vec![pair("Linked Defender", "CHARGED_UNDER")]);
+    assert_eq!(of_law(1, None).await, vec![pair("Linked Defender", "SENTENCED_UNDER")]);
     // A restriction hidden since is left out of the partner's past list, as if never linked.
     assert_eq!(links(ok(&app, Some(&partner), query, at(&detained)).await).len(), 2);
     let (_, body) = post_as(

@@ -927,4 +927,19 @@ configured_tests!(as_of_depends_on_the_query_not_the_history, uncached_and_unlim
     // Links changed since carry their relation in the log: the past list
     // needs no statement for it. Never more, however long the history.
     assert_eq!(busy, quiet - 1, "statements grew with the history");
+    // The restriction's side: both defenders were linked to the first law
+    // then; one's links changed ten times since, the other's never.
+    let read = |as_of: Option<&str>| {
+        let as_of = as_of.map(|at| format!(", asOf: \"{at}\"")).unwrap_or_default();
+        format!(
+            "{{ restriction(id: \"{}\"{as_of}) {{ title defenders {{ totalCount edges {{ relation node {{ name }} }} }} }} }}",
+            laws[0]
+        )
+    };
+    let now = app.statements_for(&read(None)).await;
+    let then = app.statements_for(&read(Some(&at))).await;
+    eprintln!("{:?}: restriction defenders asOf: {now} statements now, {then} as of a moment", app.engine);
+    // The log of the restriction, its links now, the defenders' changes
+    // since that name it, and the logs of the defenders on the page.
+    assert_eq!(then, now + 4, "asOf of a restriction's defenders");
 });

@@ -11,7 +11,7 @@ use entity::{
 use crate::error::AppResult;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::connection::{connection, page_args};
-use crate::graphql::common::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, RequestContext, SectorsOf};
+use crate::graphql::common::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, PastOf, RequestContext, SectorsOf};
 use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
@@ -439,7 +439,18 @@ connection!(
         /// `defenders`; null elsewhere.
         async fn relation(&self, ctx: &Context<'_>) -> Result<Option<DefenderRestrictionRelation>> {
             let Some(ParentKey::Id(restriction)) = &self.parent else { return Ok(None) };
-            let link = RequestContext::of(ctx).loader.load_one(LinkOf((self.node.0.id, *restriction))).await?;
+            let loader = &RequestContext::of(ctx).loader;
+            if let Some(past) = &self.past {
+                // The restriction read as of a moment: the defender's links
+                // then, where they changed since (the links are its own).
+                let key = PastOf((crate::service::audit::Audited::Defender, self.node.0.id, past.at));
+                let then = loader.load_one(key).await?.unwrap_or_default();
+                if let Some(links) = then.list::<PastLink>("restrictionLinks")? {
+                    let link = links.into_iter().find(|link| link.restriction_id == *restriction);
+                    return Ok(link.map(|link| link.relation));
+                }
+            }
+            let link = loader.load_one(LinkOf((self.node.0.id, *restriction))).await?;
             Ok(link.map(|link| link.relation))
         }
     }
@@ -634,7 +645,7 @@ impl DefendersQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The defender's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions (with how each concerned it then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, a restriction's defenders, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Defender> {
@@ -674,6 +685,24 @@ pub async fn defenders_among(
     filter.ids = Some(ids);
     let (page, total) = RequestContext::of(ctx).list::<service::Defenders>(filter, order_by.into(), args).await?;
     Ok(DefenderConnection::new(page, total, None))
+}
+
+/// Lists the defenders a restriction concerned at the moment it is read at
+/// (`past`), from the defenders' logs, as the top-level listing gives them
+/// to the viewer now; each edge with its relation then.
+pub async fn defenders_then(
+    ctx: &Context<'_>,
+    restriction: uuid::Uuid,
+    past: std::sync::Arc<crate::service::as_of::Past>,
+    filter: Option<DefenderFilter>,
+    order_by: Option<DefenderOrder>,
+    args: crate::service::query::pagination::PageArgs,
+) -> Result<DefenderConnection> {
+    let mut filter = filter.unwrap_or_default().validate()?;
+    let rc = RequestContext::of(ctx);
+    filter.ids = Some(service::concerned_then(&rc.db, restriction, past.at).await?);
+    let (page, total) = rc.list::<service::Defenders>(filter, order_by.into(), args).await?;
+    Ok(DefenderConnection::new(page, total, Some(ParentKey::Id(restriction))).in_past(past))
 }
 
 /// Lists defenders under a parent. On a restriction's defenders, each edge

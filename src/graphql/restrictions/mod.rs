@@ -264,8 +264,11 @@ impl Restriction {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<DefenderConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "defenders")?;
         let args = page_args(first, after, last, before);
+        if let Some(past) = &self.1 {
+            return crate::graphql::defenders::defenders_then(ctx, self.0.id, past.clone(), filter, order_by, args)
+                .await;
+        }
         defenders_under(ctx, DefenderVia::Restriction, self.0.id.into(), filter, order_by, args).await
     }
 
@@ -432,7 +435,7 @@ impl RestrictionsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions (with how each concerned it then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, a restriction's defenders, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Restriction> {

@@ -6,16 +6,18 @@ pub mod edits;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use entity::{
     CaseEventKind, DefenderStatus, Sector, affiliation, campaign_defender, case_event, defender, defender_name,
     defender_restriction, defender_sector, organisation,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::service::Viewer;
+use crate::service::audit::Audited;
 use crate::service::query::listing::{DateRange, Listing, any_of, col, filtered, joined, parent};
 use crate::service::query::pagination::{ParentColumn, SortKey, SortSpec};
 use crate::service::query::records::{RecordOrder, record_spec};
@@ -144,6 +146,19 @@ impl Listing for Defenders {
             ),
         }
     }
+}
+
+/// The defenders a restriction concerned at `at` (their links to it are
+/// their own, and logged with them): two statements, whatever the history.
+pub async fn concerned_then<C: ConnectionTrait>(db: &C, restriction: Uuid, at: DateTime<Utc>) -> AppResult<Vec<Uuid>> {
+    let now: Vec<Uuid> = defender_restriction::Entity::find()
+        .select_only()
+        .column(defender_restriction::Column::DefenderId)
+        .filter(defender_restriction::Column::RestrictionId.eq(restriction))
+        .into_tuple()
+        .all(db)
+        .await?;
+    crate::service::as_of::holders_then(db, (Audited::Defender, "restrictionLinks"), restriction, at, now).await
 }
 
 /// Other names of each defender, in order of name.

@@ -202,12 +202,13 @@ const NOW_ONLY: [&str; 10] = [
 
 /// The lists of linked records a record read as of a past moment gives
 /// (rebuilt from its log): kept in its selections, with cursors and nodes.
-const PAST_LISTS: [(&str, &str); 5] = [
+const PAST_LISTS: [(&str, &str); 6] = [
     ("Campaign", "defenders"),
     ("Campaign", "restrictions"),
     ("Defender", "restrictions"),
     ("Defender", "campaigns"),
     ("Restriction", "campaigns"),
+    ("Restriction", "defenders"),
 ];
 
 /// A nonexistent id of a type: a fresh random UUID, fixed for the run.
