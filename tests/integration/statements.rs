@@ -577,6 +577,12 @@ engine_tests!(organisations_import_their_own_statements, |app: TestApp| async mo
     let status = json!({ "type": "statement", "recordId": shared, "property": "status", "value": "GONE" });
     let invalid = refused("status.jsonl", status);
     assert!(invalid.contains("value: status must be one of"), "{invalid}");
+    // A statements file's problems name its columns; another organisation's
+    // rows are skipped, never checked.
+    let bad = format!("entity_id,prop,value,dataset\n{shared},colour,x,{a}\n{shared},colour,x,{b}\n");
+    let (ok, out) = import(&a, "statements", &write("bad.csv", &bad));
+    assert!(!ok && out.contains("bad.csv:2 ") && out.contains(" prop: Defender has no property"), "{out}");
+    assert!(!out.contains("bad.csv:3 ") && out.contains("1 rejected"), "{out}");
     let own = json!({ "type": "statement", "recordId": shared, "property": "otherName", "value": "Nobody Known" });
     let (ok, out) = import(&a, "jsonl", &write("unheld.jsonl", &own.to_string()));
     assert!(!ok && out.contains("value: otherName is a list, and the record holds no such value"), "{out}");

@@ -375,13 +375,17 @@ pub async fn import(
         viewer,
         actor,
         report: Report { dry_run, ..Report::default() },
-        csv: false,
+        naming: Naming::Json,
         batch: Batch::default(),
         known: HashMap::new(),
     };
     for source in sources {
         let name = source.name.clone();
-        importer.csv = matches!(source.format, Format::Csv(_));
+        importer.naming = match source.format {
+            Format::Csv(_) => Naming::Csv,
+            Format::Statements => Naming::Statements,
+            Format::JsonLines | Format::FollowTheMoney => Naming::Json,
+        };
         let mut rows = Rows::new(source);
         let mut window = Vec::with_capacity(WINDOW_ROWS);
         let mut ended = false;
@@ -437,8 +441,8 @@ struct Importer<'a> {
     viewer: &'a Viewer,
     actor: Member,
     report: Report,
-    /// Whether the current file is CSV, whose problems name columns.
-    csv: bool,
+    /// How the current file names fields, for its problems.
+    naming: Naming,
     /// New records not yet written.
     batch: Batch,
     /// What the external identifiers of the rows read ahead name (`None`:
@@ -536,7 +540,11 @@ impl Importer<'_> {
 
     fn problem(&mut self, file: &str, line: u64, external_id: Option<String>, field: Option<String>, reason: String) {
         self.report.rejected += 1;
-        let field = if self.csv { field.map(|field| csv_column(&field)) } else { field };
+        let field = field.map(|field| match self.naming {
+            Naming::Json => field,
+            Naming::Csv => csv_column(&field),
+            Naming::Statements => statement_column(&field).to_owned(),
+        });
         if self.report.problems.len() < MAX_LISTED_PROBLEMS {
             let field = field.filter(|field| !field.is_empty());
             self.report.problems.push(Problem { file: file.to_owned(), line, external_id, field, reason });
@@ -547,8 +555,13 @@ impl Importer<'_> {
 
     /// Checks what needs no database, once writing has stopped.
     fn check(&self, row: Row) -> AppResult<()> {
-        if !matches!(row, Row::Statement(..)) {
-            external_id(row.external_id())?;
+        match &row {
+            // Skipped when written: nothing to check.
+            Row::Statement(_, statement) if !self.own(statement) => return Ok(()),
+            Row::Statement(..) => {}
+            _ => {
+                external_id(row.external_id())?;
+            }
         }
         match row {
             Row::Organisation(row) => {
@@ -936,16 +949,20 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// Whether a statement row is the importing organisation's to state: its
+    /// file names no dataset, or names the organisation. Another
+    /// organisation's account, or reference data, is not: no one states a
+    /// value in another's name.
+    fn own(&self, row: &StatementRow) -> bool {
+        let own = GlobalId::encode_uuid(crate::ids::NodeType::Organisation, self.actor.organisation);
+        row.dataset.as_ref().is_none_or(|dataset| *dataset == own.as_str())
+    }
+
     /// Adds the organisation's statement, as `addStatement` would: asserted
     /// on a record it may change, proposed on one it may only read.
     async fn statement(&mut self, kind: RecordKind, row: StatementRow) -> AppResult<Outcome> {
-        if let Some(dataset) = &row.dataset {
-            let own = GlobalId::encode_uuid(crate::ids::NodeType::Organisation, self.actor.organisation);
-            if *dataset != own.as_str() {
-                // Another organisation's account, or reference data: no one
-                // states a value in another's name.
-                return Ok(Outcome::Skipped);
-            }
+        if !self.own(&row) {
+            return Ok(Outcome::Skipped);
         }
         let record = self.resolve(kind, "recordId", &row.record_id).await?;
         let source = match &row.source_id {
@@ -1015,6 +1032,27 @@ fn required_for_restriction(row: &RestrictionRow) -> AppResult<()> {
         return Err(AppError::bad_input("status", "a new restriction needs its status"));
     }
     Ok(())
+}
+
+/// How a file names the fields its problems are about.
+#[derive(Clone, Copy)]
+enum Naming {
+    /// As in JSON (and GraphQL).
+    Json,
+    /// As CSV columns: `country_code`.
+    Csv,
+    /// As a statements file's columns: `prop`, `lang`.
+    Statements,
+}
+
+/// The statements file's column of a statement row's field.
+fn statement_column(field: &str) -> &str {
+    match field {
+        "recordId" | "recordType" => "entity_id",
+        "property" => "prop",
+        "language" => "lang",
+        other => other,
+    }
 }
 
 /// The CSV column of a field named as in JSON: `affiliations[0].role` is in
