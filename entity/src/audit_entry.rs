@@ -33,6 +33,10 @@ pub struct Model {
     pub was_audience: String,
     /// The readers just before the change.
     pub was_readers: String,
+    /// The statement the entry is about, for an assertion, proposal,
+    /// acceptance or rejection that left the record as it was: shown only to
+    /// those who may see that statement.
+    pub statement_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The record whose history the entry is part of now.
     pub subject_id: Uuid,
+    /// The statement the entry is about, if any (see `audit_entry`).
+    pub statement_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

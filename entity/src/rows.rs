@@ -236,6 +236,7 @@ positional!(audit_trail {
     changes,
     created_at,
     subject_id,
+    statement_id,
 });
 positional!(campaign {
     id,

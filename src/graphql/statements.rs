@@ -5,7 +5,7 @@
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{StatementStatus, statement};
+use entity::{StatementStatus, case_event, statement};
 use uuid::Uuid;
 
 use crate::graphql::common::context::{RequestContext, StatementsOf};
@@ -15,6 +15,7 @@ use crate::graphql::sources::Source;
 use crate::ids::{GlobalId, NodeType};
 use crate::service::as_of::Past;
 use crate::service::audit::Audited;
+use crate::service::statements::facts::{EVENT_DESCRIPTION, EventText};
 use crate::service::statements::{StatementFilter, languages, proposals, reads};
 
 /// One value of one fact of a record, with the organisation that asserted
@@ -123,14 +124,47 @@ fn preferences(ctx: &Context<'_>, language: Option<String>) -> Result<Vec<String
     }
 }
 
-/// A translatable fact's value in the preferred languages (see
-/// [`languages`]): the current value when no language is preferred, without
-/// reading anything.
+/// A value that may be given in other languages: a record's translatable
+/// fact, or a case event's description (its defender's
+/// [`EVENT_DESCRIPTION`] statements that name it).
+#[derive(Clone, Copy)]
+pub enum Translated<'a> {
+    Fact((Audited, Uuid), &'static str),
+    EventDescription(&'a case_event::Model),
+}
+
+/// The statements that give a [`Translated`] value, each with the value as
+/// text, under the property [`languages::choose`] is asked for.
+async fn translations(
+    ctx: &Context<'_>,
+    of: Translated<'_>,
+    past: Option<&Past>,
+) -> Result<(Vec<statement::Model>, &'static str)> {
+    Ok(match of {
+        Translated::Fact(record, property) => (stated(ctx, record, past).await?, property),
+        Translated::EventDescription(event) => {
+            let all = stated(ctx, (Audited::Defender, event.defender_id), past).await?;
+            let about_event = all
+                .into_iter()
+                .filter(|s| s.property == EVENT_DESCRIPTION)
+                .filter_map(|mut s| {
+                    let text = EventText::decode(&s.value).filter(|t| t.event == event.id)?;
+                    s.value = text.description;
+                    Some(s)
+                })
+                .collect();
+            (about_event, EVENT_DESCRIPTION)
+        }
+    })
+}
+
+/// A translatable value in the preferred languages (see [`languages`]):
+/// the current value when no language is preferred, without reading
+/// anything.
 pub fn localized<'a>(
     ctx: &'a Context<'_>,
-    record: (Audited, Uuid),
+    of: Translated<'a>,
     past: Option<&'a Past>,
-    property: &'static str,
     language: Option<String>,
     current: Option<&'a str>,
 ) -> BoxFuture<'a, Result<Option<String>>> {
@@ -140,7 +174,7 @@ pub fn localized<'a>(
         if preferences.is_empty() {
             return Ok(current.map(str::to_owned));
         }
-        let all = stated(ctx, record, past).await?;
+        let (all, property) = translations(ctx, of, past).await?;
         Ok(languages::choose(&all, property, &preferences, current).map(|chosen| chosen.value))
     })
 }
@@ -148,15 +182,14 @@ pub fn localized<'a>(
 /// The language of the value [`localized`] gives, where known.
 pub fn language_of<'a>(
     ctx: &'a Context<'_>,
-    record: (Audited, Uuid),
+    of: Translated<'a>,
     past: Option<&'a Past>,
-    property: &'static str,
     language: Option<String>,
     current: Option<&'a str>,
 ) -> BoxFuture<'a, Result<Option<String>>> {
     Box::pin(async move {
         let preferences = preferences(ctx, language)?;
-        let all = stated(ctx, record, past).await?;
+        let (all, property) = translations(ctx, of, past).await?;
         Ok(languages::choose(&all, property, &preferences, current).and_then(|chosen| chosen.language))
     })
 }
@@ -204,21 +237,29 @@ pub struct StatementPayload {
 #[derive(Default)]
 pub struct StatementMutations;
 
-fn stated_record(id: &ID) -> Result<(Audited, Uuid)> {
+/// What a statement is given on: a record, or a case event (whose
+/// description it gives in another language).
+enum StatedOn {
+    Record(Audited, Uuid),
+    CaseEvent(Uuid),
+}
+
+fn stated_on(id: &ID) -> Result<StatedOn> {
     let decoded = GlobalId::decode("input.recordId", id)?;
-    let kind = match decoded {
-        GlobalId::Uuid(NodeType::Defender, id) => (Audited::Defender, id),
-        GlobalId::Uuid(NodeType::Restriction, id) => (Audited::Restriction, id),
-        GlobalId::Uuid(NodeType::Campaign, id) => (Audited::Campaign, id),
+    let on = match decoded {
+        GlobalId::Uuid(NodeType::Defender, id) => StatedOn::Record(Audited::Defender, id),
+        GlobalId::Uuid(NodeType::Restriction, id) => StatedOn::Record(Audited::Restriction, id),
+        GlobalId::Uuid(NodeType::Campaign, id) => StatedOn::Record(Audited::Campaign, id),
+        GlobalId::Uuid(NodeType::CaseEvent, id) => StatedOn::CaseEvent(id),
         _ => {
             return Err(crate::error::AppError::bad_input(
                 "input.recordId",
-                "statements are kept for defenders, restrictions and campaigns",
+                "statements are kept for defenders, restrictions, campaigns and case events",
             )
             .into());
         }
     };
-    Ok(kind)
+    Ok(on)
 }
 
 #[Object]
@@ -241,13 +282,18 @@ impl StatementMutations {
         #[graphql(desc = "The record, the fact, the value and where it comes from.")] input: AddStatementInput,
     ) -> Result<StatementPayload> {
         let rc = RequestContext::of(ctx);
-        let record = stated_record(&input.record_id)?;
         let source =
             input.source_id.map(|id| GlobalId::decode_uuid_of("input.sourceId", &id, NodeType::Source)).transpose()?;
+        let (record, property, value) = match stated_on(&input.record_id)? {
+            StatedOn::Record(kind, id) => ((kind, id), input.property, input.value),
+            StatedOn::CaseEvent(event) => {
+                proposals::on_case_event(&rc.db, &rc.viewer, event, &input.property, input.value).await?
+            }
+        };
         let new = proposals::NewStatement {
             record,
-            property: input.property,
-            value: input.value,
+            property,
+            value,
             language: input.language,
             source,
             locator: input.locator,

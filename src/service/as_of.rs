@@ -100,7 +100,9 @@ fn past_of<'a>(entries: impl Iterator<Item = &'a audit_entry::Model>, at: DateTi
     let mut past = Past { at, existed: true, ..Past::default() };
     let mut seen_any = false;
     let mut created_later = false;
-    for entry in entries {
+    // Entries about statements left the record as it was (and are not for
+    // every viewer): they tell nothing of its past.
+    for entry in entries.filter(|entry| entry.statement_id.is_none()) {
         if entry.created_at <= at {
             seen_any = true;
             past.version = Some(entry.version);
@@ -271,6 +273,7 @@ mod tests {
             readers: String::new(),
             was_audience: "PUBLIC".into(),
             was_readers: String::new(),
+            statement_id: None,
         }
     }
 

@@ -263,9 +263,26 @@ pub async fn append<C: ConnectionTrait>(
     version: i32,
     changes: &[Change],
 ) -> AppResult<()> {
+    append_about(db, actor, action, record, version, changes, None).await
+}
+
+/// [`append`] for an entry about a statement (one that left the record as
+/// it was): the log and the feed show it only to those who may see the
+/// statement.
+pub async fn append_about<C: ConnectionTrait>(
+    db: &C,
+    actor: &Member,
+    action: AuditAction,
+    record: (&str, Uuid),
+    version: i32,
+    changes: &[Change],
+    statement: Option<Uuid>,
+) -> AppResult<()> {
     let kind = audited(record.0)?;
     let placement = crate::service::changes::feed::place(db, kind, record.1).await?;
-    entry(actor, action, (kind, record.1), version, changes, &placement)?.insert(db).await?;
+    let mut entry = entry(actor, action, (kind, record.1), version, changes, &placement)?;
+    entry.statement_id = Set(statement);
+    entry.insert(db).await?;
     crate::service::changes::feed::announce(db, placement.sequence).await
 }
 
@@ -329,6 +346,7 @@ fn entry(
         readers: Set(readers),
         was_audience: Set(was_audience.to_owned()),
         was_readers: Set(was_readers),
+        statement_id: Set(None),
     })
 }
 
@@ -402,8 +420,10 @@ impl Listing for History {
         }
     }
 
-    fn select(_viewer: &Viewer, _filter: &()) -> Select<audit_trail::Entity> {
-        audit_trail::Entity::find()
+    fn select(viewer: &Viewer, _filter: &()) -> Select<audit_trail::Entity> {
+        // An entry about a statement is there only for those who may see it.
+        let statement = Expr::col((audit_trail::Entity, audit_trail::Column::StatementId));
+        audit_trail::Entity::find().filter(crate::service::statements::reads::entry_shown(viewer, statement))
     }
 
     fn via(viewer: &Viewer, via: Audited, filter: &()) -> (Select<audit_trail::Entity>, ParentColumn) {

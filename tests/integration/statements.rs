@@ -589,3 +589,163 @@ engine_tests!(organisations_import_their_own_statements, |app: TestApp| async mo
     assert_eq!(stated(&app, Some(&key_a), &shared, "occupation").await.len(), 1, "refused imports write nothing");
     std::fs::remove_dir_all(&dir).ok();
 });
+
+const EVENTS: &str = "query ($id: ID!, $language: String) { defender(id: $id) { events(first: 10) { nodes {
+    id description(language: $language) descriptionLanguage(language: $language) } } } }";
+
+/// (description, its language) of each of a defender's case events.
+async fn described(
+    app: &TestApp,
+    key: Option<&str>,
+    id: &str,
+    language: Option<&str>,
+) -> Vec<(String, Option<String>)> {
+    let read = data(app, key, EVENTS, json!({ "id": id, "language": language })).await;
+    read["defender"]["events"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["description"].as_str().unwrap().to_owned(), e["descriptionLanguage"].as_str().map(str::to_owned)))
+        .collect()
+}
+
+engine_tests!(case_event_descriptions_are_given_in_other_languages, |app: TestApp| async move {
+    let (a, c) = (public_org(&app, "Uyghur Rights"), create_org(&app, "Diaspora Network"));
+    let (key_a, key_c) = (create_key(&app, &a, "EDITOR"), create_key(&app, &c, "EDITOR"));
+    let events = json!([
+        { "kind": "ARREST", "occurredOn": "2014-01-15", "description": "Detained at his home in Beijing." },
+        { "kind": "SENTENCE", "occurredOn": "2014-09-23", "description": "Sentenced to life imprisonment." },
+    ]);
+    let id = create(
+        &app,
+        &key_a,
+        json!({ "name": "Event Case", "countryCode": "CN", "visibility": "PARTNERS", "events": events }),
+    )
+    .await;
+    let read = data(&app, Some(&key_a), EVENTS, json!({ "id": id })).await;
+    let event_ids: Vec<String> = read["defender"]["events"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    let describe = |event: &str, value: &str, language: Option<&str>| json!({ "input": { "recordId": event, "property": "description", "value": value, "language": language } });
+    // Stated on the event by the organisation that may change the defender.
+    let added =
+        data(&app, Some(&key_a), ADD, describe(&event_ids[0], "Detenido en su casa de Pekín.", Some("es"))).await;
+    let statement = &added["addStatement"]["statement"];
+    assert_eq!((&statement["property"], &statement["status"]), (&json!("caseEventDescription"), &json!("ASSERTED")));
+    let value: Value = serde_json::from_str(statement["value"].as_str().unwrap()).unwrap();
+    assert_eq!(value["description"], "Detenido en su casa de Pekín.", "{statement}");
+    data(&app, Some(&key_a), ADD, describe(&event_ids[1], "Condenado a cadena perpetua.", Some("es"))).await;
+    // Given in the language asked for, with fallback, and by Accept-Language.
+    let original = vec![
+        ("Detained at his home in Beijing.".to_owned(), None),
+        ("Sentenced to life imprisonment.".to_owned(), None),
+    ];
+    assert_eq!(described(&app, Some(&key_a), &id, None).await, original);
+    assert_eq!(described(&app, Some(&key_a), &id, Some("ug")).await, original, "no Uyghur: the description as kept");
+    let spanish = vec![
+        ("Detenido en su casa de Pekín.".to_owned(), Some("es".to_owned())),
+        ("Condenado a cadena perpetua.".to_owned(), Some("es".to_owned())),
+    ];
+    assert_eq!(described(&app, Some(&key_a), &id, Some("es-MX")).await, spanish);
+    let body: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .header("authorization", format!("Bearer {key_a}"))
+        .header("accept-language", "es-ES, en;q=0.5")
+        .json(&json!({ "query": EVENTS, "variables": { "id": id } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["defender"]["events"]["nodes"][1]["description"], "Condenado a cadena perpetua.", "{body}");
+    // Stated again in the same language, it replaces the organisation's own
+    // value for that event only.
+    data(&app, Some(&key_a), ADD, describe(&event_ids[0], "Detenido en su domicilio de Pekín.", Some("es"))).await;
+    let spanish_now = described(&app, Some(&key_a), &id, Some("es")).await;
+    assert_eq!(spanish_now[0].0, "Detenido en su domicilio de Pekín.");
+    assert_eq!(spanish_now[1].0, "Condenado a cadena perpetua.");
+    let current = stated(&app, Some(&key_a), &id, "caseEventDescription").await;
+    assert_eq!(current.iter().filter(|s| s.3).count(), 2, "{current:?}");
+    // An organisation that may only read the defender proposes; the
+    // proposal is given to no one until accepted.
+    let proposal =
+        data(&app, Some(&key_c), ADD, describe(&event_ids[1], "Condamné à la perpétuité.", Some("fr"))).await;
+    let proposal = &proposal["addStatement"]["statement"];
+    assert_eq!(proposal["status"], "PROPOSED", "{proposal}");
+    assert_eq!(described(&app, Some(&key_c), &id, Some("fr")).await, original);
+    data(&app, Some(&key_a), ACCEPT, json!({ "id": proposal["id"] })).await;
+    let french = described(&app, Some(&key_c), &id, Some("fr")).await;
+    assert_eq!(french[1], ("Condamné à la perpétuité.".to_owned(), Some("fr".to_owned())));
+    // Bad input: no language, another property, an event of no such
+    // defender (given as the defender's statement).
+    for (input, argument) in [
+        (describe(&event_ids[0], "Sin idioma", None)["input"].clone(), "language"),
+        (json!({ "recordId": event_ids[0], "property": "kind", "value": "ARREST", "language": "es" }), "property"),
+        (describe(&event_ids[0], "", Some("es"))["input"].clone(), "value"),
+        (
+            json!({ "recordId": id, "property": "caseEventDescription", "language": "es",
+                    "value": json!({ "event": uuid::Uuid::now_v7(), "description": "x" }).to_string() }),
+            "value.event",
+        ),
+        (json!({ "recordId": id, "property": "caseEventDescription", "language": "es", "value": "x" }), "value"),
+    ] {
+        let (_, body) = post_as(&app, Some(&key_a), ADD, json!({ "input": input })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["argument"], argument, "{body}");
+    }
+    // An event of a defender the caller may not see is not found, exactly
+    // as one that does not exist.
+    let private = create(
+        &app,
+        &key_a,
+        json!({ "name": "Private Case", "countryCode": "CN", "visibility": "PRIVATE",
+                "events": [{ "kind": "ARREST", "description": "Detained." }] }),
+    )
+    .await;
+    let hidden_event = data(&app, Some(&key_a), EVENTS, json!({ "id": private })).await["defender"]["events"]["nodes"]
+        [0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let missing = gid("CaseEvent", uuid::Uuid::now_v7());
+    let (code, hidden) = error_code(&app, Some(&key_c), ADD, describe(&hidden_event, "x", Some("es"))).await;
+    let (code_missing, nonexistent) = error_code(&app, Some(&key_c), ADD, describe(&missing, "x", Some("es"))).await;
+    assert_eq!((code.as_str(), code_missing.as_str()), ("NOT_FOUND", "NOT_FOUND"));
+    assert_eq!(hidden.replace(&hidden_event, "ID"), nonexistent.replace(&missing, "ID"));
+    // The organisation's own export imports again as its own, and a value
+    // it replaced since is not stated anew.
+    let version = |read: Value| read["defender"]["version"].as_i64().unwrap();
+    let before = version(data(&app, Some(&key_a), READ, json!({ "id": id })).await);
+    let renamed = json!({ "input": { "id": id, "expectedVersion": before, "name": "Event Case Renamed" } });
+    data(&app, Some(&key_a), UPDATE, renamed).await;
+    let (ok, exported, err) = common::cli(&app, &["export", "--format", "statements", "--org", &a]);
+    assert!(ok, "{err}");
+    assert!(exported.contains(",caseEventDescription,json,Person,"), "{exported}");
+    assert!(!exported.contains("Detenido en su casa de Pekín"), "a replaced value is history: {exported}");
+    let path = std::env::temp_dir().join(format!("rights-graph-events-{}.csv", uuid::Uuid::now_v7()));
+    std::fs::write(&path, &exported).unwrap();
+    let (ok, _, err) = common::cli(&app, &["import", "--org", &a, "--format", "statements", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).ok();
+    assert!(ok && err.contains("0 rejected"), "{err}");
+    let read = data(&app, Some(&key_a), READ, json!({ "id": id })).await;
+    assert_eq!(read["defender"]["name"], "Event Case Renamed", "{read}");
+    assert_eq!(described(&app, Some(&key_a), &id, Some("es")).await[0].0, "Detenido en su domicilio de Pekín.");
+    // An event taken out of the case takes its descriptions with it: they
+    // are no longer current, for every organisation.
+    let kept = json!({ "input": { "id": id, "expectedVersion": version(read), "events": [{ "id": event_ids[0], "kind": "ARREST",
+        "occurredOn": "2014-01-15", "description": "Detained at his home in Beijing." }] } });
+    data(&app, Some(&key_a), UPDATE, kept).await;
+    let after: Vec<(String, bool)> = stated(&app, Some(&key_a), &id, "caseEventDescription")
+        .await
+        .into_iter()
+        .filter(|s| s.3)
+        .map(|s| (s.0, s.3))
+        .collect();
+    assert_eq!(after, vec![("Uyghur Rights".to_owned(), true)], "only the kept event's: {after:?}");
+    assert_eq!(described(&app, Some(&key_c), &id, Some("es")).await.len(), 1);
+});

@@ -16,7 +16,9 @@ use crate::graphql::organisations::Organisation;
 use crate::graphql::places::{CountryConnection, SubdivisionConnection};
 use crate::graphql::restrictions::{RestrictionConnection, RestrictionFilter, restrictions_among, restrictions_under};
 use crate::graphql::sources::{SourceConnection, sources_of};
+use crate::graphql::statements::{self, Translated};
 use crate::ids::{GlobalId, NodeType};
+use crate::service::audit::Audited;
 use crate::service::campaigns::{self as service, CampaignVia};
 use crate::service::codes;
 use crate::service::defenders::DefenderVia;
@@ -88,11 +90,10 @@ impl Campaign {
         )]
         language: Option<String>,
     ) -> Result<String> {
-        crate::graphql::statements::localized(
+        statements::localized(
             ctx,
-            (crate::service::audit::Audited::Campaign, self.0.id),
+            Translated::Fact((Audited::Campaign, self.0.id), "title"),
             self.1.as_deref(),
-            "title",
             language,
             Some(&self.0.title),
         )
@@ -109,11 +110,10 @@ impl Campaign {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(
+        statements::language_of(
             ctx,
-            (crate::service::audit::Audited::Campaign, self.0.id),
+            Translated::Fact((Audited::Campaign, self.0.id), "title"),
             self.1.as_deref(),
-            "title",
             language,
             Some(&self.0.title),
         )
@@ -157,11 +157,10 @@ impl Campaign {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::localized(
+        statements::localized(
             ctx,
-            (crate::service::audit::Audited::Campaign, self.0.id),
+            Translated::Fact((Audited::Campaign, self.0.id), "summary"),
             self.1.as_deref(),
-            "summary",
             language,
             self.0.summary.as_deref(),
         )
@@ -177,11 +176,10 @@ impl Campaign {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(
+        statements::language_of(
             ctx,
-            (crate::service::audit::Audited::Campaign, self.0.id),
+            Translated::Fact((Audited::Campaign, self.0.id), "summary"),
             self.1.as_deref(),
-            "summary",
             language,
             self.0.summary.as_deref(),
         )
@@ -197,8 +195,8 @@ impl Campaign {
         ctx: &Context<'_>,
         #[graphql(desc = "Only statements of this property, such as \"name\" or \"status\".")] property: Option<String>,
         #[graphql(desc = "Only statements of this organisation (its global id).")] organisation: Option<ID>,
-    ) -> Result<Vec<crate::graphql::statements::Statement>> {
-        crate::graphql::statements::statements_of(
+    ) -> Result<Vec<statements::Statement>> {
+        statements::statements_of(
             ctx,
             (crate::service::audit::Audited::Campaign, self.0.id),
             self.1.as_deref(),

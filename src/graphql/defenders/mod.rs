@@ -21,7 +21,9 @@ use crate::graphql::restrictions::{
     PastLink, Restriction, RestrictionConnection, RestrictionFilter, restrictions_among, restrictions_under,
 };
 use crate::graphql::sources::{SourceConnection, sources_of};
+use crate::graphql::statements::{self, Translated};
 use crate::ids::{GlobalId, NodeType};
+use crate::service::audit::Audited;
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::{self as service, AffiliationVia, Affiliations, CaseEventVia, CaseEvents, DefenderVia};
@@ -128,11 +130,10 @@ impl Defender {
         )]
         language: Option<String>,
     ) -> Result<String> {
-        crate::graphql::statements::localized(
+        statements::localized(
             ctx,
-            (crate::service::audit::Audited::Defender, self.0.id),
+            Translated::Fact((Audited::Defender, self.0.id), "name"),
             self.1.as_deref(),
-            "name",
             language,
             Some(&self.0.name),
         )
@@ -149,11 +150,10 @@ impl Defender {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(
+        statements::language_of(
             ctx,
-            (crate::service::audit::Audited::Defender, self.0.id),
+            Translated::Fact((Audited::Defender, self.0.id), "name"),
             self.1.as_deref(),
-            "name",
             language,
             Some(&self.0.name),
         )
@@ -190,11 +190,10 @@ impl Defender {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::localized(
+        statements::localized(
             ctx,
-            (crate::service::audit::Audited::Defender, self.0.id),
+            Translated::Fact((Audited::Defender, self.0.id), "occupation"),
             self.1.as_deref(),
-            "occupation",
             language,
             self.0.occupation.as_deref(),
         )
@@ -210,11 +209,10 @@ impl Defender {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(
+        statements::language_of(
             ctx,
-            (crate::service::audit::Audited::Defender, self.0.id),
+            Translated::Fact((Audited::Defender, self.0.id), "occupation"),
             self.1.as_deref(),
-            "occupation",
             language,
             self.0.occupation.as_deref(),
         )
@@ -230,11 +228,10 @@ impl Defender {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::localized(
+        statements::localized(
             ctx,
-            (crate::service::audit::Audited::Defender, self.0.id),
+            Translated::Fact((Audited::Defender, self.0.id), "summary"),
             self.1.as_deref(),
-            "summary",
             language,
             self.0.summary.as_deref(),
         )
@@ -250,11 +247,10 @@ impl Defender {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(
+        statements::language_of(
             ctx,
-            (crate::service::audit::Audited::Defender, self.0.id),
+            Translated::Fact((Audited::Defender, self.0.id), "summary"),
             self.1.as_deref(),
-            "summary",
             language,
             self.0.summary.as_deref(),
         )
@@ -270,8 +266,8 @@ impl Defender {
         ctx: &Context<'_>,
         #[graphql(desc = "Only statements of this property, such as \"name\" or \"status\".")] property: Option<String>,
         #[graphql(desc = "Only statements of this organisation (its global id).")] organisation: Option<ID>,
-    ) -> Result<Vec<crate::graphql::statements::Statement>> {
-        crate::graphql::statements::statements_of(
+    ) -> Result<Vec<statements::Statement>> {
+        statements::statements_of(
             ctx,
             (crate::service::audit::Audited::Defender, self.0.id),
             self.1.as_deref(),
@@ -594,9 +590,31 @@ impl CaseEvent {
         self.0.occurred_on.as_ref()
     }
 
-    /// What happened, in words.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+    /// What happened, in words. In the preferred language where a statement
+    /// gives one (a `caseEventDescription` statement of the defender).
+    async fn description(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        let of = Translated::EventDescription(&self.0);
+        statements::localized(ctx, of, None, language, self.0.description.as_deref()).await
+    }
+
+    /// The language of the `description` given for the same preferences, as a BCP 47 tag; null when not known.
+    async fn description_language(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A BCP 47 language tag to give the value in (see the docs for the fallback order); the request's Accept-Language header unless given."
+        )]
+        language: Option<String>,
+    ) -> Result<Option<String>> {
+        let of = Translated::EventDescription(&self.0);
+        statements::language_of(ctx, of, None, language, self.0.description.as_deref()).await
     }
 
     /// Who acted against the defender; null for events that are not reprisals.

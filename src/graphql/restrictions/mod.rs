@@ -18,7 +18,9 @@ use crate::graphql::common::record::RecordFields;
 use crate::graphql::defenders::{DefenderConnection, DefenderFilter, defenders_under};
 use crate::graphql::places::{Country, Subdivision, country_by_code, subdivision_by_code};
 use crate::graphql::sources::{SourceConnection, sources_of};
+use crate::graphql::statements::{self, Translated};
 use crate::ids::{GlobalId, NodeType};
+use crate::service::audit::Audited;
 use crate::service::campaigns::CampaignVia;
 use crate::service::codes;
 use crate::service::defenders::DefenderVia;
@@ -95,11 +97,10 @@ impl Restriction {
         )]
         language: Option<String>,
     ) -> Result<String> {
-        crate::graphql::statements::localized(
+        statements::localized(
             ctx,
-            (crate::service::audit::Audited::Restriction, self.0.id),
+            Translated::Fact((Audited::Restriction, self.0.id), "title"),
             self.1.as_deref(),
-            "title",
             language,
             Some(&self.0.title),
         )
@@ -116,11 +117,10 @@ impl Restriction {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(
+        statements::language_of(
             ctx,
-            (crate::service::audit::Audited::Restriction, self.0.id),
+            Translated::Fact((Audited::Restriction, self.0.id), "title"),
             self.1.as_deref(),
-            "title",
             language,
             Some(&self.0.title),
         )
@@ -179,11 +179,10 @@ impl Restriction {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::localized(
+        statements::localized(
             ctx,
-            (crate::service::audit::Audited::Restriction, self.0.id),
+            Translated::Fact((Audited::Restriction, self.0.id), "summary"),
             self.1.as_deref(),
-            "summary",
             language,
             self.0.summary.as_deref(),
         )
@@ -199,11 +198,10 @@ impl Restriction {
         )]
         language: Option<String>,
     ) -> Result<Option<String>> {
-        crate::graphql::statements::language_of(
+        statements::language_of(
             ctx,
-            (crate::service::audit::Audited::Restriction, self.0.id),
+            Translated::Fact((Audited::Restriction, self.0.id), "summary"),
             self.1.as_deref(),
-            "summary",
             language,
             self.0.summary.as_deref(),
         )
@@ -219,8 +217,8 @@ impl Restriction {
         ctx: &Context<'_>,
         #[graphql(desc = "Only statements of this property, such as \"name\" or \"status\".")] property: Option<String>,
         #[graphql(desc = "Only statements of this organisation (its global id).")] organisation: Option<ID>,
-    ) -> Result<Vec<crate::graphql::statements::Statement>> {
-        crate::graphql::statements::statements_of(
+    ) -> Result<Vec<statements::Statement>> {
+        statements::statements_of(
             ctx,
             (crate::service::audit::Audited::Restriction, self.0.id),
             self.1.as_deref(),

@@ -203,17 +203,27 @@ pub async fn heads<C: ConnectionTrait>(db: &C) -> AppResult<Heads> {
     Ok(heads)
 }
 
+/// The entries `viewer` is told of: those of records in its sight just
+/// before or just after the change; and, of the entries about a statement,
+/// those whose statement it may see.
+fn told_of(viewer: &Viewer) -> sea_orm::sea_query::Condition {
+    let statement = Expr::col((audit_entry::Entity, audit_entry::Column::StatementId));
+    sea_orm::sea_query::Condition::all()
+        .add(includes_condition(viewer, "audience", "readers").or(includes_condition(
+            viewer,
+            "was_audience",
+            "was_readers",
+        )))
+        .add(crate::service::statements::reads::entry_shown(viewer, statement))
+}
+
 /// After the last change `viewer` is told of: where to follow its feed from
 /// now on, as an export starts it. None when it was told of nothing yet.
 pub async fn latest<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Option<Position>> {
     let last: Option<Option<i64>> = audit_entry::Entity::find()
         .select_only()
         .expr(Expr::col(audit_entry::Column::Sequence).max())
-        .filter(includes_condition(viewer, "audience", "readers").or(includes_condition(
-            viewer,
-            "was_audience",
-            "was_readers",
-        )))
+        .filter(told_of(viewer))
         .into_tuple()
         .one(db)
         .await?;
@@ -266,11 +276,7 @@ pub async fn read<C: ConnectionTrait>(
             audit_entry::Column::WasReaders,
         ])
         .filter(audit_entry::Column::Sequence.gt(after))
-        .filter(includes_condition(viewer, "audience", "readers").or(includes_condition(
-            viewer,
-            "was_audience",
-            "was_readers",
-        )))
+        .filter(told_of(viewer))
         .order_by(audit_entry::Column::Sequence, Order::Asc)
         .limit(request.first + 1);
     if !request.kinds.is_empty() {

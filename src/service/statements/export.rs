@@ -13,7 +13,8 @@
 //! - `dataset`: the asserting organisation's global id;
 //! - `lang`, `original_value` (always empty), `first_seen`, `last_seen`.
 //!
-//! Only asserted statements are written: proposals are not yet anyone's
+//! Only current asserted statements are written: proposals are not yet
+//! anyone's account, and a value an organisation replaced is no longer its
 //! account.
 
 use std::io::Write;
@@ -109,7 +110,10 @@ where
         let mut found = of_records(db, viewer, &records).await?;
         for id in &ids {
             for statement in found.remove(&(kind, *id)).unwrap_or_default() {
-                if statement.status != StatementStatus::Asserted {
+                // What each organisation asserts now: a value it replaced is
+                // history (in `statements` and the audit log), and a file
+                // imported again must not state it anew.
+                if statement.status != StatementStatus::Asserted || !statement.current {
                     continue;
                 }
                 let prop_type = property_of(kind, &statement.property).map_or("string", |p| p.prop_type.ftm_name());

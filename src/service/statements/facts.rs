@@ -74,6 +74,43 @@ const fn property(name: &'static str, prop_type: PropType, single: bool, transla
     Property { name, prop_type, single, translatable }
 }
 
+/// A case event's description in another language: a defender's statement
+/// whose value names the event (see [`EventText`]), always with a language.
+pub const EVENT_DESCRIPTION: &str = "caseEventDescription";
+
+/// The value of an [`EVENT_DESCRIPTION`] statement: which of the record's
+/// case events, and its description in the statement's language. Written
+/// with the event first (`{"event":"…","description":"…"}`), so that an
+/// event's statements share a prefix.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventText {
+    pub event: uuid::Uuid,
+    pub description: String,
+}
+
+impl EventText {
+    /// The value as stored.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A stored or given value; `None` when it is not one.
+    pub fn decode(value: &str) -> Option<EventText> {
+        serde_json::from_str(value).ok()
+    }
+
+    /// The event text a fact states, if it is an event's description.
+    pub fn of(fact: &Fact) -> Option<EventText> {
+        (fact.property == EVENT_DESCRIPTION).then(|| EventText::decode(&fact.value)).flatten()
+    }
+
+    /// The start every stored value about `event` shares.
+    pub fn prefix(event: uuid::Uuid) -> String {
+        format!("{{\"event\":\"{event}\",")
+    }
+}
+
 /// The properties of defenders.
 pub const DEFENDER: &[Property] = &[
     property("name", PropType::Name, true, true),
@@ -85,6 +122,7 @@ pub const DEFENDER: &[Property] = &[
     property("subdivision", PropType::Identifier, true, false),
     property("sector", PropType::String, false, false),
     property("caseEvent", PropType::Json, false, false),
+    property(EVENT_DESCRIPTION, PropType::Json, false, true),
     property("affiliation", PropType::Entity(Audited::Organisation), false, false),
     property("restriction", PropType::Entity(Audited::Restriction), false, false),
 ];

@@ -9,10 +9,10 @@
 //! REJECT. Nothing here changes another organisation's statements.
 
 use chrono::Utc;
-use entity::{AuditAction, StatementStatus, source, statement};
+use entity::{AuditAction, StatementStatus, case_event, defender, source, statement};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic,
-    IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IdenStatic, IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -24,7 +24,9 @@ use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::defenders::edits::DefenderDraft;
 use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
 use crate::service::restrictions::edits::RestrictionDraft;
-use crate::service::statements::facts::{Fact, PropType, Property, Stated, properties, property_of};
+use crate::service::statements::facts::{
+    EVENT_DESCRIPTION, EventText, Fact, PropType, Property, Stated, properties, property_of,
+};
 use crate::service::statements::{languages, reads, writes};
 use crate::service::write::editing::{self, Draft, ModelOf, editable, update_in_as};
 use crate::service::{Member, Viewer};
@@ -62,6 +64,15 @@ fn check(kind: Audited, input: NewStatement) -> AppResult<Checked> {
     };
     let Property { name, prop_type, single, translatable } = property;
     let language = input.language.map(|l| languages::tag("language", &l)).transpose()?;
+    let locator = editing::text("locator", input.locator, MAX_LOCATOR)?;
+    if locator.is_some() && input.source.is_none() {
+        return Err(AppError::bad_input("locator", "a locator says where in a source: give sourceId as well"));
+    }
+    if name == EVENT_DESCRIPTION {
+        // One value per event and language, like a single value in a language.
+        let fact = event_description(&input.value, language)?;
+        return Ok(Checked { fact, single: true, source: input.source, locator });
+    }
     // A list's values carry their own language where they have one (other
     // names); whether the record holds the value decides.
     if language.is_some() && single && !translatable {
@@ -76,17 +87,66 @@ fn check(kind: Audited, input: NewStatement) -> AppResult<Checked> {
         _ => editing::text("value", Some(input.value), MAX_TEXT)?
             .ok_or_else(|| AppError::bad_input("value", "must not be empty"))?,
     };
-    let locator = editing::text("locator", input.locator, MAX_LOCATOR)?;
-    if locator.is_some() && input.source.is_none() {
-        return Err(AppError::bad_input("locator", "a locator says where in a source: give sourceId as well"));
-    }
     Ok(Checked { fact: Fact { property: name, value, language }, single, source: input.source, locator })
+}
+
+/// A case event's description in another language, checked: the language
+/// is needed, and the value names the event.
+fn event_description(value: &str, language: Option<String>) -> AppResult<Fact> {
+    let Some(language) = language else {
+        return Err(AppError::bad_input(
+            "language",
+            "give the language of the description; the event's own description is changed with updateDefender",
+        ));
+    };
+    let Some(given) = EventText::decode(value) else {
+        return Err(AppError::bad_input(
+            "value",
+            format!(r#"{EVENT_DESCRIPTION} takes {{"event": "<case event UUID>", "description": "<text>"}}"#),
+        ));
+    };
+    let description = editing::text("value", Some(given.description), MAX_TEXT)?
+        .ok_or_else(|| AppError::bad_input("value", "the description must not be empty"))?;
+    let value = EventText { event: given.event, description }.encode();
+    Ok(Fact { property: EVENT_DESCRIPTION, value, language: Some(language) })
 }
 
 /// Checks a statement to add, without the database: the property, value,
 /// language and locator.
 pub fn validate(kind: Audited, input: NewStatement) -> AppResult<()> {
     check(kind, input).map(drop)
+}
+
+/// A statement given on a case event: its `description` in another
+/// language, which is its defender's [`EVENT_DESCRIPTION`] statement.
+/// Returns the record, property and value to state. An event on a defender
+/// the viewer may not see is not found, exactly as one that does not exist.
+pub async fn on_case_event<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    event: Uuid,
+    property: &str,
+    description: String,
+) -> AppResult<((Audited, Uuid), String, String)> {
+    let not_found = || {
+        AppError::NotFound(format!(
+            "No CaseEvent has the id {}",
+            GlobalId::encode_uuid(NodeType::CaseEvent, event).as_str()
+        ))
+    };
+    let found = case_event::Entity::find_by_id(event).one(db).await?.ok_or_else(not_found)?;
+    let defender = found.defender_id;
+    if !visible_by_id::<defender::Entity, _>(db, viewer, &[defender]).await?.contains_key(&defender) {
+        return Err(not_found());
+    }
+    if property != "description" {
+        return Err(AppError::bad_input(
+            "property",
+            "a case event's statements are of its description in other languages: give property description",
+        ));
+    }
+    let value = EventText { event, description }.encode();
+    Ok(((Audited::Defender, defender), EVENT_DESCRIPTION.to_owned(), value))
 }
 
 /// Adds a statement: asserted if the caller may change the record, else
@@ -142,6 +202,9 @@ where
             GlobalId::encode_uuid(NodeType::Source, source).as_str()
         )));
     }
+    if let Some(text) = EventText::of(&checked.fact) {
+        held_event(txn, id, text.event).await?;
+    }
     let table = D::Entity::default().as_str();
     if !checked.single {
         return state_held::<D>(txn, viewer, actor, record, &checked).await;
@@ -175,6 +238,20 @@ where
         }
     };
     Ok(added)
+}
+
+/// Refuses a description of an event the record does not hold, whether it
+/// is another record's (seen or not) or none at all, with one message.
+async fn held_event(txn: &DatabaseTransaction, record: Uuid, event: Uuid) -> AppResult<()> {
+    let held = case_event::Entity::find()
+        .filter(case_event::Column::Id.eq(event))
+        .filter(case_event::Column::DefenderId.eq(record))
+        .count(txn)
+        .await?;
+    if held == 0 {
+        return Err(AppError::bad_input("value.event", "names no case event of this defender"));
+    }
+    Ok(())
 }
 
 /// A value of a list, stated as the caller's own: only a value the record
@@ -238,16 +315,19 @@ where
         None => set_current::<D>(txn, viewer, actor, record, fact, AuditAction::Update).await?,
         Some(_) => {
             // A value in a language replaces the caller's own earlier value
-            // in that language, and no one else's.
-            statement::Entity::update_many()
+            // in that language (of the same event, for an event's
+            // description), and no one else's.
+            let mut earlier = statement::Entity::update_many()
                 .col_expr(statement::Column::Current, sea_orm::sea_query::Expr::value(false))
                 .filter(statement::Column::RecordId.eq(id))
                 .filter(statement::Column::OrganisationId.eq(actor.organisation))
                 .filter(statement::Column::Property.eq(fact.property))
                 .filter(statement::Column::Language.eq(fact.language.clone()))
-                .filter(statement::Column::Value.ne(fact.value.clone()))
-                .exec(txn)
-                .await?;
+                .filter(statement::Column::Value.ne(fact.value.clone()));
+            if let Some(text) = EventText::of(fact) {
+                earlier = earlier.filter(statement::Column::Value.starts_with(EventText::prefix(text.event)));
+            }
+            earlier.exec(txn).await?;
             false
         }
     };
@@ -357,7 +437,8 @@ async fn log(
         AuditAction::Reject => (Some(value), None),
         _ => (None, Some(value)),
     };
-    audit::append(txn, actor, action, record, version, &[Change::values(field, from, to, class)]).await
+    let changes = [Change::values(field, from, to, class)];
+    audit::append_about(txn, actor, action, record, version, &changes, Some(statement.id)).await
 }
 
 /// Accepts or rejects a proposal. Only those who may change the record

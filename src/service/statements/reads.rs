@@ -1,10 +1,12 @@
 //! Reading statements, each as the viewer may see it: on records it may see,
-//! from organisations and sources it may see, naming records it may see. In
-//! a number of statements fixed by the request, however many records.
+//! from organisations and sources it may see, naming records it may see
+//! ([`visible`]). In a number of statements fixed by the request, however
+//! many records.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use entity::{defender, organisation, restriction, source, statement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -12,8 +14,8 @@ use crate::error::AppResult;
 use crate::service::Viewer;
 use crate::service::audit::Audited;
 use crate::service::duplicates::{Mergeable, merges};
-use crate::service::query::records::visible_by_id;
-use crate::service::statements::facts::{PropType, property_of};
+use crate::service::statements::facts::{PropType, properties};
+use crate::service::visibility::Governed;
 
 /// Which statements of a record to show.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -50,17 +52,17 @@ pub async fn of_records<C: ConnectionTrait>(
     }
     let rows = statement::Entity::find()
         .filter(statement::Column::RecordId.is_in(shown_on.keys().copied()))
+        .filter(visible(viewer))
         .order_by_asc(statement::Column::Property)
         .order_by_desc(statement::Column::Current)
         .order_by_desc(statement::Column::LastSeen)
         .order_by_asc(statement::Column::Id)
         .all(db)
         .await?;
-    let visible = Sight::read(db, viewer, &rows, &shown_on).await?;
     let mut found: HashMap<(Audited, Uuid), Vec<statement::Model>> = HashMap::new();
     for row in rows {
         let Some(record) = shown_on.get(&row.record_id).copied() else { continue };
-        if row.record_type == record.0.table() && visible.sees(record.0, &row) {
+        if row.record_type == record.0.table() {
             found.entry(record).or_default().push(row);
         }
     }
@@ -87,54 +89,68 @@ pub fn filtered(statements: Vec<statement::Model>, filter: &StatementFilter) -> 
     statements.into_iter().filter(|s| filter.keeps(s)).collect()
 }
 
-/// Which organisations, sources and linked records the viewer may see,
-/// among those some statements name.
-struct Sight {
-    organisations: HashSet<Uuid>,
-    sources: HashSet<Uuid>,
-    linked: HashSet<Uuid>,
+/// Whether the viewer may see a statement, on top of its record (which
+/// the caller checks): its organisation, its source and, for a link, the
+/// record its value names must be ones the viewer may see, and its property
+/// one this version knows. The one rule, in SQL, for the statements of
+/// records, the audit log and the change feed alike.
+pub fn visible(viewer: &Viewer) -> Condition {
+    // Ids compared with a statement's value (text) are read as text.
+    let ids_of = |table: Audited, as_text: bool| -> SelectStatement {
+        match table {
+            Audited::Organisation => seen::<organisation::Entity>(viewer, as_text),
+            Audited::Source => seen::<source::Entity>(viewer, as_text),
+            Audited::Restriction => seen::<restriction::Entity>(viewer, as_text),
+            _ => seen::<defender::Entity>(viewer, as_text),
+        }
+    };
+    let column = |c: statement::Column| Expr::col((statement::Entity, c));
+    let mut known = Condition::any();
+    for kind in [Audited::Defender, Audited::Restriction, Audited::Campaign] {
+        let mut of_kind = Condition::all().add(column(statement::Column::RecordType).eq(kind.table()));
+        let names: Vec<&str> = properties(kind).iter().map(|p| p.name).collect();
+        of_kind = of_kind.add(column(statement::Column::Property).is_in(names));
+        for property in properties(kind) {
+            let PropType::Entity(target) = property.prop_type else { continue };
+            let names_it = column(statement::Column::Property).eq(property.name);
+            let seen_value = column(statement::Column::Value).in_subquery(ids_of(target, true));
+            of_kind = of_kind.add(names_it.not().or(seen_value));
+        }
+        known = known.add(of_kind);
+    }
+    Condition::all()
+        .add(
+            column(statement::Column::OrganisationId)
+                .is_null()
+                .or(column(statement::Column::OrganisationId).in_subquery(ids_of(Audited::Organisation, false))),
+        )
+        .add(
+            column(statement::Column::SourceId)
+                .is_null()
+                .or(column(statement::Column::SourceId).in_subquery(ids_of(Audited::Source, false))),
+        )
+        .add(known)
 }
 
-impl Sight {
-    async fn read<C: ConnectionTrait>(
-        db: &C,
-        viewer: &Viewer,
-        rows: &[statement::Model],
-        shown_on: &HashMap<Uuid, (Audited, Uuid)>,
-    ) -> AppResult<Sight> {
-        let organisations: Vec<Uuid> = rows.iter().filter_map(|r| r.organisation_id).collect();
-        let sources: Vec<Uuid> = rows.iter().filter_map(|r| r.source_id).collect();
-        let mut links: HashMap<Audited, Vec<Uuid>> = HashMap::new();
-        for row in rows {
-            let Some(kind) = shown_on.get(&row.record_id).map(|r| r.0) else { continue };
-            if let Some(PropType::Entity(target)) = property_of(kind, &row.property).map(|p| p.prop_type)
-                && let Ok(id) = Uuid::parse_str(&row.value)
-            {
-                links.entry(target).or_default().push(id);
-            }
-        }
-        let mut linked_organisations = organisations;
-        linked_organisations.extend(links.remove(&Audited::Organisation).unwrap_or_default());
-        let organisations: HashSet<Uuid> =
-            visible_by_id::<organisation::Entity, _>(db, viewer, &linked_organisations).await?.into_keys().collect();
-        let sources = visible_by_id::<source::Entity, _>(db, viewer, &sources).await?.into_keys().collect();
-        let mut linked: HashSet<Uuid> = organisations.clone();
-        let restrictions = links.remove(&Audited::Restriction).unwrap_or_default();
-        linked.extend(visible_by_id::<restriction::Entity, _>(db, viewer, &restrictions).await?.into_keys());
-        let defenders = links.remove(&Audited::Defender).unwrap_or_default();
-        linked.extend(visible_by_id::<defender::Entity, _>(db, viewer, &defenders).await?.into_keys());
-        Ok(Sight { organisations, sources, linked })
-    }
+/// Whether an audit entry whose `statement` column names the statement it
+/// is about (if any) may be shown to the viewer: only if it may see that
+/// statement.
+pub fn entry_shown(viewer: &Viewer, statement: Expr) -> sea_orm::sea_query::SimpleExpr {
+    let visible_ids = Query::select()
+        .column((statement::Entity, statement::Column::Id))
+        .from(statement::Entity)
+        .cond_where(visible(viewer))
+        .take();
+    statement.clone().is_null().or(statement.in_subquery(visible_ids))
+}
 
-    fn sees(&self, kind: Audited, row: &statement::Model) -> bool {
-        let organisation = row.organisation_id.is_none_or(|id| self.organisations.contains(&id));
-        let source = row.source_id.is_none_or(|id| self.sources.contains(&id));
-        let value = match property_of(kind, &row.property).map(|p| p.prop_type) {
-            Some(PropType::Entity(_)) => Uuid::parse_str(&row.value).is_ok_and(|id| self.linked.contains(&id)),
-            Some(_) => true,
-            // A property this version does not know is shown to no one.
-            None => false,
-        };
-        organisation && source && value
-    }
+/// The ids of the records of `E` the viewer may see; as text, for a
+/// statement's value.
+fn seen<E: Governed>(viewer: &Viewer, as_text: bool) -> SelectStatement {
+    let id = Expr::col((E::default(), Alias::new("id")));
+    Query::select()
+        .expr(if as_text { id.cast_as("text") } else { id.into() })
+        .from(E::default())
+        .cond_where(viewer.can_see(E::default()))
+        .take()
 }

@@ -8,14 +8,14 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{StatementStatus, statement};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::service::audit::Audited;
 use crate::service::statements::Fact;
-use crate::service::statements::facts::property_of;
+use crate::service::statements::facts::{EVENT_DESCRIPTION, EventText, property_of};
 use crate::service::write::insert_rows;
 
 /// A new statement's row.
@@ -127,4 +127,23 @@ pub async fn updated<C: ConnectionTrait>(
         .map(|f| row((table, record), f, Some(organisation), StatementStatus::Asserted, (now, now)))
         .collect();
     insert_rows(db, fresh).await
+}
+
+/// Ends the descriptions in other languages of a defender's case events
+/// that an update removed (every event but `kept`), whoever stated them:
+/// they describe nothing any more. They stay, no longer current.
+pub async fn events_removed<C: ConnectionTrait>(db: &C, defender: Uuid, kept: &[Uuid]) -> AppResult<()> {
+    let mut about_removed = Condition::all()
+        .add(statement::Column::RecordId.eq(defender))
+        .add(statement::Column::Property.eq(EVENT_DESCRIPTION))
+        .add(statement::Column::Current.eq(true));
+    for event in kept {
+        about_removed = about_removed.add(statement::Column::Value.starts_with(EventText::prefix(*event)).not());
+    }
+    statement::Entity::update_many()
+        .col_expr(statement::Column::Current, Expr::value(false))
+        .filter(about_removed)
+        .exec(db)
+        .await?;
+    Ok(())
 }

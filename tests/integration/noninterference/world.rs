@@ -403,6 +403,9 @@ impl World {
     }
 }
 
+const ADD_STATEMENT: &str =
+    "mutation ($input: AddStatementInput!) { addStatement(input: $input) { statement { id } } }";
+
 pub fn lower_first(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().map(|c| c.to_lowercase().collect::<String>() + chars.as_str()).unwrap_or_default()
@@ -748,6 +751,20 @@ pub async fn setup(app: &TestApp) -> World {
     for label in ["O.def.pub", "O.def.partners", "O.def.edit1", "O.def.edit2"] {
         w.enter_children(Org::O, label).await;
     }
+    // Values in Spanish that viewers see (as far as they see O): what a
+    // hidden statement in Spanish would displace if it leaked.
+    let o_editor = w.key("O:EDITOR").to_owned();
+    for (record, property, value) in [
+        (w.id("O.def.pub"), "name", "Máxima Acuña"),
+        (w.id("O.def.pub.event1"), "description", "Detenida en una protesta."),
+    ] {
+        w.ok(
+            &o_editor,
+            ADD_STATEMENT,
+            json!({ "input": { "recordId": record, "property": property, "value": value, "language": "es" } }),
+        )
+        .await;
+    }
     // The note of a restriction link is a plain field, not confidential; it
     // is a canary only through the link it belongs to, which points at a
     // restriction hidden from the EDIT viewer.
@@ -956,6 +973,25 @@ pub async fn hidden_data(w: &mut World) {
             json!({ "input": { "id": h_res, "expectedVersion": version, "status": "ENACTED", "statusChangedOn": "2017-04", "decidedOn": "2017-04" } })).await;
     }
     w.create(Org::H, "Source", "H.src.priv", Vis::Private, json!({ "title": "Field report on evictions in Cajamarca", "url": "https://aldc.example.org/reports/2025", "publishedOn": "2016-11" })).await;
+    {
+        // Statements of H on records every viewer sees, citing H's private
+        // source, so that no viewer may see them: proposals in Spanish (a
+        // name, a case event's description) and of a status. Each is in the
+        // record's audit log and the change feed for those who may see it,
+        // and nowhere else.
+        let key = w.key("H:EDITOR").to_owned();
+        let source = w.id("H.src.priv");
+        for (record, property, value, language) in [
+            (w.id("O.def.pub"), "name", "CANARY-STATEMENT-H-1", Some("es")),
+            (w.id("O.def.pub.event0"), "description", "CANARY-STATEMENT-H-2", Some("es")),
+            (w.id("O.def.pub.event1"), "description", "CANARY-STATEMENT-H-3", Some("es")),
+            (res_pub.clone(), "status", "ENACTED", None),
+        ] {
+            let input = json!({ "recordId": record, "property": property, "value": value, "language": language,
+                                "sourceId": source, "locator": "p. 2" });
+            w.ok(&key, ADD_STATEMENT, json!({ "input": input })).await;
+        }
+    }
     w.create(Org::H, "Defender", "H.def.priv1", Vis::Private, merge(canaries("H-1"), json!({ "name": "Máxima Acuña", "countryCode": "PE", "subdivisionCode": "PE-CAJ",
         "status": "AT_RISK", "sectors": ["LAND", "ENVIRONMENT", "WOMENS_RIGHTS"], "consent": "GIVEN", "occupation": "Peasant farmer",
         "summary": "A peasant farmer in northern Peru; Florida protest bill; Amnesty International.",
@@ -1231,6 +1267,10 @@ pub async fn hidden_data(w: &mut World) {
     // The note of a link is not confidential, but it belongs to a hidden defender.
     let index = w.by_label["H.def.priv1"];
     w.recs[index].confidential.push("CANARY-NOTE-H-8".into());
+    // H's statements on visible records (above) are seen by no viewer.
+    for n in 1..=3 {
+        w.recs[index].confidential.push(format!("CANARY-STATEMENT-H-{n}"));
+    }
 
     // A new API key of H, and H's key ids (for revokeApiKey).
     w.ok(
