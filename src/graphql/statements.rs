@@ -33,14 +33,17 @@ impl Statement {
         GlobalId::encode_uuid(NodeType::Statement, self.0.id)
     }
 
-    /// The fact, such as `name`, `otherName`, `status`, `summary` or
-    /// `caseEvent` (see the docs for each type's properties).
+    /// The fact, such as `name`, `otherName`, `status`, `summary`,
+    /// `caseEvent` or `caseEventDescription` (see the docs for each type's
+    /// properties).
     async fn property(&self) -> &str {
         &self.0.property
     }
 
     /// The value as text: a name, an ISO code, an enum value, a date, the
-    /// UUID of the linked record (for a link), or JSON (for a case event).
+    /// UUID of the linked record (for a link), or JSON (for a case event,
+    /// and for a case event's description in another language:
+    /// `{"event": "<UUID>", "description": "…"}`).
     async fn value(&self) -> &str {
         &self.0.value
     }
@@ -197,13 +200,16 @@ pub fn language_of<'a>(
 /// A value to state.
 #[derive(InputObject)]
 pub struct AddStatementInput {
-    /// The global id of a defender, restriction or campaign the caller may see.
+    /// The global id of a defender, restriction or campaign the caller may
+    /// see; or of a case event, to give its `description` in another
+    /// language (kept as the defender's `caseEventDescription` statement).
     pub record_id: ID,
     /// A single-valued property: for defenders name, status, occupation,
     /// summary, country, subdivision; for restrictions title, reference,
     /// kind, status, country, subdivision, introducedOn, decidedOn, summary;
     /// for campaigns title, kind, status, startedOn, endedOn, summary,
-    /// outcome, outcomeSummary.
+    /// outcome, outcomeSummary; for a case event, description (with a
+    /// language). Lists' values (otherName, sector, ...) as the mutation says.
     pub property: String,
     /// The value, as `Statement.value` gives it (enum values by name, dates
     /// as `2024`, `2024-05` or `2024-05-17`, countries as ISO codes).
@@ -273,7 +279,9 @@ impl StatementMutations {
     /// reject. A value of a list (`otherName`, `sector`, `affiliation`, ...)
     /// can be stated only by those who may change the record, and only if
     /// the record holds it: the statement says the caller asserts it too
-    /// (adding a value to a list is an update). Other organisations'
+    /// (adding a value to a list is an update). A case event's description
+    /// in another language is stated on the event (`recordId` its id,
+    /// `property: "description"`, a `language`). Other organisations'
     /// statements are never changed. Needs an EDITOR or ADMIN key; each is
     /// an entry in the record's audit log.
     async fn add_statement(

@@ -765,11 +765,13 @@ configured_tests!(reconciliation_statements_depend_on_the_request, uncached, |ap
     assert_eq!(figures[0].0, figures[1].0, "statements grew with the records: {figures:?}");
 });
 
-/// Defenders with their statements and a name in a preferred language.
+/// Defenders with their statements, a name in a preferred language, and
+/// their case events' descriptions in it.
 fn stated(first: u32) -> String {
     format!(
         "{{ defenders(first: {first}) {{ nodes {{ name(language: \"es\") nameLanguage(language: \"es\")
-           statements {{ value organisation {{ name }} source {{ title }} }} }} }} }}"
+           statements {{ value organisation {{ name }} source {{ title }} }}
+           events(first: 5) {{ nodes {{ description(language: \"es\") descriptionLanguage(language: \"es\") }} }} }} }} }}"
     )
 }
 

@@ -239,7 +239,8 @@ engine_tests!(statements_follow_what_the_viewer_may_see, |app: TestApp| async mo
     let added = data(&app, Some(&key_a), ADD, spanish).await;
     assert_eq!(added["addStatement"]["statement"]["source"]["title"], "Private interview notes");
     let query = "query ($id: ID!) { defender(id: $id) { name(language: \"es\") nameLanguage(language: \"es\")
-                 statements(property: \"name\") { value language } } }";
+                 statements(property: \"name\") { value language }
+                 auditLog(first: 10) { totalCount nodes { action changedFields } } } }";
     let owner = data(&app, Some(&key_a), query, json!({ "id": id })).await;
     assert_eq!(owner["defender"]["name"], "Persona Pública");
     // To those who may not see the source, the statement does not exist:
@@ -256,7 +257,20 @@ engine_tests!(statements_follow_what_the_viewer_may_see, |app: TestApp| async mo
         assert_eq!(seen, without, "{key:?}");
         assert_eq!(seen["defender"]["name"], "Public Person");
         assert_eq!(seen["defender"]["statements"], json!([{ "value": "Public Person", "language": null }]));
+        assert_eq!(seen["defender"]["auditLog"]["totalCount"], 1, "the statement's entry is not theirs: {seen}");
+        // Nor is it in their change feed.
+        let feed =
+            data(&app, key, "{ changes(first: 100) { edges { node { operation recordId } } } }", json!({})).await;
+        let told: Vec<&Value> = feed["changes"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|edge| edge["node"]["recordId"] == json!(id))
+            .collect();
+        assert_eq!(told.len(), 1, "{key:?}: {told:?}");
     }
+    let owner_log = &owner["defender"]["auditLog"];
+    assert_eq!(owner_log["totalCount"], 2, "the owner sees its statement's entry: {owner_log}");
     // The statements export: FollowTheMoney's columns, and only what the viewer may see.
     let export = |org: Option<&str>| {
         let mut args = vec!["export", "--format", "statements"];
