@@ -199,15 +199,10 @@ impl Rows {
     fn next(&mut self) -> Option<(u64, Option<String>, Read)> {
         match self {
             Rows::Csv { reader, layout, kind, record } => loop {
-                let line = reader.position().line();
-                match reader.read_record(record) {
-                    Ok(false) => return None,
-                    Err(error) => return Some((line, None, Err((String::new(), format!("unreadable CSV: {error}"))))),
-                    Ok(true) => {}
-                }
-                if record.iter().all(|cell| cell.trim().is_empty()) {
-                    continue;
-                }
+                let line = match filled_record(reader, record)? {
+                    Ok(line) => line,
+                    Err((line, problem)) => return Some((line, None, Err(problem))),
+                };
                 let Some(layout) = layout else {
                     match Layout::new(*kind, record) {
                         Ok(found) => {
@@ -220,15 +215,10 @@ impl Rows {
                 return Some((line, layout.external_id(record), layout.row(record).map(Some)));
             },
             Rows::Statements { reader, columns, record } => loop {
-                let line = reader.position().line();
-                match reader.read_record(record) {
-                    Ok(false) => return None,
-                    Err(error) => return Some((line, None, Err((String::new(), format!("unreadable CSV: {error}"))))),
-                    Ok(true) => {}
-                }
-                if record.iter().all(|cell| cell.trim().is_empty()) {
-                    continue;
-                }
+                let line = match filled_record(reader, record)? {
+                    Ok(line) => line,
+                    Err((line, problem)) => return Some((line, None, Err(problem))),
+                };
                 let Some(columns) = columns else {
                     match statement_columns(record) {
                         Ok(found) => {
@@ -275,6 +265,23 @@ impl Rows {
     /// Whether a problem on this line leaves nothing more to read.
     fn fatal(&self) -> bool {
         matches!(self, Rows::Csv { layout: None, .. } | Rows::Statements { columns: None, .. })
+    }
+}
+
+/// Reads the next CSV record that is not blank into `record`: its line,
+/// or the line that could not be read and why; `None` at the end.
+fn filled_record(
+    reader: &mut csv::Reader<Box<dyn BufRead + Send>>,
+    record: &mut csv::StringRecord,
+) -> Option<Result<u64, (u64, (String, String))>> {
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(record) {
+            Ok(false) => return None,
+            Err(error) => return Some(Err((line, (String::new(), format!("unreadable CSV: {error}"))))),
+            Ok(true) if record.iter().all(|cell| cell.trim().is_empty()) => continue,
+            Ok(true) => return Some(Ok(line)),
+        }
     }
 }
 
