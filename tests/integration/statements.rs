@@ -201,6 +201,43 @@ engine_tests!(proposals_are_accepted_or_rejected_by_those_who_may_change_the_rec
     assert!(read["defender"]["summary"].is_null());
     assert_eq!(actions(&read).last().map(String::as_str), Some("REJECT"));
     assert_eq!(read["defender"]["statements"][0]["status"], "REJECTED");
+    // Values of plain lists are proposed too, and added when accepted; a
+    // value the list could not take is refused at once, and links are
+    // added by those who may change the record.
+    let other_name = data(
+        &app,
+        Some(&key_c),
+        ADD,
+        json!({ "input": { "recordId": id, "property": "otherName", "value": "حالة الاقتراح", "language": "ar" } }),
+    )
+    .await;
+    let other_name = &other_name["addStatement"]["statement"];
+    assert_eq!(other_name["status"], "PROPOSED", "{other_name}");
+    let sector = data(&app, Some(&key_c), ADD, propose("sector", "JOURNALISM")).await;
+    let sector_id = sector["addStatement"]["statement"]["id"].as_str().unwrap().to_owned();
+    let names = "query ($id: ID!) { defender(id: $id) { otherNames { name kind language } sectors version } }";
+    let before = data(&app, Some(&key_a), names, json!({ "id": id })).await;
+    assert_eq!(before["defender"]["otherNames"], json!([]), "a proposal adds nothing: {before}");
+    data(&app, Some(&key_a), ACCEPT, json!({ "id": other_name["id"] })).await;
+    data(&app, Some(&key_a), REJECT, json!({ "id": sector_id })).await;
+    let after = data(&app, Some(&key_a), names, json!({ "id": id })).await;
+    assert_eq!(
+        after["defender"]["otherNames"],
+        json!([{ "name": "حالة الاقتراح", "kind": "ALIAS", "language": "ar" }]),
+        "{after}"
+    );
+    assert_eq!(after["defender"]["sectors"], before["defender"]["sectors"]);
+    assert_eq!(after["defender"]["version"].as_i64(), before["defender"]["version"].as_i64().map(|v| v + 1));
+    let read = data(&app, Some(&key_a), READ, json!({ "id": id, "property": "otherName" })).await;
+    assert_eq!(actions(&read).iter().rev().take(3).collect::<Vec<_>>(), ["REJECT", "ACCEPT", "PROPOSE"]);
+    for (input, argument) in [
+        (propose("sector", "SPACE")["input"].clone(), "value"),
+        (propose("affiliation", &gid("Organisation", uuid::Uuid::now_v7()))["input"].clone(), "property"),
+    ] {
+        let (_, body) = post_as(&app, Some(&key_c), ADD, json!({ "input": input })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["argument"], argument, "{body}");
+    }
     // Bad input: an unknown property, a list, a language for a code, a bad tag.
     for (input, argument) in [
         (json!({ "recordId": id, "property": "colour", "value": "x" }), "property"),
@@ -585,9 +622,9 @@ engine_tests!(organisations_import_their_own_statements, |app: TestApp| async mo
         hidden.replace(&private, "ID").replace(&uuid_of(&private), "UUID"),
         nonexistent.replace(&missing, "ID").replace(&uuid_of(&missing), "UUID")
     );
-    let sector = json!({ "type": "statement", "recordId": shared, "property": "sector", "value": "LAND" });
-    let list = refused("sector.jsonl", sector);
-    assert!(list.contains("property: sector is a list: proposals are for single values"), "{list}");
+    let link = json!({ "type": "statement", "recordId": shared, "property": "restriction", "value": missing });
+    let list = refused("link.jsonl", link);
+    assert!(list.contains("property: restriction is a list whose values are added by those who may change"), "{list}");
     let status = json!({ "type": "statement", "recordId": shared, "property": "status", "value": "GONE" });
     let invalid = refused("status.jsonl", status);
     assert!(invalid.contains("value: status must be one of"), "{invalid}");

@@ -5,14 +5,18 @@
 //! Confidential fields are no facts: they never become statements, so a
 //! statement can never carry one to a viewer.
 
-use entity::{CampaignKind, CampaignOutcome, CampaignStatus, DefenderStatus, RestrictionKind, RestrictionStatus};
+use entity::{
+    CampaignKind, CampaignOutcome, CampaignStatus, DefenderStatus, OtherNameKind, RestrictionKind, RestrictionStatus,
+    Right, Sector,
+};
 use serde_json::json;
 use std::str::FromStr;
 
 use crate::error::{AppError, AppResult};
 use crate::service::audit::Audited;
 use crate::service::campaigns::edits::CampaignDraft;
-use crate::service::defenders::edits::DefenderDraft;
+use crate::service::codes;
+use crate::service::defenders::edits::{DefenderDraft, OtherNameDraft};
 use crate::service::restrictions::edits::RestrictionDraft;
 
 /// One value of one property, as a statement states it.
@@ -182,6 +186,33 @@ pub trait Stated {
 
     /// Sets a single-valued property from text, as a write would.
     fn set_fact(&mut self, property: &str, value: &str) -> AppResult<()>;
+
+    /// Adds a value to a list that may be proposed (see [`PROPOSABLE_LISTS`]),
+    /// as a write adding it would; a value the list holds stays once.
+    fn add_fact(&mut self, fact: &Fact) -> AppResult<()>;
+}
+
+/// The lists whose values an organisation that may only read a record can
+/// propose: plain values. Links (affiliations, restriction links, a
+/// campaign's records) and case events carry more than a value (a role, a
+/// relation, a date), so they are added by those who may change the record.
+pub const PROPOSABLE_LISTS: &[&str] = &["otherName", "sector", "right", "area"];
+
+/// The refusal of a proposal to add to a list that takes none.
+pub fn not_proposable(property: &str) -> AppError {
+    AppError::bad_input(
+        "property",
+        format!(
+            "{property} is a list whose values are added by those who may change the record; values of {} can be proposed",
+            PROPOSABLE_LISTS.join(", ")
+        ),
+    )
+}
+
+fn add_once<T: PartialEq>(list: &mut Vec<T>, value: T) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
 }
 
 fn parse<T: FromStr>(property: &str, value: &str) -> AppResult<T> {
@@ -251,6 +282,24 @@ impl Stated for DefenderDraft {
         }
         Ok(())
     }
+
+    fn add_fact(&mut self, fact: &Fact) -> AppResult<()> {
+        match fact.property {
+            "otherName" => {
+                let held = self.other_names.iter().any(|o| o.name == fact.value && o.language == fact.language);
+                if !held {
+                    self.other_names.push(OtherNameDraft {
+                        name: fact.value.clone(),
+                        kind: OtherNameKind::Alias,
+                        language: fact.language.clone(),
+                    });
+                }
+            }
+            "sector" => add_once(&mut self.sectors, variant::<Sector>("sector", &fact.value)?),
+            other => return Err(not_proposable(other)),
+        }
+        Ok(())
+    }
 }
 
 impl Stated for RestrictionDraft {
@@ -288,6 +337,14 @@ impl Stated for RestrictionDraft {
         }
         Ok(())
     }
+
+    fn add_fact(&mut self, fact: &Fact) -> AppResult<()> {
+        match fact.property {
+            "right" => add_once(&mut self.rights, variant::<Right>("right", &fact.value)?),
+            other => return Err(not_proposable(other)),
+        }
+        Ok(())
+    }
 }
 
 impl Stated for CampaignDraft {
@@ -321,6 +378,22 @@ impl Stated for CampaignDraft {
             }
             "outcomeSummary" => self.outcome_summary = optional(value),
             other => return Err(single_only(other)),
+        }
+        Ok(())
+    }
+
+    fn add_fact(&mut self, fact: &Fact) -> AppResult<()> {
+        match fact.property {
+            "area" => {
+                let code = fact.value.trim().to_ascii_uppercase();
+                let code = if code.contains('-') {
+                    codes::subdivision_code("value", &code)?
+                } else {
+                    codes::country_code("value", &code)?
+                };
+                add_once(&mut self.areas, code);
+            }
+            other => return Err(not_proposable(other)),
         }
         Ok(())
     }

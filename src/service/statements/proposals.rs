@@ -25,7 +25,8 @@ use crate::service::defenders::edits::DefenderDraft;
 use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
 use crate::service::restrictions::edits::RestrictionDraft;
 use crate::service::statements::facts::{
-    EVENT_DESCRIPTION, EventText, Fact, PropType, Property, Stated, properties, property_of,
+    EVENT_DESCRIPTION, EventText, Fact, PROPOSABLE_LISTS, PropType, Property, Stated, not_proposable, properties,
+    property_of,
 };
 use crate::service::statements::{languages, reads, writes};
 use crate::service::write::editing::{self, Draft, ModelOf, editable, update_in_as};
@@ -205,39 +206,52 @@ where
     if let Some(text) = EventText::of(&checked.fact) {
         held_event(txn, id, text.event).await?;
     }
-    let table = D::Entity::default().as_str();
-    if !checked.single {
-        return state_held::<D>(txn, viewer, actor, record, &checked).await;
+    match record {
+        Some(record) if checked.single => assert_value::<D>(txn, viewer, actor, record, &checked).await,
+        Some(record) => state_held::<D>(txn, viewer, actor, record, &checked).await,
+        None => propose::<D>(txn, actor, id, &checked).await,
     }
-    let added = match record {
-        Some(record) => assert_value::<D>(txn, viewer, actor, record, &checked).await?,
-        None => {
-            let record = D::Entity::find_by_id_uuid(txn, id)
-                .await?
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a visible record vanished")))?;
-            if checked.fact.language.is_none() {
-                // Refused now, not when someone accepts it: a value the
-                // record could not take.
-                let mut draft = D::load(txn, &record).await?;
-                draft.set_fact(checked.fact.property, &checked.fact.value)?;
-                draft.validated()?;
-            }
-            let now = Utc::now();
-            let mut row = writes::row(
-                (table, id),
-                &checked.fact,
-                Some(actor.organisation),
-                StatementStatus::Proposed,
-                (now, now),
-            );
-            row.source_id = Set(checked.source);
-            row.locator = Set(checked.locator.clone());
-            let proposal = row.insert(txn).await?;
-            log(txn, actor, AuditAction::Propose, (table, id), record.version(), "proposal", &proposal).await?;
-            proposal
-        }
-    };
-    Ok(added)
+}
+
+/// A proposal, from an organisation that may only read the record: of a
+/// single value, a value in a language, or a value to add to a list that
+/// takes proposals ([`PROPOSABLE_LISTS`]).
+async fn propose<D>(
+    txn: &DatabaseTransaction,
+    actor: &Member,
+    id: Uuid,
+    checked: &Checked,
+) -> AppResult<statement::Model>
+where
+    D: Draft + Stated,
+{
+    let table = D::Entity::default().as_str();
+    let record = D::Entity::find_by_id_uuid(txn, id)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a visible record vanished")))?;
+    let fact = &checked.fact;
+    if !checked.single && !PROPOSABLE_LISTS.contains(&fact.property) {
+        return Err(not_proposable(fact.property));
+    }
+    if !checked.single || fact.language.is_none() {
+        // Refused now, not when someone accepts it: a value the record
+        // could not take.
+        let mut draft = D::load(txn, &record).await?;
+        apply(&mut draft, fact, checked.single)?;
+        draft.validated()?;
+    }
+    let now = Utc::now();
+    let mut row = writes::row((table, id), fact, Some(actor.organisation), StatementStatus::Proposed, (now, now));
+    row.source_id = Set(checked.source);
+    row.locator = Set(checked.locator.clone());
+    let proposal = row.insert(txn).await?;
+    log(txn, actor, AuditAction::Propose, (table, id), record.version(), "proposal", &proposal).await?;
+    Ok(proposal)
+}
+
+/// Sets a single value, or adds a value to a list, in a draft.
+fn apply<D: Stated>(draft: &mut D, fact: &Fact, single: bool) -> AppResult<()> {
+    if single { draft.set_fact(fact.property, &fact.value) } else { draft.add_fact(fact) }
 }
 
 /// Refuses a description of an event the record does not hold, whether it
@@ -261,19 +275,13 @@ async fn state_held<D>(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     actor: &Member,
-    record: Option<ModelOf<D>>,
+    record: ModelOf<D>,
     checked: &Checked,
 ) -> AppResult<statement::Model>
 where
     D: Draft + Stated,
 {
     let name = checked.fact.property;
-    let Some(record) = record else {
-        return Err(AppError::bad_input(
-            "property",
-            format!("{name} is a list: proposals are for single values; ask those who may change the record to add it"),
-        ));
-    };
     let table = D::Entity::default().as_str();
     let (id, version) = (record.id(), record.version());
     let confidential = editing::confidential_access(txn, viewer, table, id).await?;
@@ -312,7 +320,7 @@ where
     let (id, version) = (record.id(), record.version());
     let fact = &checked.fact;
     let changed = match &fact.language {
-        None => set_current::<D>(txn, viewer, actor, record, fact, AuditAction::Update).await?,
+        None => set_current::<D>(txn, viewer, actor, record, (fact, true), AuditAction::Update).await?,
         Some(_) => {
             // A value in a language replaces the caller's own earlier value
             // in that language (of the same event, for an event's
@@ -338,14 +346,14 @@ where
     Ok(stated)
 }
 
-/// Sets a single-valued fact as the record's current value, through the one
-/// update path; whether anything changed.
+/// Sets a single-valued fact as the record's current value (or adds a
+/// value to a list), through the one update path; whether anything changed.
 async fn set_current<D>(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     actor: &Member,
     record: ModelOf<D>,
-    fact: &Fact,
+    (fact, single): (&Fact, bool),
     action: AuditAction,
 ) -> AppResult<bool>
 where
@@ -360,7 +368,7 @@ where
         actor,
         record,
         |draft| {
-            if let Err(error) = draft.set_fact(fact.property, &fact.value) {
+            if let Err(error) = apply(draft, fact, single) {
                 failure = Some(error);
             }
         },
@@ -494,16 +502,19 @@ where
     }
     let table = D::Entity::default().as_str();
     let version = record.version();
-    let fact = Fact {
-        property: property_of(D::KIND, &found.property).map(|p| p.name).ok_or_else(not_found)?,
-        value: found.value.clone(),
-        language: found.language.clone(),
-    };
+    let property = property_of(D::KIND, &found.property).ok_or_else(not_found)?;
+    let fact = Fact { property: property.name, value: found.value.clone(), language: found.language.clone() };
     let mut decided = found.into_active_model();
     let action = if accept {
-        let changed = match fact.language {
-            None => set_current::<D>(&txn, viewer, &actor, record, &fact, AuditAction::Accept).await?,
-            Some(_) => false,
+        // A single value, or a value added to a list, changes the record; a
+        // value in a language (or an event's description) stands beside it.
+        let changes_record = fact.property != EVENT_DESCRIPTION && (!property.single || fact.language.is_none());
+        let changed = match changes_record {
+            true => {
+                let single = property.single;
+                set_current::<D>(&txn, viewer, &actor, record, (&fact, single), AuditAction::Accept).await?
+            }
+            false => false,
         };
         decided.status = Set(StatementStatus::Asserted);
         decided.last_seen = Set(Utc::now());

@@ -150,6 +150,20 @@ pub fn all() -> BTreeMap<&'static str, Vec<Template>> {
         "addStatement",
         input("a status", json!({ "recordId": "@Restriction:editable", "property": "status", "value": "ENACTED" })),
     );
+    add(
+        "addStatement",
+        input(
+            "a case event's description in Spanish",
+            json!({ "recordId": "@CaseEvent:editable", "property": "description", "value": "Detenida.", "language": "es" }),
+        ),
+    );
+    add(
+        "addStatement",
+        input(
+            "another name, proposed or corroborated",
+            json!({ "recordId": "@Defender:visible", "property": "otherName", "value": "Máxima", "language": "es" }),
+        ),
+    );
     add("acceptProposal", input("proposal id", json!({ "id": "@Statement:hidden" })));
     add("rejectProposal", input("proposal id", json!({ "id": "@Statement:hidden" })));
     add(
