@@ -277,9 +277,11 @@ impl StatementMutations {
     /// in that language. An organisation that may only read the record
     /// proposes it, for those who may change the record to accept or
     /// reject. A value of a list (`otherName`, `sector`, `affiliation`, ...)
-    /// can be stated only by those who may change the record, and only if
-    /// the record holds it: the statement says the caller asserts it too
-    /// (adding a value to a list is an update). A case event's description
+    /// is asserted by those who may change the record only if the record
+    /// holds it: the statement says the caller asserts it too (adding a
+    /// value to a list is an update). Those who may only read the record
+    /// propose values of plain lists (`otherName`, `sector`, `right`,
+    /// `area`), added when accepted. A case event's description
     /// in another language is stated on the event (`recordId` its id,
     /// `property: "description"`, a `language`). Other organisations'
     /// statements are never changed. Needs an EDITOR or ADMIN key; each is
@@ -310,7 +312,8 @@ impl StatementMutations {
     }
 
     /// Accepts a proposal: its value becomes the record's current value (or,
-    /// with a language, the value in that language), as the proposer's
+    /// with a language, the value in that language; or, for a list, is
+    /// added to it), as the proposer's
     /// assertion and the caller's. Only organisations that may change the
     /// record decide.
     async fn accept_proposal(
