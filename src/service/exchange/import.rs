@@ -268,12 +268,15 @@ impl Rows {
     }
 }
 
+/// A line of a file that could not be read, and why: `(field, reason)`.
+type Unreadable = (u64, (String, String));
+
 /// Reads the next CSV record that is not blank into `record`: its line,
 /// or the line that could not be read and why; `None` at the end.
 fn filled_record(
     reader: &mut csv::Reader<Box<dyn BufRead + Send>>,
     record: &mut csv::StringRecord,
-) -> Option<Result<u64, (u64, (String, String))>> {
+) -> Option<Result<u64, Unreadable>> {
     loop {
         let line = reader.position().line();
         match reader.read_record(record) {

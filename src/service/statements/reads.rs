@@ -149,7 +149,7 @@ pub fn entry_shown(viewer: &Viewer, statement: Expr) -> sea_orm::sea_query::Simp
 fn seen<E: Governed>(viewer: &Viewer, as_text: bool) -> SelectStatement {
     let id = Expr::col((E::default(), Alias::new("id")));
     Query::select()
-        .expr(if as_text { id.cast_as("text") } else { id.into() })
+        .expr(if as_text { id.cast_as("text") } else { id })
         .from(E::default())
         .cond_where(viewer.can_see(E::default()))
         .take()
