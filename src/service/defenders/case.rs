@@ -321,12 +321,15 @@ impl CaseDraft {
         }
         let now = Utc::now();
         let keep: Vec<Uuid> = self.events.iter().filter_map(|e| e.id).collect();
-        case_event::Entity::delete_many()
+        let removed = case_event::Entity::delete_many()
             .filter(case_event::Column::DefenderId.eq(defender))
             .filter(case_event::Column::Id.is_not_in(keep.clone()))
             .exec(db)
             .await?;
-        crate::service::statements::writes::events_removed(db, defender, &keep).await?;
+        // Only an update that removed events has translations to end.
+        if removed.rows_affected > 0 {
+            crate::service::statements::writes::events_removed(db, defender, &keep).await?;
+        }
         let stored: HashMap<Uuid, case_event::Model> = case_event::Entity::find()
             .filter(case_event::Column::DefenderId.eq(defender))
             .all(db)
