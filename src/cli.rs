@@ -161,6 +161,9 @@ fn csv_kind(record_type: Option<&str>, path: &std::path::Path) -> anyhow::Result
 pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<bool> {
     use indicatif::{ProgressBar, ProgressStyle};
     let organisation = organisation_id(&args.org)?;
+    if args.dataset.is_some() && args.format != FileFormat::Statements {
+        bail!("--dataset is for statements files: use it with --format statements");
+    }
     let mut sources = Vec::new();
     let mut sizes = std::collections::HashMap::new();
     for path in &args.files {
@@ -173,7 +176,8 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<boo
         let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let name = path.display().to_string();
         sizes.insert(name.clone(), file.metadata().map(|m| m.len()).unwrap_or(0));
-        sources.push(Source { name, format, reader: Box::new(std::io::BufReader::with_capacity(1 << 16, file)) });
+        let reader = Box::new(std::io::BufReader::with_capacity(1 << 16, file));
+        sources.push(Source { name, format, reader, dataset: args.dataset.clone() });
     }
     let db = open(settings).await?;
     organisations::find(&db, organisation).await.map_err(explain)?;

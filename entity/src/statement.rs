@@ -30,6 +30,9 @@ pub struct Model {
     pub current: bool,
     pub first_seen: DateTimeUtc,
     pub last_seen: DateTimeUtc,
+    /// For a link, the record its value names (the value holds its id as
+    /// text): compared with record ids when deciding who may see it.
+    pub linked_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ mod m20261207_000017_name_word_keys;
 mod m20261207_000018_name_prefix_index;
 mod m20261208_000019_statements;
 mod m20261209_000020_statement_entries;
+mod m20261210_000021_statement_links;
 
 pub use m20261206_000014_record_tally::WRITER_LOCK;
 pub use m20261207_000016_outcome_events_index::{OUTCOME_EVENT_KINDS, outcome_events_condition};
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_name_prefix_index::Migration),
             Box::new(m20261208_000019_statements::Migration),
             Box::new(m20261209_000020_statement_entries::Migration),
+            Box::new(m20261210_000021_statement_links::Migration),
         ]
     }
 }

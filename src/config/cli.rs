@@ -80,6 +80,12 @@ pub struct ImportArgs {
     /// Check everything and report, but write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// For statements: the rows of this `dataset` are the importing
+    /// organisation's own, besides those naming its own id. Give the
+    /// organisation's id in the database the file was exported from, to
+    /// bring its account into this one.
+    #[arg(long)]
+    pub dataset: Option<String>,
     /// The files to import.
     #[arg(required = true)]
     pub files: Vec<std::path::PathBuf>,

@@ -176,6 +176,7 @@ impl ExchangeMutations {
             name: input.file_name.unwrap_or_else(|| "upload".into()),
             format,
             reader: Box::new(std::io::Cursor::new(input.data.into_bytes())),
+            dataset: None,
         };
         let report = import::import(&rc.db, &rc.viewer, vec![source], input.dry_run, &|_, _| {}).await?;
         let known = crate::graphql::runtime::error_ids::sent_ids(&[&sent]);

@@ -505,6 +505,28 @@ async fn migrates_a_synthetic_database(engine: common::Engine) {
         WHERE s.property = 'name' AND s.value = d.name AND s.current";
     let names = count(app.db.query_one_raw(Statement::from_string(backend, names)).await.unwrap());
     assert_eq!(names, 300, "each defender's name is stated as it stands");
+    // Migration 21 gives the link statements already filed the record they
+    // name, as a column of the ids' own type.
+    migration::Migrator::down(&app.db, Some(1)).await.expect("migration 21 undone");
+    migration::Migrator::up(&app.db, None).await.expect("migration 21 done again");
+    let query = |sql: &str| {
+        let db = app.db.clone();
+        let sql = sql.to_owned();
+        async move { count(db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap()) }
+    };
+    let affiliations = query("SELECT COUNT(*) FROM statement WHERE property = 'affiliation'").await;
+    let linked = query(
+        "SELECT COUNT(*) FROM statement s WHERE s.property = 'affiliation' AND EXISTS (SELECT 1 FROM affiliation a
+         WHERE a.defender_id = s.record_id AND a.organisation_id = s.linked_id)",
+    )
+    .await;
+    assert!(affiliations > 0 && linked == affiliations, "{linked} of {affiliations} affiliations linked");
+    let unlinked = query(
+        "SELECT COUNT(*) FROM statement WHERE linked_id IS NULL AND property IN
+         ('affiliation', 'restriction', 'leadOrganisation', 'defender')",
+    )
+    .await;
+    assert_eq!(unlinked, 0);
     let again = app.start_again_with(|settings| settings.cache.response_cache_mib = 0).await;
     drop(again);
     assert_eq!(app.data(READ).await, before, "reads give what they gave before");
@@ -622,7 +644,8 @@ engine_tests!(organisations_import_their_own_statements, |app: TestApp| async mo
         hidden.replace(&private, "ID").replace(&uuid_of(&private), "UUID"),
         nonexistent.replace(&missing, "ID").replace(&uuid_of(&missing), "UUID")
     );
-    let link = json!({ "type": "statement", "recordId": shared, "property": "restriction", "value": missing });
+    let restriction = gid("Restriction", uuid::Uuid::now_v7());
+    let link = json!({ "type": "statement", "recordId": shared, "property": "restriction", "value": restriction });
     let list = refused("link.jsonl", link);
     assert!(list.contains("property: restriction is a list whose values are added by those who may change"), "{list}");
     let status = json!({ "type": "statement", "recordId": shared, "property": "status", "value": "GONE" });
@@ -799,4 +822,134 @@ engine_tests!(case_event_descriptions_are_given_in_other_languages, |app: TestAp
         .collect();
     assert_eq!(after, vec![("Uyghur Rights".to_owned(), true)], "only the kept event's: {after:?}");
     assert_eq!(described(&app, Some(&key_c), &id, Some("es")).await.len(), 1);
+});
+
+/// A statements file's rows without what the receiving database assigns:
+/// the statement's id, the organisation's id (`dataset`) and the dates.
+fn account(csv_text: &str, dataset: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|record| record.unwrap())
+        .filter(|record| &record[7] == dataset)
+        .map(|record| {
+            record.iter().enumerate().filter(|(i, _)| ![0, 7, 10, 11].contains(i)).map(|(_, v)| v.to_owned()).collect()
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+engine_tests!(statements_round_trip_into_a_fresh_database, |app: TestApp| async move {
+    let a = create_org(&app, "Gulf Watch");
+    let key_a = create_key(&app, &a, "EDITOR");
+    let dir = std::env::temp_dir().join(format!("rights-graph-round-trip-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let run = |app: &TestApp, args: &[&str]| {
+        let (ok, out, err) = common::cli(app, args);
+        assert!(ok, "{args:?}: {err}");
+        (out, err)
+    };
+    // Records with every kind of fact: lists, links, a case event; and
+    // values in other languages.
+    let records = [
+        json!({ "type": "organisation", "externalId": "O-1", "name": "Women's Rights Network", "kind": "NGO",
+                "visibility": "PARTNERS" }),
+        json!({ "type": "organisation", "externalId": "O-2", "name": "Family Contacts", "kind": "NGO",
+                "visibility": "PRIVATE" }),
+        json!({ "type": "restriction", "externalId": "R-1", "title": "Anti-Cybercrime Law", "kind": "LAW",
+                "status": "ENACTED", "countryCode": "SA", "rights": ["EXPRESSION"], "visibility": "PARTNERS" }),
+        json!({ "type": "defender", "externalId": "D-1", "name": "Loujain al-Hathloul", "countryCode": "SA",
+                "status": "RELEASED", "sectors": ["WOMENS_RIGHTS"], "visibility": "PARTNERS",
+                "otherNames": [{ "name": "لجين الهذلول", "kind": "NATIVE_NAME", "language": "ar" }],
+                "events": [{ "kind": "ARREST", "occurredOn": "2018-05", "description": "Arrested in Riyadh",
+                             "restrictionId": "R-1" }],
+                "affiliations": [{ "organisationId": "O-1", "role": "member" }, { "organisationId": "O-2" }],
+                "restrictionLinks": [{ "restrictionId": "R-1", "relation": "CHARGED_UNDER" }] }),
+        json!({ "type": "campaign", "externalId": "C-1", "title": "Free Loujain", "kind": "INDIVIDUAL_CASE",
+                "status": "SUCCEEDED", "leadOrganisationId": "O-1", "defenderIds": ["D-1"],
+                "restrictionIds": ["R-1"], "areas": ["SA"], "visibility": "PARTNERS" }),
+        json!({ "type": "statement", "recordId": "D-1", "recordType": "defender", "property": "name",
+                "value": "لجين الهذلول", "language": "ar" }),
+        json!({ "type": "statement", "recordId": "R-1", "recordType": "restriction", "property": "title",
+                "value": "Loi contre la cybercriminalité", "language": "fr" }),
+    ];
+    let lines: String = records.iter().map(|r| format!("{r}\n")).collect();
+    run(&app, &["import", "--org", &a, "--format", "jsonl", &write("records.jsonl", &lines)]);
+    let listed = data(&app, Some(&key_a), "{ defenders(first: 100) { nodes { id name } } }", json!({})).await;
+    let id = listed["defenders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Loujain al-Hathloul")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A link's statement is seen by those who may see the record it names.
+    let key_b = create_key(&app, &create_org(&app, "Other NGO"), "READER");
+    let linked = "query ($id: ID!) { defender(id: $id) { statements(property: \"affiliation\") { value } } }";
+    for (key, count) in [(&key_a, 2), (&key_b, 1)] {
+        let read = data(&app, Some(key), linked, json!({ "id": id })).await;
+        assert_eq!(read["defender"]["statements"].as_array().unwrap().len(), count, "{read}");
+    }
+    let events = data(&app, Some(&key_a), EVENTS, json!({ "id": id })).await;
+    let event = events["defender"]["events"]["nodes"][0]["id"].clone();
+    let described = json!({ "input": { "recordId": event, "property": "description",
+                                       "value": "Detenida en Riad", "language": "es" } });
+    data(&app, Some(&key_a), ADD, described).await;
+
+    let (exported, _) = run(&app, &["export", "--format", "statements", "--org", &a]);
+    let ours = account(&exported, &a);
+    // The file names records, links and events as another database can
+    // resolve them: by the organisation's external identifiers, and an
+    // event by what it states.
+    let has = |row: &[&str]| ours.iter().any(|r| r.iter().map(String::as_str).collect::<Vec<_>>() == row);
+    assert!(has(&["D-1", "D-1", "name", "name", "Person", "لجين الهذلول", "ar", ""]), "{exported}");
+    assert!(has(&["D-1", "D-1", "affiliation", "entity", "Person", "O-1", "", ""]), "{exported}");
+    assert!(has(&["C-1", "C-1", "defender", "entity", "Campaign", "D-1", "", ""]), "{exported}");
+    let description = ours.iter().find(|r| r[2] == "caseEventDescription").unwrap_or_else(|| panic!("{exported}"));
+    let value: Value = serde_json::from_str(&description[5]).unwrap();
+    assert_eq!(value["event"]["occurredOn"], "2018-05", "{value}");
+    assert_eq!(value["description"], "Detenida en Riad");
+    assert!(!ours.iter().flatten().any(|v| v.contains(&id)), "no global id of the organisation's records: {exported}");
+
+    // A fresh database: the organisation imports its records, then its
+    // statements, claiming its account by its id in the first database.
+    let target = TestApp::spawn_with(app.engine, true).await;
+    let t = create_org(&target, "Gulf Watch");
+    let (jsonl, _) = run(&app, &["export", "--format", "jsonl", "--org", &a]);
+    let own = ["O-1", "O-2", "R-1", "D-1", "C-1"].map(|external| format!("\"externalId\":\"{external}\""));
+    let jsonl: String = jsonl.lines().filter(|l| own.iter().any(|o| l.contains(o))).map(|l| format!("{l}\n")).collect();
+    assert_eq!(jsonl.lines().count(), 5, "{jsonl}");
+    run(&target, &["import", "--org", &t, "--format", "jsonl", &write("moved.jsonl", &jsonl)]);
+    let file = write("statements.csv", &exported);
+    // Without --dataset, another database's organisation is another's account.
+    let (_, err) = run(&target, &["import", "--org", &t, "--format", "statements", &file]);
+    let rows = exported.lines().count() - 1;
+    assert!(err.contains(&format!("0 created, 0 updated, 0 unchanged, 0 rejected, {rows} skipped")), "{err}");
+    let (_, err) = run(&target, &["import", "--org", &t, "--format", "statements", "--dataset", &a, &file]);
+    assert!(err.contains(&format!("0 rejected, {} skipped", rows - ours.len())), "{err}");
+    let (again, _) = run(&target, &["export", "--format", "statements", "--org", &t]);
+    assert_eq!(account(&again, &t), ours, "{again}");
+    // And the values are the record's in the new database.
+    let (_, moved) = post_as(
+        &target,
+        Some(&create_key(&target, &t, "READER")),
+        "{ defenders(first: 10) { nodes { name_ar: name(language: \"ar\")
+           events(first: 5) { nodes { description(language: \"es\") } } } } }",
+        json!({}),
+    )
+    .await;
+    let moved = &moved["data"]["defenders"]["nodes"][0];
+    assert_eq!(moved["name_ar"], "لجين الهذلول", "{moved}");
+    assert_eq!(moved["events"]["nodes"][0]["description"], "Detenida en Riad", "{moved}");
+    // --dataset is for statements files only.
+    let (ok, _, err) = common::cli(&target, &["import", "--org", &t, "--format", "jsonl", "--dataset", &a, &file]);
+    assert!(!ok && err.contains("--dataset is for statements files"), "{err}");
 });

@@ -30,6 +30,8 @@ use crate::service::query::records::RecordModel;
 use crate::service::ratings::edits::RatingDraft;
 use crate::service::restrictions::edits::RestrictionDraft;
 use crate::service::sources::edits::SourceDraft;
+use crate::service::statements::facts::EVENT_DESCRIPTION;
+use crate::service::statements::portable;
 use crate::service::statements::proposals::{self, NewStatement};
 use crate::service::write::editing::{self, Draft, ModelOf, create_all_in, editable, prepare_new, update_in};
 use crate::service::{Member, Viewer};
@@ -58,6 +60,10 @@ pub struct Source {
     pub name: String,
     pub format: Format,
     pub reader: Box<dyn BufRead + Send>,
+    /// For a statements file: a `dataset` whose rows are the importer's own
+    /// besides its own global id, such as the organisation's global id in
+    /// the database the file was exported from.
+    pub dataset: Option<String>,
 }
 
 /// A problem with one row.
@@ -329,17 +335,26 @@ fn statement_columns(header: &csv::StringRecord) -> Result<HashMap<String, usize
 }
 
 /// A statements CSV row as a statement row: the record is the one the
-/// statement is shown on (`canonical_id`, else `entity_id`). A row whose
-/// `dataset` is not the importing organisation is skipped (on writing); a
-/// file without the column is all the importer's. The statement's own id and
-/// dates are not taken: the organisation states the value now.
+/// statement is shown on (`canonical_id`, else `entity_id`), by the
+/// importer's external identifier (its kind from `schema`) or by global id.
+/// A row whose `dataset` is not the importing organisation (nor the dataset
+/// the import claims) is skipped (on writing); a file without the column is
+/// all the importer's. The statement's own id and dates are not taken: the
+/// organisation states the value now.
 fn statement_csv_row(columns: &HashMap<String, usize>, record: &csv::StringRecord) -> StatementRow {
     let cell = |name: &str| {
         columns.get(name).and_then(|i| record.get(*i)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
     };
+    // The schema says the kind, for a record named by external identifier.
+    let record_type = cell("schema").and_then(|schema| match schema.as_str() {
+        "Person" => Some("defender".to_owned()),
+        "Restriction" => Some("restriction".to_owned()),
+        "Campaign" => Some("campaign".to_owned()),
+        _ => None,
+    });
     StatementRow {
         record_id: cell("canonical_id").or_else(|| cell("entity_id")).unwrap_or_default(),
-        record_type: None,
+        record_type,
         property: cell("prop").unwrap_or_default(),
         value: columns.get("value").and_then(|i| record.get(*i)).unwrap_or_default().to_owned(),
         language: cell("lang"),
@@ -386,6 +401,7 @@ pub async fn import(
         actor,
         report: Report { dry_run, ..Report::default() },
         naming: Naming::Json,
+        dataset: None,
         batch: Batch::default(),
         known: HashMap::new(),
     };
@@ -396,6 +412,7 @@ pub async fn import(
             Format::Statements => Naming::Statements,
             Format::JsonLines | Format::FollowTheMoney => Naming::Json,
         };
+        importer.dataset = source.dataset.clone();
         let mut rows = Rows::new(source);
         let mut window = Vec::with_capacity(WINDOW_ROWS);
         let mut ended = false;
@@ -453,6 +470,8 @@ struct Importer<'a> {
     report: Report,
     /// How the current file names fields, for its problems.
     naming: Naming,
+    /// The current file's other dataset that is the importer's own.
+    dataset: Option<String>,
     /// New records not yet written.
     batch: Batch,
     /// What the external identifiers of the rows read ahead name (`None`:
@@ -621,8 +640,11 @@ impl Importer<'_> {
                 draft.validated().map(drop)
             }
             Row::Membership(_) => Ok(()),
-            Row::Statement(kind, row) => {
+            Row::Statement(kind, mut row) => {
                 let source = row.source_id.as_ref().map(|_| Uuid::nil());
+                if row.property == EVENT_DESCRIPTION {
+                    row.value = portable::checkable_event_description(&row.value);
+                }
                 proposals::validate(audited(kind), new_statement(audited(kind), Uuid::nil(), *row, source))
             }
         }
@@ -960,12 +982,12 @@ impl Importer<'_> {
     }
 
     /// Whether a statement row is the importing organisation's to state: its
-    /// file names no dataset, or names the organisation. Another
-    /// organisation's account, or reference data, is not: no one states a
-    /// value in another's name.
+    /// file names no dataset, or names the organisation (or the dataset the
+    /// import was told is its own). Another organisation's account, or
+    /// reference data, is not: no one states a value in another's name.
     fn own(&self, row: &StatementRow) -> bool {
         let own = GlobalId::encode_uuid(crate::ids::NodeType::Organisation, self.actor.organisation);
-        row.dataset.as_ref().is_none_or(|dataset| *dataset == own.as_str())
+        row.dataset.as_ref().is_none_or(|dataset| *dataset == own.as_str() || self.dataset.as_ref() == Some(dataset))
     }
 
     /// Adds the organisation's statement, as `addStatement` would: asserted
@@ -979,6 +1001,17 @@ impl Importer<'_> {
             Some(source) => Some(self.resolve(RecordKind::Source, "sourceId", source).await?),
             None => None,
         };
+        let mut row = row;
+        // A file names links and case events as another database can
+        // resolve them; the statement holds them as stored.
+        if let Some(linked) = portable::linked_kind(audited(kind), &row.property)
+            && Uuid::parse_str(row.value.trim()).is_err()
+        {
+            row.value = self.resolve(linked, "value", &row.value).await?.to_string();
+        }
+        if row.property == EVENT_DESCRIPTION {
+            row.value = portable::stored_event_description(self.txn, record, &row.value).await?;
+        }
         let input = new_statement(audited(kind), record, row, source);
         let added = proposals::add_in(self.txn, self.viewer, &self.actor, input).await?;
         // A value the organisation stated before is seen again.

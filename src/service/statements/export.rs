@@ -3,8 +3,11 @@
 //! pages of ids, a fixed number of statements per page.
 //!
 //! - `id`: the statement's UUID;
-//! - `entity_id`: the global id of the record that holds it, and
-//!   `canonical_id` the one it is shown on (the survivor, after a merge);
+//! - `entity_id`: the record that holds it, and `canonical_id` the one it
+//!   is shown on (the survivor, after a merge), each by the exporting
+//!   organisation's external identifier where it has one, else by global id
+//!   (see [`portable`], which also says how link values and case events are
+//!   named);
 //! - `prop`, `prop_type`: the property and its FollowTheMoney type
 //!   (`name`, `string`, `text`, `country`, `date`, `identifier`, `entity`,
 //!   `json`);
@@ -19,7 +22,7 @@
 
 use std::io::Write;
 
-use entity::{StatementStatus, campaign, defender, restriction};
+use entity::{StatementStatus, campaign, defender, restriction, statement};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ConnectionTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -30,6 +33,7 @@ use crate::service::Viewer;
 use crate::service::audit::Audited;
 use crate::service::query::records::RecordEntity;
 use crate::service::statements::facts::property_of;
+use crate::service::statements::portable::{self, Names};
 use crate::service::statements::reads::of_records;
 
 /// FollowTheMoney's statement columns, in order.
@@ -50,14 +54,6 @@ pub const COLUMNS: [&str; 12] = [
 
 /// Records read per page.
 const PAGE: u64 = 500;
-
-fn node_type(kind: Audited) -> NodeType {
-    match kind {
-        Audited::Defender => NodeType::Defender,
-        Audited::Restriction => NodeType::Restriction,
-        _ => NodeType::Campaign,
-    }
-}
 
 fn schema(kind: Audited) -> &'static str {
     match kind {
@@ -108,17 +104,20 @@ where
         after = *last;
         let records: Vec<(Audited, Uuid)> = ids.iter().map(|id| (kind, *id)).collect();
         let mut found = of_records(db, viewer, &records).await?;
+        // What each organisation asserts now: a value it replaced is history
+        // (in `statements` and the audit log), and a file imported again
+        // must not state it anew.
+        for statements in found.values_mut() {
+            statements.retain(|s| s.status == StatementStatus::Asserted && s.current);
+        }
+        let page: Vec<&statement::Model> = found.values().flatten().collect();
+        let names = Names::of_page(db, viewer, &records, &page).await?;
+        let record_kind = portable::record_kind(kind);
         for id in &ids {
             for statement in found.remove(&(kind, *id)).unwrap_or_default() {
-                // What each organisation asserts now: a value it replaced is
-                // history (in `statements` and the audit log), and a file
-                // imported again must not state it anew.
-                if statement.status != StatementStatus::Asserted || !statement.current {
-                    continue;
-                }
                 let prop_type = property_of(kind, &statement.property).map_or("string", |p| p.prop_type.ftm_name());
-                let entity_id = GlobalId::encode_uuid(node_type(kind), statement.record_id);
-                let canonical_id = GlobalId::encode_uuid(node_type(kind), *id);
+                let entity_id = names.record(record_kind, statement.record_id);
+                let canonical_id = names.record(record_kind, *id);
                 let dataset = statement
                     .organisation_id
                     .map(|o| GlobalId::encode_uuid(NodeType::Organisation, o).to_string())
@@ -131,7 +130,7 @@ where
                         &statement.property,
                         prop_type,
                         schema(kind),
-                        &statement.value,
+                        &names.value(&statement),
                         &dataset,
                         statement.language.as_deref().unwrap_or(""),
                         "",

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::audit::Audited;
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::codes;
+use crate::service::defenders::case::EventDraft;
 use crate::service::defenders::edits::{DefenderDraft, OtherNameDraft};
 use crate::service::restrictions::edits::RestrictionDraft;
 
@@ -113,6 +114,20 @@ impl EventText {
     pub fn prefix(event: uuid::Uuid) -> String {
         format!("{{\"event\":\"{event}\",")
     }
+}
+
+/// A case event as its `caseEvent` statement states it: what happened and
+/// when, without ids, so that the same event has the same value in every
+/// database.
+pub fn event_value(event: &EventDraft) -> serde_json::Value {
+    json!({
+        "kind": event.kind,
+        "occurredOn": event.occurred_on.as_ref().map(|d| d.to_string()),
+        "description": event.description,
+        "perpetratorType": event.perpetrator_type,
+        "sentenceMonths": event.sentence_months,
+        "sentenceLife": event.sentence_life,
+    })
 }
 
 /// The properties of defenders.
@@ -251,17 +266,7 @@ impl Stated for DefenderDraft {
         facts.push(Fact::of("country", &self.country_code));
         facts.extend(self.subdivision_code.iter().map(|v| Fact::of("subdivision", v)));
         facts.extend(self.sectors.iter().map(|v| Fact::of("sector", v)));
-        for event in &self.case.events {
-            let value = json!({
-                "kind": event.kind,
-                "occurredOn": event.occurred_on.as_ref().map(|d| d.to_string()),
-                "description": event.description,
-                "perpetratorType": event.perpetrator_type,
-                "sentenceMonths": event.sentence_months,
-                "sentenceLife": event.sentence_life,
-            });
-            facts.push(Fact::of("caseEvent", value));
-        }
+        facts.extend(self.case.events.iter().map(|event| Fact::of("caseEvent", event_value(event))));
         facts.extend(self.case.affiliations.iter().map(|a| Fact::of("affiliation", a.organisation_id)));
         facts.extend(self.case.links.iter().map(|l| Fact::of("restriction", l.restriction_id)));
         facts
@@ -377,6 +382,11 @@ impl Stated for CampaignDraft {
                 self.outcome = optional(value).map(|v| variant::<CampaignOutcome>(property, &v)).transpose()?
             }
             "outcomeSummary" => self.outcome_summary = optional(value),
+            // Whether the organisation may be named is checked with the
+            // draft, as for an update.
+            "leadOrganisation" => {
+                self.lead_organisation_id = optional(value).map(|v| parse::<uuid::Uuid>(property, &v)).transpose()?
+            }
             other => return Err(single_only(other)),
         }
         Ok(())

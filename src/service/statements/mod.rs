@@ -17,6 +17,7 @@ pub mod backfill;
 pub mod export;
 pub mod facts;
 pub mod languages;
+pub mod portable;
 pub mod proposals;
 pub mod reads;
 pub mod writes;

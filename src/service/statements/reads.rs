@@ -95,13 +95,12 @@ pub fn filtered(statements: Vec<statement::Model>, filter: &StatementFilter) -> 
 /// one this version knows. The one rule, in SQL, for the statements of
 /// records, the audit log and the change feed alike.
 pub fn visible(viewer: &Viewer) -> Condition {
-    // Ids compared with a statement's value (text) are read as text.
-    let ids_of = |table: Audited, as_text: bool| -> SelectStatement {
+    let ids_of = |table: Audited| -> SelectStatement {
         match table {
-            Audited::Organisation => seen::<organisation::Entity>(viewer, as_text),
-            Audited::Source => seen::<source::Entity>(viewer, as_text),
-            Audited::Restriction => seen::<restriction::Entity>(viewer, as_text),
-            _ => seen::<defender::Entity>(viewer, as_text),
+            Audited::Organisation => seen::<organisation::Entity>(viewer),
+            Audited::Source => seen::<source::Entity>(viewer),
+            Audited::Restriction => seen::<restriction::Entity>(viewer),
+            _ => seen::<defender::Entity>(viewer),
         }
     };
     let column = |c: statement::Column| Expr::col((statement::Entity, c));
@@ -113,7 +112,7 @@ pub fn visible(viewer: &Viewer) -> Condition {
         for property in properties(kind) {
             let PropType::Entity(target) = property.prop_type else { continue };
             let names_it = column(statement::Column::Property).eq(property.name);
-            let seen_value = column(statement::Column::Value).in_subquery(ids_of(target, true));
+            let seen_value = column(statement::Column::LinkedId).in_subquery(ids_of(target));
             of_kind = of_kind.add(names_it.not().or(seen_value));
         }
         known = known.add(of_kind);
@@ -122,12 +121,12 @@ pub fn visible(viewer: &Viewer) -> Condition {
         .add(
             column(statement::Column::OrganisationId)
                 .is_null()
-                .or(column(statement::Column::OrganisationId).in_subquery(ids_of(Audited::Organisation, false))),
+                .or(column(statement::Column::OrganisationId).in_subquery(ids_of(Audited::Organisation))),
         )
         .add(
             column(statement::Column::SourceId)
                 .is_null()
-                .or(column(statement::Column::SourceId).in_subquery(ids_of(Audited::Source, false))),
+                .or(column(statement::Column::SourceId).in_subquery(ids_of(Audited::Source))),
         )
         .add(known)
 }
@@ -144,12 +143,10 @@ pub fn entry_shown(viewer: &Viewer, statement: Expr) -> sea_orm::sea_query::Simp
     statement.clone().is_null().or(statement.in_subquery(visible_ids))
 }
 
-/// The ids of the records of `E` the viewer may see; as text, for a
-/// statement's value.
-fn seen<E: Governed>(viewer: &Viewer, as_text: bool) -> SelectStatement {
-    let id = Expr::col((E::default(), Alias::new("id")));
+/// The ids of the records of `E` the viewer may see.
+fn seen<E: Governed>(viewer: &Viewer) -> SelectStatement {
     Query::select()
-        .expr(if as_text { id.cast_as("text") } else { id })
+        .expr(Expr::col((E::default(), Alias::new("id"))))
         .from(E::default())
         .cond_where(viewer.can_see(E::default()))
         .take()

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::error::AppResult;
 use crate::service::audit::Audited;
 use crate::service::statements::Fact;
-use crate::service::statements::facts::{EVENT_DESCRIPTION, EventText, property_of};
+use crate::service::statements::facts::{EVENT_DESCRIPTION, EventText, PropType, property_of};
 use crate::service::write::insert_rows;
 
 /// A new statement's row.
@@ -40,7 +40,14 @@ pub fn row(
         current: Set(status != StatementStatus::Rejected),
         first_seen: Set(first_seen),
         last_seen: Set(last_seen),
+        linked_id: Set(linked_id(table, fact)),
     }
+}
+
+/// The record a link's value names; none for other facts.
+fn linked_id(table: &str, fact: &Fact) -> Option<Uuid> {
+    let property = property_of(Audited::of_table(table)?, fact.property)?;
+    matches!(property.prop_type, PropType::Entity(_)).then(|| Uuid::parse_str(&fact.value).ok()).flatten()
 }
 
 /// States every fact of records just created, as `organisation`'s.
