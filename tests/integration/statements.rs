@@ -201,9 +201,8 @@ engine_tests!(proposals_are_accepted_or_rejected_by_those_who_may_change_the_rec
     assert!(read["defender"]["summary"].is_null());
     assert_eq!(actions(&read).last().map(String::as_str), Some("REJECT"));
     assert_eq!(read["defender"]["statements"][0]["status"], "REJECTED");
-    // Values of plain lists are proposed too, and added when accepted; a
-    // value the list could not take is refused at once, and links are
-    // added by those who may change the record.
+    // Values of lists are proposed too, and added when accepted; a value
+    // the list could not take is refused at once.
     let other_name = data(
         &app,
         Some(&key_c),
@@ -230,9 +229,60 @@ engine_tests!(proposals_are_accepted_or_rejected_by_those_who_may_change_the_rec
     assert_eq!(after["defender"]["version"].as_i64(), before["defender"]["version"].as_i64().map(|v| v + 1));
     let read = data(&app, Some(&key_a), READ, json!({ "id": id, "property": "otherName" })).await;
     assert_eq!(actions(&read).iter().rev().take(3).collect::<Vec<_>>(), ["REJECT", "ACCEPT", "PROPOSE"]);
+    // Links and case events: an affiliation with an organisation the
+    // proposer may see (by global id), a case event as its statement
+    // states one; accepted, the defender has them.
+    let org_c = data(&app, Some(&key_c), "{ organisations(first: 50) { nodes { id name } } }", json!({})).await;
+    let diaspora = org_c["organisations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Diaspora Network")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event = json!({ "kind": "ARREST", "occurredOn": "2024-03", "description": "Arrested at the airport" });
+    let link_proposals = [propose("affiliation", &diaspora), propose("caseEvent", &event.to_string())];
+    let case = "query ($id: ID!) { defender(id: $id) { affiliations(first: 5) { nodes { organisation { name } role } }
+        events(first: 5) { nodes { kind occurredOn description } } version } }";
+    let before = data(&app, Some(&key_a), case, json!({ "id": id })).await;
+    for proposal in link_proposals {
+        let proposed = data(&app, Some(&key_c), ADD, proposal).await;
+        assert_eq!(proposed["addStatement"]["statement"]["status"], "PROPOSED", "{proposed}");
+        data(&app, Some(&key_a), ACCEPT, json!({ "id": proposed["addStatement"]["statement"]["id"] })).await;
+    }
+    let after = data(&app, Some(&key_a), case, json!({ "id": id })).await;
+    assert_eq!(
+        after["defender"]["affiliations"]["nodes"],
+        json!([{ "organisation": { "name": "Diaspora Network" }, "role": null }]),
+        "{after}"
+    );
+    assert_eq!(
+        after["defender"]["events"]["nodes"],
+        json!([{ "kind": "ARREST", "occurredOn": "2024-03", "description": "Arrested at the airport" }])
+    );
+    assert_eq!(after["defender"]["version"].as_i64(), before["defender"]["version"].as_i64().map(|v| v + 2));
+    // A link to a record the proposer may not see is refused exactly as one
+    // to a record that does not exist.
+    let (ok, hidden_org, err) =
+        common::cli(&app, &["org", "create", "--name", "Private Contacts", "--visibility", "PRIVATE"]);
+    assert!(ok, "{err}");
+    let missing_org = gid("Organisation", uuid::Uuid::now_v7());
+    let mut refusals = Vec::new();
+    for value in [&missing_org, &hidden_org] {
+        let (_, body) = post_as(&app, Some(&key_c), ADD, propose("affiliation", value)).await;
+        let mut error = body["errors"][0].clone();
+        error["extensions"].as_object_mut().unwrap().remove("requestId");
+        refusals.push(error);
+    }
+    assert_eq!(refusals[0]["extensions"]["argument"], "value", "{refusals:?}");
+    assert_eq!(refusals[0], refusals[1]);
     for (input, argument) in [
         (propose("sector", "SPACE")["input"].clone(), "value"),
-        (propose("affiliation", &gid("Organisation", uuid::Uuid::now_v7()))["input"].clone(), "property"),
+        (propose("affiliation", &gid("Defender", uuid::Uuid::now_v7()))["input"].clone(), "value"),
+        (propose("caseEvent", "{\"kind\": \"PICNIC\"}")["input"].clone(), "value"),
+        (propose("caseEvent", "{\"occurredOn\": \"2024\"}")["input"].clone(), "value"),
     ] {
         let (_, body) = post_as(&app, Some(&key_c), ADD, json!({ "input": input })).await;
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");

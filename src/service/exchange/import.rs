@@ -645,6 +645,11 @@ impl Importer<'_> {
                 if row.property == EVENT_DESCRIPTION {
                     row.value = portable::checkable_event_description(&row.value);
                 }
+                // A link may name a record by external identifier, which
+                // only the database resolves.
+                if portable::linked_kind(audited(kind), &row.property).is_some() {
+                    row.value = Uuid::nil().to_string();
+                }
                 proposals::validate(audited(kind), new_statement(audited(kind), Uuid::nil(), *row, source))
             }
         }

@@ -6,8 +6,8 @@
 //! statement can never carry one to a viewer.
 
 use entity::{
-    CampaignKind, CampaignOutcome, CampaignStatus, DefenderStatus, OtherNameKind, RestrictionKind, RestrictionStatus,
-    Right, Sector,
+    CampaignKind, CampaignOutcome, CampaignStatus, CaseEventKind, DefenderRestrictionRelation, DefenderStatus,
+    OtherNameKind, PartialDate, PerpetratorType, RestrictionKind, RestrictionStatus, Right, Sector,
 };
 use serde_json::json;
 use std::str::FromStr;
@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::audit::Audited;
 use crate::service::campaigns::edits::CampaignDraft;
 use crate::service::codes;
-use crate::service::defenders::case::EventDraft;
+use crate::service::defenders::case::{AffiliationDraft, EventDraft, LinkDraft};
 use crate::service::defenders::edits::{DefenderDraft, OtherNameDraft};
 use crate::service::restrictions::edits::RestrictionDraft;
 
@@ -202,26 +202,80 @@ pub trait Stated {
     /// Sets a single-valued property from text, as a write would.
     fn set_fact(&mut self, property: &str, value: &str) -> AppResult<()>;
 
-    /// Adds a value to a list that may be proposed (see [`PROPOSABLE_LISTS`]),
-    /// as a write adding it would; a value the list holds stays once.
+    /// Adds a value to a list, as a write adding it would (a link with only
+    /// the record it names); a value the list holds stays once.
     fn add_fact(&mut self, fact: &Fact) -> AppResult<()>;
 }
 
-/// The lists whose values an organisation that may only read a record can
-/// propose: plain values. Links (affiliations, restriction links, a
-/// campaign's records) and case events carry more than a value (a role, a
-/// relation, a date), so they are added by those who may change the record.
-pub const PROPOSABLE_LISTS: &[&str] = &["otherName", "sector", "right", "area"];
+/// The refusal to add a value to a property that is no list.
+fn not_a_list(property: &str) -> AppError {
+    AppError::bad_input("property", format!("{property} holds one value: state it, or propose it, as such"))
+}
 
-/// The refusal of a proposal to add to a list that takes none.
-pub fn not_proposable(property: &str) -> AppError {
-    AppError::bad_input(
-        "property",
-        format!(
-            "{property} is a list whose values are added by those who may change the record; values of {} can be proposed",
-            PROPOSABLE_LISTS.join(", ")
-        ),
-    )
+/// A value as given, as stored: a link's value (a UUID, or the global id of
+/// a record of the kind the property links to) as the UUID, and a case
+/// event as [`event_value`] writes it. Other values are left as they are.
+pub fn stored_value(kind: Audited, property: &str, value: &str) -> AppResult<String> {
+    let Some(found) = property_of(kind, property) else { return Ok(value.to_owned()) };
+    match found.prop_type {
+        PropType::Entity(linked) => {
+            let value = value.trim();
+            if let Ok(id) = uuid::Uuid::parse_str(value) {
+                return Ok(id.to_string());
+            }
+            let node_type = crate::service::statements::portable::record_kind(linked).node_type();
+            let id = crate::ids::GlobalId::decode_uuid_of("value", value, node_type).map_err(|_| {
+                AppError::bad_input("value", format!("{property} takes the id of a {}", linked.table()))
+            })?;
+            Ok(id.to_string())
+        }
+        _ if property == "caseEvent" => Ok(event_value(&event_of(value)?).to_string()),
+        _ => Ok(value.to_owned()),
+    }
+}
+
+/// A case event from a `caseEvent` value, as [`event_value`] writes it
+/// (`kind` needed; the others may be left out).
+fn event_of(value: &str) -> AppResult<EventDraft> {
+    use serde_json::Value;
+    let refuse = || {
+        AppError::bad_input(
+            "value",
+            r#"caseEvent takes {"kind": "ARREST", "occurredOn": "2018-05", "description": "…", "perpetratorType": "STATE", "sentenceMonths": 120, "sentenceLife": false}: kind, and any of the others"#,
+        )
+    };
+    const FIELDS: [&str; 6] =
+        ["kind", "occurredOn", "description", "perpetratorType", "sentenceMonths", "sentenceLife"];
+    let Ok(Value::Object(given)) = serde_json::from_str::<Value>(value) else { return Err(refuse()) };
+    if given.keys().any(|key| !FIELDS.contains(&key.as_str())) {
+        return Err(refuse());
+    }
+    let text = |name: &str| match given.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(refuse()),
+    };
+    let sentence_months = match given.get("sentenceMonths") {
+        None | Some(Value::Null) => None,
+        Some(months) => Some(months.as_i64().and_then(|m| i32::try_from(m).ok()).ok_or_else(refuse)?),
+    };
+    let sentence_life = match given.get("sentenceLife") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(life)) => *life,
+        Some(_) => return Err(refuse()),
+    };
+    Ok(EventDraft {
+        id: None,
+        kind: variant::<CaseEventKind>("kind", &text("kind")?.ok_or_else(refuse)?)?,
+        occurred_on: text("occurredOn")?.map(|date| parse::<PartialDate>("occurredOn", &date)).transpose()?,
+        description: text("description")?.and_then(|d| optional(&d)),
+        perpetrator_type: text("perpetratorType")?
+            .map(|p| variant::<PerpetratorType>("perpetratorType", &p))
+            .transpose()?,
+        sentence_months,
+        sentence_life,
+        restriction_id: None,
+    })
 }
 
 fn add_once<T: PartialEq>(list: &mut Vec<T>, value: T) {
@@ -301,7 +355,40 @@ impl Stated for DefenderDraft {
                 }
             }
             "sector" => add_once(&mut self.sectors, variant::<Sector>("sector", &fact.value)?),
-            other => return Err(not_proposable(other)),
+            // A case event as it states: added unless the case holds one
+            // that states the same.
+            "caseEvent" => {
+                let event = event_of(&fact.value)?;
+                let value = event_value(&event);
+                if !self.case.events.iter().any(|held| event_value(held) == value) {
+                    self.case.events.push(event);
+                }
+            }
+            // A link carries only the record it names: an affiliation
+            // without role or dates, a restriction that affects the defender.
+            "affiliation" => {
+                let organisation = parse::<uuid::Uuid>("affiliation", &fact.value)?;
+                if !self.case.affiliations.iter().any(|held| held.organisation_id == organisation) {
+                    self.case.affiliations.push(AffiliationDraft {
+                        id: None,
+                        organisation_id: organisation,
+                        role: None,
+                        started_on: None,
+                        ended_on: None,
+                    });
+                }
+            }
+            "restriction" => {
+                let restriction = parse::<uuid::Uuid>("restriction", &fact.value)?;
+                if !self.case.links.iter().any(|held| held.restriction_id == restriction) {
+                    self.case.links.push(LinkDraft {
+                        restriction_id: restriction,
+                        relation: DefenderRestrictionRelation::AffectedBy,
+                        note: None,
+                    });
+                }
+            }
+            other => return Err(not_a_list(other)),
         }
         Ok(())
     }
@@ -346,7 +433,7 @@ impl Stated for RestrictionDraft {
     fn add_fact(&mut self, fact: &Fact) -> AppResult<()> {
         match fact.property {
             "right" => add_once(&mut self.rights, variant::<Right>("right", &fact.value)?),
-            other => return Err(not_proposable(other)),
+            other => return Err(not_a_list(other)),
         }
         Ok(())
     }
@@ -403,7 +490,9 @@ impl Stated for CampaignDraft {
                 };
                 add_once(&mut self.areas, code);
             }
-            other => return Err(not_proposable(other)),
+            "defender" => add_once(&mut self.defender_ids, parse("defender", &fact.value)?),
+            "restriction" => add_once(&mut self.restriction_ids, parse("restriction", &fact.value)?),
+            other => return Err(not_a_list(other)),
         }
         Ok(())
     }

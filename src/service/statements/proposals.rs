@@ -9,7 +9,7 @@
 //! REJECT. Nothing here changes another organisation's statements.
 
 use chrono::Utc;
-use entity::{AuditAction, StatementStatus, case_event, defender, source, statement};
+use entity::{AuditAction, StatementStatus, case_event, defender, organisation, restriction, source, statement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, IdenStatic, IntoActiveModel, PaginatorTrait, QueryFilter,
@@ -25,8 +25,7 @@ use crate::service::defenders::edits::DefenderDraft;
 use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
 use crate::service::restrictions::edits::RestrictionDraft;
 use crate::service::statements::facts::{
-    EVENT_DESCRIPTION, EventText, Fact, PROPOSABLE_LISTS, PropType, Property, Stated, not_proposable, properties,
-    property_of,
+    EVENT_DESCRIPTION, EventText, Fact, PropType, Property, Stated, properties, property_of, stored_value,
 };
 use crate::service::statements::{languages, reads, writes};
 use crate::service::write::editing::{self, Draft, ModelOf, editable, update_in_as};
@@ -88,6 +87,7 @@ fn check(kind: Audited, input: NewStatement) -> AppResult<Checked> {
         _ => editing::text("value", Some(input.value), MAX_TEXT)?
             .ok_or_else(|| AppError::bad_input("value", "must not be empty"))?,
     };
+    let value = stored_value(kind, name, &value)?;
     Ok(Checked { fact: Fact { property: name, value, language }, single, source: input.source, locator })
 }
 
@@ -209,15 +209,16 @@ where
     match record {
         Some(record) if checked.single => assert_value::<D>(txn, viewer, actor, record, &checked).await,
         Some(record) => state_held::<D>(txn, viewer, actor, record, &checked).await,
-        None => propose::<D>(txn, actor, id, &checked).await,
+        None => propose::<D>(txn, viewer, actor, id, &checked).await,
     }
 }
 
 /// A proposal, from an organisation that may only read the record: of a
-/// single value, a value in a language, or a value to add to a list that
-/// takes proposals ([`PROPOSABLE_LISTS`]).
+/// single value, a value in a language, or a value to add to a list (a
+/// link names only a record the proposer may see).
 async fn propose<D>(
     txn: &DatabaseTransaction,
+    viewer: &Viewer,
     actor: &Member,
     id: Uuid,
     checked: &Checked,
@@ -230,8 +231,8 @@ where
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a visible record vanished")))?;
     let fact = &checked.fact;
-    if !checked.single && !PROPOSABLE_LISTS.contains(&fact.property) {
-        return Err(not_proposable(fact.property));
+    if let Some(PropType::Entity(linked)) = property_of(D::KIND, fact.property).map(|p| p.prop_type) {
+        linked_seen(txn, viewer, linked, &fact.value).await?;
     }
     if !checked.single || fact.language.is_none() {
         // Refused now, not when someone accepts it: a value the record
@@ -247,6 +248,21 @@ where
     let proposal = row.insert(txn).await?;
     log(txn, actor, AuditAction::Propose, (table, id), record.version(), "proposal", &proposal).await?;
     Ok(proposal)
+}
+
+/// Refuses a link to a record the viewer may not see, with the one message
+/// for a record that does not exist.
+async fn linked_seen(txn: &DatabaseTransaction, viewer: &Viewer, linked: Audited, value: &str) -> AppResult<()> {
+    let id = Uuid::parse_str(value).map_err(|_| AppError::bad_input("value", "is no id"))?;
+    let seen = match linked {
+        Audited::Organisation => visible_by_id::<organisation::Entity, _>(txn, viewer, &[id]).await?.contains_key(&id),
+        Audited::Restriction => visible_by_id::<restriction::Entity, _>(txn, viewer, &[id]).await?.contains_key(&id),
+        _ => visible_by_id::<defender::Entity, _>(txn, viewer, &[id]).await?.contains_key(&id),
+    };
+    if !seen {
+        return Err(AppError::bad_input("value", format!("names no {} you can see", linked.table())));
+    }
+    Ok(())
 }
 
 /// Sets a single value, or adds a value to a list, in a draft.

@@ -164,6 +164,28 @@ pub fn all() -> BTreeMap<&'static str, Vec<Template>> {
             json!({ "recordId": "@Defender:visible", "property": "otherName", "value": "Máxima", "language": "es" }),
         ),
     );
+    add(
+        "addStatement",
+        input(
+            "a link, proposed or corroborated",
+            json!({ "recordId": "@Defender:visible", "property": "affiliation", "value": "@Organisation:visible" }),
+        ),
+    );
+    add(
+        "addStatement",
+        input(
+            "a campaign's defender, proposed or corroborated",
+            json!({ "recordId": "@Campaign:editable", "property": "defender", "value": "@Defender:visible" }),
+        ),
+    );
+    add(
+        "addStatement",
+        input(
+            "a case event, proposed or corroborated",
+            json!({ "recordId": "@Defender:visible", "property": "caseEvent",
+                    "value": json!({ "kind": "ARREST", "occurredOn": "2016-11-15" }).to_string() }),
+        ),
+    );
     add("acceptProposal", input("proposal id", json!({ "id": "@Statement:hidden" })));
     add("rejectProposal", input("proposal id", json!({ "id": "@Statement:hidden" })));
     add(
