@@ -207,12 +207,16 @@ pub struct AddStatementInput {
     /// A single-valued property: for defenders name, status, occupation,
     /// summary, country, subdivision; for restrictions title, reference,
     /// kind, status, country, subdivision, introducedOn, decidedOn, summary;
-    /// for campaigns title, kind, status, startedOn, endedOn, summary,
-    /// outcome, outcomeSummary; for a case event, description (with a
-    /// language). Lists' values (otherName, sector, ...) as the mutation says.
+    /// for campaigns title, kind, status, leadOrganisation, startedOn,
+    /// endedOn, summary, outcome, outcomeSummary; for a case event,
+    /// description (with a language). Lists' values (otherName, sector,
+    /// caseEvent, affiliation, restriction, right, defender, area) as the
+    /// mutation says.
     pub property: String,
     /// The value, as `Statement.value` gives it (enum values by name, dates
-    /// as `2024`, `2024-05` or `2024-05-17`, countries as ISO codes).
+    /// as `2024`, `2024-05` or `2024-05-17`, countries as ISO codes); for a
+    /// link, the linked record's global id (or UUID); for a case event,
+    /// JSON such as `{"kind": "ARREST", "occurredOn": "2024-03"}`.
     pub value: String,
     /// A BCP 47 tag, for a value in another language (name, title, summary,
     /// occupation): it is added beside the current value. Without one, the
@@ -280,8 +284,10 @@ impl StatementMutations {
     /// is asserted by those who may change the record only if the record
     /// holds it: the statement says the caller asserts it too (adding a
     /// value to a list is an update). Those who may only read the record
-    /// propose values of plain lists (`otherName`, `sector`, `right`,
-    /// `area`), added when accepted. A case event's description
+    /// propose values of lists, added when accepted: a link only to a record
+    /// they may see, carrying only that record (an affiliation without role,
+    /// a restriction as AFFECTED_BY), and a case event as its `caseEvent`
+    /// statement states one. A case event's description
     /// in another language is stated on the event (`recordId` its id,
     /// `property: "description"`, a `language`). Other organisations'
     /// statements are never changed. Needs an EDITOR or ADMIN key; each is

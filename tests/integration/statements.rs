@@ -263,6 +263,13 @@ engine_tests!(proposals_are_accepted_or_rejected_by_those_who_may_change_the_rec
         json!([{ "kind": "ARREST", "occurredOn": "2024-03", "description": "Arrested at the airport" }])
     );
     assert_eq!(after["defender"]["version"].as_i64(), before["defender"]["version"].as_i64().map(|v| v + 2));
+    // The documented example, as written.
+    let docs = include_str!("../../docs/statements.md");
+    let example = docs.split("```graphql\n").find(|block| block.contains("proposeAffiliation")).unwrap();
+    let example = example.split("\n```").next().unwrap();
+    let proposed = data(&app, Some(&key_c), example, json!({ "defenderId": id, "organisationId": diaspora })).await;
+    assert_eq!(proposed["proposeEvent"]["statement"]["status"], "PROPOSED", "{proposed}");
+    assert_eq!(proposed["proposeAffiliation"]["statement"]["status"], "PROPOSED", "{proposed}");
     // A link to a record the proposer may not see is refused exactly as one
     // to a record that does not exist.
     let (ok, hidden_org, err) =

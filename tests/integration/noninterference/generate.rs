@@ -1794,7 +1794,8 @@ impl<'a> Gen<'a> {
         if let Value::String(text) = value
             && let Some(marker) = text.strip_prefix('@')
         {
-            if named != "ID" {
+            // A statement's value is text that, for a link, is a record's id.
+            if named != "ID" && owner != "AddStatementInput.value" {
                 self.fail(format!("template marks {owner} as an id, but it is {ty}"));
             }
             let (optional, marker) = match marker.strip_prefix('-') {
