@@ -549,6 +549,8 @@ configured_tests!(
     }
 );
 
+const ADD_STATEMENT: &str =
+    "mutation ($input: AddStatementInput!) { addStatement(input: $input) { statement { id } } }";
 const IMPORT: &str =
     "mutation ($input: ImportRecordsInput!) { importRecords(input: $input) { committed created problems { reason } } }";
 
@@ -627,6 +629,61 @@ configured_tests!(
         assert_eq!(defender["events"]["nodes"][0]["kind"], "THREAT", "{body}");
         assert_eq!(defender["affiliations"]["nodes"][0]["organisation"]["name"], "B Ally", "{body}");
         assert_eq!(defender["auditLog"]["nodes"], json!([{ "action": "CREATE" }]), "{body}");
+    }
+);
+
+// The statements export reads records in pages of 500: per page the same
+// statements (the page's ids, its merged ids, its statements, the exporter's
+// external identifiers of what they name, and the events their
+// descriptions name), however many statements the records hold.
+configured_tests!(
+    the_statements_export_depends_on_the_pages_not_the_rows,
+    |settings: &mut rights_graph::Settings| {
+        settings.rate_limits.rate_limit_authenticated = 0;
+    },
+    |app: TestApp| async move {
+        use rights_graph::service::statements::export::write_csv;
+        use rights_graph::service::{Member, Viewer};
+        let organisation = common::create_org(&app, "Exporting partner");
+        let key = common::create_key(&app, &organisation, "EDITOR");
+        let id =
+            rights_graph::ids::GlobalId::decode_uuid_of("id", &organisation, rights_graph::ids::NodeType::Organisation)
+                .unwrap();
+        let viewer = Viewer::Member(Member::operator(id, Role::Reader));
+        // Statements made, and rows written.
+        async fn exported(app: &TestApp, viewer: &Viewer) -> (u64, u64) {
+            let before = app.statements.get();
+            let rows = write_csv(&app.db, viewer, Vec::new()).await.unwrap();
+            (app.statements.get() - before, rows)
+        }
+        let import = |prefix: &'static str, n: usize| {
+            let (app, key) = (&app, key.clone());
+            async move {
+                let input = json!({ "input": { "format": "JSON_LINES", "data": defenders_jsonl(prefix, n) } });
+                let (_, body) = common::post_as(app, Some(&key), IMPORT, input).await;
+                assert_eq!(body["data"]["importRecords"]["committed"], true, "{body}");
+            }
+        };
+        // A description in another language, so that both exports name an event.
+        import("A", 3).await;
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "{ search(query: \"A Person 0\", first: 1) { nodes { ... on Defender { events { nodes { id } } } } } }",
+            json!({}),
+        )
+        .await;
+        let event = body["data"]["search"]["nodes"][0]["events"]["nodes"][0]["id"].clone();
+        let described =
+            json!({ "input": { "recordId": event, "property": "description", "value": "Amenaza", "language": "es" } });
+        let (_, body) = common::post_as(&app, Some(&key), ADD_STATEMENT, described).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let (few, few_rows) = exported(&app, &viewer).await;
+        import("B", 300).await;
+        let (many, many_rows) = exported(&app, &viewer).await;
+        eprintln!("{:?}: statements export: {few} statements for {few_rows} rows, {many} for {many_rows}", app.engine);
+        assert!(many_rows > few_rows + 2_000, "{few_rows} rows, then {many_rows}");
+        assert_eq!(few, many, "the statements export grew with the rows");
     }
 );
 
