@@ -650,11 +650,17 @@ configured_tests!(
             rights_graph::ids::GlobalId::decode_uuid_of("id", &organisation, rights_graph::ids::NodeType::Organisation)
                 .unwrap();
         let viewer = Viewer::Member(Member::operator(id, Role::Reader));
-        // Statements made, and rows written.
+        // Statements made, and rows written. The counter also counts what the
+        // server does in the background meanwhile (after an import): the
+        // fewest of three runs is the export's own.
         async fn exported(app: &TestApp, viewer: &Viewer) -> (u64, u64) {
-            let before = app.statements.get();
-            let rows = write_csv(&app.db, viewer, Vec::new()).await.unwrap();
-            (app.statements.get() - before, rows)
+            let mut fewest = (u64::MAX, 0);
+            for _ in 0..3 {
+                let before = app.statements.get();
+                let rows = write_csv(&app.db, viewer, Vec::new()).await.unwrap();
+                fewest = fewest.min((app.statements.get() - before, rows));
+            }
+            fewest
         }
         let import = |prefix: &'static str, n: usize| {
             let (app, key) = (&app, key.clone());

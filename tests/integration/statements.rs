@@ -704,7 +704,7 @@ engine_tests!(organisations_import_their_own_statements, |app: TestApp| async mo
     let restriction = gid("Restriction", uuid::Uuid::now_v7());
     let link = json!({ "type": "statement", "recordId": shared, "property": "restriction", "value": restriction });
     let list = refused("link.jsonl", link);
-    assert!(list.contains("property: restriction is a list whose values are added by those who may change"), "{list}");
+    assert!(list.contains("value: names no restriction you can see"), "a link proposed to no record: {list}");
     let status = json!({ "type": "statement", "recordId": shared, "property": "status", "value": "GONE" });
     let invalid = refused("status.jsonl", status);
     assert!(invalid.contains("value: status must be one of"), "{invalid}");
