@@ -17,7 +17,6 @@ use uuid::Uuid;
 use super::feed::{self, FeedChange, FeedRequest, Operation, Position, Retention};
 use crate::error::AppResult;
 use crate::service::Viewer;
-use crate::service::audit::Audited;
 use crate::service::exchange::export::{self, Names, Selection};
 use crate::service::exchange::ftm;
 use crate::service::exchange::rows::{RecordKind, Row};
@@ -31,17 +30,6 @@ pub struct DeltaPage {
     pub has_next: bool,
     /// The changes the page covers.
     pub changes: usize,
-}
-
-fn kind_of(kind: Audited) -> RecordKind {
-    match kind {
-        Audited::Defender => RecordKind::Defender,
-        Audited::Restriction => RecordKind::Restriction,
-        Audited::Campaign => RecordKind::Campaign,
-        Audited::Organisation => RecordKind::Organisation,
-        Audited::Source => RecordKind::Source,
-        Audited::CountryRating => RecordKind::CountryRating,
-    }
 }
 
 /// What a change asks a copy to do.
@@ -69,7 +57,7 @@ pub async fn read(
     let mut gone: HashMap<RecordKind, Vec<Uuid>> = HashMap::new();
     for change in &page.changes {
         let ids = if change.in_sight { &mut shown } else { &mut gone };
-        ids.entry(kind_of(change.kind)).or_default().push(change.record_id);
+        ids.entry(RecordKind::of_audited(change.kind)).or_default().push(change.record_id);
     }
     let mut rows: HashMap<(RecordKind, Uuid), Row> = HashMap::new();
     for (kind, ids) in &shown {
@@ -84,7 +72,7 @@ pub async fn read(
 
     let mut lines = String::new();
     for change in &page.changes {
-        let kind = kind_of(change.kind);
+        let kind = RecordKind::of_audited(change.kind);
         let op = op(change);
         if op == "DEL" {
             let id = names.get(&kind).map_or_else(String::new, |names| names.name(change.record_id));

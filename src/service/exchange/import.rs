@@ -346,12 +346,9 @@ fn statement_csv_row(columns: &HashMap<String, usize>, record: &csv::StringRecor
         columns.get(name).and_then(|i| record.get(*i)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
     };
     // The schema says the kind, for a record named by external identifier.
-    let record_type = cell("schema").and_then(|schema| match schema.as_str() {
-        "Person" => Some("defender".to_owned()),
-        "Restriction" => Some("restriction".to_owned()),
-        "Campaign" => Some("campaign".to_owned()),
-        _ => None,
-    });
+    let record_type = cell("schema")
+        .and_then(|schema| crate::service::statements::export::record_type_of(&schema))
+        .map(str::to_owned);
     StatementRow {
         record_id: cell("canonical_id").or_else(|| cell("entity_id")).unwrap_or_default(),
         record_type,

@@ -27,6 +27,19 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    /// The kind of record an audited kind is.
+    pub fn of_audited(kind: crate::service::audit::Audited) -> RecordKind {
+        use crate::service::audit::Audited;
+        match kind {
+            Audited::Defender => RecordKind::Defender,
+            Audited::Restriction => RecordKind::Restriction,
+            Audited::Campaign => RecordKind::Campaign,
+            Audited::Organisation => RecordKind::Organisation,
+            Audited::Source => RecordKind::Source,
+            Audited::CountryRating => RecordKind::CountryRating,
+        }
+    }
+
     /// Every kind, in import order.
     pub const ALL: [RecordKind; 6] = [
         RecordKind::Organisation,

@@ -31,9 +31,10 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{GlobalId, NodeType};
 use crate::service::Viewer;
 use crate::service::audit::Audited;
+use crate::service::exchange::rows::RecordKind;
 use crate::service::query::records::RecordEntity;
 use crate::service::statements::facts::property_of;
-use crate::service::statements::portable::{self, Names};
+use crate::service::statements::portable::Names;
 use crate::service::statements::reads::of_records;
 
 /// FollowTheMoney's statement columns, in order.
@@ -61,6 +62,14 @@ fn schema(kind: Audited) -> &'static str {
         Audited::Restriction => "Restriction",
         _ => "Campaign",
     }
+}
+
+/// The kind of record (as a JSON Lines `recordType`) a `schema` column names.
+pub fn record_type_of(schema: &str) -> Option<&'static str> {
+    [Audited::Defender, Audited::Restriction, Audited::Campaign]
+        .into_iter()
+        .find(|kind| self::schema(*kind) == schema)
+        .map(Audited::table)
 }
 
 fn seen(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -112,7 +121,7 @@ where
         }
         let page: Vec<&statement::Model> = found.values().flatten().collect();
         let names = Names::of_page(db, viewer, &records, &page).await?;
-        let record_kind = portable::record_kind(kind);
+        let record_kind = RecordKind::of_audited(kind);
         for id in &ids {
             for statement in found.remove(&(kind, *id)).unwrap_or_default() {
                 let prop_type = property_of(kind, &statement.property).map_or("string", |p| p.prop_type.ftm_name());

@@ -223,7 +223,7 @@ pub fn stored_value(kind: Audited, property: &str, value: &str) -> AppResult<Str
             if let Ok(id) = uuid::Uuid::parse_str(value) {
                 return Ok(id.to_string());
             }
-            let node_type = crate::service::statements::portable::record_kind(linked).node_type();
+            let node_type = crate::service::exchange::rows::RecordKind::of_audited(linked).node_type();
             let id = crate::ids::GlobalId::decode_uuid_of("value", value, node_type).map_err(|_| {
                 AppError::bad_input("value", format!("{property} takes the id of a {}", linked.table()))
             })?;

@@ -32,22 +32,10 @@ use crate::service::defenders::case::CaseDraft;
 use crate::service::exchange::rows::RecordKind;
 use crate::service::statements::facts::{EVENT_DESCRIPTION, EventText, PropType, event_value, property_of};
 
-/// The kind of record of an audited kind that statements name.
-pub fn record_kind(kind: Audited) -> RecordKind {
-    match kind {
-        Audited::Defender => RecordKind::Defender,
-        Audited::Restriction => RecordKind::Restriction,
-        Audited::Campaign => RecordKind::Campaign,
-        Audited::Organisation => RecordKind::Organisation,
-        Audited::Source => RecordKind::Source,
-        Audited::CountryRating => RecordKind::CountryRating,
-    }
-}
-
 /// The kind of record a property's values name, for a link.
 pub fn linked_kind(kind: Audited, property: &str) -> Option<RecordKind> {
     match property_of(kind, property)?.prop_type {
-        PropType::Entity(linked) => Some(record_kind(linked)),
+        PropType::Entity(linked) => Some(RecordKind::of_audited(linked)),
         _ => None,
     }
 }
