@@ -74,7 +74,13 @@ impl Country {
     ) -> Result<SubdivisionConnection> {
         let parent = self.0.code.clone();
         let (page, total) = RequestContext::of(ctx)
-            .list_under::<Subdivisions>(SubdivisionVia::Country, parent, (), (), page_args(first, after, last, before))
+            .list_under::<Subdivisions>(
+                SubdivisionVia::Country,
+                parent,
+                Default::default(),
+                (),
+                page_args(first, after, last, before),
+            )
             .await?;
         Ok(SubdivisionConnection::new(page, total, None))
     }
@@ -362,7 +368,7 @@ impl PlacesQuery {
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CountryConnection> {
         let (page, total) = RequestContext::of(ctx)
-            .list::<Countries>((), order_by.into(), page_args(first, after, last, before))
+            .list::<Countries>(Default::default(), order_by.into(), page_args(first, after, last, before))
             .await?;
         Ok(CountryConnection::new(page, total, None))
     }

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use crate::error::AppResult;
 use crate::service::Viewer;
-use crate::service::query::listing::{Listing, col, joined, parent};
+use crate::service::query::listing::{Listing, any_of, col, filtered, joined, parent};
 use crate::service::query::pagination::{CursorValue, ParentColumn, SortKey, SortSpec, ValueKind};
 
 /// The order of a country listing.
@@ -26,13 +26,20 @@ pub enum CountryVia {
     Campaign,
 }
 
+/// Which places to list: those with these codes, or all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PlaceFilter {
+    /// ISO 3166 codes; None for every place.
+    pub codes: Option<Vec<String>>,
+}
+
 /// Countries.
 pub struct Countries;
 
 impl Listing for Countries {
     type Entity = country::Entity;
     type Via = CountryVia;
-    type Filter = ();
+    type Filter = PlaceFilter;
     type Order = CountryOrder;
 
     fn spec(order: CountryOrder) -> SortSpec<country::Model> {
@@ -52,11 +59,11 @@ impl Listing for Countries {
         SortSpec { tag: format!("NAME:{}", order.descending), keys: vec![name, code] }
     }
 
-    fn select(_viewer: &Viewer, _filter: &()) -> Select<country::Entity> {
-        country::Entity::find()
+    fn select(_viewer: &Viewer, filter: &PlaceFilter) -> Select<country::Entity> {
+        filtered(country::Entity::find(), [any_of(country::Column::Code, &filter.codes)])
     }
 
-    fn via(viewer: &Viewer, via: CountryVia, filter: &()) -> (Select<country::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: CountryVia, filter: &PlaceFilter) -> (Select<country::Entity>, ParentColumn) {
         match via {
             CountryVia::Campaign => (
                 // Rows without a subdivision name the countries a campaign targets.
@@ -88,7 +95,7 @@ pub struct Subdivisions;
 impl Listing for Subdivisions {
     type Entity = subdivision::Entity;
     type Via = SubdivisionVia;
-    type Filter = ();
+    type Filter = PlaceFilter;
     type Order = ();
 
     fn spec(_order: ()) -> SortSpec<subdivision::Model> {
@@ -109,11 +116,11 @@ impl Listing for Subdivisions {
         }
     }
 
-    fn select(_viewer: &Viewer, _filter: &()) -> Select<subdivision::Entity> {
-        subdivision::Entity::find()
+    fn select(_viewer: &Viewer, filter: &PlaceFilter) -> Select<subdivision::Entity> {
+        filtered(subdivision::Entity::find(), [any_of(subdivision::Column::Code, &filter.codes)])
     }
 
-    fn via(viewer: &Viewer, via: SubdivisionVia, filter: &()) -> (Select<subdivision::Entity>, ParentColumn) {
+    fn via(viewer: &Viewer, via: SubdivisionVia, filter: &PlaceFilter) -> (Select<subdivision::Entity>, ParentColumn) {
         match via {
             SubdivisionVia::Country => {
                 (Self::select(viewer, filter), parent::<subdivision::Entity>(subdivision::Column::CountryCode))

@@ -1,9 +1,10 @@
 //! Records as they stood at a past moment (`asOf`), against a scripted
 //! history of edits, a merge and an unmerge: past values and versions,
 //! null before creation, future moments refused, visibility and
-//! confidential fields judged now, a campaign's linked defenders and
-//! restrictions as they were then, and the other linked lists refused
-//! alike for every record read in the past.
+//! confidential fields judged now, a campaign's linked defenders,
+//! restrictions and places as they were then, a defender's case events,
+//! affiliations and merged ids and a restriction's status history as they
+//! were then, and sources refused alike for every record read in the past.
 
 use crate::common;
 
@@ -135,12 +136,13 @@ engine_tests!(records_are_read_as_they_stood, |app: TestApp| async move {
     let (_, body) = post_as(&app, Some(&key_a), THEN, json!({ "id": id, "at": future })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["argument"], "asOf", "{body}");
-    // Linked lists are refused for every record read in the past, and read
+    // Sources are refused for every record read in the past, and read
     // normally without asOf.
-    let events = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) { events { totalCount } } }";
-    let (_, body) = post_as(&app, Some(&key_a), events, json!({ "id": id, "at": created })).await;
+    let sources = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) { sources { totalCount } } }";
+    let (_, body) = post_as(&app, Some(&key_a), sources, json!({ "id": id, "at": created })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
-    ok(&app, Some(&key_a), events, json!({ "id": id })).await;
+    assert_eq!(body["errors"][0]["extensions"]["argument"], "asOf", "{body}");
+    ok(&app, Some(&key_a), sources, json!({ "id": id })).await;
     // asOf applies to defenders, restrictions and campaigns only.
     let (_, body) = post_as(&app, Some(&key_a), NODE_THEN, json!({ "id": a, "at": created })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
@@ -406,4 +408,242 @@ engine_tests!(defender_links_are_read_as_they_stood, |app: TestApp| async move {
         links(ok(&app, Some(&partner), query, at(&detained)).await),
         vec![pair("Assembly law", "DETAINED_UNDER")]
     );
+});
+
+engine_tests!(case_lists_are_read_as_they_stood, |app: TestApp| async move {
+    let (a, c) = (create_org(&app, "Gulf Watch"), create_org(&app, "Partner Network"));
+    let (key, partner) = (create_key(&app, &a, "EDITOR"), create_key(&app, &c, "EDITOR"));
+    let mut organisations = Vec::new();
+    for (name, visibility) in [("Union", "PARTNERS"), ("Lawyers' Guild", "PARTNERS")] {
+        let (_, body) = post_as(
+            &app,
+            Some(&key),
+            "mutation ($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } } }",
+            json!({ "input": { "name": name, "kind": "NGO", "countryCode": "SA", "visibility": visibility } }),
+        )
+        .await;
+        organisations.push(
+            body["data"]["createOrganisation"]["organisation"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_owned(),
+        );
+    }
+    let id = create(
+        &app,
+        &key,
+        json!({ "name": "Case Defender", "countryCode": "SA", "visibility": "PARTNERS",
+                "events": [{ "kind": "ARREST", "occurredOn": "2021-05", "description": "Arrested at home" }],
+                "affiliations": [{ "organisationId": organisations[0], "role": "member" }] }),
+    )
+    .await;
+    let case = "query ($id: ID!, $at: DateTime, $after: String) { defender(id: $id, asOf: $at) {
+        events(first: 1, after: $after) { totalCount edges { cursor node { id kind occurredOn description } }
+                 pageInfo { hasNextPage hasPreviousPage } }
+        affiliations { totalCount nodes { role organisation { name } } } mergedIds } }";
+    let read = |key: String, at: Option<String>, after: Option<String>| {
+        let (app, id) = (&app, id.clone());
+        async move { ok(app, Some(&key), case, json!({ "id": id, "at": at, "after": after })).await["defender"].clone() }
+    };
+    let arrested = moment().await;
+    let as_arrested = read(key.clone(), None, None).await;
+    let event = as_arrested["events"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    // The arrest's description is corrected, a trial added before it and a
+    // second affiliation added; then the first affiliation is removed.
+    ok(
+        &app,
+        Some(&key),
+        UPDATE,
+        json!({ "input": { "id": id, "expectedVersion": 1,
+            "events": [{ "id": event, "kind": "ARREST", "occurredOn": "2021-05", "description": "Arrested at work" },
+                       { "kind": "TRIAL", "occurredOn": "2021" }],
+            "affiliations": [{ "organisationId": organisations[0], "role": "member" },
+                             { "organisationId": organisations[1], "role": "lawyer" }] } }),
+    )
+    .await;
+    let tried = moment().await;
+    ok(
+        &app,
+        Some(&key),
+        UPDATE,
+        json!({ "input": { "id": id, "expectedVersion": 2,
+            "affiliations": [{ "organisationId": organisations[1], "role": "lawyer" }] } }),
+    )
+    .await;
+
+    // Read as of the arrest: the list then, with the description then, and
+    // the very cursors the list gave then.
+    let then = read(key.clone(), Some(arrested.clone()), None).await;
+    assert_eq!(then["events"], as_arrested["events"], "{then}");
+    assert_eq!(then["events"]["edges"][0]["node"]["description"], "Arrested at home");
+    assert_eq!(
+        then["affiliations"],
+        json!({ "totalCount": 1, "nodes": [{ "role": "member", "organisation": { "name": "Union" } }] })
+    );
+    // As of the trial: both events in date order (the year-only trial
+    // first), paged with cursors that the list now also takes.
+    let then = read(key.clone(), Some(tried.clone()), None).await;
+    assert_eq!(then["events"]["totalCount"], 2, "{then}");
+    assert_eq!(then["events"]["edges"][0]["node"]["kind"], "TRIAL");
+    assert_eq!(then["events"]["pageInfo"], json!({ "hasNextPage": true, "hasPreviousPage": false }));
+    let cursor = then["events"]["edges"][0]["cursor"].as_str().unwrap().to_owned();
+    let next = read(key.clone(), Some(tried.clone()), Some(cursor.clone())).await;
+    assert_eq!(next["events"]["edges"][0]["node"]["description"], "Arrested at work");
+    assert_eq!(next["events"]["pageInfo"], json!({ "hasNextPage": false, "hasPreviousPage": true }));
+    let now = read(key.clone(), None, Some(cursor)).await;
+    assert_eq!(now["events"], next["events"], "a past cursor pages the list now alike");
+    assert_eq!(then["affiliations"]["totalCount"], 2);
+    assert_eq!(read(key.clone(), None, None).await["affiliations"]["totalCount"], 1);
+
+    // Visibility is judged now: an organisation made PRIVATE since is left
+    // out of the partner's past affiliations, count included.
+    assert_eq!(read(partner.clone(), Some(tried.clone()), None).await["affiliations"]["totalCount"], 2);
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation ($id: ID!) { updateOrganisation(input: { id: $id, expectedVersion: 1, visibility: PRIVATE }) { organisation { id } } }",
+        json!({ "id": organisations[0] }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let partner_then = read(partner.clone(), Some(tried.clone()), None).await;
+    assert_eq!(
+        partner_then["affiliations"],
+        json!({ "totalCount": 1, "nodes": [{ "role": "lawyer", "organisation": { "name": "Lawyers' Guild" } }] })
+    );
+
+    // Merges: another record's events never show in this one's past. Before
+    // the merge, the survivor's list has none of the absorbed record's
+    // events; while merged it lists the absorbed record among its merged
+    // ids; once unmerged, the events went back and are the other record's.
+    let absorbed = create(
+        &app,
+        &key,
+        json!({ "name": "Case Defender (duplicate)", "countryCode": "SA", "visibility": "PRIVATE",
+                "events": [{ "kind": "THREAT", "occurredOn": "2022-01" }] }),
+    )
+    .await;
+    let apart = moment().await;
+    ok(&app, Some(&key), MERGE, json!({ "input": { "survivorId": id, "absorbedId": absorbed } })).await;
+    let merged = moment().await;
+    let kinds = |data: &Value| -> Vec<String> {
+        data["events"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let events_all = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) {
+        events { totalCount edges { node { kind } } } mergedIds } }";
+    let all = |at: Option<&str>| {
+        let (app, id, key, at) = (&app, id.clone(), key.clone(), at.map(str::to_owned));
+        async move { ok(app, Some(&key), events_all, json!({ "id": id, "at": at })).await["defender"].clone() }
+    };
+    assert_eq!(kinds(&all(Some(&apart)).await), vec!["TRIAL", "ARREST"]);
+    assert_eq!(all(Some(&apart)).await["mergedIds"], json!([]));
+    assert_eq!(kinds(&all(None).await), vec!["TRIAL", "ARREST", "THREAT"]);
+    assert_eq!(all(Some(&merged)).await["mergedIds"], json!([absorbed]));
+    // An edit while merged (the trial removed) logs the list with the
+    // absorbed record's event in it.
+    let current = ok(
+        &app,
+        Some(&key),
+        "query ($id: ID!) { defender(id: $id) { version events { nodes { id kind occurredOn description } } } }",
+        json!({ "id": id }),
+    )
+    .await["defender"]
+        .clone();
+    let kept: Vec<Value> =
+        current["events"]["nodes"].as_array().unwrap().iter().filter(|e| e["kind"] != "TRIAL").cloned().collect();
+    ok(
+        &app,
+        Some(&key),
+        UPDATE,
+        json!({ "input": { "id": id, "expectedVersion": current["version"], "events": kept } }),
+    )
+    .await;
+    assert_eq!(kinds(&all(Some(&apart)).await), vec!["TRIAL", "ARREST"], "brought in after the moment");
+    assert_eq!(kinds(&all(Some(&merged)).await), vec!["TRIAL", "ARREST", "THREAT"]);
+    ok(&app, Some(&key), UNMERGE, json!({ "input": { "absorbedId": absorbed } })).await;
+    let unmerged = all(Some(&merged)).await;
+    assert_eq!(unmerged["events"]["totalCount"], 2, "{unmerged}");
+    assert_eq!(kinds(&unmerged), vec!["TRIAL", "ARREST"], "the threat is the other record's again");
+    assert_eq!(kinds(&all(None).await), vec!["ARREST"]);
+    assert_eq!(all(None).await["mergedIds"], json!([]));
+});
+
+engine_tests!(status_history_and_places_are_read_as_they_stood, |app: TestApp| async move {
+    let a = create_org(&app, "Gulf Watch");
+    let key = create_key(&app, &a, "EDITOR");
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation { createRestriction(input: { title: \"Assembly bill\", kind: BILL, status: PENDING,
+            countryCode: \"SA\", visibility: PARTNERS }) { restriction { id } } }",
+        json!({}),
+    )
+    .await;
+    let law =
+        body["data"]["createRestriction"]["restriction"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } } }",
+        json!({ "input": { "title": "Gulf campaign", "kind": "PETITION", "visibility": "PARTNERS",
+                            "areas": ["SA", "AE-DU"] } }),
+    )
+    .await;
+    let campaign =
+        body["data"]["createCampaign"]["campaign"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    let pending = moment().await;
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation ($id: ID!) { updateRestriction(input: { id: $id, expectedVersion: 1, status: ENACTED,
+            statusChangedOn: \"2024-06\" }) { restriction { id } } }",
+        json!({ "id": law }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation ($id: ID!) { updateCampaign(input: { id: $id, expectedVersion: 1, areas: [\"QA\", \"BH\", \"AE-AZ\"] }) { campaign { id } } }",
+        json!({ "id": campaign }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+
+    let history = "query ($id: ID!, $at: DateTime) { restriction(id: $id, asOf: $at) { status
+        history { totalCount nodes { status changedOn } } } }";
+    let then = ok(&app, Some(&key), history, json!({ "id": law, "at": pending })).await;
+    assert_eq!(
+        then["restriction"],
+        json!({ "status": "PENDING", "history": { "totalCount": 1, "nodes": [{ "status": "PENDING", "changedOn": null }] } })
+    );
+    let now = ok(&app, Some(&key), history, json!({ "id": law })).await;
+    assert_eq!(now["restriction"]["history"]["totalCount"], 2, "{now}");
+
+    let places = "query ($id: ID!, $at: DateTime) { campaign(id: $id, asOf: $at) {
+        countries { totalCount nodes { code } } subdivisions { totalCount nodes { code } } } }";
+    let codes = |data: &Value, list: &str| -> Vec<String> {
+        let nodes = data["campaign"][list]["nodes"].as_array().unwrap_or_else(|| panic!("{data}"));
+        assert_eq!(data["campaign"][list]["totalCount"], json!(nodes.len()), "{data}");
+        nodes.iter().map(|n| n["code"].as_str().unwrap().to_owned()).collect()
+    };
+    let then = ok(&app, Some(&key), places, json!({ "id": campaign, "at": pending })).await;
+    assert_eq!(
+        (codes(&then, "countries"), codes(&then, "subdivisions")),
+        (vec!["SA".to_owned(), "AE".to_owned()], vec!["AE-DU".to_owned()]),
+        "by name, with the country of each subdivision"
+    );
+    let now = ok(&app, Some(&key), places, json!({ "id": campaign })).await;
+    assert_eq!(codes(&now, "subdivisions"), vec!["AE-AZ"]);
+    assert_eq!(codes(&now, "countries"), vec!["BH", "QA", "AE"]);
+    // The same order and cursors as the list now: read it now and as of a
+    // moment after the change, when the list is the list now.
+    let later = moment().await;
+    let at_later = ok(&app, Some(&key), places, json!({ "id": campaign, "at": later })).await;
+    assert_eq!(at_later, now);
 });

@@ -22,7 +22,7 @@ use crate::service::audit::Audited;
 use crate::service::campaigns::{self as service, CampaignVia};
 use crate::service::codes;
 use crate::service::defenders::DefenderVia;
-use crate::service::places::{Countries, CountryVia, SubdivisionVia, Subdivisions};
+use crate::service::places::{Countries, CountryVia, PlaceFilter, SubdivisionVia, Subdivisions};
 use crate::service::query::listing::DateRange;
 use crate::service::query::pagination::{PageArgs, ParentKey};
 use crate::service::restrictions::RestrictionVia;
@@ -69,6 +69,14 @@ pub struct Campaign(pub campaign::Model, pub Option<std::sync::Arc<crate::servic
 impl From<campaign::Model> for Campaign {
     fn from(model: campaign::Model) -> Self {
         Campaign(model, None)
+    }
+}
+
+impl Campaign {
+    /// The areas (ISO 3166 codes of countries and subdivisions) the campaign
+    /// targeted at the moment it is read as of, where they changed since.
+    fn past_areas(&self) -> Result<Option<Vec<String>>> {
+        Ok(self.1.as_deref().map(|past| past.list::<String>("areas")).transpose()?.flatten())
     }
 }
 
@@ -263,15 +271,19 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CountryConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "countries")?;
-        let (page, total) = RequestContext::of(ctx)
-            .list_under::<Countries>(
-                CountryVia::Campaign,
-                self.0.id,
-                (),
-                Default::default(),
-                page_args(first, after, last, before),
-            )
+        let args = page_args(first, after, last, before);
+        let rc = RequestContext::of(ctx);
+        // As of a past moment, the areas then: each country, or the country
+        // of each subdivision (targeting a subdivision targets its country).
+        if let Some(areas) = self.past_areas()? {
+            let countries = areas.iter().map(|code| code.split_once('-').map_or(code.as_str(), |(country, _)| country));
+            let codes =
+                Some(countries.map(str::to_owned).collect::<std::collections::BTreeSet<_>>().into_iter().collect());
+            let (page, total) = rc.list::<Countries>(PlaceFilter { codes }, Default::default(), args).await?;
+            return Ok(CountryConnection::new(page, total, None));
+        }
+        let (page, total) = rc
+            .list_under::<Countries>(CountryVia::Campaign, self.0.id, PlaceFilter::default(), Default::default(), args)
             .await?;
         Ok(CountryConnection::new(page, total, None))
     }
@@ -285,15 +297,15 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SubdivisionConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "subdivisions")?;
-        let (page, total) = RequestContext::of(ctx)
-            .list_under::<Subdivisions>(
-                SubdivisionVia::Campaign,
-                self.0.id,
-                (),
-                (),
-                page_args(first, after, last, before),
-            )
+        let args = page_args(first, after, last, before);
+        let rc = RequestContext::of(ctx);
+        if let Some(areas) = self.past_areas()? {
+            let codes = Some(areas.into_iter().filter(|code| code.contains('-')).collect());
+            let (page, total) = rc.list::<Subdivisions>(PlaceFilter { codes }, (), args).await?;
+            return Ok(SubdivisionConnection::new(page, total, None));
+        }
+        let (page, total) = rc
+            .list_under::<Subdivisions>(SubdivisionVia::Campaign, self.0.id, PlaceFilter::default(), (), args)
             .await?;
         Ok(SubdivisionConnection::new(page, total, None))
     }
@@ -379,7 +391,7 @@ impl CampaignsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history and a campaign's countries and subdivisions are those of then too, paged and ordered as now. Sources are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Campaign> {

@@ -7,10 +7,13 @@
 //! are listed from the ids their log gives for then; a defender's and a
 //! restriction's campaigns from the logs of the campaigns that name it
 //! (see [`as_of::holders_then`]). Each goes through the same visibility
-//! rule as every listing. The
-//! other lists of linked records are refused for every record read as of a
-//! past date alike, whatever its history, so that the refusal tells nothing
-//! about records the viewer cannot see.
+//! rule as every listing. A defender's events and affiliations are the
+//! lists of then (see [`crate::service::defenders::past`]), paged in memory
+//! with the cursors of the lists now; a restriction's status history is the
+//! changes recorded by then; a campaign's countries and subdivisions are its
+//! areas then. Sources are refused for every record read as of a past date
+//! alike, whatever its history, so that the refusal tells nothing about
+//! records the viewer cannot see.
 
 use std::sync::Arc;
 
@@ -20,12 +23,15 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::graphql::campaigns::Campaign;
+use crate::graphql::common::context::TotalCount;
 use crate::graphql::common::context::{PastOf, RequestContext};
 use crate::graphql::common::node::Lookup;
 use crate::graphql::defenders::Defender;
 use crate::graphql::restrictions::Restriction;
 use crate::ids::{GlobalId, NodeType, found};
 use crate::service::as_of::{self, Past, Rewind};
+use crate::service::query::listing::{Listing, ModelOf};
+use crate::service::query::pagination::{self, Page, PageArgs, PageRequest};
 use crate::service::query::records::RecordEntity;
 
 /// A record type that can be read as of a past moment.
@@ -103,6 +109,21 @@ pub fn past_ids(past: Option<&Past>, field: &str) -> Result<Option<Vec<Uuid>>> {
         None => Ok(None),
         Some(past) => Ok(past.list::<Uuid>(field)?),
     }
+}
+
+/// A page of a list as it stood at a past moment, rebuilt from the log:
+/// paged in memory in the listing's order, with the cursors the listing
+/// gives; its total is the list's length. The caller has left out what the
+/// viewer may not see now.
+pub fn past_page<L: Listing>(
+    rows: Vec<ModelOf<L>>,
+    order: L::Order,
+    args: &PageArgs,
+) -> Result<(Page<ModelOf<L>>, TotalCount)> {
+    let page = PageRequest::new(args, || L::spec(order))?;
+    let total = rows.len() as u64;
+    let total: TotalCount = Arc::new(move || Box::pin(async move { Ok(total) }));
+    Ok((pagination::page_in_memory(rows, L::spec(order), &page), total))
 }
 
 /// Refuses a field that cannot yet be read as of a past moment, on every

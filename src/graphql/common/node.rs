@@ -89,7 +89,7 @@ async fn load(ctx: &Context<'_>, id: GlobalId) -> Result<Option<Node>> {
             rc.record::<entity::defender::Entity>(id).await?.map(|m| Node::Defender(Defender::from(m)))
         }
         GlobalId::Uuid(NodeType::CaseEvent, id) => {
-            rc.loader.load_one(CaseEventById(id)).await?.map(|m| Node::CaseEvent(CaseEvent(m)))
+            rc.loader.load_one(CaseEventById(id)).await?.map(|m| Node::CaseEvent(CaseEvent::from(m)))
         }
         GlobalId::Uuid(NodeType::Restriction, id) => {
             rc.record::<entity::restriction::Entity>(id).await?.map(|m| Node::Restriction(Restriction::from(m)))
@@ -147,7 +147,7 @@ impl NodeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "A global id, as given by a record's id field.")] id: ID,
         #[graphql(
-            desc = "For a defender, restriction or campaign: the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "For a defender, restriction or campaign: the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history and a campaign's countries and subdivisions are those of then too, paged and ordered as now. Sources are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<DateTime<Utc>>,
     ) -> Lookup<Node> {

@@ -10,6 +10,7 @@ use entity::{
 
 use crate::error::AppResult;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
+use crate::graphql::common::as_of;
 use crate::graphql::common::connection::{connection, page_args};
 use crate::graphql::common::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, PastOf, RequestContext, SectorsOf};
 use crate::graphql::common::node::Lookup;
@@ -299,16 +300,18 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<AffiliationConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "affiliations")?;
-        let (page, total) = RequestContext::of(ctx)
-            .list_under::<Affiliations>(
-                AffiliationVia::Defender,
-                self.0.id,
-                (),
-                (),
-                page_args(first, after, last, before),
-            )
-            .await?;
+        let args = page_args(first, after, last, before);
+        let rc = RequestContext::of(ctx);
+        if let Some(past) = &self.1 {
+            let then = service::past::affiliations_then(&rc.db, self.0.id, past).await?;
+            // Only where the viewer may see the organisation now, as the list now.
+            let organisations: Vec<uuid::Uuid> = then.iter().map(|affiliation| affiliation.organisation_id).collect();
+            let seen = rc.records::<entity::organisation::Entity>(&organisations).await?;
+            let then = then.into_iter().zip(seen).filter(|(_, seen)| seen.is_some()).map(|(a, _)| a).collect();
+            let (page, total) = as_of::past_page::<Affiliations>(then, (), &args)?;
+            return Ok(AffiliationConnection::new(page, total, None));
+        }
+        let (page, total) = rc.list_under::<Affiliations>(AffiliationVia::Defender, self.0.id, (), (), args).await?;
         Ok(AffiliationConnection::new(page, total, None))
     }
 
@@ -321,11 +324,22 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<CaseEventConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "events")?;
-        let (page, total) = RequestContext::of(ctx)
-            .list_under::<CaseEvents>(CaseEventVia::Defender, self.0.id, (), (), page_args(first, after, last, before))
-            .await?;
-        Ok(CaseEventConnection::new(page, total, None))
+        let args = page_args(first, after, last, before);
+        let rc = RequestContext::of(ctx);
+        let (page, total) = match &self.1 {
+            Some(past) => {
+                let then = service::past::events_then(&rc.db, self.0.id, past).await?;
+                as_of::past_page::<CaseEvents>(then, (), &args)?
+            }
+            None => rc.list_under::<CaseEvents>(CaseEventVia::Defender, self.0.id, (), (), args).await?,
+        };
+        let mut events = CaseEventConnection::new(page, total, None);
+        // Read in the past, an event's descriptions in other languages are
+        // those stated by then.
+        for edge in &mut events.edges {
+            edge.node.1 = self.1.clone();
+        }
+        Ok(events)
     }
 
     /// Laws, bills and practices that concern the defender; each edge says how.
@@ -411,9 +425,12 @@ impl Defender {
     /// The global ids of records merged into this one; each of them resolves
     /// to this record. Empty unless a merge absorbed another record.
     async fn merged_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "mergedIds")?;
-        crate::graphql::duplicates::merged_ids(ctx, crate::graphql::duplicates::MergeableType::Defender, self.0.id)
-            .await
+        use crate::graphql::duplicates::MergeableType;
+        if let Some(past) = &self.1 {
+            let then = service::past::merged_then(&RequestContext::of(ctx).db, self.0.id, past).await?;
+            return Ok(then.into_iter().map(|id| GlobalId::encode_uuid(NodeType::Defender, id)).collect());
+        }
+        crate::graphql::duplicates::merged_ids(ctx, MergeableType::Defender, self.0.id).await
     }
 
     /// The fields every shared record has: history, visibility, contributor, version, timestamps.
@@ -564,11 +581,13 @@ pub struct Sentence {
 }
 
 /// An event in a defender's case: an arrest, a trial, a sentence, an attack.
-pub struct CaseEvent(pub case_event::Model);
+///
+/// The second part is the past its defender was read at, when read with `asOf`.
+pub struct CaseEvent(pub case_event::Model, pub Option<std::sync::Arc<crate::service::as_of::Past>>);
 
 impl From<case_event::Model> for CaseEvent {
     fn from(model: case_event::Model) -> Self {
-        CaseEvent(model)
+        CaseEvent(model, None)
     }
 }
 
@@ -601,7 +620,7 @@ impl CaseEvent {
         language: Option<String>,
     ) -> Result<Option<String>> {
         let of = Translated::EventDescription(&self.0);
-        statements::localized(ctx, of, None, language, self.0.description.as_deref()).await
+        statements::localized(ctx, of, self.1.as_deref(), language, self.0.description.as_deref()).await
     }
 
     /// The language of the `description` given for the same preferences, as a BCP 47 tag; null when not known.
@@ -614,7 +633,7 @@ impl CaseEvent {
         language: Option<String>,
     ) -> Result<Option<String>> {
         let of = Translated::EventDescription(&self.0);
-        statements::language_of(ctx, of, None, language, self.0.description.as_deref()).await
+        statements::language_of(ctx, of, self.1.as_deref(), language, self.0.description.as_deref()).await
     }
 
     /// Who acted against the defender; null for events that are not reprisals.
@@ -663,7 +682,7 @@ impl DefendersQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The defender's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history and a campaign's countries and subdivisions are those of then too, paged and ordered as now. Sources are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Defender> {

@@ -26,7 +26,9 @@ use crate::service::codes;
 use crate::service::defenders::DefenderVia;
 use crate::service::query::listing::DateRange;
 use crate::service::query::pagination::{PageArgs, ParentKey};
-use crate::service::restrictions::{self as service, RestrictionVia, StatusChangeVia, StatusChanges};
+use crate::service::restrictions::{
+    self as service, RestrictionVia, StatusChangeFilter, StatusChangeVia, StatusChanges,
+};
 use crate::service::sources::CitingRecord;
 
 /// Selects restrictions. Each list given matches any of its values (an empty
@@ -237,12 +239,14 @@ impl Restriction {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<StatusChangeConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "history")?;
+        // As of a past moment: the changes recorded by the last write then
+        // (a write records its status change just before its log entry).
+        let recorded_by = self.1.as_deref().map(|past| past.updated_at.unwrap_or(past.at));
         let (page, total) = RequestContext::of(ctx)
             .list_under::<StatusChanges>(
                 StatusChangeVia::Restriction,
                 self.0.id,
-                (),
+                StatusChangeFilter { recorded_by },
                 (),
                 page_args(first, after, last, before),
             )
@@ -433,7 +437,7 @@ impl RestrictionsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The restriction's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. The other lists of linked records (events, affiliations, sources, status history, places, merged ids) are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history and a campaign's countries and subdivisions are those of then too, paged and ordered as now. Sources are refused with BAD_USER_INPUT: read them without asOf."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Restriction> {

@@ -12,7 +12,7 @@ use entity::{
     defender_restriction,
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -25,8 +25,8 @@ use crate::service::write::insert_rows;
 /// The longest prison sentence accepted, in months (a life sentence is marked as such).
 const MAX_SENTENCE_MONTHS: i32 = 1_200;
 
-/// A case event as edited.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A case event as edited (and as the audit log keeps it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventDraft {
     pub id: Option<Uuid>,
@@ -39,8 +39,8 @@ pub struct EventDraft {
     pub restriction_id: Option<Uuid>,
 }
 
-/// An affiliation as edited.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// An affiliation as edited (and as the audit log keeps it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AffiliationDraft {
     pub id: Option<Uuid>,
@@ -48,6 +48,43 @@ pub struct AffiliationDraft {
     pub role: Option<String>,
     pub started_on: Option<PartialDate>,
     pub ended_on: Option<PartialDate>,
+}
+
+impl EventDraft {
+    /// The event as a stored one of `defender`, written at `at`: an entry
+    /// of a list the log kept as it stood, which (stored then) has its id.
+    pub fn stored(self, defender: Uuid, at: chrono::DateTime<Utc>) -> Option<case_event::Model> {
+        Some(case_event::Model {
+            id: self.id?,
+            defender_id: defender,
+            kind: self.kind,
+            occurred_on: self.occurred_on,
+            description: self.description,
+            perpetrator_type: self.perpetrator_type,
+            sentence_months: self.sentence_months,
+            sentence_life: self.sentence_life,
+            restriction_id: self.restriction_id,
+            created_at: at,
+            updated_at: at,
+        })
+    }
+}
+
+impl AffiliationDraft {
+    /// The affiliation as a stored one of `defender`, written at `at`; see
+    /// [`EventDraft::stored`].
+    pub fn stored(self, defender: Uuid, at: chrono::DateTime<Utc>) -> Option<affiliation::Model> {
+        Some(affiliation::Model {
+            id: self.id?,
+            defender_id: defender,
+            organisation_id: self.organisation_id,
+            role: self.role,
+            started_on: self.started_on,
+            ended_on: self.ended_on,
+            created_at: at,
+            updated_at: at,
+        })
+    }
 }
 
 /// A link to a restriction as edited; one per restriction.

@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod edits;
+pub mod past;
 
 use std::collections::HashMap;
 

@@ -620,6 +620,43 @@ pub async fn merged_ids<C: ConnectionTrait>(
     Ok(merged)
 }
 
+/// How merges bear on a survivor read as of a past moment.
+#[derive(Clone, Debug, Default)]
+pub struct MergesThen {
+    /// The records merged into it at the moment (merged by then, not yet undone).
+    pub merged: Vec<Uuid>,
+    /// The case events and affiliations merges after the moment brought in
+    /// from the records they absorbed: not the survivor's then.
+    pub brought_since: HashSet<Uuid>,
+}
+
+/// How merges bear on `survivor` as of `at`, in one statement.
+pub async fn merges_then<C: ConnectionTrait>(
+    db: &C,
+    kind: Mergeable,
+    survivor: Uuid,
+    at: chrono::DateTime<Utc>,
+) -> AppResult<MergesThen> {
+    let mut then = MergesThen::default();
+    for row in record_merge::Entity::find()
+        .filter(record_merge::Column::RecordType.eq(kind.table()))
+        .filter(record_merge::Column::SurvivorId.eq(survivor))
+        .filter(record_merge::Column::UndoneAt.is_null().or(record_merge::Column::UndoneAt.gt(at)))
+        .all(db)
+        .await?
+    {
+        if row.merged_at <= at {
+            then.merged.push(row.absorbed_id);
+            continue;
+        }
+        let moved: Moved = serde_json::from_str(&row.moved)
+            .map_err(|error| AppError::Internal(anyhow::anyhow!("a merge's record cannot be read: {error}")))?;
+        then.brought_since.extend(moved.events.into_iter().chain(moved.affiliations));
+    }
+    then.merged.sort();
+    Ok(then)
+}
+
 /// For ids of absorbed records, the record each now lives on as (following
 /// merges of merges). Ids not merged are left out.
 pub async fn survivors<C: ConnectionTrait>(db: &C, kind: Mergeable, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Uuid>> {

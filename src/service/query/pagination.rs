@@ -52,6 +52,18 @@ impl CursorValue {
         }
     }
 
+    /// The order of two values of the same kind, as the database orders them.
+    fn compare(&self, other: &CursorValue) -> std::cmp::Ordering {
+        match (self, other) {
+            (CursorValue::Text(a), CursorValue::Text(b)) => a.cmp(b),
+            (CursorValue::Uuid(a), CursorValue::Uuid(b)) => a.cmp(b),
+            (CursorValue::Time(a), CursorValue::Time(b)) => a.cmp(b),
+            (CursorValue::Int(a), CursorValue::Int(b)) => a.cmp(b),
+            // Cursors are checked against the order's kinds before use.
+            _ => std::cmp::Ordering::Equal,
+        }
+    }
+
     fn to_value(&self) -> Value {
         match self {
             CursorValue::Text(text) => text.clone().into(),
@@ -298,6 +310,44 @@ impl<M> Page<M> {
     pub fn empty() -> Self {
         Page { items: Vec::new(), has_next_page: false, has_previous_page: false, cursors: Cursors(None) }
     }
+}
+
+/// One page of rows held in memory (a list rebuilt from the audit log), in
+/// the order of `spec` and with its cursors, as the database pages the same
+/// rows: a cursor from either works with the other. The keys compare as the
+/// database compares them for the values such lists sort by (partial dates,
+/// which sort alike under every collation, and ids).
+pub fn page_in_memory<M>(rows: Vec<M>, spec: SortSpec<M>, page: &PageRequest) -> Page<M> {
+    let spec = Arc::new(spec);
+    let order = |a: &[CursorValue], b: &[CursorValue]| {
+        spec.keys
+            .iter()
+            .zip(a.iter().zip(b))
+            .map(|(key, (a, b))| {
+                let ordering = a.compare(b);
+                if key.descending { ordering.reverse() } else { ordering }
+            })
+            .find(|ordering| ordering.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    let mut keyed: Vec<(Vec<CursorValue>, M)> =
+        rows.into_iter().map(|row| (spec.keys.iter().map(|key| (key.value)(&row)).collect(), row)).collect();
+    keyed.sort_by(|(a, _), (b, _)| order(a, b));
+    if page.backward {
+        keyed.reverse();
+    }
+    let beyond = |values: &[CursorValue]| match &page.from {
+        None => true,
+        Some(from) if page.backward => order(values, from).is_lt(),
+        Some(from) => order(values, from).is_gt(),
+    };
+    let rows: Vec<M> = keyed
+        .into_iter()
+        .filter(|(values, _)| beyond(values))
+        .take(page.limit as usize + 1)
+        .map(|(_, row)| row)
+        .collect();
+    Page::from_rows(rows, &spec, page)
 }
 
 /// The models a selection finds, read by position ([`FromRow`]).

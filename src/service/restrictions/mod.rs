@@ -156,13 +156,23 @@ pub enum StatusChangeVia {
     Restriction,
 }
 
+/// Which status changes to list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StatusChangeFilter {
+    /// Only those recorded by this moment: the history as it stood then.
+    /// Status changes are only ever added, each in the write that changed
+    /// the status (before that write's audit entry), so the history then
+    /// is the changes recorded by then.
+    pub recorded_by: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Status changes of restrictions, oldest first.
 pub struct StatusChanges;
 
 impl Listing for StatusChanges {
     type Entity = restriction_status_change::Entity;
     type Via = StatusChangeVia;
-    type Filter = ();
+    type Filter = StatusChangeFilter;
     type Order = ();
 
     fn spec(_order: ()) -> SortSpec<restriction_status_change::Model> {
@@ -182,20 +192,22 @@ impl Listing for StatusChanges {
     }
 
     /// Status changes of restrictions the viewer may see.
-    fn select(viewer: &Viewer, _filter: &()) -> Select<restriction_status_change::Entity> {
-        joined(
+    fn select(viewer: &Viewer, filter: &StatusChangeFilter) -> Select<restriction_status_change::Entity> {
+        let recorded_by = filter.recorded_by.map(|at| restriction_status_change::Column::CreatedAt.lte(at));
+        let select = joined(
             restriction_status_change::Entity::find(),
             "restriction",
             col::<restriction::Entity>(restriction::Column::Id)
                 .equals((restriction_status_change::Entity, restriction_status_change::Column::RestrictionId)),
         )
-        .filter(viewer.can_see(restriction::Entity))
+        .filter(viewer.can_see(restriction::Entity));
+        filtered(select, [recorded_by])
     }
 
     fn via(
         viewer: &Viewer,
         via: StatusChangeVia,
-        filter: &(),
+        filter: &StatusChangeFilter,
     ) -> (Select<restriction_status_change::Entity>, ParentColumn) {
         match via {
             StatusChangeVia::Restriction => (

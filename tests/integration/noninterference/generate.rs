@@ -186,29 +186,24 @@ pub struct Gen<'a> {
 }
 
 /// The fields a record read as of a past moment refuses alike for every
-/// record (see `asOf`), but for [`PAST_LISTS`]: left out of its selections.
-const NOW_ONLY: [&str; 10] = [
-    "events",
-    "affiliations",
-    "restrictions",
-    "campaigns",
-    "sources",
-    "mergedIds",
-    "history",
-    "defenders",
-    "countries",
-    "subdivisions",
-];
+/// record (see `asOf`): left out of its selections, as are the lists of
+/// linked records not in [`PAST_LISTS`].
+const NOW_ONLY: [&str; 1] = ["sources"];
 
 /// The lists of linked records a record read as of a past moment gives
 /// (rebuilt from its log): kept in its selections, with cursors and nodes.
-const PAST_LISTS: [(&str, &str); 6] = [
+const PAST_LISTS: [(&str, &str); 11] = [
     ("Campaign", "defenders"),
     ("Campaign", "restrictions"),
+    ("Campaign", "countries"),
+    ("Campaign", "subdivisions"),
     ("Defender", "restrictions"),
     ("Defender", "campaigns"),
+    ("Defender", "events"),
+    ("Defender", "affiliations"),
     ("Restriction", "campaigns"),
     ("Restriction", "defenders"),
+    ("Restriction", "history"),
 ];
 
 /// A nonexistent id of a type: a fresh random UUID, fixed for the run.

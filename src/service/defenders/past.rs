@@ -1,0 +1,101 @@
+//! A defender's case as it stood at a past moment (`asOf`): its case events
+//! and affiliations, and the records merged into it then.
+//!
+//! A list the defender's log changed since is the list the log kept (the
+//! `from` of its oldest change since); one unchanged since is the list now.
+//! Merges move entries without a change to the list, so both are corrected
+//! for them: entries a merge after the moment brought in from the absorbed
+//! record were not the defender's then, and entries that belong to another
+//! defender now (given back by an unmerge) are that record's, which the
+//! viewer may not see. Either way they are left out, so that no other
+//! record's entries show in this one's past. Two statements per list,
+//! however long the history.
+
+use std::collections::HashSet;
+
+use entity::{affiliation, case_event};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::error::AppResult;
+use crate::service::as_of::Past;
+use crate::service::defenders::case::{AffiliationDraft, EventDraft};
+use crate::service::duplicates::Mergeable;
+use crate::service::duplicates::merges::merges_then;
+
+/// A list of a defender's case entries, stored one row per entry.
+trait CaseList: EntityTrait {
+    const ID: Self::Column;
+    const DEFENDER: Self::Column;
+    fn id(entry: &Self::Model) -> Uuid;
+}
+
+impl CaseList for case_event::Entity {
+    const ID: case_event::Column = case_event::Column::Id;
+    const DEFENDER: case_event::Column = case_event::Column::DefenderId;
+    fn id(entry: &case_event::Model) -> Uuid {
+        entry.id
+    }
+}
+
+impl CaseList for affiliation::Entity {
+    const ID: affiliation::Column = affiliation::Column::Id;
+    const DEFENDER: affiliation::Column = affiliation::Column::DefenderId;
+    fn id(entry: &affiliation::Model) -> Uuid {
+        entry.id
+    }
+}
+
+/// The defender's entries then: `logged`, the list its log kept, or (None,
+/// unchanged since) the list now; without other records' entries.
+async fn own_then<E: CaseList, C: ConnectionTrait>(
+    db: &C,
+    defender: Uuid,
+    past: &Past,
+    logged: Option<Vec<E::Model>>,
+) -> AppResult<Vec<E::Model>> {
+    let merges = merges_then(db, Mergeable::Defender, defender, past.at).await?;
+    let mut entries = match logged {
+        Some(then) => {
+            let ids: Vec<Uuid> = then.iter().map(E::id).collect();
+            let elsewhere: HashSet<Uuid> = E::find()
+                .filter(E::ID.is_in(ids))
+                .filter(E::DEFENDER.ne(defender))
+                .all(db)
+                .await?
+                .iter()
+                .map(E::id)
+                .collect();
+            then.into_iter().filter(|entry| !elsewhere.contains(&E::id(entry))).collect()
+        }
+        None => E::find().filter(E::DEFENDER.eq(defender)).all(db).await?,
+    };
+    entries.retain(|entry| !merges.brought_since.contains(&E::id(entry)));
+    Ok(entries)
+}
+
+/// The defender's case events as they stood in `past`, in no order.
+pub async fn events_then<C: ConnectionTrait>(db: &C, defender: Uuid, past: &Past) -> AppResult<Vec<case_event::Model>> {
+    let logged = past
+        .list::<EventDraft>("events")?
+        .map(|then| then.into_iter().filter_map(|event| event.stored(defender, past.at)).collect());
+    own_then::<case_event::Entity, _>(db, defender, past, logged).await
+}
+
+/// The defender's affiliations as they stood in `past`, in no order, with
+/// every organisation (the caller keeps those the viewer may see now).
+pub async fn affiliations_then<C: ConnectionTrait>(
+    db: &C,
+    defender: Uuid,
+    past: &Past,
+) -> AppResult<Vec<affiliation::Model>> {
+    let logged = past
+        .list::<AffiliationDraft>("affiliations")?
+        .map(|then| then.into_iter().filter_map(|affiliation| affiliation.stored(defender, past.at)).collect());
+    own_then::<affiliation::Entity, _>(db, defender, past, logged).await
+}
+
+/// The ids of the records merged into the defender at the moment of `past`.
+pub async fn merged_then<C: ConnectionTrait>(db: &C, defender: Uuid, past: &Past) -> AppResult<Vec<Uuid>> {
+    Ok(merges_then(db, Mergeable::Defender, defender, past.at).await?.merged)
+}
