@@ -41,7 +41,7 @@ engine_tests!(documented_read_examples_run, |app: TestApp| async move {
         }
     }
     // Eight in the API guide, four in search and statistics, one in
-    // operations, one in reconciliation, six on statements, languages and
+    // operations, one in reconciliation, seven on statements, languages and
     // past dates.
-    assert_eq!(ran, 20, "every example found");
+    assert_eq!(ran, 21, "every example found");
 });

@@ -1008,3 +1008,113 @@ configured_tests!(as_of_depends_on_the_query_not_the_history, uncached_and_unlim
     // since that name it, and the logs of the defenders on the page.
     assert_eq!(then, now + 4, "asOf of a restriction's defenders");
 });
+
+// A record's own lists read as of a past moment (a defender's events,
+// affiliations and merged ids, a restriction's status history, a campaign's
+// places) cost the same however often they changed since.
+configured_tests!(as_of_lists_depend_on_the_query_not_the_history, uncached_and_unlimited, |app: TestApp| async move {
+    let organisation = common::create_org(&app, "Counting Organisation");
+    let key = common::create_key(&app, &organisation, "EDITOR");
+    let (_, body) = common::post_as(
+        &app,
+        Some(&key),
+        "mutation { createOrganisation(input: { name: \"Counted Union\", kind: NGO, visibility: PUBLIC }) { organisation { id } } }",
+        json!({}),
+    )
+    .await;
+    let union = body["data"]["createOrganisation"]["organisation"]["id"].as_str().expect("organisation").to_owned();
+    let create = "mutation ($input: CreateDefenderInput!) { createDefender(input: $input) { defender { id } } }";
+    let mut ids = Vec::new();
+    for name in ["Quiet Case", "Busy Case"] {
+        let input = json!({ "input": { "name": name, "countryCode": "PE", "visibility": "PUBLIC", "consent": "GIVEN",
+            "events": [{ "kind": "ARREST", "occurredOn": "2020" }],
+            "affiliations": [{ "organisationId": union, "role": "member" }] } });
+        let (_, body) = common::post_as(&app, Some(&key), create, input).await;
+        ids.push(body["data"]["createDefender"]["defender"]["id"].as_str().expect("id").to_owned());
+    }
+    let mut restrictions = Vec::new();
+    for title in ["Quiet bill", "Busy bill"] {
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "mutation ($title: String!) { createRestriction(input: { title: $title, kind: BILL, status: PENDING,
+                countryCode: \"PE\", visibility: PUBLIC }) { restriction { id } } }",
+            json!({ "title": title }),
+        )
+        .await;
+        restrictions.push(body["data"]["createRestriction"]["restriction"]["id"].as_str().expect("id").to_owned());
+    }
+    let mut campaigns = Vec::new();
+    for title in ["Quiet places", "Busy places"] {
+        let input = json!({ "input": { "title": title, "kind": "PETITION", "visibility": "PUBLIC", "areas": ["PE"] } });
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } } }",
+            input,
+        )
+        .await;
+        campaigns.push(body["data"]["createCampaign"]["campaign"]["id"].as_str().expect("id").to_owned());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let statuses = ["ENACTED", "ENJOINED"];
+    for version in 1..=10 {
+        let events: Vec<serde_json::Value> =
+            (0..version).map(|n| json!({ "kind": "THREAT", "occurredOn": format!("{}", 2000 + n) })).collect();
+        let input = json!({ "input": { "id": ids[1], "expectedVersion": version, "events": events,
+            "affiliations": [{ "organisationId": union, "role": format!("role {version}") }] } });
+        let update =
+            "mutation ($input: UpdateDefenderInput!) { updateDefender(input: $input) { defender { version } } }";
+        let (_, body) = common::post_as(&app, Some(&key), update, input).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "mutation ($id: ID!, $version: Int!, $status: RestrictionStatus!) { updateRestriction(input: { id: $id,
+                expectedVersion: $version, status: $status }) { restriction { id } } }",
+            json!({ "id": restrictions[1], "version": version, "status": statuses[version as usize % 2] }),
+        )
+        .await;
+        assert!(body["errors"].is_null(), "{body}");
+        let areas = if version % 2 == 1 { json!(["PE-LIM", "BO"]) } else { json!(["PE"]) };
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            "mutation ($id: ID!, $version: Int!, $areas: [String!]) { updateCampaign(input: { id: $id,
+                expectedVersion: $version, areas: $areas }) { campaign { id } } }",
+            json!({ "id": campaigns[1], "version": version, "areas": areas }),
+        )
+        .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let as_of = |at: Option<&str>| at.map(|at| format!(", asOf: \"{at}\"")).unwrap_or_default();
+    let defender = |id: &str, at: Option<&str>| {
+        format!(
+            "{{ defender(id: \"{id}\"{}) {{ name events(first: 5) {{ totalCount edges {{ cursor node {{ kind description }} }} }}
+                 affiliations {{ totalCount nodes {{ role organisation {{ name }} }} }} mergedIds }} }}",
+            as_of(at)
+        )
+    };
+    let restriction = |id: &str, at: Option<&str>| {
+        format!("{{ restriction(id: \"{id}\"{}) {{ title history {{ totalCount nodes {{ status }} }} }} }}", as_of(at))
+    };
+    let campaign = |id: &str, at: Option<&str>| {
+        format!(
+            "{{ campaign(id: \"{id}\"{}) {{ title countries {{ totalCount nodes {{ code }} }} subdivisions {{ totalCount nodes {{ code }} }} }} }}",
+            as_of(at)
+        )
+    };
+    for (label, read, ids) in [
+        ("defender events, affiliations, mergedIds", &defender as &dyn Fn(&str, Option<&str>) -> String, &ids),
+        ("restriction history", &restriction, &restrictions),
+        ("campaign countries, subdivisions", &campaign, &campaigns),
+    ] {
+        let now = app.statements_for(&read(&ids[1], None)).await;
+        let quiet = app.statements_for(&read(&ids[0], Some(&at))).await;
+        let busy = app.statements_for(&read(&ids[1], Some(&at))).await;
+        eprintln!("{:?}: {label} asOf: {now} statements now, {quiet} (unchanged since), {busy} (10 edits)", app.engine);
+        assert_eq!(quiet, busy, "{label}: statements grew with the history");
+    }
+});

@@ -480,3 +480,9 @@ keyed_loader!(
     PastOf((crate::service::audit::Audited, Uuid, chrono::DateTime<chrono::Utc>)) => crate::service::as_of::Past,
     |repo, records| crate::service::as_of::pasts(&repo.db, &records)
 );
+keyed_loader!(
+    /// How merges bear on a defender read as of a moment: (defender,
+    /// moment). Asked only for defenders the viewer may see now.
+    MergesThenOf((Uuid, chrono::DateTime<chrono::Utc>)) => crate::service::duplicates::merges::MergesThen,
+    |repo, keys| crate::service::duplicates::merges::merges_then(&repo.db, crate::service::duplicates::Mergeable::Defender, &keys)
+);

@@ -12,7 +12,9 @@ use crate::error::AppResult;
 use crate::graphql::campaigns::{CampaignConnection, CampaignFilter, campaigns_under};
 use crate::graphql::common::as_of;
 use crate::graphql::common::connection::{connection, page_args};
-use crate::graphql::common::context::{ConfidentialAccessOf, LinkOf, OtherNamesOf, PastOf, RequestContext, SectorsOf};
+use crate::graphql::common::context::{
+    ConfidentialAccessOf, LinkOf, MergesThenOf, OtherNamesOf, PastOf, RequestContext, SectorsOf,
+};
 use crate::graphql::common::node::Lookup;
 use crate::graphql::common::ordering::{CampaignOrder, DefenderOrder, RestrictionOrder};
 use crate::graphql::common::record::RecordFields;
@@ -102,6 +104,16 @@ impl Defender {
     /// where it changed since.
     fn past_list<T: serde::de::DeserializeOwned>(&self, field: &str) -> Result<Option<Vec<T>>> {
         Ok(self.1.as_deref().map(|past| past.list(field)).transpose()?.flatten())
+    }
+
+    /// How merges bear on the defender as of the moment `past` is of.
+    async fn merges_then(
+        ctx: &Context<'_>,
+        id: uuid::Uuid,
+        past: &crate::service::as_of::Past,
+    ) -> Result<crate::service::duplicates::merges::MergesThen> {
+        let merges = RequestContext::of(ctx).loader.load_one(MergesThenOf((id, past.at))).await?;
+        Ok(merges.unwrap_or_default())
     }
 
     /// Whether the viewer may see this defender's confidential fields.
@@ -303,7 +315,8 @@ impl Defender {
         let args = page_args(first, after, last, before);
         let rc = RequestContext::of(ctx);
         if let Some(past) = &self.1 {
-            let then = service::past::affiliations_then(&rc.db, self.0.id, past).await?;
+            let merges = Defender::merges_then(ctx, self.0.id, past).await?;
+            let then = service::past::affiliations_then(&rc.db, self.0.id, past, &merges).await?;
             // Only where the viewer may see the organisation now, as the list now.
             let organisations: Vec<uuid::Uuid> = then.iter().map(|affiliation| affiliation.organisation_id).collect();
             let seen = rc.records::<entity::organisation::Entity>(&organisations).await?;
@@ -328,7 +341,8 @@ impl Defender {
         let rc = RequestContext::of(ctx);
         let (page, total) = match &self.1 {
             Some(past) => {
-                let then = service::past::events_then(&rc.db, self.0.id, past).await?;
+                let merges = Defender::merges_then(ctx, self.0.id, past).await?;
+                let then = service::past::events_then(&rc.db, self.0.id, past, &merges).await?;
                 as_of::past_page::<CaseEvents>(then, (), &args)?
             }
             None => rc.list_under::<CaseEvents>(CaseEventVia::Defender, self.0.id, (), (), args).await?,
@@ -427,7 +441,7 @@ impl Defender {
     async fn merged_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
         use crate::graphql::duplicates::MergeableType;
         if let Some(past) = &self.1 {
-            let then = service::past::merged_then(&RequestContext::of(ctx).db, self.0.id, past).await?;
+            let then = Defender::merges_then(ctx, self.0.id, past).await?.merged;
             return Ok(then.into_iter().map(|id| GlobalId::encode_uuid(NodeType::Defender, id)).collect());
         }
         crate::graphql::duplicates::merged_ids(ctx, MergeableType::Defender, self.0.id).await

@@ -8,8 +8,9 @@
 //! record were not the defender's then, and entries that belong to another
 //! defender now (given back by an unmerge) are that record's, which the
 //! viewer may not see. Either way they are left out, so that no other
-//! record's entries show in this one's past. Two statements per list,
-//! however long the history.
+//! record's entries show in this one's past. One statement per list, and
+//! one for the merges (see
+//! [`crate::service::duplicates::merges::merges_then`]), however long the history.
 
 use std::collections::HashSet;
 
@@ -20,8 +21,7 @@ use uuid::Uuid;
 use crate::error::AppResult;
 use crate::service::as_of::Past;
 use crate::service::defenders::case::{AffiliationDraft, EventDraft};
-use crate::service::duplicates::Mergeable;
-use crate::service::duplicates::merges::merges_then;
+use crate::service::duplicates::merges::MergesThen;
 
 /// A list of a defender's case entries, stored one row per entry.
 trait CaseList: EntityTrait {
@@ -51,10 +51,9 @@ impl CaseList for affiliation::Entity {
 async fn own_then<E: CaseList, C: ConnectionTrait>(
     db: &C,
     defender: Uuid,
-    past: &Past,
+    merges: &MergesThen,
     logged: Option<Vec<E::Model>>,
 ) -> AppResult<Vec<E::Model>> {
-    let merges = merges_then(db, Mergeable::Defender, defender, past.at).await?;
     let mut entries = match logged {
         Some(then) => {
             let ids: Vec<Uuid> = then.iter().map(E::id).collect();
@@ -74,28 +73,31 @@ async fn own_then<E: CaseList, C: ConnectionTrait>(
     Ok(entries)
 }
 
-/// The defender's case events as they stood in `past`, in no order.
-pub async fn events_then<C: ConnectionTrait>(db: &C, defender: Uuid, past: &Past) -> AppResult<Vec<case_event::Model>> {
+/// The defender's case events as they stood in `past` (with `merges` as of
+/// then), in no order.
+pub async fn events_then<C: ConnectionTrait>(
+    db: &C,
+    defender: Uuid,
+    past: &Past,
+    merges: &MergesThen,
+) -> AppResult<Vec<case_event::Model>> {
     let logged = past
         .list::<EventDraft>("events")?
         .map(|then| then.into_iter().filter_map(|event| event.stored(defender, past.at)).collect());
-    own_then::<case_event::Entity, _>(db, defender, past, logged).await
+    own_then::<case_event::Entity, _>(db, defender, merges, logged).await
 }
 
-/// The defender's affiliations as they stood in `past`, in no order, with
+/// The defender's affiliations as they stood in `past` (with `merges` as
+/// of then), in no order, with
 /// every organisation (the caller keeps those the viewer may see now).
 pub async fn affiliations_then<C: ConnectionTrait>(
     db: &C,
     defender: Uuid,
     past: &Past,
+    merges: &MergesThen,
 ) -> AppResult<Vec<affiliation::Model>> {
     let logged = past
         .list::<AffiliationDraft>("affiliations")?
         .map(|then| then.into_iter().filter_map(|affiliation| affiliation.stored(defender, past.at)).collect());
-    own_then::<affiliation::Entity, _>(db, defender, past, logged).await
-}
-
-/// The ids of the records merged into the defender at the moment of `past`.
-pub async fn merged_then<C: ConnectionTrait>(db: &C, defender: Uuid, past: &Past) -> AppResult<Vec<Uuid>> {
-    Ok(merges_then(db, Mergeable::Defender, defender, past.at).await?.merged)
+    own_then::<affiliation::Entity, _>(db, defender, merges, logged).await
 }

@@ -630,31 +630,35 @@ pub struct MergesThen {
     pub brought_since: HashSet<Uuid>,
 }
 
-/// How merges bear on `survivor` as of `at`, in one statement.
+/// How merges bear on each survivor (id, moment) as of its moment, in one
+/// statement for all of them.
 pub async fn merges_then<C: ConnectionTrait>(
     db: &C,
     kind: Mergeable,
-    survivor: Uuid,
-    at: chrono::DateTime<Utc>,
-) -> AppResult<MergesThen> {
-    let mut then = MergesThen::default();
-    for row in record_merge::Entity::find()
+    keys: &[(Uuid, chrono::DateTime<Utc>)],
+) -> AppResult<HashMap<(Uuid, chrono::DateTime<Utc>), MergesThen>> {
+    let rows = record_merge::Entity::find()
         .filter(record_merge::Column::RecordType.eq(kind.table()))
-        .filter(record_merge::Column::SurvivorId.eq(survivor))
-        .filter(record_merge::Column::UndoneAt.is_null().or(record_merge::Column::UndoneAt.gt(at)))
+        .filter(record_merge::Column::SurvivorId.is_in(keys.iter().map(|(id, _)| *id)))
         .all(db)
-        .await?
-    {
-        if row.merged_at <= at {
-            then.merged.push(row.absorbed_id);
-            continue;
+        .await?;
+    let mut found = HashMap::new();
+    for &(survivor, at) in keys {
+        let mut then = MergesThen::default();
+        let in_force_after = |row: &record_merge::Model| row.undone_at.is_none_or(|undone| undone > at);
+        for row in rows.iter().filter(|row| row.survivor_id == survivor && in_force_after(row)) {
+            if row.merged_at <= at {
+                then.merged.push(row.absorbed_id);
+                continue;
+            }
+            let moved: Moved = serde_json::from_str(&row.moved)
+                .map_err(|error| AppError::Internal(anyhow::anyhow!("a merge's record cannot be read: {error}")))?;
+            then.brought_since.extend(moved.events.into_iter().chain(moved.affiliations));
         }
-        let moved: Moved = serde_json::from_str(&row.moved)
-            .map_err(|error| AppError::Internal(anyhow::anyhow!("a merge's record cannot be read: {error}")))?;
-        then.brought_since.extend(moved.events.into_iter().chain(moved.affiliations));
+        then.merged.sort();
+        found.insert((survivor, at), then);
     }
-    then.merged.sort();
-    Ok(then)
+    Ok(found)
 }
 
 /// For ids of absorbed records, the record each now lives on as (following
