@@ -39,6 +39,9 @@ pub struct Past {
     /// The value then of each field changed since, by its GraphQL name
     /// (null for no value).
     pub values: HashMap<String, Option<Value>>,
+    /// Each change of the record's sources since (a citation added or
+    /// removed, one source at a time), oldest first: its `from` and `to`.
+    pub sources_since: Vec<(Option<Value>, Option<Value>)>,
 }
 
 impl Past {
@@ -63,6 +66,9 @@ impl Past {
         Ok(self.value::<Vec<T>>(field)?.map(Option::unwrap_or_default))
     }
 }
+
+/// The field the log names a record's citations of sources by.
+pub const SOURCES: &str = "sources";
 
 /// The moment an `asOf` argument names, checked: not in the future.
 pub fn moment(argument: &str, at: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
@@ -113,6 +119,9 @@ fn past_of<'a>(entries: impl Iterator<Item = &'a audit_entry::Model>, at: DateTi
         let changes: Vec<Change> = serde_json::from_str(&entry.changes)
             .map_err(|error| AppError::Internal(anyhow::anyhow!("an audit entry cannot be read: {error}")))?;
         for change in changes {
+            if change.field == SOURCES {
+                past.sources_since.push((change.from.clone(), change.to.clone()));
+            }
             // The oldest change after the moment holds the value then.
             past.values.entry(change.field).or_insert(change.from);
         }

@@ -4,7 +4,7 @@
 //! confidential fields judged now, a campaign's linked defenders,
 //! restrictions and places as they were then, a defender's case events,
 //! affiliations and merged ids and a restriction's status history as they
-//! were then, and sources refused alike for every record read in the past.
+//! were then, and the sources each record cited then.
 
 use crate::common;
 
@@ -136,13 +136,6 @@ engine_tests!(records_are_read_as_they_stood, |app: TestApp| async move {
     let (_, body) = post_as(&app, Some(&key_a), THEN, json!({ "id": id, "at": future })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["argument"], "asOf", "{body}");
-    // Sources are refused for every record read in the past, and read
-    // normally without asOf.
-    let sources = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) { sources { totalCount } } }";
-    let (_, body) = post_as(&app, Some(&key_a), sources, json!({ "id": id, "at": created })).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["argument"], "asOf", "{body}");
-    ok(&app, Some(&key_a), sources, json!({ "id": id })).await;
     // asOf applies to defenders, restrictions and campaigns only.
     let (_, body) = post_as(&app, Some(&key_a), NODE_THEN, json!({ "id": a, "at": created })).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
@@ -646,4 +639,74 @@ engine_tests!(status_history_and_places_are_read_as_they_stood, |app: TestApp| a
     let later = moment().await;
     let at_later = ok(&app, Some(&key), places, json!({ "id": campaign, "at": later })).await;
     assert_eq!(at_later, now);
+});
+
+engine_tests!(sources_are_read_as_they_were_cited, |app: TestApp| async move {
+    let (a, c) = (create_org(&app, "Gulf Watch"), create_org(&app, "Partner Network"));
+    let (key, partner) = (create_key(&app, &a, "EDITOR"), create_key(&app, &c, "EDITOR"));
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation { createRestriction(input: { title: \"Cited law\", kind: LAW, status: ENACTED,
+            countryCode: \"SA\", visibility: PARTNERS }) { restriction { id } } }",
+        json!({}),
+    )
+    .await;
+    let law =
+        body["data"]["createRestriction"]["restriction"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    let mut sources = Vec::new();
+    for (title, visibility) in [("A report", "PARTNERS"), ("B gazette", "PARTNERS"), ("C notes", "PRIVATE")] {
+        let (_, body) = post_as(
+            &app,
+            Some(&key),
+            "mutation ($input: CreateSourceInput!) { createSource(input: $input) { source { id } } }",
+            json!({ "input": { "title": title, "visibility": visibility } }),
+        )
+        .await;
+        sources
+            .push(body["data"]["createSource"]["source"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned());
+    }
+    let mut version = 1;
+    let mut cite = |source: usize, locator: Option<&str>| {
+        let (app, key, law, source, locator) =
+            (&app, key.clone(), law.clone(), sources[source].clone(), locator.map(str::to_owned));
+        let mutation = if locator.is_some() { "citeSource" } else { "unciteSource" };
+        let input = json!({ "recordId": law, "expectedVersion": version, "sourceId": source, "locator": locator });
+        version += 1;
+        async move {
+            let query =
+                format!("mutation ($input: CitationInput!) {{ {mutation}(input: $input) {{ recordVersion }} }}");
+            ok(app, Some(&key), &query, json!({ "input": input })).await;
+        }
+    };
+    cite(2, Some("p. 1")).await;
+    cite(0, Some("p. 3")).await;
+    let one = moment().await;
+    cite(1, Some("art. 5")).await;
+    // A second citation of the same source, and then both removed: the
+    // source was cited at the first moment all the same.
+    cite(0, Some("p. 9")).await;
+    let two = moment().await;
+    cite(0, None).await;
+    let three = moment().await;
+
+    let query = "query ($id: ID!, $at: DateTime) { restriction(id: $id, asOf: $at) {
+        sources { totalCount nodes { title } } } }";
+    let titles = |key: String, at: Option<String>| {
+        let (app, law) = (&app, law.clone());
+        async move {
+            let data = ok(app, Some(&key), query, json!({ "id": law, "at": at })).await;
+            let nodes = data["restriction"]["sources"]["nodes"].as_array().unwrap_or_else(|| panic!("{data}")).clone();
+            assert_eq!(data["restriction"]["sources"]["totalCount"], json!(nodes.len()), "{data}");
+            nodes.iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(titles(key.clone(), Some(one.clone())).await, vec!["A report", "C notes"]);
+    assert_eq!(titles(key.clone(), Some(two.clone())).await, vec!["A report", "B gazette", "C notes"]);
+    assert_eq!(titles(key.clone(), Some(three.clone())).await, vec!["B gazette", "C notes"]);
+    assert_eq!(titles(key.clone(), None).await, vec!["B gazette", "C notes"]);
+    // Visibility is judged now: the private source is never in the
+    // partner's past list, count included.
+    assert_eq!(titles(partner.clone(), Some(two.clone())).await, vec!["A report", "B gazette"]);
+    assert_eq!(titles(partner.clone(), Some(one.clone())).await, vec!["A report"]);
 });

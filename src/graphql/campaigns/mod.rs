@@ -319,8 +319,10 @@ impl Campaign {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "sources")?;
-        sources_of(ctx, CitingRecord::Campaign, self.0.id, page_args(first, after, last, before)).await
+        // Only defenders are merged: nothing was brought in since.
+        let brought = std::collections::HashSet::new();
+        let past = self.1.as_deref().map(|past| (past, &brought));
+        sources_of(ctx, CitingRecord::Campaign, self.0.id, past, page_args(first, after, last, before)).await
     }
 
     /// The fields every shared record has: history, visibility, contributor, version, timestamps.
@@ -391,7 +393,7 @@ impl CampaignsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history and a campaign's countries and subdivisions are those of then too, paged and ordered as now. Sources are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history, a campaign's countries and subdivisions, and the sources each cited are those of then too, paged and ordered as now."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Campaign> {

@@ -11,9 +11,8 @@
 //! lists of then (see [`crate::service::defenders::past`]), paged in memory
 //! with the cursors of the lists now; a restriction's status history is the
 //! changes recorded by then; a campaign's countries and subdivisions are its
-//! areas then. Sources are refused for every record read as of a past date
-//! alike, whatever its history, so that the refusal tells nothing about
-//! records the viewer cannot see.
+//! areas then; its sources are those it cited then (see
+//! [`crate::service::sources::cited_then`]).
 
 use std::sync::Arc;
 
@@ -21,7 +20,6 @@ use async_graphql::{Context, ID, Result};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::error::AppError;
 use crate::graphql::campaigns::Campaign;
 use crate::graphql::common::context::TotalCount;
 use crate::graphql::common::context::{PastOf, RequestContext};
@@ -124,17 +122,4 @@ pub fn past_page<L: Listing>(
     let total = rows.len() as u64;
     let total: TotalCount = Arc::new(move || Box::pin(async move { Ok(total) }));
     Ok((pagination::page_in_memory(rows, L::spec(order), &page), total))
-}
-
-/// Refuses a field that cannot yet be read as of a past moment, on every
-/// record read with `asOf`.
-pub fn now_only(past: Option<&Past>, field: &str) -> Result<()> {
-    match past {
-        None => Ok(()),
-        Some(_) => Err(AppError::bad_input(
-            "asOf",
-            format!("{field} cannot be read as of a past date yet; read it in a query without asOf"),
-        )
-        .into()),
-    }
 }

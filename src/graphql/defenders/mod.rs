@@ -408,8 +408,12 @@ impl Defender {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
-        crate::graphql::common::as_of::now_only(self.1.as_deref(), "sources")?;
-        sources_of(ctx, CitingRecord::Defender, self.0.id, page_args(first, after, last, before)).await
+        let args = page_args(first, after, last, before);
+        if let Some(past) = &self.1 {
+            let merges = Defender::merges_then(ctx, self.0.id, past).await?;
+            return sources_of(ctx, CitingRecord::Defender, self.0.id, Some((past, &merges.brought_since)), args).await;
+        }
+        sources_of(ctx, CitingRecord::Defender, self.0.id, None, args).await
     }
 
     /// Whether the defender agreed to publication. Only GIVEN allows the record to be PUBLIC.
@@ -696,7 +700,7 @@ impl DefendersQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The defender's global id.")] id: ID,
         #[graphql(
-            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history and a campaign's countries and subdivisions are those of then too, paged and ordered as now. Sources are refused with BAD_USER_INPUT: read them without asOf."
+            desc = "Gives the record as it stood at this moment (not in the future), rebuilt from its audit log; null, without an error, when it did not exist yet. Who may see it, and which of its fields, is judged now. Its links are those of then, each record shown as it is now (a defender merged since as the one it was merged into) and only if the viewer may see it now: a campaign's defenders and restrictions, a defender's restrictions and a restriction's defenders (with how each concerned the defender then), and the campaigns that listed a defender or a restriction then. A defender's events, affiliations (where the viewer may see the organisation now) and merged ids, a restriction's status history, a campaign's countries and subdivisions, and the sources each cited are those of then too, paged and ordered as now."
         )]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Lookup<Defender> {

@@ -138,7 +138,7 @@ impl Organisation {
         #[graphql(desc = "Returns the last n elements, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Returns the elements before this cursor.")] before: Option<String>,
     ) -> Result<SourceConnection> {
-        sources_of(ctx, CitingRecord::Organisation, self.0.id, page_args(first, after, last, before)).await
+        sources_of(ctx, CitingRecord::Organisation, self.0.id, None, page_args(first, after, last, before)).await
     }
 
     /// The global ids of records merged into this one; each of them resolves

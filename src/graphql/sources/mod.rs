@@ -4,15 +4,18 @@ pub mod mutations;
 
 use async_graphql::{Context, ID, Object, Result};
 use entity::{PartialDate, source};
+use std::collections::HashSet;
+
 use uuid::Uuid;
 
 use crate::graphql::common::connection::connection;
 use crate::graphql::common::context::{LocatorsOf, RequestContext};
 use crate::graphql::common::record::RecordFields;
 use crate::ids::{GlobalId, NodeType};
+use crate::service::as_of::Past;
 use crate::service::query::pagination::{PageArgs, ParentKey};
 use crate::service::query::records::RecordOrder;
-use crate::service::sources::{CitingRecord, Sources};
+use crate::service::sources::{CitingRecord, SourceFilter, Sources};
 
 /// A report, article, page or other document that records rest on.
 pub struct Source(pub source::Model);
@@ -76,9 +79,24 @@ connection!(
     }
 );
 
-/// The sources a record cites, by title.
-pub async fn sources_of(ctx: &Context<'_>, record: CitingRecord, id: Uuid, args: PageArgs) -> Result<SourceConnection> {
-    let (page, total) =
-        RequestContext::of(ctx).list_under::<Sources>(record, id, (), RecordOrder::default(), args).await?;
+/// The sources a record cites, by title. Read as of a past moment
+/// (`past`, with the citations merges since brought in), those it cited
+/// then, listed through the same visibility rule; their locators are those
+/// of its citations now.
+pub async fn sources_of(
+    ctx: &Context<'_>,
+    record: CitingRecord,
+    id: Uuid,
+    past: Option<(&Past, &HashSet<Uuid>)>,
+    args: PageArgs,
+) -> Result<SourceConnection> {
+    let rc = RequestContext::of(ctx);
+    let (page, total) = match past {
+        Some((past, brought)) => {
+            let ids = crate::service::sources::cited_then(&rc.db, (record, id), past, brought).await?;
+            rc.list::<Sources>(SourceFilter { ids: Some(ids) }, RecordOrder::default(), args).await?
+        }
+        None => rc.list_under::<Sources>(record, id, SourceFilter::default(), RecordOrder::default(), args).await?,
+    };
     Ok(SourceConnection::new(page, total, Some(ParentKey::Id(id))))
 }

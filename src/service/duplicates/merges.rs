@@ -625,8 +625,8 @@ pub async fn merged_ids<C: ConnectionTrait>(
 pub struct MergesThen {
     /// The records merged into it at the moment (merged by then, not yet undone).
     pub merged: Vec<Uuid>,
-    /// The case events and affiliations merges after the moment brought in
-    /// from the records they absorbed: not the survivor's then.
+    /// The case events, affiliations and citations merges after the moment
+    /// brought in from the records they absorbed: not the survivor's then.
     pub brought_since: HashSet<Uuid>,
 }
 
@@ -653,7 +653,7 @@ pub async fn merges_then<C: ConnectionTrait>(
             }
             let moved: Moved = serde_json::from_str(&row.moved)
                 .map_err(|error| AppError::Internal(anyhow::anyhow!("a merge's record cannot be read: {error}")))?;
-            then.brought_since.extend(moved.events.into_iter().chain(moved.affiliations));
+            then.brought_since.extend(moved.events.into_iter().chain(moved.affiliations).chain(moved.citations));
         }
         then.merged.sort();
         found.insert((survivor, at), then);

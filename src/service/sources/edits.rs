@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::service::Viewer;
+use crate::service::as_of::SOURCES;
 use crate::service::audit::{self, Audited, Change, Class};
 use crate::service::organisations::website;
 use crate::service::query::records::{RecordEntity, RecordModel, visible_by_id};
@@ -123,7 +124,7 @@ where
             .insert(&txn)
             .await?;
             Change::values(
-                "sources",
+                SOURCES,
                 None,
                 Some(serde_json::json!({ "source": source_id, "locator": locator })),
                 cited_class(),
@@ -141,7 +142,16 @@ where
                 .filter(citation::Column::Id.is_in(cited.iter().map(|c| c.id)))
                 .exec(&txn)
                 .await?;
-            Change::values("sources", Some(serde_json::json!({ "source": source_id })), None, cited_class())
+            // The citations removed, with when each was made: what the
+            // record cited at a past moment (`asOf`) depends on them.
+            let removed: Vec<serde_json::Value> =
+                cited.iter().map(|c| serde_json::json!({ "id": c.id, "createdAt": c.created_at })).collect();
+            Change::values(
+                SOURCES,
+                Some(serde_json::json!({ "source": source_id, "removed": removed })),
+                None,
+                cited_class(),
+            )
         }
     };
     let updated = bump::<E, _>(&txn, record.1, expected_version, current.into_active_model()).await?;

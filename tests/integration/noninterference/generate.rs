@@ -185,14 +185,12 @@ pub struct Gen<'a> {
     moments: [String; 2],
 }
 
-/// The fields a record read as of a past moment refuses alike for every
-/// record (see `asOf`): left out of its selections, as are the lists of
-/// linked records not in [`PAST_LISTS`].
-const NOW_ONLY: [&str; 1] = ["sources"];
-
 /// The lists of linked records a record read as of a past moment gives
 /// (rebuilt from its log): kept in its selections, with cursors and nodes.
-const PAST_LISTS: [(&str, &str); 11] = [
+const PAST_LISTS: [(&str, &str); 14] = [
+    ("Campaign", "sources"),
+    ("Defender", "sources"),
+    ("Restriction", "sources"),
     ("Campaign", "defenders"),
     ("Campaign", "restrictions"),
     ("Campaign", "countries"),
@@ -248,7 +246,9 @@ impl<'a> Gen<'a> {
     }
 
     /// The selection of a record read as of a past moment: its light
-    /// selection without the lists refused there.
+    /// selection, with one level of the lists of [`PAST_LISTS`] and none of
+    /// its other connections (its audit log and the like, the same at any
+    /// moment).
     fn past_sel(&self, ty: &str) -> String {
         self.schema
             .get(ty)
@@ -259,8 +259,7 @@ impl<'a> Gen<'a> {
                     // One level of nodes, with their cursors and counts.
                     return self.field_sel(ty, f, 1, 0);
                 }
-                let refused = NOW_ONLY.contains(&f.name.as_str()) || self.schema.is_connection(f.ty.named());
-                if refused { None } else { self.field_sel(ty, f, LIGHT, 0) }
+                if self.schema.is_connection(f.ty.named()) { None } else { self.field_sel(ty, f, LIGHT, 0) }
             })
             .collect::<Vec<_>>()
             .join(" ")
