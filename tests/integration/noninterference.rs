@@ -173,11 +173,14 @@ fn truncate(text: &str, max: usize) -> String {
 /// counters normalised). The alias limit because selections ask
 /// translatable fields twice (`name name_es: name(language: "es")`): a deep
 /// one goes past the default, and an answer refused alike for every viewer
-/// would compare equal and check nothing.
+/// would compare equal and check nothing. The size limit likewise: a family
+/// of records read as of a past moment, each with its past lists, is longer
+/// than the default allows.
 fn unlimited(settings: &mut rights_graph::config::Settings) {
     settings.rate_limits.rate_limit_anonymous = 1_000_000_000;
     settings.rate_limits.rate_limit_authenticated = 1_000_000_000;
     settings.limits.max_query_aliases = 1_000;
+    settings.limits.max_query_bytes = 256 * 1024;
 }
 
 async fn run(engine: Engine) {

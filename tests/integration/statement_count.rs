@@ -1056,10 +1056,19 @@ configured_tests!(as_of_lists_depend_on_the_query_not_the_history, uncached_and_
         .await;
         campaigns.push(body["data"]["createCampaign"]["campaign"]["id"].as_str().expect("id").to_owned());
     }
+    let (_, body) = common::post_as(
+        &app,
+        Some(&key),
+        "mutation { createSource(input: { title: \"Counted gazette\", visibility: PUBLIC }) { source { id } } }",
+        json!({}),
+    )
+    .await;
+    let gazette = body["data"]["createSource"]["source"]["id"].as_str().expect("source").to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let statuses = ["ENACTED", "ENJOINED"];
+    let mut restriction_version = 1;
     for version in 1..=10 {
         let events: Vec<serde_json::Value> =
             (0..version).map(|n| json!({ "kind": "THREAT", "occurredOn": format!("{}", 2000 + n) })).collect();
@@ -1074,10 +1083,22 @@ configured_tests!(as_of_lists_depend_on_the_query_not_the_history, uncached_and_
             Some(&key),
             "mutation ($id: ID!, $version: Int!, $status: RestrictionStatus!) { updateRestriction(input: { id: $id,
                 expectedVersion: $version, status: $status }) { restriction { id } } }",
-            json!({ "id": restrictions[1], "version": version, "status": statuses[version as usize % 2] }),
+            json!({ "id": restrictions[1], "version": restriction_version, "status": statuses[version as usize % 2] }),
         )
         .await;
         assert!(body["errors"].is_null(), "{body}");
+        // The restriction cites the gazette, and stops citing it, in turn.
+        let cite = if version % 2 == 1 { "citeSource" } else { "unciteSource" };
+        let (_, body) = common::post_as(
+            &app,
+            Some(&key),
+            &format!("mutation ($input: CitationInput!) {{ {cite}(input: $input) {{ recordVersion }} }}"),
+            json!({ "input": { "recordId": restrictions[1], "expectedVersion": restriction_version + 1,
+                               "sourceId": gazette, "locator": format!("p. {version}") } }),
+        )
+        .await;
+        assert!(body["errors"].is_null(), "{body}");
+        restriction_version += 2;
         let areas = if version % 2 == 1 { json!(["PE-LIM", "BO"]) } else { json!(["PE"]) };
         let (_, body) = common::post_as(
             &app,
@@ -1093,12 +1114,17 @@ configured_tests!(as_of_lists_depend_on_the_query_not_the_history, uncached_and_
     let defender = |id: &str, at: Option<&str>| {
         format!(
             "{{ defender(id: \"{id}\"{}) {{ name events(first: 5) {{ totalCount edges {{ cursor node {{ kind description }} }} }}
-                 affiliations {{ totalCount nodes {{ role organisation {{ name }} }} }} mergedIds }} }}",
+                 affiliations {{ totalCount nodes {{ role organisation {{ name }} }} }} mergedIds
+                 sources {{ totalCount nodes {{ title }} }} }} }}",
             as_of(at)
         )
     };
     let restriction = |id: &str, at: Option<&str>| {
-        format!("{{ restriction(id: \"{id}\"{}) {{ title history {{ totalCount nodes {{ status }} }} }} }}", as_of(at))
+        format!(
+            "{{ restriction(id: \"{id}\"{}) {{ title history {{ totalCount nodes {{ status }} }}
+                 sources {{ totalCount nodes {{ title }} }} }} }}",
+            as_of(at)
+        )
     };
     let campaign = |id: &str, at: Option<&str>| {
         format!(
@@ -1107,8 +1133,8 @@ configured_tests!(as_of_lists_depend_on_the_query_not_the_history, uncached_and_
         )
     };
     for (label, read, ids) in [
-        ("defender events, affiliations, mergedIds", &defender as &dyn Fn(&str, Option<&str>) -> String, &ids),
-        ("restriction history", &restriction, &restrictions),
+        ("defender events, affiliations, mergedIds, sources", &defender as &dyn Fn(&str, Option<&str>) -> String, &ids),
+        ("restriction history, sources", &restriction, &restrictions),
         ("campaign countries, subdivisions", &campaign, &campaigns),
     ] {
         let now = app.statements_for(&read(&ids[1], None)).await;

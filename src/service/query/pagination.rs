@@ -525,3 +525,52 @@ where
     use sea_orm::PaginatorTrait;
     Ok(select.count(db).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> SortSpec<(Option<&'static str>, u128)> {
+        SortSpec {
+            tag: "DATE".into(),
+            keys: vec![
+                SortKey::asc(Expr::val(""), ValueKind::Text, |row: &(Option<&str>, u128)| {
+                    CursorValue::Text(row.0.unwrap_or_default().to_owned())
+                }),
+                SortKey::id(Expr::val(""), |row: &(Option<&str>, u128)| Uuid::from_u128(row.1)),
+            ],
+        }
+    }
+
+    fn rows() -> Vec<(Option<&'static str>, u128)> {
+        vec![(Some("2024-03"), 1), (None, 5), (Some("2023"), 4), (Some("2024"), 2), (Some("2024-03"), 3)]
+    }
+
+    fn ids(page: &Page<(Option<&'static str>, u128)>) -> Vec<u128> {
+        page.items.iter().map(|row| row.1).collect()
+    }
+
+    #[test]
+    fn pages_in_memory_forwards_and_backwards_as_the_database_would() {
+        let args = |first, after: Option<String>, last, before: Option<String>| PageArgs { first, after, last, before };
+        let first = PageRequest::new(&args(Some(2), None, None, None), spec).unwrap();
+        let page = page_in_memory(rows(), spec(), &first);
+        // Undated first, then by date, ties by id.
+        assert_eq!(ids(&page), vec![5, 4]);
+        assert!(page.has_next_page && !page.has_previous_page);
+        let after = page.cursors.of(&page.items[1]);
+        let next = PageRequest::new(&args(Some(2), Some(after), None, None), spec).unwrap();
+        let page = page_in_memory(rows(), spec(), &next);
+        assert_eq!(ids(&page), vec![2, 1]);
+        assert!(page.has_next_page && page.has_previous_page);
+        let before = page.cursors.of(&page.items[1]);
+        let back = PageRequest::new(&args(None, None, Some(2), Some(before)), spec).unwrap();
+        let page = page_in_memory(rows(), spec(), &back);
+        assert_eq!(ids(&page), vec![4, 2], "the two before, in listing order");
+        assert!(page.has_next_page && page.has_previous_page);
+        let last = PageRequest::new(&args(None, None, Some(10), None), spec).unwrap();
+        let page = page_in_memory(rows(), spec(), &last);
+        assert_eq!(ids(&page), vec![5, 4, 2, 1, 3]);
+        assert!(!page.has_next_page && !page.has_previous_page);
+    }
+}
