@@ -55,5 +55,23 @@ pub fn operations() -> Vec<Operation> {
                     restrictions { total byStatus { key count } } } }",
             variables: |_, _| json!({}),
         },
+        Operation {
+            name: "6 defender with its case: events, affiliations, sources",
+            query: CASE,
+            variables: |i, ids| json!({ "id": ids[i as usize % ids.len()] }),
+        },
+        Operation {
+            name: "7 the same, as of a past moment (asOf)",
+            query: CASE,
+            variables: |i, ids| {
+                let at = chrono::Utc::now() - chrono::Duration::seconds(1);
+                json!({ "id": ids[i as usize % ids.len()], "at": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true) })
+            },
+        },
     ]
 }
+
+/// A defender with its case, now or (`$at`) as of a past moment.
+const CASE: &str = "query Case($id: ID!, $at: DateTime, $first: Int = 20) { defender(id: $id, asOf: $at) { name status version \
+    events(first: $first) { totalCount nodes { kind occurredOn description restriction { title } } } \
+    affiliations(first: $first) { nodes { role organisation { name } } } sources(first: $first) { nodes { title } } } }";
