@@ -505,15 +505,26 @@ engine_tests!(case_lists_are_read_as_they_stood, |app: TestApp| async move {
         json!({ "totalCount": 1, "nodes": [{ "role": "lawyer", "organisation": { "name": "Lawyers' Guild" } }] })
     );
 
-    // Merges: another record's events never show in this one's past. Before
-    // the merge, the survivor's list has none of the absorbed record's
-    // events; while merged it lists the absorbed record among its merged
-    // ids; once unmerged, the events went back and are the other record's.
+    // Merges: another record's events and links never show in this one's
+    // past. Before the merge, the survivor's lists have none of the absorbed
+    // record's; while merged it lists the absorbed record among its merged
+    // ids; once unmerged, they went back and are the other record's.
+    let (_, body) = post_as(
+        &app,
+        Some(&key),
+        "mutation { createRestriction(input: { title: \"Foreign agents law\", kind: LAW, status: ENACTED,
+            countryCode: \"SA\", visibility: PARTNERS }) { restriction { id } } }",
+        json!({}),
+    )
+    .await;
+    let law =
+        body["data"]["createRestriction"]["restriction"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
     let absorbed = create(
         &app,
         &key,
         json!({ "name": "Case Defender (duplicate)", "countryCode": "SA", "visibility": "PRIVATE",
-                "events": [{ "kind": "THREAT", "occurredOn": "2022-01" }] }),
+                "events": [{ "kind": "THREAT", "occurredOn": "2022-01" }],
+                "restrictionLinks": [{ "restrictionId": law, "relation": "CHARGED_UNDER" }] }),
     )
     .await;
     let apart = moment().await;
@@ -528,7 +539,7 @@ engine_tests!(case_lists_are_read_as_they_stood, |app: TestApp| async move {
             .collect()
     };
     let events_all = "query ($id: ID!, $at: DateTime) { defender(id: $id, asOf: $at) {
-        events { totalCount edges { node { kind } } } mergedIds } }";
+        events { totalCount edges { node { kind } } } mergedIds restrictions { totalCount nodes { title } } } }";
     let all = |at: Option<&str>| {
         let (app, id, key, at) = (&app, id.clone(), key.clone(), at.map(str::to_owned));
         async move { ok(app, Some(&key), events_all, json!({ "id": id, "at": at })).await["defender"].clone() }
@@ -537,6 +548,11 @@ engine_tests!(case_lists_are_read_as_they_stood, |app: TestApp| async move {
     assert_eq!(all(Some(&apart)).await["mergedIds"], json!([]));
     assert_eq!(kinds(&all(None).await), vec!["TRIAL", "ARREST", "THREAT"]);
     assert_eq!(all(Some(&merged)).await["mergedIds"], json!([absorbed]));
+    // The absorbed record's link moved too: not the survivor's before the merge.
+    let law_list = json!({ "totalCount": 1, "nodes": [{ "title": "Foreign agents law" }] });
+    assert_eq!(all(None).await["restrictions"], law_list);
+    assert_eq!(all(Some(&merged)).await["restrictions"], law_list);
+    assert_eq!(all(Some(&apart)).await["restrictions"], json!({ "totalCount": 0, "nodes": [] }));
     // An edit while merged (the trial removed) logs the list with the
     // absorbed record's event in it.
     let current = ok(
@@ -564,6 +580,11 @@ engine_tests!(case_lists_are_read_as_they_stood, |app: TestApp| async move {
     assert_eq!(kinds(&unmerged), vec!["TRIAL", "ARREST"], "the threat is the other record's again");
     assert_eq!(kinds(&all(None).await), vec!["ARREST"]);
     assert_eq!(all(None).await["mergedIds"], json!([]));
+    // The link went back with the unmerge: the other record's, not in the
+    // survivor's past, before the merge or while merged.
+    assert_eq!(unmerged["restrictions"], json!({ "totalCount": 0, "nodes": [] }));
+    assert_eq!(all(Some(&apart)).await["restrictions"], json!({ "totalCount": 0, "nodes": [] }));
+    assert_eq!(all(None).await["restrictions"], json!({ "totalCount": 0, "nodes": [] }));
 });
 
 engine_tests!(status_history_and_places_are_read_as_they_stood, |app: TestApp| async move {

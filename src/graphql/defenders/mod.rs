@@ -370,11 +370,13 @@ impl Defender {
     ) -> Result<RestrictionConnection> {
         let args = page_args(first, after, last, before);
         if let Some(past) = &self.1 {
-            let links = past.list::<PastLink>("restrictionLinks")?;
-            if let Some(then) = links.map(|links| links.into_iter().map(|link| link.restriction_id).collect()) {
-                let defender = Some((self.0.id, past.clone()));
-                return restrictions_among(ctx, then, defender, filter, order_by, args).await;
-            }
+            let logged = past.list::<PastLink>("restrictionLinks")?;
+            let logged = logged.map(|links| links.into_iter().map(|link| link.restriction_id).collect());
+            let merges = Defender::merges_then(ctx, self.0.id, past).await?;
+            let then =
+                service::past::restrictions_then(&RequestContext::of(ctx).db, self.0.id, logged, &merges).await?;
+            let defender = Some((self.0.id, past.clone()));
+            return restrictions_among(ctx, then, defender, filter, order_by, args).await;
         }
         restrictions_under(ctx, RestrictionVia::Defender, self.0.id.into(), filter, order_by, args).await
     }

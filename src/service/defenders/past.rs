@@ -1,5 +1,5 @@
-//! A defender's case as it stood at a past moment (`asOf`): its case events
-//! and affiliations, and the records merged into it then.
+//! A defender's case as it stood at a past moment (`asOf`): its case
+//! events, affiliations and links to restrictions.
 //!
 //! A list the defender's log changed since is the list the log kept (the
 //! `from` of its oldest change since); one unchanged since is the list now.
@@ -14,7 +14,8 @@
 
 use std::collections::HashSet;
 
-use entity::{affiliation, case_event};
+use entity::{affiliation, case_event, defender_restriction};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -100,4 +101,33 @@ pub async fn affiliations_then<C: ConnectionTrait>(
         .list::<AffiliationDraft>("affiliations")?
         .map(|then| then.into_iter().filter_map(|affiliation| affiliation.stored(defender, past.at)).collect());
     own_then::<affiliation::Entity, _>(db, defender, merges, logged).await
+}
+
+/// The restrictions the defender was linked to in `past`: `logged` (the
+/// restrictions of the links its log kept then) or, when its links did not
+/// change since, those of its links now; less those linked through a link a
+/// merge moved that is another record's (see [`MergesThen`]). One
+/// statement.
+pub async fn restrictions_then<C: ConnectionTrait>(
+    db: &C,
+    defender: Uuid,
+    logged: Option<Vec<Uuid>>,
+    merges: &MergesThen,
+) -> AppResult<Vec<Uuid>> {
+    let rows = defender_restriction::Entity::find()
+        .filter(
+            defender_restriction::Column::DefenderId
+                .eq(defender)
+                .or(defender_restriction::Column::Id.is_in(merges.link_rows_of_others.iter().copied())),
+        )
+        .all(db)
+        .await?;
+    let mut of_others = merges.restrictions_of_others.clone();
+    of_others.extend(
+        rows.iter().filter(|link| merges.link_rows_of_others.contains(&link.id)).map(|link| link.restriction_id),
+    );
+    let then = logged.unwrap_or_else(|| {
+        rows.iter().filter(|link| link.defender_id == defender).map(|link| link.restriction_id).collect()
+    });
+    Ok(then.into_iter().filter(|restriction| !of_others.contains(restriction)).collect())
 }

@@ -42,6 +42,10 @@ struct Moved {
     events: Vec<Uuid>,
     affiliations: Vec<Uuid>,
     restriction_links: Vec<Uuid>,
+    /// The restrictions of those links: an edit of the survivor's links
+    /// stores them anew, under other ids. Empty for merges recorded before
+    /// it was kept.
+    linked_restrictions: Vec<Uuid>,
     /// Campaigns whose link to the defender moved.
     campaigns: Vec<Uuid>,
     /// Campaigns whose lead organisation moved.
@@ -356,9 +360,16 @@ async fn return_defender_links(txn: &DatabaseTransaction, s: Uuid, a: Uuid, move
         .filter(affiliation::Column::DefenderId.eq(s))
         .exec(txn)
         .await?;
+    // An edit of the survivor's links stores them anew, under other ids:
+    // its link to a restriction that came with the merge is given back too
+    // (the survivor had no link of its own to it, or none would have moved).
     defender_restriction::Entity::update_many()
         .col_expr(defender_restriction::Column::DefenderId, Expr::value(a))
-        .filter(defender_restriction::Column::Id.is_in(moved.restriction_links.clone()))
+        .filter(
+            defender_restriction::Column::Id
+                .is_in(moved.restriction_links.clone())
+                .or(defender_restriction::Column::RestrictionId.is_in(moved.linked_restrictions.clone())),
+        )
         .filter(defender_restriction::Column::DefenderId.eq(s))
         .exec(txn)
         .await?;
@@ -425,14 +436,15 @@ async fn move_defender_links(txn: &DatabaseTransaction, s: Uuid, a: Uuid, moved:
         .into_iter()
         .map(|l| l.restriction_id)
         .collect();
-    moved.restriction_links = defender_restriction::Entity::find()
+    let moving: Vec<defender_restriction::Model> = defender_restriction::Entity::find()
         .filter(defender_restriction::Column::DefenderId.eq(a))
         .all(txn)
         .await?
         .into_iter()
         .filter(|l| !linked.contains(&l.restriction_id))
-        .map(|l| l.id)
         .collect();
+    moved.restriction_links = moving.iter().map(|l| l.id).collect();
+    moved.linked_restrictions = moving.iter().map(|l| l.restriction_id).collect();
     defender_restriction::Entity::update_many()
         .col_expr(defender_restriction::Column::DefenderId, Expr::value(s))
         .filter(defender_restriction::Column::Id.is_in(moved.restriction_links.clone()))
@@ -628,6 +640,13 @@ pub struct MergesThen {
     /// The case events, affiliations and citations merges after the moment
     /// brought in from the records they absorbed: not the survivor's then.
     pub brought_since: HashSet<Uuid>,
+    /// The restrictions of the links merges moved to the survivor that are
+    /// another record's: brought in after the moment, or given back to the
+    /// absorbed record by an unmerge since.
+    pub restrictions_of_others: HashSet<Uuid>,
+    /// The same links, by their rows, for merges recorded without their
+    /// restrictions (see `Moved::linked_restrictions`).
+    pub link_rows_of_others: HashSet<Uuid>,
 }
 
 /// How merges bear on each survivor (id, moment) as of its moment, in one
@@ -647,13 +666,22 @@ pub async fn merges_then<C: ConnectionTrait>(
         let mut then = MergesThen::default();
         let in_force_after = |row: &record_merge::Model| row.undone_at.is_none_or(|undone| undone > at);
         for row in rows.iter().filter(|row| row.survivor_id == survivor && in_force_after(row)) {
+            let still_merged = row.undone_at.is_none();
             if row.merged_at <= at {
                 then.merged.push(row.absorbed_id);
-                continue;
+                if still_merged {
+                    continue;
+                }
             }
             let moved: Moved = serde_json::from_str(&row.moved)
                 .map_err(|error| AppError::Internal(anyhow::anyhow!("a merge's record cannot be read: {error}")))?;
-            then.brought_since.extend(moved.events.into_iter().chain(moved.affiliations).chain(moved.citations));
+            if moved.linked_restrictions.is_empty() {
+                then.link_rows_of_others.extend(moved.restriction_links);
+            }
+            then.restrictions_of_others.extend(moved.linked_restrictions);
+            if row.merged_at > at {
+                then.brought_since.extend(moved.events.into_iter().chain(moved.affiliations).chain(moved.citations));
+            }
         }
         then.merged.sort();
         found.insert((survivor, at), then);
