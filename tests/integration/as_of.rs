@@ -585,6 +585,15 @@ engine_tests!(case_lists_are_read_as_they_stood, |app: TestApp| async move {
     assert_eq!(unmerged["restrictions"], json!({ "totalCount": 0, "nodes": [] }));
     assert_eq!(all(Some(&apart)).await["restrictions"], json!({ "totalCount": 0, "nodes": [] }));
     assert_eq!(all(None).await["restrictions"], json!({ "totalCount": 0, "nodes": [] }));
+    // Given back although the edit while merged stored the survivor's links anew.
+    let theirs = ok(
+        &app,
+        Some(&key),
+        "query ($id: ID!) { defender(id: $id) { restrictions { totalCount nodes { title } } } }",
+        json!({ "id": absorbed }),
+    )
+    .await;
+    assert_eq!(theirs["defender"]["restrictions"], law_list);
 });
 
 engine_tests!(status_history_and_places_are_read_as_they_stood, |app: TestApp| async move {
